@@ -1,0 +1,87 @@
+/**
+ * Every failure memsync reports is a {@link MemSyncError} with a `code` you can branch on.
+ * Subclasses set `name` so logs read well, and keep the underlying error as `cause`.
+ * Over the wire an error travels as `{ code, message }` (see protocol/messages.ts).
+ */
+export type MemSyncErrorCode =
+  /** The update uses an operator outside the allow-list, or is not an object of operators. */
+  | 'ERR_UNKNOWN_OPERATOR'
+  /** A key or path segment is `__proto__`, `constructor` or `prototype`. */
+  | 'ERR_RESERVED_KEY'
+  /** A path is empty, has an empty segment, or is otherwise malformed. */
+  | 'ERR_INVALID_PATH'
+  /** A value is not JSON: a function, symbol, bigint, NaN, Infinity, `undefined` in an array, a cycle. */
+  | 'ERR_INVALID_VALUE'
+  /** A condition (`if`) or `arrayFilters` uses a script operator or is malformed. */
+  | 'ERR_INVALID_CONDITION'
+  /** A patch, path or value exceeds a configured limit (depth, size, paths per patch). */
+  | 'ERR_LIMIT_EXCEEDED'
+  /** mingo refused to apply the patch to the current state (e.g. `$inc` on a string). */
+  | 'ERR_PATCH_FAILED'
+  /** A frame or message from a peer could not be decoded or failed the schema. */
+  | 'ERR_PROTOCOL'
+  /** The peer speaks no protocol version we support, or belongs to another mesh. */
+  | 'ERR_INCOMPATIBLE_PEER'
+  /** A peer failed authentication (TCP shared secret). */
+  | 'ERR_AUTH'
+  /** The socket directory is owned by someone else or writable by others. */
+  | 'ERR_UNSAFE_PATH'
+  /** `start()` or `patch()` did not complete within its timeout. */
+  | 'ERR_TIMEOUT'
+  /** The operation was aborted through its `AbortSignal`. */
+  | 'ERR_ABORTED'
+  /** The instance is stopped (or was never started) and cannot do this. */
+  | 'ERR_STOPPED'
+  /** The connection to a peer closed or could not be made. */
+  | 'ERR_CONNECTION'
+  /** A peer did not read what it was sent and its queue overflowed. */
+  | 'ERR_BACKPRESSURE'
+  /** Bad options given to the constructor. */
+  | 'ERR_INVALID_OPTION';
+
+export class MemSyncError extends Error {
+  readonly code: MemSyncErrorCode;
+
+  constructor(code: MemSyncErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'MemSyncError';
+  }
+
+  /** The wire form: what a peer is told when its input is refused. */
+  toJSON(): { code: MemSyncErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** The patch was refused before anything was applied: nothing changed anywhere. */
+export class PatchValidationError extends MemSyncError {
+  override name = 'PatchValidationError';
+}
+
+/** A peer sent bytes or a message that breaks the protocol; its connection is closed. */
+export class ProtocolError extends MemSyncError {
+  override name = 'ProtocolError';
+}
+
+/** An operation did not finish in time. */
+export class TimeoutError extends MemSyncError {
+  override name = 'TimeoutError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_TIMEOUT', message, options);
+  }
+}
+
+/** An operation was aborted through its signal, or the instance stopped under it. */
+export class AbortError extends MemSyncError {
+  override name = 'AbortError';
+}
+
+/** A transport-level failure: connect refused, connection lost, unsafe socket directory. */
+export class ConnectionError extends MemSyncError {
+  override name = 'ConnectionError';
+}
+
+export function isMemSyncError(value: unknown): value is MemSyncError {
+  return value instanceof MemSyncError;
+}

@@ -1,0 +1,234 @@
+import { EventEmitter } from 'eventemitter3';
+import { validatePatchInput } from './document/index.js';
+import { MemSyncError } from './errors.js';
+import type { MemSyncEvents } from './events.js';
+import { createLive } from './live/index.js';
+import { MeshNode, type Role } from './mesh/mesh-node.js';
+import { ReplicaCore } from './mesh/replica-core.js';
+import { type Change, getAt, ObserverRegistry, type PathOf, type ValueAt } from './observe/index.js';
+import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { Member } from './protocol/messages.js';
+import { defaultAddress } from './transport/address.js';
+import { createIpcTransport } from './transport/ipc-transport.js';
+import type { Address } from './transport/types.js';
+import type { Condition, JsonObject, JsonValue, PatchResult, Update } from './types.js';
+
+/** Options of one `patch()` call. */
+export interface PatchOptions {
+  /** A mingo query judged on the ordered state when the patch is applied; false gives `reason: 'condition'`. */
+  if?: Condition;
+  /** Filters for `$[id]` positional segments. */
+  arrayFilters?: JsonObject[];
+  /** Abort waiting: the promise rejects with `ERR_ABORTED` and the change rolls back out of the view. */
+  signal?: AbortSignal;
+  /** Overrides `options.patchTimeout` for this call, in milliseconds. */
+  timeout?: number;
+}
+
+/** What `status()` reports. */
+export interface MemSyncStatus {
+  role: Role;
+  id: string;
+  hostId: string | undefined;
+  epoch: number;
+  version: number;
+  /** Processes in the mesh, this one included. */
+  peers: number;
+  members: Member[];
+  address: Address;
+  /** Own patches not yet ordered. */
+  pending: number;
+}
+
+/**
+ * One replica of a JSON object shared by every process that opens the same mesh name.
+ *
+ * @example
+ * const mem = new MemSync('app', { hits: 0 });
+ * await mem.start();
+ * mem.observe('hits', (n) => console.log('hits', n));
+ * await mem.patch({ $inc: { hits: 1 } });
+ */
+export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSyncEvents<T>> {
+  private readonly options: ResolvedOptions;
+  private readonly core: ReplicaCore;
+  private readonly node: MeshNode;
+  private readonly observers: ObserverRegistry;
+  private starting: Promise<'host' | 'client'> | undefined;
+  private stopping: Promise<void> | undefined;
+  private knownMembers: Member[] = [];
+
+  constructor(
+    readonly name: string,
+    defaults?: T,
+    options?: MemSyncOptions,
+  ) {
+    super();
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw new MemSyncError('ERR_INVALID_OPTION', 'the mesh name must be a string of 1-200 characters');
+    }
+    this.options = resolveOptions(options);
+    const initial = validatePatchInput({ update: { $set: { ...(defaults ?? {}) } } }, this.options.limits);
+    this.observers = new ObserverRegistry({
+      onError: (error, pattern) =>
+        this.emit('error', new MemSyncError('ERR_PATCH_FAILED', `observer of '${pattern}' threw`, { cause: error })),
+    });
+    this.core = new ReplicaCore(
+      {
+        peer: this.options.id,
+        defaults: (initial.update.$set ?? {}) as JsonObject,
+        logSize: this.options.logSize,
+        now: this.options.now,
+        limits: { limits: this.options.limits },
+      },
+      {
+        viewChanged: (change, meta) => {
+          this.observers.notify(change, meta);
+          this.emit('change', {
+            ...meta,
+            paths: change.paths,
+            data: change.after as unknown as T,
+            previous: change.before as unknown as T,
+          });
+        },
+        ordered: () => {},
+        ownRefused: (patch, result) =>
+          this.emit('rejected', {
+            seq: patch.seq,
+            update: patch.update,
+            version: result.version,
+            reason: result.reason ?? 'failed',
+            ...(result.message === undefined ? {} : { message: result.message }),
+          }),
+      },
+    );
+    const address: Address =
+      this.options.tcp !== undefined
+        ? { kind: 'tcp', ...this.options.tcp }
+        : this.options.path !== undefined
+          ? { kind: 'unix', path: this.options.path }
+          : defaultAddress(name, this.options.dir);
+    const transport = this.options.transport ?? createIpcTransport(this.options.limits);
+    this.node = new MeshNode(name, this.core, transport, address, this.options, {
+      role: (role, previous) => this.emit('role', { role, previous }),
+      members: (members) => this.onMembers(members),
+      error: (error) => this.emit('error', error),
+    });
+  }
+
+  /** This peer's id. */
+  get id(): string {
+    return this.options.id;
+  }
+
+  get role(): Role {
+    return this.node.role;
+  }
+
+  /** The current view: confirmed state plus own patches not yet ordered. Never mutate it. */
+  get data(): Readonly<T> {
+    return this.core.view.state as unknown as Readonly<T>;
+  }
+
+  /** Confirmed version: how many patches the mesh has ordered. */
+  get version(): number {
+    return this.core.replica.version;
+  }
+
+  /** The value at a dotted path of the view (`''` or nothing: the whole object). */
+  get<P extends PathOf<T>>(path?: P): ValueAt<T, P> {
+    return getAt(this.core.view.state, path ?? '') as ValueAt<T, P>;
+  }
+
+  /**
+   * Joins the mesh: becomes host if no process holds its socket, else client. Resolves once
+   * this replica is in sync. Calling it again returns the same promise.
+   */
+  start(): Promise<'host' | 'client'> {
+    if (this.stopping) return Promise.reject(new MemSyncError('ERR_STOPPED', 'this instance was stopped'));
+    this.starting ??= this.node.start();
+    return this.starting;
+  }
+
+  /**
+   * Applies a MongoDB-style update. The change shows in `data` at once; the promise resolves
+   * when the host has ordered it, with `applied: false` and a `reason` if it was refused (and
+   * rolled back). Rejects at once with a {@link PatchValidationError} on bad input.
+   */
+  async patch(update: Update, options: PatchOptions = {}): Promise<PatchResult> {
+    if (this.stopping || !this.starting) {
+      throw new MemSyncError('ERR_STOPPED', this.stopping ? 'this instance was stopped' : 'call start() first');
+    }
+    if (options.signal?.aborted) throw new MemSyncError('ERR_ABORTED', 'aborted before sending');
+    const body = validatePatchInput({ update, if: options.if, arrayFilters: options.arrayFilters }, this.options.limits);
+    const patch = this.core.nextPatch(body);
+    this.core.propose(patch);
+    const result = this.core.outbox.add(patch, {
+      timeoutMs: options.timeout ?? this.options.patchTimeout,
+      signal: options.signal,
+    });
+    this.node.submit(patch);
+    return result;
+  }
+
+  /**
+   * Calls `callback(value, change)` each time the value at `path` really changes: the path
+   * itself, an ancestor replaced, or a descendant changed. `*` matches one segment; `''` is
+   * the whole object. Returns the function that stops observing. Survives failovers.
+   */
+  observe<P extends PathOf<T>>(path: P, callback: (value: ValueAt<T, P>, change: Change<ValueAt<T, P>>) => void): () => void {
+    return this.observers.observe(path, callback as (value: JsonValue | undefined, change: Change) => void);
+  }
+
+  /**
+   * A mutable proxy of the view: assignments, deletes and array mutations made in one tick
+   * become one patch. Reads always see the current view.
+   */
+  live(): T {
+    const source = { data: this.data as T, patch: (update: Update) => this.patch(update) };
+    Object.defineProperty(source, 'data', { get: () => this.data });
+    return createLive<T>(
+      source,
+      (error) => this.emit('error', error instanceof MemSyncError ? error : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error })),
+    );
+  }
+
+  async status(): Promise<MemSyncStatus> {
+    return {
+      role: this.node.role,
+      id: this.id,
+      hostId: this.node.hostId,
+      epoch: this.node.epoch,
+      version: this.core.replica.version,
+      peers: this.node.members.length,
+      members: this.node.members,
+      address: this.node.address,
+      pending: this.core.outbox.size,
+    };
+  }
+
+  /** Leaves the mesh. On the host, hands over to a client at once. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.node.stop();
+      this.core.outbox.failAll(new MemSyncError('ERR_STOPPED', 'stopped before the patch was ordered'));
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private onMembers(members: Member[]): void {
+    const before = new Map(this.knownMembers.map((m) => [m.peer, m]));
+    const after = new Map(members.map((m) => [m.peer, m]));
+    this.knownMembers = members;
+    for (const [peer, m] of after) {
+      if (!before.has(peer) && peer !== this.id) this.emit('peer', { type: 'join', peer, clientOnly: m.clientOnly });
+    }
+    for (const [peer, m] of before) {
+      if (!after.has(peer) && peer !== this.id) this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
+    }
+  }
+}

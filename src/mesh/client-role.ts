@@ -1,0 +1,192 @@
+import { MemSyncError, ProtocolError } from '../errors.js';
+import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
+import type { Connection } from '../transport/types.js';
+import type { OrderedPatch, Patch } from '../types.js';
+import type { ReplicaCore } from './replica-core.js';
+import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+
+export interface ClientRoleOptions {
+  mesh: string;
+  self: Member;
+  maxSnapshotBytes: number;
+  onMembers(members: Member[], host: string, epoch: number): void;
+  /** The connection to the host is gone; `handover` names the successor the host chose. */
+  onLost(error: MemSyncError | undefined, handover: { successor: string | null } | undefined): void;
+}
+
+/**
+ * The link from a replica to its host: hello, catch-up (tail, snapshot, or handing our
+ * longer history to a new host), then ordered entries in, own patches out. Every own
+ * patch not yet ordered is resent to each new host, in seq order; the host drops resends
+ * it already applied, so nothing is applied twice.
+ */
+export class ClientRole {
+  private epoch = -1;
+  private host = '';
+  private targetVersion = Number.POSITIVE_INFINITY;
+  private snapshot: SnapshotAssembler | undefined;
+  private buffered: OrderedPatch[] = [];
+  private handover: { successor: string | null } | undefined;
+  private closed = false;
+  private synced!: { resolve(): void; reject(error: MemSyncError): void };
+  /** Resolves once the replica holds everything the host had when it welcomed us. */
+  readonly whenSynced: Promise<void>;
+
+  constructor(
+    private readonly core: ReplicaCore,
+    private readonly conn: Connection,
+    private readonly options: ClientRoleOptions,
+  ) {
+    this.whenSynced = new Promise<void>((resolve, reject) => {
+      this.synced = { resolve, reject };
+    });
+    this.whenSynced.catch(() => {});
+    conn.setHandlers({
+      message: (raw) => {
+        try {
+          this.onMessage(parseMessage(raw));
+        } catch (error) {
+          this.fail(error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
+        }
+      },
+      close: (error) => this.onClose(error),
+    });
+    const { replica, log } = core;
+    conn.send({
+      type: 'hello',
+      protocols: [...PROTOCOL_VERSIONS],
+      mesh: options.mesh,
+      peer: options.self.peer,
+      clientOnly: options.self.clientOnly,
+      pid: process.pid,
+      version: replica.version,
+      entryEpoch: replica.version === 0 ? 0 : (log.epochAt(replica.version) ?? replica.epoch),
+      knownEpoch: core.knownEpoch,
+    });
+  }
+
+  get hostId(): string {
+    return this.host;
+  }
+
+  get hostEpoch(): number {
+    return this.epoch;
+  }
+
+  submit(patches: Patch[]): void {
+    if (this.epoch < 0 || this.closed || patches.length === 0) return; // resent after welcome
+    this.conn.send({ type: 'submit', epoch: this.epoch, patches });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.conn.close();
+  }
+
+  private onMessage(message: Message): void {
+    if (message.type === 'welcome') return this.onWelcome(message);
+    if (message.type === 'refused') {
+      throw new MemSyncError('ERR_INCOMPATIBLE_PEER', `host refused us: ${message.message}`);
+    }
+    if (this.epoch < 0) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before welcome`);
+    if ('epoch' in message && message.epoch !== this.epoch) {
+      throw new ProtocolError('ERR_PROTOCOL', `message from epoch ${message.epoch}, host's is ${this.epoch}`);
+    }
+    switch (message.type) {
+      case 'entries':
+        return this.onEntries(message.entries);
+      case 'snapshot':
+        return this.onSnapshotPart(message);
+      case 'members':
+        return this.options.onMembers(message.members, this.host, this.epoch);
+      case 'request-history':
+        return this.onRequestHistory(message);
+      case 'handover':
+        this.handover = { successor: message.successor };
+        return;
+      default:
+        throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from the host`);
+    }
+  }
+
+  private onWelcome(welcome: MessageOf<'welcome'>): void {
+    if (this.epoch >= 0) throw new ProtocolError('ERR_PROTOCOL', 'second welcome');
+    if (welcome.epoch < this.core.knownEpoch) {
+      // A host older than one we already followed: it cannot lead us.
+      throw new MemSyncError('ERR_INCOMPATIBLE_PEER', `host epoch ${welcome.epoch} is older than ${this.core.knownEpoch}`);
+    }
+    this.epoch = welcome.epoch;
+    this.core.knownEpoch = welcome.epoch;
+    this.host = welcome.host;
+    this.targetVersion = welcome.version;
+    this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
+    this.submit(this.core.unordered());
+    this.checkSynced();
+  }
+
+  private onEntries(entries: OrderedPatch[]): void {
+    if (this.snapshot?.receiving || this.snapshot) {
+      this.buffered.push(...entries);
+      return;
+    }
+    this.applyEntries(entries);
+  }
+
+  private applyEntries(entries: OrderedPatch[]): void {
+    for (const entry of entries) {
+      const version = this.core.replica.version;
+      if (entry.version <= version) continue; // already applied (e.g. adopted from us)
+      if (entry.version !== version + 1) {
+        throw new ProtocolError('ERR_PROTOCOL', `version gap: have ${version}, got ${entry.version}`);
+      }
+      this.core.applyOrdered(entry);
+    }
+    this.checkSynced();
+  }
+
+  private onSnapshotPart(part: MessageOf<'snapshot'>): void {
+    this.snapshot ??= new SnapshotAssembler(this.options.maxSnapshotBytes);
+    const snapshot = this.snapshot.add(part);
+    if (!snapshot) return;
+    this.snapshot = undefined;
+    this.core.installSnapshot(snapshot, this.host);
+    const buffered = this.buffered;
+    this.buffered = [];
+    this.applyEntries(buffered);
+    // Patches the snapshot did not contain go (again) to the host.
+    this.submit(this.core.unordered());
+  }
+
+  private onRequestHistory(request: MessageOf<'request-history'>): void {
+    const { replica, log } = this.core;
+    const ourEpoch = request.after === 0 ? 0 : request.after === replica.version ? replica.epoch : log.epochAt(request.after);
+    const tail = ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
+    if (tail !== undefined) {
+      this.conn.send({ type: 'history', epoch: this.epoch, entries: tail });
+      return;
+    }
+    // Our log does not bridge the gap: hand the host our whole state instead.
+    const epoch = this.epoch;
+    void sendSnapshot(replica.snapshot(), (part, last, data) => {
+      if (this.closed || this.conn.closed) return false;
+      this.conn.send({ type: 'snapshot', epoch, part, last, data });
+      return true;
+    });
+  }
+
+  private checkSynced(): void {
+    if (this.core.replica.version >= this.targetVersion && !this.snapshot) this.synced.resolve();
+  }
+
+  private fail(error: MemSyncError): void {
+    this.conn.close(error);
+    this.onClose(error);
+  }
+
+  private onClose(error?: MemSyncError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.synced.reject(error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed'));
+    this.options.onLost(error, this.handover);
+  }
+}

@@ -1,0 +1,78 @@
+import { ConnectionError, MemSyncError } from '../errors.js';
+import type { Address, Connection, Listener, Transport } from '../transport/types.js';
+
+export type ElectionResult =
+  | { role: 'host'; listener: Listener }
+  | { role: 'client'; connection: Connection };
+
+export interface ElectionOptions {
+  transport: Transport;
+  address: Address;
+  clientOnly: boolean;
+  onConnection(connection: Connection): void;
+  /** Stop trying: the instance is stopping. */
+  cancelled(): boolean;
+  /** Delay before the first attempt: lets a named successor bind first. */
+  initialDelayMs?: number;
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+/** Errors that mean "try again": someone else holds or is taking over the address. */
+function isContention(error: unknown): boolean {
+  if (error instanceof MemSyncError && error.code === 'ERR_TIMEOUT') return true;
+  const code = causeCode(error);
+  return (
+    code === 'EADDRINUSE' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ENOENT' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'EAGAIN'
+  );
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One election round: bind the address and host, or connect and join. The bind is the
+ * vote: the kernel lets exactly one process listen on a path, and the transport takes a
+ * dead host's socket file over only under an atomic guard, so two hosts never coexist.
+ * Retries are jittered so that a crowd of clients whose host just died does not move in
+ * lock step. Resolves with the role won, rejects on a non-retryable error or cancellation.
+ */
+export async function elect(options: ElectionOptions, attemptLimit = Number.POSITIVE_INFINITY): Promise<ElectionResult> {
+  if (options.initialDelayMs) await sleep(options.initialDelayMs);
+  for (let attempt = 0; attempt < attemptLimit; attempt++) {
+    if (options.cancelled()) throw new MemSyncError('ERR_STOPPED', 'stopped during election');
+    if (!options.clientOnly) {
+      try {
+        const listener = await options.transport.listen(options.address, options.onConnection);
+        if (options.cancelled()) {
+          await listener.close();
+          throw new MemSyncError('ERR_STOPPED', 'stopped during election');
+        }
+        return { role: 'host', listener };
+      } catch (error) {
+        if (!isContention(error)) throw error;
+      }
+    }
+    try {
+      const connection = await options.transport.connect(options.address, { timeoutMs: 2000 });
+      if (options.cancelled()) {
+        connection.close();
+        throw new MemSyncError('ERR_STOPPED', 'stopped during election');
+      }
+      return { role: 'client', connection };
+    } catch (error) {
+      if (!isContention(error)) throw error;
+    }
+    // 1-4 ms at first (a takeover is usually done by then), growing to ~50-100 ms.
+    const base = Math.min(50, 2 ** Math.min(attempt, 6));
+    await sleep(base + Math.random() * base);
+  }
+  throw new ConnectionError('ERR_CONNECTION', 'election gave up');
+}

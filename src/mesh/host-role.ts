@@ -1,0 +1,311 @@
+import type { ReplicaSnapshot } from '../document/index.js';
+import { validatePatchInput } from '../document/index.js';
+import { MemSyncError, ProtocolError } from '../errors.js';
+import type { MemSyncLimits } from '../options.js';
+import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
+import type { Connection, Listener } from '../transport/types.js';
+import type { OrderedPatch, Patch } from '../types.js';
+import type { ReplicaCore } from './replica-core.js';
+import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+
+interface Peer {
+  conn: Connection;
+  member?: Member;
+  helloTimer?: NodeJS.Timeout | undefined;
+  /** We asked this peer for the history it holds beyond ours. */
+  awaitingHistory: boolean;
+  upload?: SnapshotAssembler;
+}
+
+export interface HostRoleOptions {
+  mesh: string;
+  epoch: number;
+  self: Member;
+  /** Members of the previous epoch we wait for before ordering anything new. */
+  expected: Set<string>;
+  gatherMs: number;
+  limits: MemSyncLimits;
+  onMembers(members: Member[]): void;
+  onReady(): void;
+  onPeerError(error: MemSyncError, peer: string | undefined): void;
+}
+
+/**
+ * The sequencer. Gives each patch the next version in arrival order and broadcasts it.
+ * A new host first gathers: it waits (briefly) for the previous members to come back and
+ * adopts the longest ordered history any of them holds, so an entry acknowledged by the
+ * old host survives as long as one process that saw it does. Only then does it order
+ * new patches, under its own epoch.
+ */
+export class HostRole {
+  private readonly peers = new Set<Peer>();
+  private readonly byId = new Map<string, Peer>();
+  private readonly queue: Patch[] = [];
+  private gathering = true;
+  private gatherTimer: NodeJS.Timeout | undefined;
+  private outgoing: OrderedPatch[] = [];
+  private flushScheduled = false;
+  private stopped = false;
+  private listener: Listener | undefined;
+
+  constructor(
+    private readonly core: ReplicaCore,
+    private readonly options: HostRoleOptions,
+  ) {
+    this.gatherTimer = setTimeout(() => this.endGather(), options.gatherMs);
+    this.checkGather();
+  }
+
+  get epoch(): number {
+    return this.options.epoch;
+  }
+
+  get ready(): boolean {
+    return !this.gathering;
+  }
+
+  attach(listener: Listener): void {
+    this.listener = listener;
+  }
+
+  members(): Member[] {
+    const list = [this.options.self];
+    for (const peer of this.peers) if (peer.member) list.push(peer.member);
+    return list;
+  }
+
+  accept(conn: Connection): void {
+    if (this.stopped) return conn.close();
+    const peer: Peer = { conn, awaitingHistory: false };
+    this.peers.add(peer);
+    // A peer that connects and never speaks must not hold a slot forever.
+    peer.helloTimer = setTimeout(
+      () => this.drop(peer, new ProtocolError('ERR_PROTOCOL', 'no hello in time')),
+      this.options.limits.helloTimeoutMs,
+    );
+    conn.setHandlers({
+      message: (raw) => {
+        try {
+          this.onMessage(peer, parseMessage(raw));
+        } catch (error) {
+          this.drop(peer, error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
+        }
+      },
+      close: (error) => this.onClose(peer, error),
+    });
+  }
+
+  /** Orders an own patch of the host process, or queues it while gathering. */
+  submitLocal(patch: Patch): void {
+    this.enqueue(patch);
+  }
+
+  async stop(handover: boolean): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.gatherTimer);
+    this.flush();
+    const successor = handover
+      ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
+      : null;
+    for (const peer of this.peers) {
+      clearTimeout(peer.helloTimer);
+      if (handover && peer.member) peer.conn.send({ type: 'handover', epoch: this.epoch, successor });
+    }
+    // Closing the listener releases the address; the successor cannot bind before that,
+    // because until then its bind fails and its probe still reaches us.
+    await this.listener?.close();
+    for (const peer of this.peers) peer.conn.close();
+    this.peers.clear();
+    this.byId.clear();
+  }
+
+  private onMessage(peer: Peer, message: Message): void {
+    if (message.type === 'hello') return this.onHello(peer, message);
+    if (!peer.member) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before hello`);
+    switch (message.type) {
+      case 'submit':
+        if (message.epoch !== this.epoch) return; // sent to an older host; resent after welcome
+        for (const patch of message.patches) this.onSubmit(peer, patch);
+        return;
+      case 'history':
+        return this.onHistory(peer, message.entries);
+      case 'snapshot':
+        return this.onSnapshotPart(peer, message);
+      default:
+        throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
+    }
+  }
+
+  private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
+    if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
+    const protocol = PROTOCOL_VERSIONS.find((v) => hello.protocols.includes(v));
+    if (protocol === undefined || hello.mesh !== this.options.mesh || hello.peer === this.options.self.peer) {
+      const message =
+        protocol === undefined
+          ? `no common protocol version (host speaks ${PROTOCOL_VERSIONS.join(', ')})`
+          : hello.mesh !== this.options.mesh
+            ? `this socket serves mesh '${this.options.mesh}', not '${hello.mesh}'`
+            : `peer id '${hello.peer}' is the host's own`;
+      peer.conn.send({ type: 'refused', code: 'ERR_INCOMPATIBLE_PEER', message });
+      return this.drop(peer, new MemSyncError('ERR_INCOMPATIBLE_PEER', message));
+    }
+    clearTimeout(peer.helloTimer);
+    // The same peer reconnecting before we saw its old connection close.
+    const previous = this.byId.get(hello.peer);
+    if (previous) this.drop(previous, new MemSyncError('ERR_CONNECTION', 'replaced by a new connection'));
+    peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
+    if (hello.pid !== undefined) peer.member.pid = hello.pid;
+    this.byId.set(hello.peer, peer);
+    const { replica, log } = this.core;
+    peer.conn.send({
+      type: 'welcome',
+      protocol,
+      host: this.options.self.peer,
+      epoch: this.epoch,
+      version: replica.version,
+      members: this.members(),
+    });
+    const ours = hello.version === replica.version ? replica.epoch : log.epochAt(hello.version);
+    if (hello.version > replica.version) {
+      if (this.gathering) {
+        // It holds history we lack: adopt it before ordering anything new.
+        peer.awaitingHistory = true;
+        peer.conn.send({ type: 'request-history', epoch: this.epoch, after: replica.version, atEpoch: replica.epoch });
+      } else {
+        this.sendSnapshot(peer);
+      }
+    } else if (hello.version === 0 || ours === hello.entryEpoch) {
+      const tail = log.after(hello.version, replica.version);
+      if (tail === undefined) this.sendSnapshot(peer);
+      else if (tail.length > 0) peer.conn.send({ type: 'entries', epoch: this.epoch, entries: tail });
+    } else {
+      this.sendSnapshot(peer);
+    }
+    this.options.expected.delete(hello.peer);
+    this.membersChanged();
+    this.checkGather();
+  }
+
+  private onSubmit(peer: Peer, raw: Patch): void {
+    if (raw.peer !== peer.member?.peer) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
+    }
+    // The client validated this before sending; failing here means a broken or hostile peer.
+    const body = validatePatchInput(raw, this.options.limits);
+    const patch: Patch = { peer: raw.peer, seq: raw.seq, ts: raw.ts, update: body.update };
+    if (body.if !== undefined) patch.if = body.if;
+    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
+    if (this.queue.length >= this.options.limits.maxPendingPerPeer) {
+      throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
+    }
+    this.enqueue(patch);
+  }
+
+  private onHistory(peer: Peer, entries: OrderedPatch[]): void {
+    if (!peer.awaitingHistory) throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
+    peer.awaitingHistory = false;
+    if (this.gathering) {
+      for (const entry of entries) {
+        if (entry.version <= this.core.replica.version) continue;
+        if (entry.version !== this.core.replica.version + 1) {
+          throw new ProtocolError('ERR_PROTOCOL', 'history with a gap');
+        }
+        validatePatchInput(entry.patch, this.options.limits);
+        this.core.applyOrdered(entry);
+        this.broadcast(entry);
+      }
+    }
+    this.checkGather();
+  }
+
+  private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
+    if (!peer.awaitingHistory) throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
+    peer.upload ??= new SnapshotAssembler(this.options.limits.maxFrameBytes * 16);
+    const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
+    if (!snapshot) return;
+    peer.upload = undefined;
+    peer.awaitingHistory = false;
+    if (this.gathering && snapshot.version > this.core.replica.version) {
+      this.core.installSnapshot(snapshot, peer.member?.peer ?? '?');
+      // Everyone already welcomed holds a shorter history: bring them over wholesale.
+      for (const other of this.peers) if (other !== peer && other.member) this.sendSnapshot(other);
+    }
+    this.checkGather();
+  }
+
+  private enqueue(patch: Patch): void {
+    if (this.gathering) {
+      this.queue.push(patch);
+      return;
+    }
+    this.sequence(patch);
+  }
+
+  private sequence(patch: Patch): void {
+    // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
+    // resend), so anything not above the last seq we applied for it is a resend.
+    if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
+    const entry: OrderedPatch = { version: this.core.replica.version + 1, epoch: this.epoch, patch };
+    this.core.applyOrdered(entry);
+    this.broadcast(entry);
+  }
+
+  private broadcast(entry: OrderedPatch): void {
+    this.outgoing.push(entry);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One message per tick carries every entry ordered in it: far fewer frames under load.
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing.length === 0) return;
+    const message = { type: 'entries', epoch: this.epoch, entries: this.outgoing } as const;
+    this.outgoing = [];
+    for (const peer of this.peers) if (peer.member) peer.conn.send(message);
+  }
+
+  private sendSnapshot(peer: Peer): void {
+    sendSnapshot(this.core.replica.snapshot(), (part, last, data) => {
+      if (peer.conn.closed) return false;
+      peer.conn.send({ type: 'snapshot', epoch: this.epoch, part, last, data });
+      return true;
+    }).catch((error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })));
+  }
+
+  private checkGather(): void {
+    if (!this.gathering || this.options.expected.size > 0) return;
+    for (const peer of this.peers) if (peer.awaitingHistory) return;
+    this.endGather();
+  }
+
+  private endGather(): void {
+    if (!this.gathering || this.stopped) return;
+    this.gathering = false;
+    clearTimeout(this.gatherTimer);
+    for (const patch of this.queue.splice(0)) this.sequence(patch);
+    this.options.onReady();
+  }
+
+  private membersChanged(): void {
+    const members = this.members();
+    for (const peer of this.peers) if (peer.member) peer.conn.send({ type: 'members', epoch: this.epoch, members });
+    this.options.onMembers(members);
+  }
+
+  private drop(peer: Peer, error: MemSyncError): void {
+    this.options.onPeerError(error, peer.member?.peer);
+    peer.conn.close(error);
+    this.onClose(peer);
+  }
+
+  private onClose(peer: Peer, _error?: MemSyncError): void {
+    if (!this.peers.delete(peer)) return;
+    clearTimeout(peer.helloTimer);
+    if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
+    if (peer.awaitingHistory) this.checkGather();
+    if (peer.member && !this.stopped) this.membersChanged();
+  }
+}

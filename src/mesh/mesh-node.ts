@@ -1,0 +1,212 @@
+import { ConnectionError, MemSyncError, TimeoutError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Member } from '../protocol/messages.js';
+import type { Address, Connection, Transport } from '../transport/types.js';
+import type { Patch } from '../types.js';
+import { ClientRole } from './client-role.js';
+import { elect } from './election.js';
+import { HostRole } from './host-role.js';
+import type { ReplicaCore } from './replica-core.js';
+
+export type Role = 'idle' | 'starting' | 'host' | 'client' | 'electing' | 'stopped';
+
+export interface MeshNodeEvents {
+  role(role: Role, previous: Role): void;
+  members(members: Member[]): void;
+  error(error: MemSyncError): void;
+}
+
+/**
+ * Runs the roles of one replica over time: elect, host or join, and when the host is
+ * lost (or hands over), elect again at once. Own patches go to whatever role is current;
+ * while electing they wait in the outbox and are resent to the next host.
+ */
+export class MeshNode {
+  role: Role = 'idle';
+  host: HostRole | undefined;
+  client: ClientRole | undefined;
+  members: Member[] = [];
+  hostId: string | undefined;
+  epoch = 0;
+  private stopping = false;
+  private early: Connection[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly core: ReplicaCore,
+    private readonly transport: Transport,
+    readonly address: Address,
+    private readonly options: ResolvedOptions,
+    private readonly events: MeshNodeEvents,
+  ) {}
+
+  private get self(): Member {
+    return { peer: this.core.peer, clientOnly: this.options.clientOnly, pid: process.pid };
+  }
+
+  /** First election; resolves once this replica is host (and gathered) or synced as client. */
+  async start(): Promise<'host' | 'client'> {
+    this.setRole('starting');
+    const deadline = Date.now() + this.options.timeout;
+    try {
+      return await this.runElection(deadline, 0);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Sends (or orders, when hosting) an own patch already in the view and the outbox. */
+  submit(patch: Patch): void {
+    if (this.host) this.host.submitLocal(patch);
+    else this.client?.submit([patch]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const host = this.host;
+    this.host = undefined;
+    this.client?.close();
+    this.client = undefined;
+    for (const conn of this.early.splice(0)) conn.close();
+    await host?.stop(true);
+    this.setRole('stopped');
+  }
+
+  private async runElection(deadline: number, initialDelayMs: number): Promise<'host' | 'client'> {
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new TimeoutError(`no host found and none could be elected within ${this.options.timeout} ms`);
+      }
+      const round = elect(
+        {
+          transport: this.transport,
+          address: this.address,
+          clientOnly: this.options.clientOnly,
+          onConnection: (conn) => (this.host ? this.host.accept(conn) : this.early.push(conn)),
+          cancelled: () => this.stopping || Date.now() > deadline,
+          initialDelayMs,
+        },
+      ).catch((error: unknown) => {
+        if (Date.now() > deadline && !this.stopping) {
+          throw new TimeoutError(`no host found and none could be elected within ${this.options.timeout} ms`, { cause: error });
+        }
+        throw error;
+      });
+      const won = await round;
+      if (won.role === 'host') {
+        await this.becomeHost(won.listener);
+        return 'host';
+      }
+      try {
+        await this.becomeClient(won.connection, deadline);
+        return 'client';
+      } catch (error) {
+        if (this.stopping) throw error;
+        // The host went away while we joined: run the next round.
+        initialDelayMs = 1;
+      }
+    }
+  }
+
+  private becomeHost(listener: import('../transport/types.js').Listener): Promise<void> {
+    // A fresh epoch above anything seen: every message carries it, older ones are refused.
+    const epoch = Math.max(this.core.clock.next(), this.core.knownEpoch + 1);
+    this.core.knownEpoch = epoch;
+    const expected = new Set(this.members.filter((m) => m.peer !== this.core.peer && m.peer !== this.hostId).map((m) => m.peer));
+    return new Promise<void>((resolve) => {
+      const host = new HostRole(this.core, {
+        mesh: this.name,
+        epoch,
+        self: this.self,
+        expected,
+        gatherMs: this.options.gatherMs,
+        limits: this.options.limits,
+        onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
+        onReady: () => {
+          // Own patches written while we had no host are ordered now.
+          for (const patch of this.core.unordered()) host.submitLocal(patch);
+          resolve();
+        },
+        onPeerError: (error) => this.events.error(error),
+      });
+      host.attach(listener);
+      this.host = host;
+      this.client = undefined;
+      this.setMembers(host.members(), this.core.peer, epoch);
+      this.setRole('host');
+      for (const conn of this.early.splice(0)) host.accept(conn);
+    });
+  }
+
+  private async becomeClient(conn: Connection, deadline: number): Promise<void> {
+    const client = new ClientRole(this.core, conn, {
+      mesh: this.name,
+      self: this.self,
+      maxSnapshotBytes: this.options.limits.maxFrameBytes * 16,
+      onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
+      onLost: (error, handover) => this.onHostLost(client, error, handover),
+    });
+    this.client = client;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError('joined a host but did not sync in time')), Math.max(1, deadline - Date.now()));
+    });
+    try {
+      await Promise.race([client.whenSynced, timeout]);
+    } catch (error) {
+      if (this.client === client) this.client = undefined;
+      client.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.setRole('client');
+  }
+
+  private onHostLost(
+    client: ClientRole,
+    error: MemSyncError | undefined,
+    handover: { successor: string | null } | undefined,
+  ): void {
+    if (this.client !== client || this.stopping) return;
+    this.client = undefined;
+    if (this.role !== 'client') return; // still joining: start()'s loop handles it
+    if (error && error.code !== 'ERR_CONNECTION') this.events.error(error);
+    this.setRole('electing');
+    // The named successor binds at once; the others give it a head start.
+    const delay = handover ? (handover.successor === this.core.peer ? 0 : 5) : Math.random() * 3;
+    void this.reelect(delay);
+  }
+
+  private async reelect(initialDelayMs: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.runElection(Date.now() + this.options.timeout, initialDelayMs);
+        return;
+      } catch (error) {
+        if (this.stopping) return;
+        this.events.error(
+          error instanceof MemSyncError ? error : new ConnectionError('ERR_CONNECTION', 'election failed', { cause: error }),
+        );
+        initialDelayMs = 50;
+      }
+    }
+  }
+
+  private setMembers(members: Member[], hostId: string, epoch: number): void {
+    this.members = members;
+    this.hostId = hostId;
+    this.epoch = epoch;
+    this.events.members(members);
+  }
+
+  private setRole(role: Role): void {
+    if (role === this.role) return;
+    const previous = this.role;
+    this.role = role;
+    this.events.role(role, previous);
+  }
+}

@@ -1,0 +1,125 @@
+import { HybridClock } from '../clock/hlc.js';
+import { type ApplyOutcome, OptimisticView, Replica, type ReplicaSnapshot, type ViewChange } from '../document/index.js';
+import { MemSyncError } from '../errors.js';
+import type { JsonObject, OrderedPatch, Patch, PatchResult } from '../types.js';
+import { EntryLog } from './entry-log.js';
+import { Outbox } from './outbox.js';
+
+/** What the core tells its owner: every change of the view, and refusals of own patches. */
+export interface CoreListener {
+  viewChanged(change: ViewChange, meta: { version: number; origin: string; local: boolean }): void;
+  ordered(entry: OrderedPatch, outcome: ApplyOutcome): void;
+  ownRefused(patch: Patch, result: PatchResult): void;
+}
+
+export interface ReplicaCoreOptions {
+  peer: string;
+  defaults: JsonObject;
+  logSize: number;
+  now: () => number;
+  limits: ConstructorParameters<typeof Replica>[1] extends infer O ? O : never;
+}
+
+/**
+ * One replica's state machine, whatever its role: the confirmed replica, the optimistic
+ * view over it, the catch-up log, the clock and the outbox of own unordered patches.
+ * Host and client roles feed it ordered entries; it never touches a socket.
+ */
+export class ReplicaCore {
+  replica: Replica;
+  view: OptimisticView;
+  readonly log: EntryLog;
+  readonly clock: HybridClock;
+  readonly outbox: Outbox;
+  /** Newest epoch seen anywhere: a host older than this must not lead us. */
+  knownEpoch = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly options: ReplicaCoreOptions,
+    private readonly listener: CoreListener,
+  ) {
+    this.replica = new Replica(options.defaults, options.limits);
+    this.view = new OptimisticView(this.replica, options.peer);
+    this.log = new EntryLog(options.logSize);
+    this.clock = new HybridClock(options.now);
+    this.outbox = new Outbox((patch) => this.rollBack(patch));
+  }
+
+  get peer(): string {
+    return this.options.peer;
+  }
+
+  /** Stamps a validated update as this writer's next patch. */
+  nextPatch(body: Pick<Patch, 'update' | 'if' | 'arrayFilters'>): Patch {
+    const patch: Patch = { peer: this.peer, seq: ++this.seq, ts: this.clock.next(), update: body.update };
+    if (body.if !== undefined) patch.if = body.if;
+    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
+    return patch;
+  }
+
+  /** Read-your-writes: show an own patch in the view before the host has ordered it. */
+  propose(patch: Patch): void {
+    const change = this.view.propose(patch);
+    this.emitView(change, this.peer);
+  }
+
+  /** Applies the next ordered entry. The caller guarantees `entry.version === version + 1`. */
+  applyOrdered(entry: OrderedPatch): ApplyOutcome {
+    this.clock.observe(entry.patch.ts);
+    if (entry.epoch > this.knownEpoch) this.knownEpoch = entry.epoch;
+    const { outcome, change } = this.view.confirm(entry);
+    this.log.append(entry);
+    this.emitView(change, entry.patch.peer);
+    this.listener.ordered(entry, outcome);
+    if (entry.patch.peer === this.peer) {
+      const result: PatchResult = { version: entry.version, applied: outcome.applied };
+      if (outcome.reason !== undefined) result.reason = outcome.reason;
+      if (outcome.message !== undefined) result.message = outcome.message;
+      if (this.outbox.settle(entry.patch.seq, result) && !outcome.applied) {
+        this.listener.ownRefused(entry.patch, result);
+      }
+    }
+    return outcome;
+  }
+
+  /** Replaces the replica with a snapshot from the host (a joiner far behind, or divergent). */
+  installSnapshot(snapshot: ReplicaSnapshot, origin: string): void {
+    const replica = Replica.fromSnapshot(snapshot, this.options.limits);
+    this.replica = replica;
+    this.log.clear();
+    if (replica.epoch > this.knownEpoch) this.knownEpoch = replica.epoch;
+    const covered = replica.lastSeq(this.peer);
+    let change = this.view.rebaseOnto(replica);
+    // Own patches the snapshot already contains were ordered while we were cut off: their
+    // effect is in the state, but which of them applied is not recorded in a snapshot.
+    for (const patch of this.outbox.patches()) {
+      if (patch.seq > covered) continue;
+      const withdrawn = this.view.withdraw(patch.peer, patch.seq);
+      change = { before: change.before, after: withdrawn.after, paths: [...change.paths, ...withdrawn.paths] };
+      this.outbox.fail(
+        patch.seq,
+        new MemSyncError(
+          'ERR_CONNECTION',
+          `patch ${patch.seq} was ordered while this replica was cut off; its outcome is in the state but was not reported`,
+        ),
+      );
+    }
+    this.emitView(change, origin);
+  }
+
+  /** Own patches not yet ordered, oldest first (resent to every new host). */
+  unordered(): Patch[] {
+    return this.outbox.patches().filter((p) => p.seq > this.replica.lastSeq(this.peer));
+  }
+
+  private rollBack(patch: Patch): void {
+    const change = this.view.withdraw(patch.peer, patch.seq);
+    this.emitView(change, this.peer);
+  }
+
+  private emitView(change: ViewChange, origin: string): void {
+    if (change.before === change.after && change.paths.length === 0) return;
+    this.listener.viewChanged(change, { version: this.replica.version, origin, local: origin === this.peer });
+  }
+}

@@ -1,0 +1,201 @@
+import { MemSyncError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../types.js';
+import { splitPath } from './paths.js';
+import { PatternTrie } from './pattern-trie.js';
+import { collectValueChanges, type ValueChange } from './value-changes.js';
+
+/** What an observer is told about one change. */
+export interface Change<V = JsonValue | undefined> {
+  /** The concrete path that changed: the observed pattern with its `*` segments filled in. */
+  path: string;
+  /** The value now at `path` (`undefined` when it was removed). Treat it as read-only. */
+  value: V;
+  /** The value at `path` before this change (`undefined` when it did not exist). */
+  previous: V;
+  /** Version of the document after the change. */
+  version: number;
+  /** Peer id of the writer. */
+  origin: string;
+  /** True when this process wrote the change. */
+  local: boolean;
+}
+
+/** Called once per transition in which the value at an observed path really changed. */
+export type ObserveCallback = (value: JsonValue | undefined, change: Change) => void;
+
+/** Two document states and the paths that may differ between them (a superset is fine). */
+export interface Transition {
+  before: JsonObject;
+  after: JsonObject;
+  /** Dotted paths that may have changed; an ancestor of a change is enough. */
+  paths: readonly string[];
+}
+
+/** Who made a transition, and the version it produced. */
+export interface TransitionMeta {
+  version: number;
+  origin: string;
+  local: boolean;
+}
+
+export interface ObserverRegistryOptions {
+  /**
+   * Told when an observer callback throws; the other observers still run.
+   * @default reports to `console.error`
+   */
+  onError?: (error: unknown, pattern: string) => void;
+}
+
+interface Observer {
+  readonly id: number;
+  readonly pattern: string;
+  readonly segments: readonly string[];
+  readonly callback: ObserveCallback;
+  active: boolean;
+}
+
+/** A pattern seed: concrete segments up to `literalCount`, then pattern segments. */
+interface Seed {
+  segments: readonly string[];
+  literalCount: number;
+}
+
+/**
+ * Path subscriptions fed by document transitions.
+ *
+ * An observer of `pattern` fires once per transition for each concrete path it matches whose
+ * value really changed: the path itself written, an ancestor replaced, or a descendant
+ * changed; never for a sibling, never for a write of an equal value. `*` matches one segment
+ * and `''` observes the whole document. Only observers whose pattern overlaps one of the
+ * transition's paths are examined, found through a trie, so notify cost follows the observers
+ * that could match rather than all of them.
+ *
+ * A transition notified from inside a callback is queued and delivered after the current one,
+ * so every observer sees transitions in the order they happened.
+ *
+ * @example
+ * const registry = new ObserverRegistry();
+ * const stop = registry.observe('users.*.name', (name, change) => console.log(change.path, name));
+ * registry.notify({ before, after, paths: ['users.u1.name'] }, { version: 2, origin: 'p1', local: true });
+ * stop();
+ */
+export class ObserverRegistry {
+  readonly #trie = new PatternTrie<Observer>();
+  readonly #onError: (error: unknown, pattern: string) => void;
+  readonly #queue: Array<{ transition: Transition; meta: TransitionMeta }> = [];
+  #notifying = false;
+  #nextId = 1;
+
+  constructor(options: ObserverRegistryOptions = {}) {
+    this.#onError = options.onError ?? reportToConsole;
+  }
+
+  /** How many observers are subscribed. */
+  get size(): number {
+    return this.#trie.size;
+  }
+
+  /**
+   * Subscribes `callback` to changes at `pattern`. Returns an unsubscribe function that may be
+   * called any number of times, including from inside a callback.
+   * @throws MemSyncError `ERR_INVALID_PATH` when a segment of the pattern is empty.
+   */
+  observe(pattern: string, callback: ObserveCallback): () => void {
+    if (typeof callback !== 'function') {
+      throw new TypeError('observe() needs a callback function');
+    }
+    const segments = splitPath(pattern);
+    if (segments.some((segment) => segment === '')) {
+      throw new MemSyncError('ERR_INVALID_PATH', `Invalid observe path '${pattern}': empty segment`);
+    }
+    const observer: Observer = { id: this.#nextId++, pattern, segments, callback, active: true };
+    this.#trie.add(observer);
+    return () => {
+      if (!observer.active) return;
+      observer.active = false;
+      this.#trie.remove(observer);
+    };
+  }
+
+  /** Tells every observer whose value changed in `transition`. Never throws from a callback. */
+  notify(transition: Transition, meta: TransitionMeta): void {
+    this.#queue.push({ transition, meta });
+    if (this.#notifying) return;
+    this.#notifying = true;
+    try {
+      for (let i = 0; i < this.#queue.length; i++) {
+        const next = this.#queue[i]!;
+        this.#deliver(next.transition, next.meta);
+      }
+    } finally {
+      this.#queue.length = 0;
+      this.#notifying = false;
+    }
+  }
+
+  #deliver(transition: Transition, meta: TransitionMeta): void {
+    const { before, after } = transition;
+    if (before === after || this.#trie.size === 0) return;
+    const seedsByObserver = this.#collectSeeds(transition.paths);
+    const observers = [...seedsByObserver.keys()].sort((a, b) => a.id - b.id);
+    for (const observer of observers) {
+      if (!observer.active) continue;
+      const changes: ValueChange[] = [];
+      const seen = new Set<string>();
+      for (const seed of seedsByObserver.get(observer)!) {
+        collectValueChanges(before, after, seed.segments, seed.literalCount, seen, changes);
+      }
+      for (const change of changes) {
+        // An earlier callback may have unsubscribed this observer.
+        if (!observer.active) break;
+        this.#fire(observer, change, meta);
+      }
+    }
+  }
+
+  #collectSeeds(paths: readonly string[]): Map<Observer, Seed[]> {
+    const seeds = new Map<Observer, Seed[]>();
+    const seenSeeds = new Set<string>();
+    for (const path of paths) {
+      const pathSegments = splitPath(path);
+      this.#trie.forEachOverlapping(pathSegments, (observer, depth) => {
+        // The pattern matched the path's first `depth` segments: take those literally (they
+        // bind the pattern's wildcards) and keep the rest of the pattern to expand.
+        const segments = [...pathSegments.slice(0, depth), ...observer.segments.slice(depth)];
+        const key = `${observer.id}:${depth}:${segments.join('.')}`;
+        if (seenSeeds.has(key)) return;
+        seenSeeds.add(key);
+        let list = seeds.get(observer);
+        if (list === undefined) {
+          list = [];
+          seeds.set(observer, list);
+        }
+        list.push({ segments, literalCount: depth });
+      });
+    }
+    return seeds;
+  }
+
+  #fire(observer: Observer, change: ValueChange, meta: TransitionMeta): void {
+    try {
+      observer.callback(change.value, {
+        path: change.path,
+        value: change.value,
+        previous: change.previous,
+        version: meta.version,
+        origin: meta.origin,
+        local: meta.local,
+      });
+    } catch (error) {
+      try {
+        this.#onError(error, observer.pattern);
+      } catch {
+        // The error hook itself failed; there is nowhere left to report to.
+      }
+    }
+  }
+}
+
+function reportToConsole(error: unknown, pattern: string): void {
+  console.error(`memsync: observer of '${pattern}' threw`, error);
+}

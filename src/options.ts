@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { MemSyncError } from './errors.js';
+import type { Transport } from './transport/types.js';
+
+/** Options of `new MemSync(name, defaults, options)`. Every field is optional. */
+export interface MemSyncOptions {
+  /**
+   * Never become host: join an existing mesh and wait (up to `timeout`) for one to exist.
+   * For inspection tools and writers that must not own the mesh.
+   * @default false
+   */
+  clientOnly?: boolean;
+  /**
+   * Socket file (or Windows pipe name) to use instead of the default, which is derived
+   * from the mesh name inside a per-user directory of mode 0700.
+   * @example { path: '/run/myapp/state.sock' }
+   */
+  path?: string;
+  /**
+   * Directory for the default socket file. It is created with mode 0700 and refused if
+   * another user owns it or others may write to it.
+   * @default `$XDG_RUNTIME_DIR/memsync`, else `<os.tmpdir()>/memsync-<uid>`
+   */
+  dir?: string;
+  /**
+   * Use TCP on this address instead of a Unix socket (loopback unless you know why).
+   * @example { tcp: { host: '127.0.0.1', port: 47100 } }
+   */
+  tcp?: { host: string; port: number };
+  /**
+   * This peer's id, unique in the mesh. Shown in `status()`, `change.origin` and `peer` events.
+   * @default a random 12-character id
+   */
+  id?: string;
+  /**
+   * How long `start()` may take before it rejects with `ERR_TIMEOUT`; after a host loss, how
+   * long each election round may take before an `error` event reports it (it keeps trying).
+   * @default 10000
+   */
+  timeout?: number;
+  /**
+   * How long a `patch()` may wait to be ordered before it rejects with `ERR_TIMEOUT` and its
+   * change rolls back out of the view. Covers failovers shorter than this.
+   * @default 30000
+   */
+  patchTimeout?: number;
+  /**
+   * Ordered patches each replica keeps for catch-up; a peer further behind receives a snapshot.
+   * Bounds the host's memory however many patches pass through it.
+   * @default 10000
+   */
+  logSize?: number;
+  /**
+   * How long a new host waits for the previous members to reconnect (so it can adopt the
+   * longest history any of them holds) before it orders new patches. It stops waiting as soon
+   * as every previous member is back.
+   * @default 300
+   */
+  gatherMs?: number;
+  /** Limits on what a patch, a frame and a connection may be. */
+  limits?: Partial<MemSyncLimits>;
+  /**
+   * Time source of the hybrid logical clock, in milliseconds. Inject one in tests.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Transport to use instead of node-ipc: e.g. `createLoopbackTransport()` for in-process tests.
+   * @default node-ipc over a Unix socket (or a named pipe on Windows, or TCP with `tcp`)
+   */
+  transport?: Transport;
+}
+
+export interface MemSyncLimits {
+  /** Nesting of values and path segments in a patch. @default 64 */
+  maxDepth: number;
+  /** Approximate JSON size of one patch, in bytes. @default 1048576 (1 MiB) */
+  maxPatchBytes: number;
+  /** Paths (operator keys) in one patch. @default 1000 */
+  maxPathsPerPatch: number;
+  /** Length of one key or path segment. @default 1024 */
+  maxKeyLength: number;
+  /** One frame on the wire, in bytes; a peer announcing more is disconnected. @default 67108864 (64 MiB) */
+  maxFrameBytes: number;
+  /** Bytes queued for a peer that does not read before it is disconnected. @default 268435456 (256 MiB) */
+  maxQueuedBytes: number;
+  /** Connections the host accepts. @default 10000 */
+  maxConnections: number;
+  /** Patches one client may have submitted and not yet seen ordered. @default 100000 */
+  maxPendingPerPeer: number;
+  /** Milliseconds a new connection has to say `hello` before it is closed. @default 5000 */
+  helloTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: MemSyncLimits = {
+  maxDepth: 64,
+  maxPatchBytes: 1 << 20,
+  maxPathsPerPatch: 1000,
+  maxKeyLength: 1024,
+  maxFrameBytes: 64 << 20,
+  maxQueuedBytes: 256 << 20,
+  maxConnections: 10_000,
+  maxPendingPerPeer: 100_000,
+  helloTimeoutMs: 5000,
+};
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  clientOnly: boolean;
+  path: string | undefined;
+  dir: string | undefined;
+  tcp: { host: string; port: number } | undefined;
+  id: string;
+  timeout: number;
+  patchTimeout: number;
+  logSize: number;
+  gatherMs: number;
+  limits: MemSyncLimits;
+  now: () => number;
+  transport: Transport | undefined;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new MemSyncError('ERR_INVALID_OPTION', `option ${name} must be a positive number`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(options.limits ?? {})) {
+    if (!(key in DEFAULT_LIMITS)) {
+      throw new MemSyncError('ERR_INVALID_OPTION', `unknown limit '${key}'`);
+    }
+    limits[key as keyof MemSyncLimits] = positive(`limits.${key}`, value, 0);
+  }
+  if (options.path !== undefined && options.tcp !== undefined) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'give either path or tcp, not both');
+  }
+  if (options.id !== undefined && (typeof options.id !== 'string' || !/^[\w.:-]{1,128}$/.test(options.id))) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'id must be 1-128 characters of [A-Za-z0-9_.:-]');
+  }
+  return {
+    clientOnly: options.clientOnly ?? false,
+    path: options.path,
+    dir: options.dir,
+    tcp: options.tcp,
+    id: options.id ?? randomBytes(9).toString('base64url'),
+    timeout: positive('timeout', options.timeout, 10_000),
+    patchTimeout: positive('patchTimeout', options.patchTimeout, 30_000),
+    logSize: positive('logSize', options.logSize, 10_000),
+    gatherMs: positive('gatherMs', options.gatherMs, 300),
+    limits,
+    now: options.now ?? Date.now,
+    transport: options.transport,
+  };
+}

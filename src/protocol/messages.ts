@@ -1,0 +1,150 @@
+/**
+ * The wire protocol: every message a peer may send, as a discriminated union on `type`
+ * with full-word names. Each inbound message is checked against a compiled schema before
+ * anything else touches it; the deep content of a patch (operators, paths, values) is
+ * checked afterwards by the document layer's validator, which knows the operator rules.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ProtocolError } from '../errors.js';
+
+/** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
+export const PROTOCOL_VERSIONS = [1] as const;
+
+const PeerId = Type.String({ minLength: 1, maxLength: 128 });
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Epoch = Type.Number({ minimum: 0 });
+const AnyObject = Type.Record(Type.String(), Type.Unknown());
+
+const PatchSchema = Type.Object(
+  {
+    peer: PeerId,
+    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    ts: Type.Number({ minimum: 0 }),
+    update: AnyObject,
+    if: Type.Optional(AnyObject),
+    arrayFilters: Type.Optional(Type.Array(AnyObject, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+const EntrySchema = Type.Object(
+  { version: Type.Integer({ minimum: 1 }), epoch: Epoch, patch: PatchSchema },
+  { additionalProperties: false },
+);
+
+const MemberSchema = Type.Object(
+  { peer: PeerId, clientOnly: Type.Boolean(), pid: Type.Optional(Type.Integer()) },
+  { additionalProperties: false },
+);
+
+const Hello = Type.Object({
+  type: Type.Literal('hello'),
+  protocols: Type.Array(Type.Integer(), { minItems: 1, maxItems: 16 }),
+  mesh: Type.String({ maxLength: 256 }),
+  peer: PeerId,
+  clientOnly: Type.Boolean(),
+  pid: Type.Optional(Type.Integer()),
+  /** Highest version this replica has applied, and the epoch that ordered it. */
+  version: Count,
+  entryEpoch: Epoch,
+  /** Newest epoch this peer has seen: a host older than that must not lead it. */
+  knownEpoch: Epoch,
+});
+
+const Welcome = Type.Object({
+  type: Type.Literal('welcome'),
+  protocol: Type.Integer(),
+  host: PeerId,
+  epoch: Epoch,
+  version: Count,
+  members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+});
+
+const Refused = Type.Object({
+  type: Type.Literal('refused'),
+  code: Type.String({ maxLength: 64 }),
+  message: Type.String({ maxLength: 4096 }),
+});
+
+const Submit = Type.Object({
+  type: Type.Literal('submit'),
+  epoch: Epoch,
+  patches: Type.Array(PatchSchema, { minItems: 1, maxItems: 100_000 }),
+});
+
+const Entries = Type.Object({
+  type: Type.Literal('entries'),
+  epoch: Epoch,
+  entries: Type.Array(EntrySchema, { maxItems: 1_000_000 }),
+});
+
+const Snapshot = Type.Object({
+  type: Type.Literal('snapshot'),
+  epoch: Epoch,
+  /** Parts arrive in order, 0, 1, 2, ...; the whole is JSON once `last` is true. */
+  part: Count,
+  last: Type.Boolean(),
+  data: Type.String(),
+});
+
+const Members = Type.Object({
+  type: Type.Literal('members'),
+  epoch: Epoch,
+  members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+});
+
+const RequestHistory = Type.Object({
+  type: Type.Literal('request-history'),
+  epoch: Epoch,
+  /** Send entries after this version, if your entry at it was ordered in `atEpoch`. */
+  after: Count,
+  atEpoch: Epoch,
+});
+
+const History = Type.Object({
+  type: Type.Literal('history'),
+  epoch: Epoch,
+  entries: Type.Array(EntrySchema, { maxItems: 1_000_000 }),
+});
+
+const Handover = Type.Object({
+  type: Type.Literal('handover'),
+  epoch: Epoch,
+  successor: Type.Union([PeerId, Type.Null()]),
+});
+
+const MessageSchema = Type.Union([
+  Hello,
+  Welcome,
+  Refused,
+  Submit,
+  Entries,
+  Snapshot,
+  Members,
+  RequestHistory,
+  History,
+  Handover,
+]);
+
+export type Member = Static<typeof MemberSchema>;
+export type Message = Static<typeof MessageSchema>;
+export type MessageType = Message['type'];
+export type MessageOf<K extends MessageType> = Extract<Message, { type: K }>;
+
+const check = TypeCompiler.Compile(MessageSchema);
+
+/**
+ * Checks an inbound value against the protocol. Returns it typed, or throws a
+ * {@link ProtocolError} naming the first problem; callers close the connection with it.
+ */
+export function parseMessage(value: unknown): Message {
+  if (check.Check(value)) return value;
+  const first = check.Errors(value).First();
+  const where = first ? `${first.path || '/'}: ${first.message}` : 'malformed';
+  const type =
+    typeof value === 'object' && value !== null && 'type' in value
+      ? String((value as { type: unknown }).type).slice(0, 40)
+      : '?';
+  throw new ProtocolError('ERR_PROTOCOL', `invalid '${type}' message at ${where}`);
+}

@@ -1,0 +1,149 @@
+/**
+ * Length-prefixed frames: a 4-byte big-endian byte count, then that many bytes of UTF-8 JSON.
+ * node-ipc's own delimiter framing only parses when a chunk happens to end on a delimiter,
+ * which turns bursts of large messages quadratic; a length prefix never rescans anything.
+ */
+import { isUtf8 } from 'node:buffer';
+import { MemSyncError, ProtocolError } from '../errors.js';
+
+/** Bytes of the length prefix. */
+export const FRAME_HEADER_BYTES = 4;
+
+/**
+ * Encodes one message as a frame. JSON.stringify runs once per message.
+ * @throws MemSyncError `ERR_INVALID_VALUE` when the message has no JSON form (undefined, a
+ * function, a bigint, a cycle), `ERR_LIMIT_EXCEEDED` when it is larger than `maxFrameBytes`.
+ */
+export function encodeFrame(message: unknown, maxFrameBytes: number): Buffer {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message);
+  } catch (cause) {
+    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable', { cause });
+  }
+  if (json === undefined) {
+    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable');
+  }
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > maxFrameBytes) {
+    throw new MemSyncError(
+      'ERR_LIMIT_EXCEEDED',
+      `message of ${length} bytes exceeds maxFrameBytes (${maxFrameBytes})`,
+    );
+  }
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, FRAME_HEADER_BYTES, 'utf8');
+  return frame;
+}
+
+/** What one {@link FrameDecoder.push} produced: the messages completed, then possibly an error. */
+export interface DecodeResult {
+  messages: unknown[];
+  /** Set once the stream broke the protocol; every later push returns it again. */
+  error?: ProtocolError;
+}
+
+/**
+ * Turns a byte stream split at arbitrary points back into messages.
+ *
+ * The announced length is checked before anything of the frame is buffered, so a peer
+ * announcing 4 GB is refused at its first four bytes. A frame spread over many chunks is kept
+ * as a list of slices and joined once, when complete. Chunks are referenced, not copied:
+ * do not reuse a buffer after pushing it.
+ */
+export class FrameDecoder {
+  readonly #maxFrameBytes: number;
+  readonly #header = Buffer.alloc(FRAME_HEADER_BYTES);
+  #headerFilled = 0;
+  /** Length of the frame being collected, or -1 while reading a header. */
+  #expected = -1;
+  #parts: Buffer[] = [];
+  #partsBytes = 0;
+  #error: ProtocolError | undefined;
+
+  constructor(maxFrameBytes: number) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held for a frame not yet complete (header bytes included). */
+  get pendingBytes(): number {
+    return this.#headerFilled + this.#partsBytes;
+  }
+
+  push(chunk: Uint8Array): DecodeResult {
+    const messages: unknown[] = [];
+    if (this.#error) return { messages, error: this.#error };
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.#expected < 0) {
+        offset = this.#readHeader(bytes, offset);
+        if (this.#expected < 0 || this.#error) break;
+      }
+      const need = this.#expected - this.#partsBytes;
+      const available = bytes.length - offset;
+      let body: Buffer;
+      if (this.#partsBytes === 0 && available >= need) {
+        body = bytes.subarray(offset, offset + need);
+        offset += need;
+      } else {
+        const take = Math.min(need, available);
+        this.#parts.push(bytes.subarray(offset, offset + take));
+        this.#partsBytes += take;
+        offset += take;
+        if (this.#partsBytes < this.#expected) break;
+        body = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#partsBytes);
+        this.#parts = [];
+        this.#partsBytes = 0;
+      }
+      this.#expected = -1;
+      const parsed = parseBody(body);
+      if (parsed instanceof ProtocolError) {
+        this.#error = parsed;
+        break;
+      }
+      messages.push(parsed.value);
+    }
+    return this.#error ? { messages, error: this.#error } : { messages };
+  }
+
+  /** Reads (the rest of) a header; sets #expected when complete. Returns the new offset. */
+  #readHeader(bytes: Buffer, offset: number): number {
+    let length: number;
+    if (this.#headerFilled === 0 && bytes.length - offset >= FRAME_HEADER_BYTES) {
+      length = bytes.readUInt32BE(offset);
+      offset += FRAME_HEADER_BYTES;
+    } else {
+      while (this.#headerFilled < FRAME_HEADER_BYTES && offset < bytes.length) {
+        this.#header[this.#headerFilled++] = bytes[offset++]!;
+      }
+      if (this.#headerFilled < FRAME_HEADER_BYTES) return offset;
+      this.#headerFilled = 0;
+      length = this.#header.readUInt32BE(0);
+    }
+    if (length === 0) {
+      this.#error = new ProtocolError('ERR_PROTOCOL', 'empty frame');
+    } else if (length > this.#maxFrameBytes) {
+      this.#error = new ProtocolError(
+        'ERR_PROTOCOL',
+        `frame of ${length} bytes exceeds maxFrameBytes (${this.#maxFrameBytes})`,
+      );
+    } else {
+      this.#expected = length;
+    }
+    return offset;
+  }
+}
+
+function parseBody(body: Buffer): { value: unknown } | ProtocolError {
+  if (!isUtf8(body)) return new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
+  try {
+    return { value: JSON.parse(body.toString('utf8')) };
+  } catch (cause) {
+    // SyntaxError for bad JSON; RangeError is possible on absurd nesting in some engines.
+    return new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The transport contract the mesh is written against. Two implementations: node-ipc over
+ * Unix sockets / named pipes / TCP (ipc-transport.ts) and an in-process loopback for tests
+ * (loopback.ts). Both pass the same acceptance suite (test/unit/transport/transport-suite.ts).
+ */
+import type { MemSyncError } from '../errors.js';
+
+/** Where a mesh listens: a Unix socket path (a named pipe path on Windows) or a TCP endpoint. */
+export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+/** Callbacks of one connection. Both are called from the event loop, never from inside `send`. */
+export interface ConnectionHandlers {
+  /** One decoded message, in the order the peer sent them. */
+  message(msg: unknown): void;
+  /** Called exactly once, after the last message: local close, remote close, or failure (`error` set). */
+  close(error?: MemSyncError): void;
+}
+
+/** One duplex message stream to a peer. */
+export interface Connection {
+  /** Unique in this process, for logs. */
+  readonly id: string;
+  readonly closed: boolean;
+  /** Messages arriving before this are buffered and delivered on set. */
+  setHandlers(h: ConnectionHandlers): void;
+  /** JSON-serialisable; queued and flushed once per tick as one write; no-op after close. */
+  send(msg: unknown): void;
+  /** Flushes what is queued, then ends; handlers.close is called once (also on remote close / error). */
+  close(error?: MemSyncError): void;
+  /** Bytes queued + in the socket's write buffer. */
+  readonly bufferedBytes: number;
+}
+
+/** A bound address accepting connections. */
+export interface Listener {
+  readonly address: Address;
+  /** Stops accepting, closes the connections it accepted, and releases the address. */
+  close(): Promise<void>;
+}
+
+/** Limits that protect a process from its peers. */
+export interface TransportLimits {
+  /**
+   * Largest frame accepted or sent, in bytes of JSON.
+   * @default 67108864 (64 MiB)
+   */
+  maxFrameBytes: number;
+  /**
+   * A peer that stops reading is disconnected with ERR_BACKPRESSURE once more than this is
+   * queued for it.
+   * @default 268435456 (256 MiB)
+   */
+  maxQueuedBytes: number;
+  /**
+   * Connections a listener accepts at once; further ones are refused by the kernel-facing server.
+   * @default 10000
+   */
+  maxConnections: number;
+}
+
+/** Opens listeners and connections. */
+export interface Transport {
+  listen(address: Address, onConnection: (c: Connection) => void): Promise<Listener>;
+  connect(address: Address, options?: { timeoutMs?: number }): Promise<Connection>;
+}

@@ -1,0 +1,82 @@
+/** Types shared by every layer. Pure declarations: no code runs from this file. */
+
+/** A JSON value, as held in the replicated document. */
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Absolute operators: their result does not depend on the value they find. */
+export type AbsoluteOperator = '$set' | '$unset' | '$rename' | '$currentDate';
+/** Relative operators: they act on whatever value they find, so none is ever lost to a clock. */
+export type RelativeOperator =
+  | '$inc'
+  | '$mul'
+  | '$min'
+  | '$max'
+  | '$bit'
+  | '$push'
+  | '$addToSet'
+  | '$pull'
+  | '$pullAll'
+  | '$pop';
+export type UpdateOperator = AbsoluteOperator | RelativeOperator;
+
+/**
+ * A MongoDB-style update document: `{ $set: { 'a.b': 1 }, $inc: { n: 1 } }`.
+ * Keys are dotted paths, with `$[]` and `$[id]` positional segments (`$[id]` needs `arrayFilters`).
+ */
+export type Update = {
+  $set?: Record<string, JsonValue>;
+  $unset?: Record<string, '' | true | 1>;
+  $rename?: Record<string, string>;
+  $currentDate?: Record<string, true | { $type: 'date' | 'timestamp' }>;
+  $inc?: Record<string, number>;
+  $mul?: Record<string, number>;
+  $min?: Record<string, JsonValue>;
+  $max?: Record<string, JsonValue>;
+  $bit?: Record<string, { and: number } | { or: number } | { xor: number }>;
+  $push?: Record<string, JsonValue>;
+  $addToSet?: Record<string, JsonValue>;
+  $pull?: Record<string, JsonValue>;
+  $pullAll?: Record<string, JsonValue[]>;
+  $pop?: Record<string, 1 | -1>;
+};
+
+/** A mingo query, judged against the whole document (`{ stock: { $gt: 0 } }`). */
+export type Condition = JsonObject;
+
+/**
+ * What a writer sends: the update plus who wrote it and when.
+ * `(peer, seq)` identifies the patch for exactly-once; `ts` orders absolute writes.
+ */
+export interface Patch {
+  /** Writer's peer id. */
+  peer: string;
+  /** Per-writer sequence number, 1, 2, 3, ... without gaps. */
+  seq: number;
+  /** Hybrid logical clock timestamp when `patch()` was called (see clock/hlc.ts). */
+  ts: number;
+  update: Update;
+  if?: Condition;
+  arrayFilters?: JsonObject[];
+}
+
+/** A patch with its place in the total order. */
+export interface OrderedPatch {
+  version: number;
+  /** Epoch of the host that ordered it: (version, epoch) names one entry across failovers. */
+  epoch: number;
+  patch: Patch;
+}
+
+export type RefusalReason = 'stale' | 'condition' | 'duplicate' | 'failed';
+
+/** What `patch()` resolves with once the host has ordered it. */
+export interface PatchResult {
+  version: number;
+  applied: boolean;
+  /** Why it was not applied: newer write on an overlapping path, condition false, already applied, or mingo refused it. */
+  reason?: RefusalReason;
+  /** For `reason: 'failed'`: mingo's message. */
+  message?: string;
+}
