@@ -108,7 +108,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         : this.options.path !== undefined
           ? { kind: 'unix', path: this.options.path }
           : defaultAddress(name, this.options.dir);
-    const transport = this.options.transport ?? createIpcTransport(this.options.limits);
+    const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
+    const transport = this.options.transport ?? createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections });
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),
@@ -189,7 +190,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     Object.defineProperty(source, 'data', { get: () => this.data });
     return createLive<T>(
       source,
-      (error) => this.emit('error', error instanceof MemSyncError ? error : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error })),
+      (error: unknown) => this.emit('error', error instanceof MemSyncError ? error : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error })),
     );
   }
 

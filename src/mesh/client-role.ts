@@ -159,7 +159,11 @@ export class ClientRole {
 
   private onRequestHistory(request: MessageOf<'request-history'>): void {
     const { replica, log } = this.core;
-    const ourEpoch = request.after === 0 ? 0 : request.after === replica.version ? replica.epoch : log.epochAt(request.after);
+    // From version 0 the host's initial state is its own defaults, not the mesh's: a
+    // tail would not reproduce our state, so it gets the whole snapshot.
+    const ourEpoch = request.after === 0
+      ? -1
+      : request.after === replica.version ? replica.epoch : log.epochAt(request.after);
     const tail = ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
     if (tail !== undefined) {
       this.conn.send({ type: 'history', epoch: this.epoch, entries: tail });

@@ -53,7 +53,8 @@ export class HostRole {
     private readonly options: HostRoleOptions,
   ) {
     this.gatherTimer = setTimeout(() => this.endGather(), options.gatherMs);
-    this.checkGather();
+    // Nobody to wait for ends the gather at once, but not before the owner holds us.
+    queueMicrotask(() => this.checkGather());
   }
 
   get epoch(): number {
@@ -175,7 +176,10 @@ export class HostRole {
       } else {
         this.sendSnapshot(peer);
       }
-    } else if (hello.version === 0 || ours === hello.entryEpoch) {
+    } else if (hello.version === 0) {
+      // A fresh replica holds its own defaults, not the mesh's initial state: send it all.
+      this.sendSnapshot(peer);
+    } else if (ours === hello.entryEpoch) {
       const tail = log.after(hello.version, replica.version);
       if (tail === undefined) this.sendSnapshot(peer);
       else if (tail.length > 0) peer.conn.send({ type: 'entries', epoch: this.epoch, entries: tail });

@@ -98,11 +98,7 @@ export class PatternTrie<M extends PatternMember> {
     }
   }
 
-  #visitSubtree(
-    node: TrieNode<M>,
-    depth: number,
-    visit: (member: M, depth: number) => void,
-  ): void {
+  #visitSubtree(node: TrieNode<M>, depth: number, visit: (member: M, depth: number) => void): void {
     for (const member of node.members) visit(member, depth);
     for (const child of node.children.values()) this.#visitSubtree(child, depth, visit);
   }

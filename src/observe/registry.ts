@@ -54,12 +54,6 @@ interface Observer {
   active: boolean;
 }
 
-/** A pattern seed: concrete segments up to `literalCount`, then pattern segments. */
-interface Seed {
-  segments: readonly string[];
-  literalCount: number;
-}
-
 /**
  * Path subscriptions fed by document transitions.
  *
@@ -106,7 +100,10 @@ export class ObserverRegistry {
     }
     const segments = splitPath(pattern);
     if (segments.some((segment) => segment === '')) {
-      throw new MemSyncError('ERR_INVALID_PATH', `Invalid observe path '${pattern}': empty segment`);
+      throw new MemSyncError(
+        'ERR_INVALID_PATH',
+        `Invalid observe path '${pattern}': empty segment`,
+      );
     }
     const observer: Observer = { id: this.#nextId++, pattern, segments, callback, active: true };
     this.#trie.add(observer);
@@ -143,7 +140,7 @@ export class ObserverRegistry {
       const changes: ValueChange[] = [];
       const seen = new Set<string>();
       for (const seed of seedsByObserver.get(observer)!) {
-        collectValueChanges(before, after, seed.segments, seed.literalCount, seen, changes);
+        collectValueChanges(before, after, seed, seen, changes);
       }
       for (const change of changes) {
         // An earlier callback may have unsubscribed this observer.
@@ -153,16 +150,16 @@ export class ObserverRegistry {
     }
   }
 
-  #collectSeeds(paths: readonly string[]): Map<Observer, Seed[]> {
-    const seeds = new Map<Observer, Seed[]>();
+  #collectSeeds(paths: readonly string[]): Map<Observer, string[][]> {
+    const seeds = new Map<Observer, string[][]>();
     const seenSeeds = new Set<string>();
     for (const path of paths) {
       const pathSegments = splitPath(path);
       this.#trie.forEachOverlapping(pathSegments, (observer, depth) => {
-        // The pattern matched the path's first `depth` segments: take those literally (they
-        // bind the pattern's wildcards) and keep the rest of the pattern to expand.
+        // The pattern matched the path's first `depth` segments: those bind the pattern's
+        // wildcards, so only the rest of the pattern is left to expand.
         const segments = [...pathSegments.slice(0, depth), ...observer.segments.slice(depth)];
-        const key = `${observer.id}:${depth}:${segments.join('.')}`;
+        const key = `${observer.id}:${segments.join('.')}`;
         if (seenSeeds.has(key)) return;
         seenSeeds.add(key);
         let list = seeds.get(observer);
@@ -170,7 +167,7 @@ export class ObserverRegistry {
           list = [];
           seeds.set(observer, list);
         }
-        list.push({ segments, literalCount: depth });
+        list.push(segments);
       });
     }
     return seeds;

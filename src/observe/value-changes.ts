@@ -13,16 +13,14 @@ export interface ValueChange {
  * Finds the concrete paths matched by `segments` whose values differ between `before` and
  * `after`, appending each to `out` once (paths already in `seen` are skipped).
  *
- * The first `literalCount` segments are taken literally (they come from a changed path, where
- * a key may really be `*`); later `*` segments expand over the keys of both states, so a
- * deleted key is seen as well as an added one. Identical references are pruned at once:
- * the states are copy-on-write, so a shared subtree cannot hold a change.
+ * `*` segments expand over the keys of both states, so a deleted key is seen as well as an
+ * added one (a key that is literally `*` is among them). Identical references are pruned at
+ * once: the states are copy-on-write, so a shared subtree cannot hold a change.
  */
 export function collectValueChanges(
   before: JsonValue | undefined,
   after: JsonValue | undefined,
   segments: readonly string[],
-  literalCount: number,
   seen: Set<string>,
   out: ValueChange[],
 ): void {
@@ -42,8 +40,13 @@ export function collectValueChanges(
       return;
     }
     const segment = segments[index]!;
-    if (segment !== WILDCARD || index < literalCount) {
-      expand(childOf(previous, segment), childOf(value, segment), childPath(path, segment), index + 1);
+    if (segment !== WILDCARD) {
+      expand(
+        childOf(previous, segment),
+        childOf(value, segment),
+        childPath(path, segment),
+        index + 1,
+      );
       return;
     }
     for (const key of unionOfKeys(previous, value)) {

@@ -7,6 +7,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProtocolError } from '../errors.js';
+import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -15,15 +16,19 @@ const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Epoch = Type.Number({ minimum: 0 });
 const AnyObject = Type.Record(Type.String(), Type.Unknown());
+// The schema checks that these are objects; their deep content (operators, paths, JSON-only
+// values, reserved keys) is checked by the document layer's validator before any use.
+const UpdateObject = Type.Unsafe<Update>(AnyObject);
+const ConditionObject = Type.Unsafe<JsonObject>(AnyObject);
 
 const PatchSchema = Type.Object(
   {
     peer: PeerId,
     seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     ts: Type.Number({ minimum: 0 }),
-    update: AnyObject,
-    if: Type.Optional(AnyObject),
-    arrayFilters: Type.Optional(Type.Array(AnyObject, { maxItems: 1000 })),
+    update: UpdateObject,
+    if: Type.Optional(ConditionObject),
+    arrayFilters: Type.Optional(Type.Array(ConditionObject, { maxItems: 1000 })),
   },
   { additionalProperties: false },
 );

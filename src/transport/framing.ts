@@ -15,15 +15,7 @@ export const FRAME_HEADER_BYTES = 4;
  * function, a bigint, a cycle), `ERR_LIMIT_EXCEEDED` when it is larger than `maxFrameBytes`.
  */
 export function encodeFrame(message: unknown, maxFrameBytes: number): Buffer {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(message);
-  } catch (cause) {
-    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable', { cause });
-  }
-  if (json === undefined) {
-    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable');
-  }
+  const json = stringifyMessage(message);
   const length = Buffer.byteLength(json, 'utf8');
   if (length > maxFrameBytes) {
     throw new MemSyncError(
@@ -35,6 +27,23 @@ export function encodeFrame(message: unknown, maxFrameBytes: number): Buffer {
   frame.writeUInt32BE(length, 0);
   frame.write(json, FRAME_HEADER_BYTES, 'utf8');
   return frame;
+}
+
+/**
+ * JSON text of a message.
+ * @throws MemSyncError `ERR_INVALID_VALUE` when it has none (undefined, a function, a bigint, a cycle).
+ */
+export function stringifyMessage(message: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(message);
+  } catch (cause) {
+    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable', { cause });
+  }
+  if (json === undefined) {
+    throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable');
+  }
+  return json;
 }
 
 /** What one {@link FrameDecoder.push} produced: the messages completed, then possibly an error. */
@@ -95,7 +104,8 @@ export class FrameDecoder {
         this.#partsBytes += take;
         offset += take;
         if (this.#partsBytes < this.#expected) break;
-        body = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#partsBytes);
+        body =
+          this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#partsBytes);
         this.#parts = [];
         this.#partsBytes = 0;
       }

@@ -21,12 +21,18 @@ export function resolveTransportLimits(limits: Partial<TransportLimits> = {}): T
     const value = limits[key];
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new MemSyncError('ERR_INVALID_OPTION', `${key} must be a positive integer, got ${value}`);
+      throw new MemSyncError(
+        'ERR_INVALID_OPTION',
+        `${key} must be a positive integer, got ${value}`,
+      );
     }
     resolved[key] = value;
   }
   if (resolved.maxFrameBytes > MAX_FRAME_BYTES_CEILING) {
-    throw new MemSyncError('ERR_INVALID_OPTION', `maxFrameBytes cannot exceed ${MAX_FRAME_BYTES_CEILING}`);
+    throw new MemSyncError(
+      'ERR_INVALID_OPTION',
+      `maxFrameBytes cannot exceed ${MAX_FRAME_BYTES_CEILING}`,
+    );
   }
   return resolved;
 }

@@ -16,10 +16,16 @@ function isObject(value: unknown): value is JsonObject {
 
 /** Applies an edit copy-on-write; returns undefined when the edit cannot apply (it is skipped). */
 export function applyEdit(root: JsonValue, edit: Edit): JsonValue | undefined {
-  return edit.kind === 'set' ? setIn(root, edit.segments, edit.value) : unsetIn(root, edit.segments);
+  return edit.kind === 'set'
+    ? setIn(root, edit.segments, edit.value)
+    : unsetIn(root, edit.segments);
 }
 
-function setIn(node: JsonValue | undefined, segments: string[], value: JsonValue): JsonValue | undefined {
+function setIn(
+  node: JsonValue | undefined,
+  segments: string[],
+  value: JsonValue,
+): JsonValue | undefined {
   if (segments.length === 0) return value;
   const [head, ...rest] = segments as [string, ...string[]];
   if (Array.isArray(node)) {

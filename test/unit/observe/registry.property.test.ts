@@ -7,13 +7,19 @@ import { allPaths, applyEdit, type Edit } from './cow-transition.js';
 
 // Few distinct keys so that edits, patterns and documents collide often; '*' is a real key too.
 const key = fc.constantFrom('a', 'b', 'c', '0', '1', '*');
-const primitive = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 2 }));
+const primitive = fc.oneof(
+  fc.integer({ min: -3, max: 3 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string({ maxLength: 2 }),
+);
 
-const { document } = fc.letrec((tie) => ({
+const { document: anyDocument } = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, primitive, tie('array'), tie('document')),
   array: fc.array(tie('value'), { maxLength: 3 }),
   document: fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: true }),
 }));
+const document = anyDocument as fc.Arbitrary<JsonObject>;
 
 /** An edit described relative to whatever document it meets, so it always means something. */
 const editSpec = fc.record({
@@ -34,8 +40,10 @@ function split(path: string): string[] {
 function valueAt(root: JsonValue | undefined, path: string): JsonValue | undefined {
   let node = root;
   for (const segment of split(path)) {
-    if (Array.isArray(node)) node = /^(0|[1-9]\d*)$/.test(segment) ? node[Number(segment)] : undefined;
-    else if (node !== null && typeof node === 'object' && Object.hasOwn(node, segment)) node = node[segment];
+    if (Array.isArray(node))
+      node = /^(0|[1-9]\d*)$/.test(segment) ? node[Number(segment)] : undefined;
+    else if (node !== null && typeof node === 'object' && Object.hasOwn(node, segment))
+      node = node[segment];
     else return undefined;
   }
   return node;
@@ -80,7 +88,9 @@ describe('ObserverRegistry property', () => {
             if (next === undefined) continue;
             after = next as JsonObject;
             // `paths` may name an ancestor of the change: coarsen it at random.
-            changedPaths.push(segments.slice(0, segments.length - (spec.coarsen % (segments.length + 1))).join('.'));
+            changedPaths.push(
+              segments.slice(0, segments.length - (spec.coarsen % (segments.length + 1))).join('.'),
+            );
           }
 
           const known = [...new Set([...allPaths(before), ...allPaths(after), 'zz.q'])];
@@ -104,7 +114,10 @@ describe('ObserverRegistry property', () => {
               fired[i]!.push(change.path);
             });
           });
-          registry.notify({ before, after, paths: changedPaths }, { version: 1, origin: 'p', local: false });
+          registry.notify(
+            { before, after, paths: changedPaths },
+            { version: 1, origin: 'p', local: false },
+          );
 
           patterns.forEach((pattern, i) => {
             const candidates = pattern.split('.').includes('*')

@@ -1,0 +1,166 @@
+import { MemSyncError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../types.js';
+import type { ElementMatcher } from './conditions.js';
+import { RESERVED_KEYS } from './json.js';
+import type { LeafCheck } from './operators.js';
+import { filterIdentifier, isPositional } from './paths.js';
+
+type Container = JsonObject | JsonValue[];
+
+/** A write past the end of an array pads it with nulls; this far and no further. */
+const MAX_ARRAY_GAP = 10_000;
+
+/** A canonical array index: what mingo's walk treats as one without leaving a stray key. */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,8})$/;
+
+/** One path an operator is about to write, as the copy-on-write preparation needs it. */
+export interface WriteTarget {
+  readonly op: string;
+  readonly path: string;
+  readonly segments: readonly string[];
+  /** Segments before the first positional one: where the timestamp rule records the write. */
+  readonly fixedLength: number;
+  /** Index of the last positional segment, or -1. */
+  readonly lastPositional: number;
+  /** An absolute write: subject to the timestamp rule. */
+  readonly absolute: boolean;
+  readonly builds: boolean;
+  readonly mutatesLeaf: boolean;
+  readonly checkLeaf: LeafCheck | undefined;
+  readonly arg: JsonValue;
+  /**
+   * Create the missing path down to an empty array before mingo runs: mingo's `$push`
+   * ignores `$sort`, `$slice` and `$position` when it creates the array itself.
+   */
+  readonly createsArray: boolean;
+}
+
+export function patchFailed(message: string): MemSyncError {
+  return new MemSyncError('ERR_PATCH_FAILED', message);
+}
+
+function own(holder: Container, key: string | number): JsonValue | undefined {
+  if (Array.isArray(holder)) return typeof key === 'number' ? holder[key] : undefined;
+  return Object.hasOwn(holder, key) ? holder[key] : undefined;
+}
+
+function set(holder: Container, key: string | number, value: JsonValue): void {
+  (holder as Record<string | number, JsonValue>)[key] = value;
+}
+
+/**
+ * Prepares a new root for one patch: the root and every container along each written
+ * path are shallow copies owned by the patch, so mingo, which mutates in place, only ever
+ * touches those. The old root is never changed: a patch that throws half-way is discarded
+ * whole, and values already handed out never change under their holder.
+ *
+ * It also refuses, before mingo runs, what mingo would silently ignore or do differently
+ * from MongoDB in a way JSON cannot carry (a field on an array, `$inc` on a string).
+ */
+export class CopyOnWrite {
+  readonly root: JsonObject;
+  readonly #owned = new Set<Container>();
+  /** Arrays owned by the patch, with their length when copied. */
+  readonly #arrays: Array<{ array: JsonValue[]; length: number }> = [];
+  readonly #matches: ElementMatcher;
+
+  constructor(base: JsonObject, matches: ElementMatcher) {
+    this.#matches = matches;
+    this.root = this.#own(base) as JsonObject;
+  }
+
+  /** Copies what `target` will write through; throws ERR_PATCH_FAILED if it cannot be written. */
+  prepare(target: WriteTarget): void {
+    this.#step(this.root, target, 0);
+  }
+
+  /** JSON has no holes: a write past the end of an array leaves nulls before it, as MongoDB does. */
+  fillHoles(): void {
+    for (const { array, length } of this.#arrays) {
+      for (let i = length; i < array.length; i++) if (!(i in array)) array[i] = null;
+    }
+  }
+
+  #own(value: Container): Container {
+    if (this.#owned.has(value)) return value;
+    return this.#fresh(Array.isArray(value) ? value.slice() : { ...value });
+  }
+
+  /** Registers a container made for this patch. */
+  #fresh<C extends Container>(copy: C): C {
+    if (Array.isArray(copy)) this.#arrays.push({ array: copy, length: copy.length });
+    this.#owned.add(copy);
+    return copy;
+  }
+
+  /** `node` is owned by the patch; segment `i` names children of it. */
+  #step(node: Container, t: WriteTarget, i: number): void {
+    const segment = t.segments[i]!;
+    if (isPositional(segment)) {
+      // The caller checked that node is an array.
+      const array = node as JsonValue[];
+      const id = filterIdentifier(segment);
+      for (let j = 0; j < array.length; j++) {
+        if (id === undefined || this.#matches(id, array[j])) this.#visit(array, j, t, i);
+      }
+      return;
+    }
+    if (RESERVED_KEYS.has(segment)) throw patchFailed(`'${t.path}': '${segment}' is reserved`);
+    if (!Array.isArray(node)) {
+      this.#visit(node, segment, t, i);
+      return;
+    }
+    if (!ARRAY_INDEX.test(segment)) {
+      // mingo would set a property on the array (lost in JSON) or map over its elements.
+      if (t.builds || i < t.lastPositional) {
+        throw patchFailed(`${t.op} '${t.path}': cannot create field '${segment}' in an array`);
+      }
+      return;
+    }
+    const index = Number(segment);
+    if (t.builds && index > node.length + MAX_ARRAY_GAP) {
+      throw patchFailed(`${t.op} '${t.path}': index ${index} is too far past the end of the array`);
+    }
+    this.#visit(node, index, t, i);
+  }
+
+  #visit(holder: Container, key: string | number, t: WriteTarget, i: number): void {
+    const child = own(holder, key);
+    if (i === t.segments.length - 1) {
+      const problem = t.checkLeaf?.(child, t.arg);
+      if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);
+      if (child === undefined && t.createsArray) {
+        set(holder, key, this.#fresh([]));
+      } else if (t.mutatesLeaf && typeof child === 'object' && child !== null) {
+        set(holder, key, this.#own(child));
+      }
+      return;
+    }
+    const next = t.segments[i + 1]!;
+    if (child === undefined || child === null) {
+      // Missing: a building operator creates fresh objects here; any other finds nothing.
+      if (t.createsArray && !isPositional(next)) {
+        const created = this.#fresh({});
+        set(holder, key, created);
+        this.#step(created, t, i + 1);
+      }
+      return;
+    }
+    if (isPositional(next) && !Array.isArray(child)) {
+      throw patchFailed(
+        `${t.op} '${t.path}': cannot apply '${next}' to a value of type ${typeof child}`,
+      );
+    }
+    if (typeof child !== 'object') {
+      if (t.builds) {
+        throw patchFailed(
+          `${t.op} '${t.path}': cannot create field '${next}' in a ${typeof child}`,
+        );
+      }
+      return;
+    }
+    const copy = this.#own(child);
+    set(holder, key, copy);
+    this.#step(copy, t, i + 1);
+  }
+}

@@ -1,0 +1,19 @@
+/** The replicated document: pure, no I/O. */
+export { applyPlanTo, applyUpdateTo, type UpdateResult } from './apply-update.js';
+export { ConditionCache } from './conditions.js';
+export { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits, resolveDocumentLimits } from './limits.js';
+export {
+  type ApplyOutcome,
+  type PrecomputedUpdate,
+  Replica,
+  type ReplicaOptions,
+} from './replica.js';
+export type { ReplicaSnapshot } from './snapshot.js';
+export { type Stamp, type StampEntries, StampTable } from './stamps.js';
+export {
+  type PatchInput,
+  UPDATE_OPERATORS,
+  type ValidPatchBody,
+  validatePatchInput,
+} from './validate.js';
+export { type ConfirmResult, OptimisticView, type ViewChange } from './view.js';

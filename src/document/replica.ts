@@ -1,0 +1,205 @@
+import { ProtocolError } from '../errors.js';
+import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
+import { applyPlanTo, type UpdateResult } from './apply-update.js';
+import { ConditionCache } from './conditions.js';
+import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
+import { planUpdate, type UpdatePlan } from './plan.js';
+import { checkSnapshot, copyState, type ReplicaSnapshot } from './snapshot.js';
+import { StampTable } from './stamps.js';
+
+export interface ReplicaOptions {
+  /** Bounds on the initial document and on snapshots received. */
+  limits?: Partial<DocumentLimits>;
+}
+
+/** What applying one ordered entry did. */
+export interface ApplyOutcome {
+  applied: boolean;
+  reason?: RefusalReason;
+  /** For `reason: 'failed'`: why (mingo's message, or ours). */
+  message?: string;
+  /** Paths that changed; empty when refused or when the update changed nothing. */
+  changedPaths: string[];
+  /** The state before this entry. */
+  before: JsonObject;
+  /** The state after it: the same object as `before` when nothing changed. */
+  after: JsonObject;
+}
+
+/**
+ * The result of applying a patch to `base`, computed ahead (by an optimistic view). The
+ * replica takes it instead of recomputing when its state is still `base`.
+ */
+export interface PrecomputedUpdate {
+  base: JsonObject;
+  plan: UpdatePlan;
+  result: UpdateResult;
+}
+
+/**
+ * The replicated state machine: the document, its version, the timestamp table and the
+ * exactly-once table. Every replica fed the same ordered entries reaches byte-identical
+ * state. `state` is an immutable root: each change makes a new one.
+ */
+export class Replica {
+  #state: JsonObject;
+  #version = 0;
+  #epoch = 0;
+  #stamps = new StampTable();
+  #seqs = new Map<string, number>();
+  readonly limits: DocumentLimits;
+  /** Compiled conditions, shared with views over this replica. */
+  readonly conditions = new ConditionCache();
+
+  /** @param initial - The document at version 0; deep-copied. */
+  constructor(initial: JsonObject, options: ReplicaOptions = {}) {
+    this.limits = resolveDocumentLimits(options.limits);
+    this.#state = copyState(initial, this.limits);
+  }
+
+  /** The current document. Never mutated: a change makes a new root. */
+  get state(): JsonObject {
+    return this.#state;
+  }
+
+  /** Version of the last entry applied (0 initially). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Epoch of the last entry applied (0 initially). */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** The last seq of `peer` this replica applied or refused (0 when none). */
+  lastSeq(peer: string): number {
+    return this.#seqs.get(peer) ?? 0;
+  }
+
+  /**
+   * Applies the next ordered entry. Refusals (duplicate, condition, stale, failed) still
+   * take the entry's version, and still mark its seq as seen.
+   *
+   * @param precomputed - The same patch already applied to the current state (optional).
+   * @throws ProtocolError `ERR_PROTOCOL` when the entry is not the next version or is
+   *   malformed; nothing changes then.
+   */
+  apply(entry: OrderedPatch, precomputed?: PrecomputedUpdate): ApplyOutcome {
+    this.#checkEntry(entry);
+    this.#version = entry.version;
+    this.#epoch = entry.epoch;
+    const { patch } = entry;
+    const before = this.#state;
+    if (patch.seq <= this.lastSeq(patch.peer)) return refused(before, 'duplicate');
+    this.#seqs.set(patch.peer, patch.seq);
+    try {
+      if (patch.if !== undefined && !this.conditions.holds(patch.if, before))
+        return refused(before, 'condition');
+    } catch (error) {
+      return refused(before, 'failed', `condition: ${messageOf(error)}`);
+    }
+    const reuse = precomputed !== undefined && precomputed.base === before;
+    let plan: UpdatePlan;
+    try {
+      plan = reuse ? precomputed.plan : planUpdate(patch);
+    } catch (error) {
+      return refused(before, 'failed', messageOf(error));
+    }
+    if (this.#isStale(plan, patch)) return refused(before, 'stale');
+    let result: UpdateResult;
+    try {
+      result = reuse ? precomputed.result : applyPlanTo(before, plan, this.conditions);
+    } catch (error) {
+      return refused(before, 'failed', messageOf(error));
+    }
+    const stamp = { ts: patch.ts, peer: patch.peer };
+    for (const write of plan.writes) this.#stamps.record(write.segments, write.fixedLength, stamp);
+    this.#state = result.root;
+    return { applied: true, changedPaths: result.changedPaths, before, after: result.root };
+  }
+
+  /** Plain JSON of everything this replica is. The state is shared, not copied: it is immutable. */
+  snapshot(): ReplicaSnapshot {
+    return {
+      state: this.#state,
+      version: this.#version,
+      epoch: this.#epoch,
+      stamps: this.#stamps.toJSON(),
+      seqs: [...this.#seqs],
+    };
+  }
+
+  /**
+   * A replica from a snapshot received from a peer.
+   * @throws ProtocolError `ERR_PROTOCOL` when the snapshot is malformed.
+   */
+  static fromSnapshot(snapshot: unknown, options: ReplicaOptions = {}): Replica {
+    const limits = resolveDocumentLimits(options.limits);
+    const checked = checkSnapshot(snapshot, limits);
+    const replica = new Replica({}, options);
+    replica.#state = checked.state;
+    replica.#version = checked.version;
+    replica.#epoch = checked.epoch;
+    replica.#stamps = checked.stamps;
+    replica.#seqs = checked.seqs;
+    return replica;
+  }
+
+  /** An absolute write is stale when an overlapping path holds a newer stamp. */
+  #isStale(plan: UpdatePlan, patch: Patch): boolean {
+    for (const write of plan.writes) {
+      if (
+        write.absolute &&
+        this.#stamps.hasNewerOverlap(write.segments, write.fixedLength, patch.ts, patch.peer)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #checkEntry(entry: OrderedPatch): void {
+    if (entry.version !== this.#version + 1) {
+      throw new ProtocolError(
+        'ERR_PROTOCOL',
+        `entry version ${entry.version} does not follow ${this.#version}: entries must be applied in order, none skipped`,
+      );
+    }
+    if (!Number.isSafeInteger(entry.epoch) || entry.epoch < this.#epoch) {
+      throw new ProtocolError(
+        'ERR_PROTOCOL',
+        `entry epoch ${entry.epoch} is older than ${this.#epoch}`,
+      );
+    }
+    const patch: Partial<Patch> | undefined = entry.patch;
+    if (
+      typeof patch?.peer !== 'string' ||
+      !Number.isSafeInteger(patch.seq) ||
+      (patch.seq ?? 0) < 1 ||
+      !Number.isSafeInteger(patch.ts) ||
+      (patch.ts ?? -1) < 0
+    ) {
+      throw new ProtocolError(
+        'ERR_PROTOCOL',
+        'an entry needs a patch with peer, seq >= 1 and ts >= 0',
+      );
+    }
+  }
+}
+
+function refused(state: JsonObject, reason: RefusalReason, message?: string): ApplyOutcome {
+  const outcome: ApplyOutcome = {
+    applied: false,
+    reason,
+    changedPaths: [],
+    before: state,
+    after: state,
+  };
+  if (message !== undefined) outcome.message = message;
+  return outcome;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

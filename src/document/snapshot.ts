@@ -1,0 +1,81 @@
+import { MemSyncError, ProtocolError } from '../errors.js';
+import type { JsonObject } from '../types.js';
+import { copyJson, isPlainObject, VALUE_RULES } from './json.js';
+import type { DocumentLimits } from './limits.js';
+import { type StampEntries, StampTable } from './stamps.js';
+
+/**
+ * Everything a replica is, as plain JSON: enough for a joiner to carry on from `version`
+ * with the same verdicts (timestamp rule, exactly-once) as every other replica.
+ */
+export interface ReplicaSnapshot {
+  state: JsonObject;
+  version: number;
+  epoch: number;
+  /** The timestamp table: `[path, ts, peer]` per path written. */
+  stamps: StampEntries;
+  /** Exactly-once table: `[peer, last seq applied or refused]`. */
+  seqs: Array<[peer: string, seq: number]>;
+}
+
+/** A snapshot's parts, checked. */
+export interface CheckedSnapshot {
+  state: JsonObject;
+  version: number;
+  epoch: number;
+  stamps: StampTable;
+  seqs: Map<string, number>;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Checks a document given as a whole (defaults, a snapshot's state) and returns a private
+ * deep copy. It is bounded by depth and key length, not by the size of one patch.
+ */
+export function copyState(state: unknown, limits: DocumentLimits): JsonObject {
+  if (!isPlainObject(state)) {
+    throw new MemSyncError('ERR_INVALID_VALUE', 'the document must be a plain JSON object');
+  }
+  const budget = { limits: { ...limits, maxPatchBytes: Number.POSITIVE_INFINITY }, bytes: 0 };
+  return copyJson(state, 0, budget, VALUE_RULES) as JsonObject;
+}
+
+/**
+ * Checks a snapshot received from a peer.
+ * @throws ProtocolError `ERR_PROTOCOL` when anything in it is malformed.
+ */
+export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): CheckedSnapshot {
+  if (!isPlainObject(snapshot))
+    throw new ProtocolError('ERR_PROTOCOL', 'a snapshot must be an object');
+  const { version, epoch, seqs } = snapshot;
+  if (!isCount(version) || !isCount(epoch)) {
+    throw new ProtocolError(
+      'ERR_PROTOCOL',
+      'snapshot version and epoch must be non-negative integers',
+    );
+  }
+  let state: JsonObject;
+  try {
+    state = copyState(snapshot.state, limits);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProtocolError('ERR_PROTOCOL', `snapshot state: ${message}`, { cause: error });
+  }
+  if (!Array.isArray(seqs))
+    throw new ProtocolError('ERR_PROTOCOL', 'snapshot seqs must be an array');
+  const table = new Map<string, number>();
+  for (const entry of seqs) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq]');
+    }
+    const [peer, seq] = entry as unknown[];
+    if (typeof peer !== 'string' || !isCount(seq)) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq]');
+    }
+    table.set(peer, seq);
+  }
+  return { state, version, epoch, stamps: StampTable.fromJSON(snapshot.stamps), seqs: table };
+}

@@ -1,0 +1,238 @@
+import { PatchValidationError } from '../errors.js';
+import type { Condition, JsonObject, JsonValue, Update, UpdateOperator } from '../types.js';
+import {
+  CONDITION_RULES,
+  checkKey,
+  copyJson,
+  isPlainObject,
+  type PatchBudget,
+  RESERVED_KEYS,
+  spend,
+} from './json.js';
+import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
+import { copyOperatorValue } from './operator-args.js';
+import { DisjointPaths, parsePath } from './paths.js';
+
+/** The operators a patch may use. */
+export const UPDATE_OPERATORS: ReadonlySet<UpdateOperator> = new Set<UpdateOperator>([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$currentDate',
+  '$push',
+  '$addToSet',
+  '$pop',
+  '$pull',
+  '$pullAll',
+  '$bit',
+]);
+
+const IDENTIFIER = /^[a-z][a-zA-Z0-9]*$/;
+
+/** What a caller asks to apply, before it is trusted. */
+export interface PatchInput {
+  update: unknown;
+  if?: unknown;
+  arrayFilters?: unknown;
+}
+
+/** A checked patch body: a deep copy that shares nothing with the caller's objects. */
+export interface ValidPatchBody {
+  update: Update;
+  if?: Condition;
+  arrayFilters?: JsonObject[];
+}
+
+/**
+ * Checks an update (and its condition and array filters) against the allow-list and the
+ * limits, and returns a deep copy of it. Throws a {@link PatchValidationError} whose code
+ * says what is wrong; nothing is applied anywhere when it throws.
+ *
+ * @example
+ * const body = validatePatchInput({ update: { $inc: { 'stats.hits': 1 } } }, DEFAULT_DOCUMENT_LIMITS);
+ */
+export function validatePatchInput(
+  input: PatchInput,
+  limits: Partial<DocumentLimits> = {},
+): ValidPatchBody {
+  const budget: PatchBudget = { limits: resolveDocumentLimits(limits), bytes: 0 };
+  const identifiers = new Set<string>();
+  const body: ValidPatchBody = { update: copyUpdate(input.update, budget, identifiers) };
+  if (input.if !== undefined) {
+    if (!isPlainObject(input.if)) {
+      throw new PatchValidationError(
+        'ERR_INVALID_CONDITION',
+        'the condition must be a plain object',
+      );
+    }
+    body.if = copyJson(input.if, 1, budget, CONDITION_RULES) as Condition;
+  }
+  const filters = copyArrayFilters(input.arrayFilters, budget, identifiers);
+  if (filters !== undefined) body.arrayFilters = filters;
+  return body;
+}
+
+function copyUpdate(update: unknown, budget: PatchBudget, identifiers: Set<string>): Update {
+  if (!isPlainObject(update)) {
+    throw new PatchValidationError(
+      'ERR_UNKNOWN_OPERATOR',
+      'an update must be an object of operators',
+    );
+  }
+  const ops = Object.keys(update);
+  if (ops.length === 0) {
+    throw new PatchValidationError('ERR_UNKNOWN_OPERATOR', 'an update needs at least one operator');
+  }
+  const written = new DisjointPaths();
+  const copy: Record<string, Record<string, JsonValue>> = {};
+  let paths = 0;
+  for (const op of ops) {
+    if (RESERVED_KEYS.has(op))
+      throw new PatchValidationError('ERR_RESERVED_KEY', `key '${op}' is reserved`);
+    if (!UPDATE_OPERATORS.has(op as UpdateOperator)) {
+      throw new PatchValidationError(
+        'ERR_UNKNOWN_OPERATOR',
+        `unknown update operator '${op.slice(0, 80)}'`,
+      );
+    }
+    const args = update[op];
+    if (!isPlainObject(args)) {
+      throw new PatchValidationError(
+        'ERR_UNKNOWN_OPERATOR',
+        `the argument of ${op} must be an object of paths`,
+      );
+    }
+    spend(budget, op.length + 4);
+    const out: Record<string, JsonValue> = {};
+    for (const path of Object.keys(args)) {
+      paths += 1;
+      if (paths > budget.limits.maxPathsPerPatch) {
+        throw new PatchValidationError(
+          'ERR_LIMIT_EXCEEDED',
+          `more than maxPathsPerPatch (${budget.limits.maxPathsPerPatch}) paths in one patch`,
+        );
+      }
+      const value = args[path];
+      // JSON.stringify would drop the key: so do we.
+      if (value === undefined) continue;
+      spend(budget, path.length + 4);
+      out[path] = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
+    }
+    copy[op] = out;
+  }
+  // The copy was built key by key from checked parts, so it has the shape Update describes.
+  return copy as unknown as Update;
+}
+
+function copyPath(
+  op: UpdateOperator,
+  path: string,
+  value: unknown,
+  budget: PatchBudget,
+  written: DisjointPaths,
+  identifiers: Set<string>,
+): JsonValue {
+  const isRename = op === '$rename';
+  const parsed = parsePath(path, budget.limits, !isRename);
+  claim(written, parsed.segments, parsed.fixedLength, path);
+  for (const id of parsed.identifiers) identifiers.add(id);
+  if (!isRename) return copyOperatorValue(op, path, value, parsed.segments.length, budget);
+  if (typeof value !== 'string') {
+    throw new PatchValidationError(
+      'ERR_INVALID_PATH',
+      `$rename '${path}': the target must be a path string`,
+    );
+  }
+  const target = parsePath(value, budget.limits, false);
+  claim(written, target.segments, target.fixedLength, value);
+  spend(budget, value.length + 2);
+  return value;
+}
+
+function claim(
+  written: DisjointPaths,
+  segments: readonly string[],
+  length: number,
+  path: string,
+): void {
+  if (!written.add(segments, length)) {
+    throw new PatchValidationError(
+      'ERR_INVALID_PATH',
+      `path '${path}' overlaps another path of the same patch (paths through '$[' count as the whole array)`,
+    );
+  }
+}
+
+function copyArrayFilters(
+  filters: unknown,
+  budget: PatchBudget,
+  identifiers: ReadonlySet<string>,
+): JsonObject[] | undefined {
+  const covered = new Set<string>();
+  let copies: JsonObject[] | undefined;
+  if (filters !== undefined) {
+    if (!Array.isArray(filters)) {
+      throw new PatchValidationError(
+        'ERR_INVALID_CONDITION',
+        'arrayFilters must be an array of objects',
+      );
+    }
+    copies = [];
+    for (const filter of filters)
+      copies.push(copyArrayFilter(filter, budget, identifiers, covered));
+  }
+  for (const id of identifiers) {
+    if (!covered.has(id)) {
+      throw new PatchValidationError(
+        'ERR_INVALID_PATH',
+        `no array filter for the identifier '${id}'`,
+      );
+    }
+  }
+  return copies;
+}
+
+function copyArrayFilter(
+  filter: unknown,
+  budget: PatchBudget,
+  identifiers: ReadonlySet<string>,
+  covered: Set<string>,
+): JsonObject {
+  if (!isPlainObject(filter) || Object.keys(filter).length === 0) {
+    throw new PatchValidationError(
+      'ERR_INVALID_CONDITION',
+      'each array filter must be a non-empty object',
+    );
+  }
+  let identifier: string | undefined;
+  for (const key of Object.keys(filter)) {
+    checkKey(key, budget.limits);
+    const dot = key.indexOf('.');
+    const id = dot === -1 ? key : key.slice(0, dot);
+    if (!IDENTIFIER.test(id)) {
+      throw new PatchValidationError(
+        'ERR_INVALID_CONDITION',
+        `array filter key '${key}' must start with an identifier (lowercase first, alphanumeric)`,
+      );
+    }
+    if (identifier !== undefined && id !== identifier) {
+      throw new PatchValidationError(
+        'ERR_INVALID_CONDITION',
+        'one array filter may name only one identifier',
+      );
+    }
+    identifier = id;
+  }
+  if (identifier === undefined || !identifiers.has(identifier)) {
+    throw new PatchValidationError(
+      'ERR_INVALID_CONDITION',
+      `array filter for '${identifier}' matches no '$[${identifier}]' in the update`,
+    );
+  }
+  covered.add(identifier);
+  return copyJson(filter, 1, budget, CONDITION_RULES) as JsonObject;
+}

@@ -1,0 +1,2 @@
+export { createLive } from './live.js';
+export type { LiveSource } from './live-session.js';

@@ -1,0 +1,95 @@
+/**
+ * The default address of a mesh: a socket file named after a hash of the mesh name, in a
+ * directory only the current user can enter; a per-user named pipe on Windows.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { ConnectionError, MemSyncError } from '../errors.js';
+import type { Address } from './types.js';
+
+/** Longest mesh name accepted. */
+export const MAX_MESH_NAME_LENGTH = 200;
+
+/**
+ * The address processes of one user use for `meshName` unless told otherwise.
+ * @param dir directory for the socket file (created 0700 if missing, checked if present);
+ * default `$XDG_RUNTIME_DIR/memsync` if that variable is set, else `<os.tmpdir()>/memsync-<uid>`.
+ * Ignored on Windows, where the address is a named pipe.
+ * @throws MemSyncError `ERR_INVALID_OPTION` for a bad name; ConnectionError `ERR_UNSAFE_PATH`
+ * when the directory belongs to someone else or others can access it.
+ * @example
+ * defaultAddress('orders') // { kind: 'unix', path: '/run/user/1000/memsync/3d1f0c2b9e8a7f61.sock' }
+ */
+export function defaultAddress(meshName: string, dir?: string): Address {
+  validateMeshName(meshName);
+  if (process.platform === 'win32') {
+    return { kind: 'unix', path: windowsPipePath(meshName, os.userInfo().username) };
+  }
+  const socketDir = dir ?? defaultSocketDir();
+  ensureSocketDir(socketDir);
+  // A short fixed-length name: macOS allows only 104 bytes for the whole path.
+  return { kind: 'unix', path: join(socketDir, `${shortHash(meshName)}.sock`) };
+}
+
+/** The named pipe for `meshName` of `userName`: `\\.\pipe\memsync-<user hash>-<name hash>`. */
+export function windowsPipePath(meshName: string, userName: string): string {
+  return `\\\\.\\pipe\\memsync-${shortHash(userName)}-${shortHash(meshName)}`;
+}
+
+/**
+ * Creates `dir` (mode 0700) if missing; otherwise checks it is a real directory owned by the
+ * current user with no group or other permission bits, so no one else can plant or hijack a
+ * socket in it.
+ * @throws ConnectionError `ERR_UNSAFE_PATH`
+ */
+export function ensureSocketDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new ConnectionError('ERR_UNSAFE_PATH', `cannot create socket directory ${dir}`, {
+      cause,
+    });
+  }
+  // lstat: a symlink here could point anywhere, so it is refused rather than followed.
+  const info = lstatSync(dir);
+  if (!info.isDirectory()) {
+    throw new ConnectionError('ERR_UNSAFE_PATH', `socket directory ${dir} is not a directory`);
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    throw new ConnectionError(
+      'ERR_UNSAFE_PATH',
+      `socket directory ${dir} is owned by uid ${info.uid}, not ${uid}`,
+    );
+  }
+  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+    throw new ConnectionError(
+      'ERR_UNSAFE_PATH',
+      `socket directory ${dir} has mode ${(info.mode & 0o777).toString(8)}; it must not be accessible to group or others`,
+    );
+  }
+}
+
+function defaultSocketDir(): string {
+  const runtimeDir = process.env.XDG_RUNTIME_DIR;
+  if (runtimeDir) return join(runtimeDir, 'memsync');
+  return join(os.tmpdir(), `memsync-${process.getuid?.() ?? os.userInfo().username}`);
+}
+
+function validateMeshName(meshName: string): void {
+  if (typeof meshName !== 'string' || meshName.length === 0) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'mesh name must be a non-empty string');
+  }
+  if (meshName.length > MAX_MESH_NAME_LENGTH) {
+    throw new MemSyncError(
+      'ERR_INVALID_OPTION',
+      `mesh name is longer than ${MAX_MESH_NAME_LENGTH} characters`,
+    );
+  }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,25 @@
+/** The node-ipc settings every IPCModule instance of this transport runs with, and why. */
+import type { IPCModule } from '@achrinza/node-ipc';
+import type { TransportLimits } from './types.js';
+
+export function configureIpc(ipc: IPCModule, limits: TransportLimits): void {
+  const config = ipc.config;
+  config.id = 'memsync';
+  config.silent = true;
+  config.logger = () => {};
+  // The default unlinks an existing socket file before listening: a newcomer would steal a
+  // live host's address. Takeover of a dead host's file is done by unix-listen.ts instead.
+  config.unlink = false;
+  // We frame ourselves (framing.ts). node-ipc calls setEncoding(encoding) and then
+  // Buffer.from(data, encoding): latin1 maps every byte to one char and back, losslessly.
+  config.rawBuffer = true;
+  config.encoding = 'latin1';
+  config.sync = false;
+  // node-ipc's default of 100 silently refuses the 101st peer.
+  config.maxConnections = limits.maxConnections;
+  // No reconnect loop (and no timers left behind): the mesh's election decides when to retry.
+  config.maxRetries = 0;
+  config.stopRetrying = true;
+  config.readableAll = false;
+  config.writableAll = false;
+}

@@ -1,0 +1,148 @@
+/**
+ * One framed connection over a socket that node-ipc opened. node-ipc reads (its `data` events
+ * are routed to `receive`); writes go straight to the net.Socket so a tick's messages become
+ * one write and `socket.writableLength` can be watched for peers that stop reading.
+ */
+import type { Socket } from 'node:net';
+import { ConnectionError, type MemSyncError } from '../errors.js';
+import { encodeFrame, FrameDecoder } from './framing.js';
+import { Inbox } from './inbox.js';
+import type { Connection, ConnectionHandlers, TransportLimits } from './types.js';
+
+/** After a graceful end, how long the peer has to close its side before the socket is destroyed. */
+const LINGER_MS = 2_000;
+
+let nextConnectionNumber = 1;
+
+export class IpcConnection implements Connection {
+  readonly id: string;
+  readonly #socket: Socket;
+  readonly #limits: TransportLimits;
+  readonly #decoder: FrameDecoder;
+  readonly #inbox = new Inbox();
+  readonly #onSocketClosed: (() => void) | undefined;
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #flushScheduled: NodeJS.Immediate | undefined;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #socketError: Error | undefined;
+
+  /**
+   * @param onSocketClosed called once the socket is fully closed (the owner forgets it then).
+   */
+  constructor(
+    socket: Socket,
+    limits: TransportLimits,
+    role: 'in' | 'out',
+    onSocketClosed?: () => void,
+  ) {
+    this.id = `ipc-${role}-${nextConnectionNumber++}`;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.#onSocketClosed = onSocketClosed;
+    // Read nothing until someone listens: a peer cannot fill our memory before setHandlers.
+    socket.pause();
+    socket.on('error', (error) => {
+      this.#socketError ??= error;
+    });
+    socket.once('close', () => this.#handleSocketClose());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get bufferedBytes(): number {
+    return this.#queuedBytes + this.#socket.writableLength;
+  }
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    const first = !this.#inbox.hasHandlers;
+    this.#inbox.setHandlers(handlers);
+    if (first && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  send(message: unknown): void {
+    if (this.#closed) return;
+    const frame = encodeFrame(message, this.#limits.maxFrameBytes);
+    this.#queue.push(frame);
+    this.#queuedBytes += frame.length;
+    if (this.bufferedBytes > this.#limits.maxQueuedBytes) {
+      this.#fail(
+        new ConnectionError(
+          'ERR_BACKPRESSURE',
+          `peer is not reading: more than ${this.#limits.maxQueuedBytes} bytes queued for it`,
+        ),
+      );
+      return;
+    }
+    this.#flushScheduled ??= setImmediate(() => this.#flush());
+  }
+
+  close(error?: MemSyncError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    this.#inbox.end(error, false);
+    if (this.#socket.destroyed) return;
+    this.#socket.end();
+    // Keep reading (and discarding) so the peer's end is seen even if handlers were never set.
+    this.#socket.resume();
+    this.#lingerTimer = setTimeout(() => this.#socket.destroy(), LINGER_MS);
+    this.#lingerTimer.unref();
+  }
+
+  /** Bytes read from the socket, in order. */
+  receive(chunk: Buffer): void {
+    if (this.#closed) return;
+    const { messages, error } = this.#decoder.push(chunk);
+    for (const message of messages) this.#inbox.deliver(message);
+    if (error) this.#fail(error);
+  }
+
+  #flush(): void {
+    if (this.#flushScheduled) {
+      clearImmediate(this.#flushScheduled);
+      this.#flushScheduled = undefined;
+    }
+    if (this.#queue.length === 0) return;
+    const data =
+      this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queuedBytes);
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    if (!this.#socket.destroyed) this.#socket.write(data);
+  }
+
+  /** A broken peer: drop what is queued, cut the socket, report `error`. */
+  #fail(error: MemSyncError): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dropQueue();
+    this.#inbox.end(error, true);
+    this.#socket.destroy();
+  }
+
+  #handleSocketClose(): void {
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#onSocketClosed?.();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#dropQueue();
+    const cause = this.#socketError;
+    this.#inbox.end(
+      cause
+        ? new ConnectionError('ERR_CONNECTION', `connection lost: ${cause.message}`, { cause })
+        : undefined,
+      true,
+    );
+  }
+
+  #dropQueue(): void {
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = undefined;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+  }
+}

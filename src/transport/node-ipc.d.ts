@@ -1,0 +1,61 @@
+/**
+ * The part of `@achrinza/node-ipc` 10.1.11 this transport uses (the package ships no types).
+ * Read from its services/IPC.js, dao/socketServer.js and dao/client.js.
+ */
+declare module '@achrinza/node-ipc' {
+  import type { Server as NetServer, Socket } from 'node:net';
+
+  interface IpcConfig {
+    id: string;
+    appspace: string;
+    encoding: BufferEncoding;
+    rawBuffer: boolean;
+    sync: boolean;
+    unlink: boolean;
+    silent: boolean;
+    logger: (line: string) => void;
+    maxConnections: number;
+    retry: number;
+    maxRetries: number;
+    stopRetrying: boolean;
+    readableAll: boolean;
+    writableAll: boolean;
+  }
+
+  /** dao/socketServer.js: a net.Server wrapper publishing events through event-pubsub. */
+  interface IpcSocketServer {
+    /** The net.Server once `start()` has run. */
+    server: NetServer | false;
+    start(): void;
+    stop(): void;
+    on(type: 'start', handler: () => void): this;
+    on(type: 'error', handler: (error: Error) => void): this;
+    on(type: 'connect', handler: (socket: Socket) => void): this;
+    /** With `rawBuffer`, one event per socket chunk. */
+    on(type: 'data', handler: (data: Buffer, socket: Socket) => void): this;
+  }
+
+  /** dao/client.js: one outgoing connection. */
+  interface IpcClient {
+    socket: Socket | false;
+    on(type: 'connect' | 'disconnect' | 'destroy', handler: () => void): this;
+    on(type: 'error', handler: (error: Error) => void): this;
+    /** With `rawBuffer`, one event per socket chunk. */
+    on(type: 'data', handler: (data: Buffer) => void): this;
+  }
+
+  class IPCModule {
+    config: IpcConfig;
+    of: Record<string, IpcClient | undefined>;
+    server: IpcSocketServer | false;
+    serve(path: string, callback?: () => void): void;
+    serveNet(host: string, port: number, callback?: () => void): void;
+    connectTo(id: string, path: string, callback?: () => void): void;
+    connectToNet(id: string, host: string, port: number, callback?: () => void): void;
+    disconnect(id: string): void;
+  }
+
+  const singleton: IPCModule;
+
+  export { IPCModule, singleton as default };
+}

@@ -1,0 +1,182 @@
+/**
+ * Real processes for integration tests: fork workers that each run one MemSync, drive them
+ * over the process IPC channel, SIGKILL them, and always clean up — every worker killed
+ * by its pid and the socket directory removed, even when a test fails.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MemSyncOptions } from '../../src/index.js';
+import { BUILD_DIR, PID_FILE } from './global-setup.js';
+
+export interface WorkerEvent {
+  event: string;
+  [key: string]: unknown;
+}
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { code?: string; message: string };
+}
+
+export class WorkerError extends Error {
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Worker {
+  readonly events: WorkerEvent[] = [];
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly watchers = new Set<() => void>();
+  exited = false;
+  readonly exit: Promise<void>;
+
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (raw) => {
+      const message = raw as Reply | WorkerEvent;
+      if ('id' in message && typeof message.id === 'number') {
+        const reply = message as Reply;
+        const waiter = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (reply.ok) waiter?.resolve(reply.result);
+        else waiter?.reject(new WorkerError(reply.error?.code, reply.error?.message ?? 'failed'));
+        return;
+      }
+      this.events.push(message as WorkerEvent);
+      for (const watch of [...this.watchers]) watch();
+    });
+    this.exit = new Promise((resolve) =>
+      child.once('exit', () => {
+        this.exited = true;
+        for (const waiter of this.waiting.values()) waiter.reject(new Error(`worker ${this.pid} exited`));
+        this.waiting.clear();
+        for (const watch of [...this.watchers]) watch();
+        resolve();
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  call<R = unknown>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 20_000): Promise<R> {
+    if (this.exited) return Promise.reject(new Error(`worker ${this.pid} has exited`));
+    const id = this.nextId++;
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`worker ${this.pid}: '${cmd}' got no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as R);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.child.send({ id, cmd, ...args });
+    });
+  }
+
+  /** Resolves with the first event (past or future) matching `match`; bounded by `timeoutMs`. */
+  waitForEvent(match: (e: WorkerEvent) => boolean, timeoutMs = 20_000, from = 0): Promise<WorkerEvent> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = this.events.slice(from).find(match);
+        if (found) {
+          done();
+          resolve(found);
+        } else if (this.exited) {
+          done();
+          reject(new Error(`worker ${this.pid} exited before the event`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`worker ${this.pid}: event not seen in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.watchers.delete(check);
+      };
+      this.watchers.add(check);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.exited) this.child.kill(signal);
+    return this.exit;
+  }
+}
+
+/** A group of workers sharing one private socket directory. */
+export class Cluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'memsync-it-'));
+  readonly workers: Worker[] = [];
+
+  constructor(readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`) {}
+
+  async spawn(): Promise<Worker> {
+    const child = fork(join(BUILD_DIR, 'worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    if (child.pid) appendFileSync(PID_FILE, `${child.pid}\n`);
+    const worker = new Worker(child);
+    this.workers.push(worker);
+    await worker.waitForEvent((e) => e.event === 'ready', 15_000);
+    return worker;
+  }
+
+  /** Spawns and starts a worker in this mesh; resolves with its role. */
+  async start(
+    options: MemSyncOptions = {},
+    defaults: Record<string, unknown> = {},
+  ): Promise<{ worker: Worker; role: 'host' | 'client' }> {
+    const worker = await this.spawn();
+    const role = await worker.call<'host' | 'client'>('start', {
+      name: this.name,
+      defaults,
+      options: { dir: this.dir, ...options },
+    });
+    return { worker, role };
+  }
+
+  alive(): Worker[] {
+    return this.workers.filter((w) => !w.exited);
+  }
+
+  async statuses(): Promise<{ worker: Worker; status: { role: string; version: number; hostId?: string; id: string } }[]> {
+    return Promise.all(
+      this.alive().map(async (worker) => ({
+        worker,
+        status: await worker.call<{ role: string; version: number; hostId?: string; id: string }>('status'),
+      })),
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `probe` until it returns true; for conditions no event reports. Bounded. */
+export async function until(probe: () => Promise<boolean> | boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}

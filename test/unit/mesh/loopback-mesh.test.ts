@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemSync, type MemSyncOptions } from '../../../src/index.js';
+import { createLoopbackTransport, type LoopbackTransport } from '../../../src/transport/loopback.js';
+
+/**
+ * The mesh in one process over the loopback transport: every message is JSON-encoded on
+ * the way, so serialization and the role logic are exercised without sockets.
+ */
+describe('mesh over loopback', () => {
+  let transport: LoopbackTransport;
+  const open: MemSync[] = [];
+  const address = { kind: 'unix', path: '/loopback/mesh' } as const;
+
+  function replica(options: MemSyncOptions = {}, defaults: Record<string, unknown> = { n: 0 }): MemSync {
+    const mem = new MemSync('loop', defaults as never, { transport, path: address.path, gatherMs: 30, ...options });
+    open.push(mem);
+    return mem;
+  }
+
+  function nextChange(mem: MemSync, predicate: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (predicate()) return resolve();
+      const timer = setTimeout(() => reject(new Error('change not seen')), 5000);
+      const onChange = (): void => {
+        if (!predicate()) return;
+        clearTimeout(timer);
+        mem.off('change', onChange);
+        resolve();
+      };
+      mem.on('change', onChange);
+    });
+  }
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.stop()));
+  });
+
+  it('elects one host; writes from a client reach every replica', async () => {
+    transport = createLoopbackTransport();
+    const a = replica();
+    expect(await a.start()).toBe('host');
+    const b = replica();
+    const c = replica();
+    expect(await b.start()).toBe('client');
+    expect(await c.start()).toBe('client');
+    const result = await b.patch({ $inc: { n: 5 }, $set: { 'x.y': 'z' } });
+    expect(result).toEqual({ version: 1, applied: true });
+    await nextChange(c, () => c.version === 1);
+    for (const m of [a, b, c]) expect(m.data).toEqual({ n: 5, x: { y: 'z' } });
+  });
+
+  it('a late joiner receives the state; defaults of joiners do not override it', async () => {
+    transport = createLoopbackTransport();
+    const a = replica({}, { n: 1 });
+    await a.start();
+    await a.patch({ $inc: { n: 1 } });
+    const b = replica({}, { n: 100, other: true });
+    await b.start();
+    expect(b.data).toEqual({ n: 2 });
+    expect(b.version).toBe(1);
+  });
+
+  it('fails over when the host dies: a client is elected and pending writes are resent once', async () => {
+    transport = createLoopbackTransport();
+    const a = replica();
+    await a.start();
+    const b = replica();
+    const c = replica();
+    await b.start();
+    await c.start();
+    await b.patch({ $inc: { n: 1 } });
+    await nextChange(c, () => c.version === 1);
+    transport.kill(address);
+    const writes = [b.patch({ $inc: { n: 10 } }), c.patch({ $inc: { n: 100 } })];
+    const results = await Promise.all(writes);
+    expect(results.every((r) => r.applied)).toBe(true);
+    const roles = [b.role, c.role].sort();
+    expect(roles).toEqual(['client', 'host']);
+    await nextChange(b, () => b.version === 3);
+    await nextChange(c, () => c.version === 3);
+    expect(b.data).toEqual({ n: 111 });
+    expect(c.data).toEqual({ n: 111 });
+  });
+
+  it('stop() on the host hands over to a client', async () => {
+    transport = createLoopbackTransport();
+    const a = replica();
+    await a.start();
+    const b = replica();
+    await b.start();
+    await b.patch({ $set: { k: 1 } });
+    await a.stop();
+    const result = await b.patch({ $inc: { n: 1 } });
+    expect(result.applied).toBe(true);
+    expect(b.role).toBe('host');
+    expect(b.data).toEqual({ n: 1, k: 1 });
+  });
+
+  it('conditional patches are judged on the ordered state', async () => {
+    transport = createLoopbackTransport();
+    const a = replica({}, { stock: 3 });
+    await a.start();
+    const b = replica({}, {});
+    await b.start();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? a : b).patch({ $inc: { stock: -1 } }, { if: { stock: { $gt: 0 } } }),
+      ),
+    );
+    expect(results.filter((r) => r.applied)).toHaveLength(3);
+    expect(results.filter((r) => r.reason === 'condition')).toHaveLength(3);
+    await nextChange(b, () => b.version === 6);
+    expect(a.data).toEqual({ stock: 0 });
+    expect(b.data).toEqual({ stock: 0 });
+  });
+});
