@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MemSyncError } from './errors.js';
+import { isLoopbackHost } from './mesh/auth.js';
 import type { Transport } from './transport/types.js';
 
 /** Options of `new MemSync(name, defaults, options)`. Every field is optional. */
@@ -27,6 +28,11 @@ export interface MemSyncOptions {
    * @example { tcp: { host: '127.0.0.1', port: 47100 } }
    */
   tcp?: { host: string; port: number };
+  /**
+   * Shared secret: every connection is authenticated both ways with an HMAC challenge (the
+   * secret is never sent). Required to listen on TCP beyond loopback.
+   */
+  secret?: string;
   /**
    * This peer's id, unique in the mesh. Shown in `status()`, `change.origin` and `peer` events.
    * @default a random 12-character id
@@ -110,6 +116,7 @@ export interface ResolvedOptions {
   path: string | undefined;
   dir: string | undefined;
   tcp: { host: string; port: number } | undefined;
+  secret: string | undefined;
   id: string;
   timeout: number;
   patchTimeout: number;
@@ -142,8 +149,18 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
   if (options.id !== undefined && (typeof options.id !== 'string' || !/^[\w.:-]{1,128}$/.test(options.id))) {
     throw new MemSyncError('ERR_INVALID_OPTION', 'id must be 1-128 characters of [A-Za-z0-9_.:-]');
   }
+  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length < 16)) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'secret must be a string of at least 16 characters');
+  }
+  if (options.tcp !== undefined && !isLoopbackHost(options.tcp.host) && options.secret === undefined) {
+    throw new MemSyncError(
+      'ERR_INVALID_OPTION',
+      `refusing TCP on ${options.tcp.host} without a secret: anyone who can reach it could read and write the state`,
+    );
+  }
   return {
     clientOnly: options.clientOnly ?? false,
+    secret: options.secret,
     path: options.path,
     dir: options.dir,
     tcp: options.tcp,

@@ -23,7 +23,8 @@ export function applyPlanTo(
 ): UpdateResult {
   const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
   for (const write of plan.writes) cow.prepare(write);
-  const changed: string[] = [];
+  // MongoDB creates the array even when $slice leaves it empty: that is a change too.
+  const changed: string[] = [...cow.created];
   try {
     for (const { spec, expr } of plan.runs) {
       for (const path of spec.run(expr, plan.arrayFilters)(cow.root)) changed.push(path);

@@ -63,6 +63,8 @@ export class CopyOnWrite {
   /** Arrays owned by the patch, with their length when copied. */
   readonly #arrays: Array<{ array: JsonValue[]; length: number }> = [];
   readonly #matches: ElementMatcher;
+  /** Paths where the preparation itself created a value (an empty array for `$push`). */
+  readonly created: string[] = [];
 
   constructor(base: JsonObject, matches: ElementMatcher) {
     this.#matches = matches;
@@ -110,6 +112,10 @@ export class CopyOnWrite {
       this.#visit(node, segment, t, i);
       return;
     }
+    if (t.op === '$rename') {
+      // mingo would delete the element and leave a hole; MongoDB refuses this too.
+      throw patchFailed(`$rename '${t.path}': cannot rename through an array`);
+    }
     if (!ARRAY_INDEX.test(segment)) {
       // mingo would set a property on the array (lost in JSON) or map over its elements.
       if (t.builds || i < t.lastPositional) {
@@ -131,6 +137,12 @@ export class CopyOnWrite {
       if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);
       if (child === undefined && t.createsArray) {
         set(holder, key, this.#fresh([]));
+        // Reported like mingo reports positional writes: at the array path before any '$['.
+        const path =
+          t.fixedLength === t.segments.length
+            ? t.path
+            : t.segments.slice(0, t.fixedLength).join('.');
+        if (this.created[this.created.length - 1] !== path) this.created.push(path);
       } else if (t.mutatesLeaf && typeof child === 'object' && child !== null) {
         set(holder, key, this.#own(child));
       }

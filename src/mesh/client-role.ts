@@ -2,12 +2,15 @@ import { MemSyncError, ProtocolError } from '../errors.js';
 import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
+import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
 import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
 
 export interface ClientRoleOptions {
   mesh: string;
   self: Member;
+  /** Shared secret: wait for the host's challenge and prove we hold it (mesh/auth.ts). */
+  secret: string | undefined;
   maxSnapshotBytes: number;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** The connection to the host is gone; `handover` names the successor the host chose. */
@@ -28,6 +31,8 @@ export class ClientRole {
   private buffered: OrderedPatch[] = [];
   private handover: { successor: string | null } | undefined;
   private closed = false;
+  private hostNonce: string | undefined;
+  private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
   /** Resolves once the replica holds everything the host had when it welcomed us. */
   readonly whenSynced: Promise<void>;
@@ -51,18 +56,26 @@ export class ClientRole {
       },
       close: (error) => this.onClose(error),
     });
-    const { replica, log } = core;
-    conn.send({
+    // With a secret, hello waits for the host's challenge; without, it goes at once.
+    if (options.secret === undefined) this.sendHello(undefined);
+  }
+
+  private sendHello(challenge: { hostNonce: string; nonce: string; proof: string } | undefined): void {
+    const { replica, log } = this.core;
+    this.conn.send({
       type: 'hello',
       protocols: [...PROTOCOL_VERSIONS],
-      mesh: options.mesh,
-      peer: options.self.peer,
-      clientOnly: options.self.clientOnly,
+      mesh: this.options.mesh,
+      peer: this.options.self.peer,
+      clientOnly: this.options.self.clientOnly,
       pid: process.pid,
       version: replica.version,
       entryEpoch: replica.version === 0 ? 0 : (log.epochAt(replica.version) ?? replica.epoch),
-      knownEpoch: core.knownEpoch,
+      knownEpoch: this.core.knownEpoch,
+      ...(challenge ? { nonce: challenge.nonce, proof: challenge.proof } : {}),
     });
+    this.hostNonce = challenge?.hostNonce;
+    this.clientNonce = challenge?.nonce;
   }
 
   get hostId(): string {
@@ -84,9 +97,11 @@ export class ClientRole {
   }
 
   private onMessage(message: Message): void {
+    if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
-      throw new MemSyncError('ERR_INCOMPATIBLE_PEER', `host refused us: ${message.message}`);
+      const code = message.code === 'ERR_AUTH' ? 'ERR_AUTH' : 'ERR_INCOMPATIBLE_PEER';
+      throw new MemSyncError(code, `host refused us: ${message.message}`);
     }
     if (this.epoch < 0) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before welcome`);
     if ('epoch' in message && message.epoch !== this.epoch) {
@@ -109,8 +124,27 @@ export class ClientRole {
     }
   }
 
+  private onChallenge(hostNonce: string): void {
+    const { secret, mesh, self } = this.options;
+    if (secret === undefined) throw new MemSyncError('ERR_AUTH', 'the host requires a shared secret (options.secret)');
+    if (this.hostNonce !== undefined) throw new ProtocolError('ERR_PROTOCOL', 'second challenge');
+    const nonce = newNonce();
+    this.sendHello({ hostNonce, nonce, proof: clientProof(secret, hostNonce, nonce, mesh, self.peer) });
+  }
+
   private onWelcome(welcome: MessageOf<'welcome'>): void {
     if (this.epoch >= 0) throw new ProtocolError('ERR_PROTOCOL', 'second welcome');
+    const { secret, mesh } = this.options;
+    if (secret !== undefined) {
+      // A host that cannot prove it knows the secret could be anyone listening on the address.
+      const expected =
+        this.hostNonce !== undefined && this.clientNonce !== undefined
+          ? hostProof(secret, this.hostNonce, this.clientNonce, mesh)
+          : '';
+      if (!expected || !proofsMatch(expected, welcome.proof)) {
+        throw new MemSyncError('ERR_AUTH', 'the host did not prove it holds the shared secret');
+      }
+    }
     if (welcome.epoch < this.core.knownEpoch) {
       // A host older than one we already followed: it cannot lead us.
       throw new MemSyncError('ERR_INCOMPATIBLE_PEER', `host epoch ${welcome.epoch} is older than ${this.core.knownEpoch}`);

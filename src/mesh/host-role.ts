@@ -5,6 +5,7 @@ import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
+import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
 import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
 
@@ -15,12 +16,16 @@ interface Peer {
   /** We asked this peer for the history it holds beyond ours. */
   awaitingHistory: boolean;
   upload?: SnapshotAssembler;
+  /** Our nonce for this connection, when the mesh has a secret. */
+  nonce?: string;
 }
 
 export interface HostRoleOptions {
   mesh: string;
   epoch: number;
   self: Member;
+  /** Shared secret: authenticate every connection (mesh/auth.ts). */
+  secret: string | undefined;
   /** Members of the previous epoch we wait for before ordering anything new. */
   expected: Set<string>;
   gatherMs: number;
@@ -84,6 +89,10 @@ export class HostRole {
       () => this.drop(peer, new ProtocolError('ERR_PROTOCOL', 'no hello in time')),
       this.options.limits.helloTimeoutMs,
     );
+    if (this.options.secret !== undefined) {
+      peer.nonce = newNonce();
+      conn.send({ type: 'challenge', nonce: peer.nonce });
+    }
     conn.setHandlers({
       message: (raw) => {
         try {
@@ -151,6 +160,17 @@ export class HostRole {
       peer.conn.send({ type: 'refused', code: 'ERR_INCOMPATIBLE_PEER', message });
       return this.drop(peer, new MemSyncError('ERR_INCOMPATIBLE_PEER', message));
     }
+    const { secret } = this.options;
+    let proof: string | undefined;
+    if (secret !== undefined && peer.nonce !== undefined) {
+      const expected = clientProof(secret, peer.nonce, hello.nonce ?? '', this.options.mesh, hello.peer);
+      if (hello.nonce === undefined || !proofsMatch(expected, hello.proof)) {
+        const message = hello.proof === undefined ? 'this mesh needs a shared secret' : 'wrong shared secret';
+        peer.conn.send({ type: 'refused', code: 'ERR_AUTH', message });
+        return this.drop(peer, new MemSyncError('ERR_AUTH', `peer '${hello.peer}' refused: ${message}`));
+      }
+      proof = hostProof(secret, peer.nonce, hello.nonce, this.options.mesh);
+    }
     clearTimeout(peer.helloTimer);
     // The same peer reconnecting before we saw its old connection close.
     const previous = this.byId.get(hello.peer);
@@ -166,6 +186,7 @@ export class HostRole {
       epoch: this.epoch,
       version: replica.version,
       members: this.members(),
+      ...(proof === undefined ? {} : { proof }),
     });
     const ours = hello.version === replica.version ? replica.epoch : log.epochAt(hello.version);
     if (hello.version > replica.version) {

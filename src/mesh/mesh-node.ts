@@ -105,6 +105,10 @@ export class MeshNode {
         return 'client';
       } catch (error) {
         if (this.stopping) throw error;
+        // Refused by the host (wrong secret, other mesh, old epoch): retrying cannot help.
+        if (error instanceof MemSyncError && (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER')) {
+          throw error;
+        }
         // The host went away while we joined: run the next round.
         initialDelayMs = 1;
       }
@@ -121,6 +125,7 @@ export class MeshNode {
         mesh: this.name,
         epoch,
         self: this.self,
+        secret: this.options.secret,
         expected,
         gatherMs: this.options.gatherMs,
         limits: this.options.limits,
@@ -145,6 +150,7 @@ export class MeshNode {
     const client = new ClientRole(this.core, conn, {
       mesh: this.name,
       self: this.self,
+      secret: this.options.secret,
       maxSnapshotBytes: this.options.limits.maxFrameBytes * 16,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
       onLost: (error, handover) => this.onHostLost(client, error, handover),

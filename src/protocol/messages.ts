@@ -55,6 +55,15 @@ const Hello = Type.Object({
   entryEpoch: Epoch,
   /** Newest epoch this peer has seen: a host older than that must not lead it. */
   knownEpoch: Epoch,
+  /** With a shared secret: the client's nonce and its proof over both nonces (see mesh/auth.ts). */
+  nonce: Type.Optional(Type.String({ maxLength: 64 })),
+  proof: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+/** Sent first by a host that has a shared secret: the nonce the client must prove against. */
+const Challenge = Type.Object({
+  type: Type.Literal('challenge'),
+  nonce: Type.String({ minLength: 16, maxLength: 64 }),
 });
 
 const Welcome = Type.Object({
@@ -64,6 +73,8 @@ const Welcome = Type.Object({
   epoch: Epoch,
   version: Count,
   members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  /** With a shared secret: the host's proof that it holds it too. */
+  proof: Type.Optional(Type.String({ maxLength: 128 })),
 });
 
 const Refused = Type.Object({
@@ -120,6 +131,7 @@ const Handover = Type.Object({
 });
 
 const MessageSchema = Type.Union([
+  Challenge,
   Hello,
   Welcome,
   Refused,

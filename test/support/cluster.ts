@@ -22,6 +22,18 @@ interface Reply {
   error?: { code?: string; message: string };
 }
 
+/** What the worker's `status` command returns (MemSync's `status()` without `members`). */
+export interface WorkerStatus {
+  role: string;
+  id: string;
+  hostId?: string;
+  epoch: number;
+  version: number;
+  peers: number;
+  address: { kind: string; path?: string };
+  pending: number;
+}
+
 export class WorkerError extends Error {
   constructor(
     readonly code: string | undefined,
@@ -34,9 +46,15 @@ export class WorkerError extends Error {
 export class Worker {
   readonly events: WorkerEvent[] = [];
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly waiting = new Map<
+    number,
+    { resolve(v: unknown): void; reject(e: Error): void }
+  >();
   private readonly watchers = new Set<() => void>();
   exited = false;
+  /** How it ended: a signal name or `code N`; for error messages. */
+  exitedWith: string | undefined;
+  private signalled = false;
   readonly exit: Promise<void>;
 
   constructor(readonly child: ChildProcess) {
@@ -54,9 +72,14 @@ export class Worker {
       for (const watch of [...this.watchers]) watch();
     });
     this.exit = new Promise((resolve) =>
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
         this.exited = true;
-        for (const waiter of this.waiting.values()) waiter.reject(new Error(`worker ${this.pid} exited`));
+        this.exitedWith = signal ?? `code ${code}`;
+        // A signal nobody here sent: typically another vitest run's global teardown, which
+        // kills every pid in the shared pid file, or the OOM killer.
+        if (signal && !this.signalled) this.exitedWith += ', not sent by this test';
+        for (const waiter of this.waiting.values())
+          waiter.reject(new Error(`worker ${this.pid} exited (${this.exitedWith})`));
         this.waiting.clear();
         for (const watch of [...this.watchers]) watch();
         resolve();
@@ -68,8 +91,13 @@ export class Worker {
     return this.child.pid ?? -1;
   }
 
-  call<R = unknown>(cmd: string, args: Record<string, unknown> = {}, timeoutMs = 20_000): Promise<R> {
-    if (this.exited) return Promise.reject(new Error(`worker ${this.pid} has exited`));
+  call<R = unknown>(
+    cmd: string,
+    args: Record<string, unknown> = {},
+    timeoutMs = 20_000,
+  ): Promise<R> {
+    if (this.exited)
+      return Promise.reject(new Error(`worker ${this.pid} has exited (${this.exitedWith})`));
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -91,7 +119,11 @@ export class Worker {
   }
 
   /** Resolves with the first event (past or future) matching `match`; bounded by `timeoutMs`. */
-  waitForEvent(match: (e: WorkerEvent) => boolean, timeoutMs = 20_000, from = 0): Promise<WorkerEvent> {
+  waitForEvent(
+    match: (e: WorkerEvent) => boolean,
+    timeoutMs = 20_000,
+    from = 0,
+  ): Promise<WorkerEvent> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
         const found = this.events.slice(from).find(match);
@@ -100,7 +132,7 @@ export class Worker {
           resolve(found);
         } else if (this.exited) {
           done();
-          reject(new Error(`worker ${this.pid} exited before the event`));
+          reject(new Error(`worker ${this.pid} exited (${this.exitedWith}) before the event`));
         }
       };
       const timer = setTimeout(() => {
@@ -116,10 +148,43 @@ export class Worker {
     });
   }
 
+  /** Sends a signal without waiting for an exit (SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.exited) this.child.kill(signal);
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.signalled = true;
     if (!this.exited) this.child.kill(signal);
     return this.exit;
   }
+}
+
+/** One worker's status. */
+export interface StatusOf {
+  worker: Worker;
+  status: WorkerStatus;
+}
+
+/** The workers agree on one host: who it is, its status, and every status read. */
+export interface Agreement {
+  host: Worker;
+  status: WorkerStatus;
+  all: StatusOf[];
+}
+
+/** Exactly one host, every other a client of it in its epoch; else undefined. */
+export function agreement(all: StatusOf[]): Agreement | undefined {
+  const hosts = all.filter((s) => s.status.role === 'host');
+  const host = hosts[0];
+  if (hosts.length !== 1 || host === undefined) return undefined;
+  const { id, epoch } = host.status;
+  const followers = all.every(
+    (s) =>
+      s === host ||
+      (s.status.role === 'client' && s.status.hostId === id && s.status.epoch === epoch),
+  );
+  return followers ? { host: host.worker, status: host.status, all } : undefined;
 }
 
 /** A group of workers sharing one private socket directory. */
@@ -130,7 +195,9 @@ export class Cluster {
   constructor(readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`) {}
 
   async spawn(): Promise<Worker> {
-    const child = fork(join(BUILD_DIR, 'worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(BUILD_DIR, 'worker.mjs'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     if (child.pid) appendFileSync(PID_FILE, `${child.pid}\n`);
     const worker = new Worker(child);
     this.workers.push(worker);
@@ -152,17 +219,59 @@ export class Cluster {
     return { worker, role };
   }
 
+  /** Starts `count` workers, `batch` at a time (forking all at once would swamp two cores). */
+  async startMany(
+    count: number,
+    options: MemSyncOptions = {},
+    defaults: Record<string, unknown> = {},
+    batch = 10,
+  ): Promise<{ worker: Worker; role: 'host' | 'client' }[]> {
+    const started: { worker: Worker; role: 'host' | 'client' }[] = [];
+    for (let i = 0; i < count; i += batch) {
+      const size = Math.min(batch, count - i);
+      started.push(
+        ...(await Promise.all(Array.from({ length: size }, () => this.start(options, defaults)))),
+      );
+    }
+    return started;
+  }
+
   alive(): Worker[] {
     return this.workers.filter((w) => !w.exited);
   }
 
-  async statuses(): Promise<{ worker: Worker; status: { role: string; version: number; hostId?: string; id: string } }[]> {
+  /** Status of each live worker (or of each of `workers` still alive). */
+  async statuses(workers: Worker[] = this.workers): Promise<StatusOf[]> {
     return Promise.all(
-      this.alive().map(async (worker) => ({
-        worker,
-        status: await worker.call<{ role: string; version: number; hostId?: string; id: string }>('status'),
-      })),
+      workers
+        .filter((w) => !w.exited)
+        .map(async (worker) => ({
+          worker,
+          status: await worker.call<WorkerStatus>('status'),
+        })),
     );
+  }
+
+  /**
+   * Waits until the live workers (or those of `workers`) agree: exactly one is host, every
+   * other is a client of it in the same epoch. Resolves with the host and every status;
+   * rejects with the last disagreement seen when `timeoutMs` passes.
+   */
+  async oneHost(timeoutMs = 30_000, workers: Worker[] = this.workers): Promise<Agreement> {
+    let last: StatusOf[] = [];
+    let found: Agreement | undefined;
+    await until(
+      async () => {
+        last = await this.statuses(workers);
+        found = agreement(last);
+        return found !== undefined;
+      },
+      timeoutMs,
+      () =>
+        `one host (last statuses: ${JSON.stringify(last.map((s) => ({ pid: s.worker.pid, ...s.status, address: undefined })))})`,
+    );
+    if (!found) throw new Error('unreachable: until() resolved without agreement');
+    return found;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -172,11 +281,19 @@ export class Cluster {
 }
 
 /** Polls `probe` until it returns true; for conditions no event reports. Bounded. */
-export async function until(probe: () => Promise<boolean> | boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+/** `what` may be a function, to describe the last state seen when the wait times out. */
+export async function until(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  what: string | (() => string) = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${typeof what === 'function' ? what() : what} not reached in ${timeoutMs} ms`,
+      );
     await new Promise((r) => setTimeout(r, delay));
   }
 }

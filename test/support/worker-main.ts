@@ -2,15 +2,38 @@
  * A test worker: one MemSync in its own process, driven by its parent over the process's
  * IPC channel (not the product's transport). Bundled by global-setup.ts so it starts fast.
  */
+import { createHash } from 'node:crypto';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
 
 type Command =
-  | { id: number; cmd: 'start'; name: string; defaults?: Record<string, unknown>; options?: MemSyncOptions }
+  | {
+      id: number;
+      cmd: 'start';
+      name: string;
+      defaults?: Record<string, unknown>;
+      options?: MemSyncOptions;
+    }
   | { id: number; cmd: 'patch'; update: Update; if?: Record<string, unknown>; timeout?: number }
-  | { id: number; cmd: 'patchMany'; update: Update; count: number; window: number; if?: Record<string, unknown> }
+  | {
+      id: number;
+      cmd: 'patchMany';
+      update: Update;
+      count: number;
+      window: number;
+      if?: Record<string, unknown>;
+    }
   | { id: number; cmd: 'get'; path?: string }
   | { id: number; cmd: 'status' }
   | { id: number; cmd: 'observe'; path: string }
+  | { id: number; cmd: 'digest' }
+  | {
+      id: number;
+      cmd: 'fill';
+      path: string;
+      patches: number;
+      keysPerPatch: number;
+      valueBytes: number;
+    }
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
@@ -35,17 +58,25 @@ async function run(command: Command): Promise<unknown> {
       const m = need();
       let applied = 0;
       let refused = 0;
+      const reasons: Record<string, number> = {};
       let next = 0;
       const lane = async (): Promise<void> => {
         while (next < command.count) {
           next++;
-          const result = await m.patch(command.update, command.if ? { if: command.if as never } : {});
+          const result = await m.patch(
+            command.update,
+            command.if ? { if: command.if as never } : {},
+          );
           if (result.applied) applied++;
-          else refused++;
+          else {
+            refused++;
+            const reason = result.reason ?? 'none';
+            reasons[reason] = (reasons[reason] ?? 0) + 1;
+          }
         }
       };
       await Promise.all(Array.from({ length: command.window }, lane));
-      return { applied, refused };
+      return { applied, refused, reasons };
     }
     case 'get':
       return need().get(command.path as never);
@@ -53,13 +84,51 @@ async function run(command: Command): Promise<unknown> {
       return need().status();
     case 'observe':
       need().observe(command.path as never, (value, change) =>
-        send({ event: 'observed', path: change.path, value, version: change.version, local: change.local }),
+        send({
+          event: 'observed',
+          path: change.path,
+          value,
+          version: change.version,
+          local: change.local,
+        }),
       );
       return true;
+    case 'digest': {
+      // Compare multi-megabyte replicas without shipping them to the test process.
+      const m = need();
+      const json = JSON.stringify(m.data);
+      return {
+        sha256: createHash('sha256').update(json).digest('hex'),
+        bytes: json.length,
+        version: m.version,
+      };
+    }
+    case 'fill':
+      return fill(command);
     case 'stop':
       await mem?.stop();
       return true;
   }
+}
+
+/**
+ * Writes `patches` patches of `keysPerPatch` generated strings of `valueBytes` each under
+ * `path`, one patch at a time; the content depends only on the arguments.
+ */
+async function fill(command: Extract<Command, { cmd: 'fill' }>): Promise<unknown[]> {
+  const m = need();
+  const results: unknown[] = [];
+  for (let p = 0; p < command.patches; p++) {
+    const set: Record<string, string> = {};
+    for (let k = 0; k < command.keysPerPatch; k++) {
+      const seed = createHash('sha256').update(`${p}/${k}`).digest('hex');
+      set[`${command.path}.k${p}_${k}`] = seed
+        .repeat(Math.ceil(command.valueBytes / seed.length))
+        .slice(0, command.valueBytes);
+    }
+    results.push(await m.patch({ $set: set }));
+  }
+  return results;
 }
 
 function need(): MemSync {
@@ -74,7 +143,10 @@ process.on('message', (command: Command) => {
       send({
         id: command.id,
         ok: false,
-        error: { code: (error as { code?: string }).code, message: String((error as Error).message ?? error) },
+        error: {
+          code: (error as { code?: string }).code,
+          message: String((error as Error).message ?? error),
+        },
       }),
   );
 });

@@ -23,6 +23,7 @@ describe('three processes over a real socket', () => {
     const seen = await b.worker.waitForEvent((e) => e.event === 'observed' && e.value === 2);
     expect(seen.local).toBe(false);
     await until(async () => (await cluster!.statuses()).every((s) => s.status.version === 1));
-    for (const w of cluster.alive()) expect(await w.call('get')).toEqual({ n: 2, deep: { x: 'y' } });
+    for (const w of cluster.alive())
+      expect(await w.call('get')).toEqual({ n: 2, deep: { x: 'y' } });
   });
 });

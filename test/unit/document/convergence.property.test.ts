@@ -6,8 +6,12 @@ import { initialDocument, patchBody } from './arbitraries.js';
 import { uncovered } from './diff.js';
 
 const writes = fc.array(
-  fc.record({ body: patchBody, peer: fc.constantFrom('p1', 'p2', 'p3'), ms: fc.integer({ min: 1, max: 40 }) }),
-  { maxLength: 25 },
+  fc.record({
+    body: patchBody,
+    peer: fc.constantFrom('p1', 'p2', 'p3'),
+    ms: fc.integer({ min: 1, max: 40 }),
+  }),
+  { minLength: 3, maxLength: 25 },
 );
 
 function order(items: Array<{ body: object; peer: string; ms: number }>): OrderedPatch[] {
@@ -15,7 +19,11 @@ function order(items: Array<{ body: object; peer: string; ms: number }>): Ordere
   return items.map((item, i) => {
     const seq = (seqs.get(item.peer) ?? 0) + 1;
     seqs.set(item.peer, seq);
-    return { version: i + 1, epoch: 1, patch: { peer: item.peer, seq, ts: item.ms * 1000, ...item.body } } as OrderedPatch;
+    return {
+      version: i + 1,
+      epoch: 1,
+      patch: { peer: item.peer, seq, ts: item.ms * 1000, ...item.body },
+    } as OrderedPatch;
   });
 }
 
@@ -46,7 +54,8 @@ describe('convergence (property)', () => {
         expect(b.state).toEqual(a.state);
         expect(JSON.stringify(b.state)).toBe(JSON.stringify(a.state));
         expect(JSON.stringify(b.snapshot())).toBe(JSON.stringify(a.snapshot()));
-        if (c !== undefined) expect(JSON.stringify(c.snapshot())).toBe(JSON.stringify(a.snapshot()));
+        if (c !== undefined)
+          expect(JSON.stringify(c.snapshot())).toBe(JSON.stringify(a.snapshot()));
       }),
       { numRuns: 200 },
     );

@@ -4,7 +4,11 @@ import type { JsonValue } from '../../../src/types.js';
  * Paths where two JSON values differ: the deepest differing field, or an array's own path
  * when its length changed. Used to check that reported change paths cover every change.
  */
-export function diffPaths(a: JsonValue | undefined, b: JsonValue | undefined, prefix = ''): string[] {
+export function diffPaths(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  prefix = '',
+): string[] {
   if (a === b) return [];
   const join = (key: string) => (prefix === '' ? key : `${prefix}.${key}`);
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -27,6 +31,10 @@ export function overlaps(a: string, b: string): boolean {
 }
 
 /** Every differing path is covered by (overlaps) some reported path. */
-export function uncovered(before: JsonValue, after: JsonValue, reported: readonly string[]): string[] {
+export function uncovered(
+  before: JsonValue,
+  after: JsonValue,
+  reported: readonly string[],
+): string[] {
   return diffPaths(before, after).filter((d) => !reported.some((p) => overlaps(d, p)));
 }

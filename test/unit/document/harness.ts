@@ -1,4 +1,9 @@
-import { type ApplyOutcome, type DocumentLimits, Replica, validatePatchInput } from '../../../src/document/index.js';
+import {
+  type ApplyOutcome,
+  type DocumentLimits,
+  Replica,
+  validatePatchInput,
+} from '../../../src/document/index.js';
 import type { JsonObject, OrderedPatch, Patch } from '../../../src/types.js';
 
 export interface SubmitOptions {

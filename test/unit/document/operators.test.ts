@@ -10,7 +10,12 @@ function run(initial: JsonObject, update: unknown, options: SubmitOptions = {}) 
 }
 
 /** Applies and expects mingo/our pre-checks to refuse it as 'failed', changing nothing. */
-function expectFailed(initial: JsonObject, update: unknown, message: RegExp, options: SubmitOptions = {}) {
+function expectFailed(
+  initial: JsonObject,
+  update: unknown,
+  message: RegExp,
+  options: SubmitOptions = {},
+) {
   const { h, before, outcome } = run(initial, update, options);
   expect(outcome).toMatchObject({ applied: false, reason: 'failed', changedPaths: [] });
   expect(outcome.message).toMatch(message);
@@ -58,7 +63,10 @@ describe('$set, $unset, $rename, $currentDate', () => {
   });
 
   it('$unset removes fields, nulls array elements, ignores what is missing', () => {
-    expect(run({ a: 1, b: { c: 2, d: 3 } }, { $unset: { 'b.c': '' } }).state).toEqual({ a: 1, b: { d: 3 } });
+    expect(run({ a: 1, b: { c: 2, d: 3 } }, { $unset: { 'b.c': '' } }).state).toEqual({
+      a: 1,
+      b: { d: 3 },
+    });
     expect(run({ l: [1, 2, 3] }, { $unset: { 'l.1': 1 } }).state).toEqual({ l: [1, null, 3] });
     const missing = run({ a: 1 }, { $unset: { 'x.y': 1, 'a.b': 1 } });
     expect(missing.outcome).toMatchObject({ applied: true, changedPaths: [] });
@@ -74,15 +82,27 @@ describe('$set, $unset, $rename, $currentDate', () => {
 
   it('$currentDate takes its time from the patch timestamp, never from the clock', () => {
     const ts = Date.UTC(2024, 0, 2, 3, 4, 5, 678) * 1000 + 17;
-    const { outcome, state } = run({}, { $currentDate: { at: true, on: { $type: 'date' }, ms: { $type: 'timestamp' } } }, { ts });
-    expect(state).toEqual({ at: '2024-01-02T03:04:05.678Z', on: '2024-01-02T03:04:05.678Z', ms: 1704164645678 });
+    const { outcome, state } = run(
+      {},
+      { $currentDate: { at: true, on: { $type: 'date' }, ms: { $type: 'timestamp' } } },
+      { ts },
+    );
+    expect(state).toEqual({
+      at: '2024-01-02T03:04:05.678Z',
+      on: '2024-01-02T03:04:05.678Z',
+      ms: 1704164645678,
+    });
     expect(outcome.changedPaths.sort()).toEqual(['at', 'ms', 'on']);
   });
 });
 
 describe('$inc, $mul, $min, $max, $bit', () => {
   it('$inc adds, and starts a missing field at 0', () => {
-    expect(run({ n: 1 }, { $inc: { n: 2, m: -3, 'x.y': 1 } }).state).toEqual({ n: 3, m: -3, x: { y: 1 } });
+    expect(run({ n: 1 }, { $inc: { n: 2, m: -3, 'x.y': 1 } }).state).toEqual({
+      n: 3,
+      m: -3,
+      x: { y: 1 },
+    });
   });
 
   it('$inc and $mul refuse non-numbers and results JSON cannot hold', () => {
@@ -106,7 +126,9 @@ describe('$inc, $mul, $min, $max, $bit', () => {
   });
 
   it('$bit applies and, or, xor to integers', () => {
-    expect(run({ a: 13, b: 13, c: 13 }, { $bit: { a: { and: 10 }, b: { or: 2 }, c: { xor: 5 } } }).state).toEqual({
+    expect(
+      run({ a: 13, b: 13, c: 13 }, { $bit: { a: { and: 10 }, b: { or: 2 }, c: { xor: 5 } } }).state,
+    ).toEqual({
       a: 8,
       b: 15,
       c: 8,
@@ -118,14 +140,25 @@ describe('$inc, $mul, $min, $max, $bit', () => {
 
 describe('$push, $addToSet', () => {
   it('$push appends one value, creating the array when missing', () => {
-    expect(run({ l: [1] }, { $push: { l: 2, m: { x: 1 } } }).state).toEqual({ l: [1, 2], m: [{ x: 1 }] });
+    expect(run({ l: [1] }, { $push: { l: 2, m: { x: 1 } } }).state).toEqual({
+      l: [1, 2],
+      m: [{ x: 1 }],
+    });
   });
 
   it('$push honours $each, $position, $slice and $sort', () => {
-    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [8, 9], $position: 1 } } }).state).toEqual({ l: [1, 8, 9, 2, 3] });
-    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [4, 5], $slice: -3 } } }).state).toEqual({ l: [3, 4, 5] });
-    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [4], $slice: 2 } } }).state).toEqual({ l: [1, 2] });
-    expect(run({ l: [5, 1] }, { $push: { l: { $each: [3], $sort: -1 } } }).state).toEqual({ l: [5, 3, 1] });
+    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [8, 9], $position: 1 } } }).state).toEqual({
+      l: [1, 8, 9, 2, 3],
+    });
+    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [4, 5], $slice: -3 } } }).state).toEqual({
+      l: [3, 4, 5],
+    });
+    expect(run({ l: [1, 2, 3] }, { $push: { l: { $each: [4], $slice: 2 } } }).state).toEqual({
+      l: [1, 2],
+    });
+    expect(run({ l: [5, 1] }, { $push: { l: { $each: [3], $sort: -1 } } }).state).toEqual({
+      l: [5, 3, 1],
+    });
     const byField = run(
       { l: [{ n: 3 }, { n: 1 }] },
       { $push: { l: { $each: [{ n: 2 }], $sort: { n: 1 }, $slice: 2 } } },
@@ -134,19 +167,29 @@ describe('$push, $addToSet', () => {
   });
 
   it('$push applies its modifiers when it creates the array', () => {
-    expect(run({}, { $push: { l: { $each: [3, 1, 2], $sort: 1 } } }).state).toEqual({ l: [1, 2, 3] });
-    expect(run({}, { $push: { 'a.b': { $each: [3, 1, 2], $slice: 2 } } }).state).toEqual({ a: { b: [3, 1] } });
+    expect(run({}, { $push: { l: { $each: [3, 1, 2], $sort: 1 } } }).state).toEqual({
+      l: [1, 2, 3],
+    });
+    expect(run({}, { $push: { 'a.b': { $each: [3, 1, 2], $slice: 2 } } }).state).toEqual({
+      a: { b: [3, 1] },
+    });
     expect(run({}, { $push: { l: { $each: [] } } }).state).toEqual({ l: [] });
   });
 
   it('$push and $addToSet refuse a value that is not an array', () => {
     expectFailed({ l: 1 }, { $push: { l: 2 } }, /cannot apply \$push to a value of type number/);
-    expectFailed({ l: {} }, { $addToSet: { l: 2 } }, /cannot apply \$addToSet to a value of type object/);
+    expectFailed(
+      { l: {} },
+      { $addToSet: { l: 2 } },
+      /cannot apply \$addToSet to a value of type object/,
+    );
   });
 
   it('$addToSet adds only what is not there yet, with or without $each', () => {
     expect(run({ l: [1, 2] }, { $addToSet: { l: 2 } }).outcome.changedPaths).toEqual([]);
-    expect(run({ l: [1, 2] }, { $addToSet: { l: { $each: [2, 3, 3] } } }).state).toEqual({ l: [1, 2, 3] });
+    expect(run({ l: [1, 2] }, { $addToSet: { l: { $each: [2, 3, 3] } } }).state).toEqual({
+      l: [1, 2, 3],
+    });
     expect(run({ l: [{ a: 1 }] }, { $addToSet: { l: { a: 1 } } }).state).toEqual({ l: [{ a: 1 }] });
     expect(run({}, { $addToSet: { l: 'x' } }).state).toEqual({ l: ['x'] });
   });
@@ -164,7 +207,15 @@ describe('$pop, $pull, $pullAll', () => {
   it('$pull removes values equal to one, or matching a condition', () => {
     expect(run({ l: [1, 2, 1, 3] }, { $pull: { l: 1 } }).state).toEqual({ l: [2, 3] });
     expect(run({ l: [1, 5, 9] }, { $pull: { l: { $gte: 5 } } }).state).toEqual({ l: [1] });
-    const objects = run({ l: [{ q: 1, k: 'a' }, { q: 5, k: 'b' }] }, { $pull: { l: { q: { $lt: 2 } } } }).state;
+    const objects = run(
+      {
+        l: [
+          { q: 1, k: 'a' },
+          { q: 5, k: 'b' },
+        ],
+      },
+      { $pull: { l: { q: { $lt: 2 } } } },
+    ).state;
     expect(objects).toEqual({ l: [{ q: 5, k: 'b' }] });
     expectFailed({ l: 7 }, { $pull: { l: 7 } }, /cannot apply \$pull/);
   });
@@ -189,22 +240,45 @@ describe('$[] and $[id] positional paths', () => {
 
   it('$[id] updates the elements its array filter matches', () => {
     const items = { l: [{ q: 1 }, { q: 5 }, { q: 9 }] };
-    const { state } = run(items, { $set: { 'l.$[big].hot': true } }, { arrayFilters: [{ 'big.q': { $gt: 4 } }] });
+    const { state } = run(
+      items,
+      { $set: { 'l.$[big].hot': true } },
+      { arrayFilters: [{ 'big.q': { $gt: 4 } }] },
+    );
     expect(state).toEqual({ l: [{ q: 1 }, { q: 5, hot: true }, { q: 9, hot: true }] });
-    expect(run({ s: [1, 5, 9] }, { $mul: { 's.$[x]': 2 } }, { arrayFilters: [{ x: { $gte: 5 } }] }).state).toEqual({
+    expect(
+      run({ s: [1, 5, 9] }, { $mul: { 's.$[x]': 2 } }, { arrayFilters: [{ x: { $gte: 5 } }] })
+        .state,
+    ).toEqual({
       s: [1, 10, 18],
     });
   });
 
   it('nests positional segments, each with its own filter', () => {
-    const doc = { g: [{ k: 'a', v: [1, 2] }, { k: 'b', v: [3, 4] }] };
-    const { state } = run(doc, { $inc: { 'g.$[grp].v.$[n]': 100 } }, { arrayFilters: [{ 'grp.k': 'b' }, { n: { $gt: 3 } }] });
-    expect(state).toEqual({ g: [{ k: 'a', v: [1, 2] }, { k: 'b', v: [3, 104] }] });
+    const doc = {
+      g: [
+        { k: 'a', v: [1, 2] },
+        { k: 'b', v: [3, 4] },
+      ],
+    };
+    const { state } = run(
+      doc,
+      { $inc: { 'g.$[grp].v.$[n]': 100 } },
+      { arrayFilters: [{ 'grp.k': 'b' }, { n: { $gt: 3 } }] },
+    );
+    expect(state).toEqual({
+      g: [
+        { k: 'a', v: [1, 2] },
+        { k: 'b', v: [3, 104] },
+      ],
+    });
   });
 
   it('$push into arrays held by each element', () => {
     const doc = { l: [{ t: [1] }, { t: [2] }] };
-    expect(run(doc, { $push: { 'l.$[].t': 0 } }).state).toEqual({ l: [{ t: [1, 0] }, { t: [2, 0] }] });
+    expect(run(doc, { $push: { 'l.$[].t': 0 } }).state).toEqual({
+      l: [{ t: [1, 0] }, { t: [2, 0] }],
+    });
     expect(doc).toEqual({ l: [{ t: [1] }, { t: [2] }] });
   });
 
@@ -215,7 +289,11 @@ describe('$[] and $[id] positional paths', () => {
   });
 
   it('checks only the elements that match: a scalar left out by the filter is no error', () => {
-    const { state } = run({ l: [1, { n: 1 }] }, { $inc: { 'l.$[e].n': 1 } }, { arrayFilters: [{ 'e.n': 1 }] });
+    const { state } = run(
+      { l: [1, { n: 1 }] },
+      { $inc: { 'l.$[e].n': 1 } },
+      { arrayFilters: [{ 'e.n': 1 }] },
+    );
     expect(state).toEqual({ l: [1, { n: 2 }] });
     expectFailed({ l: [1, { n: 1 }] }, { $set: { 'l.$[].n.deep': 1 } }, /cannot create field/);
   });

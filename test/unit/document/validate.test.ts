@@ -4,7 +4,12 @@ import { type MemSyncErrorCode, PatchValidationError } from '../../../src/errors
 import { Harness, type SubmitOptions } from './harness.js';
 
 /** Submits through validation and checks it was refused with `code`, changing nothing. */
-function expectRefused(code: MemSyncErrorCode, update: unknown, options: SubmitOptions = {}, h = new Harness({ a: 1 })) {
+function expectRefused(
+  code: MemSyncErrorCode,
+  update: unknown,
+  options: SubmitOptions = {},
+  h = new Harness({ a: 1 }),
+) {
   const before = h.state;
   const version = h.replica.version;
   let error: unknown;
@@ -81,8 +86,16 @@ describe('validatePatchInput: reserved keys', () => {
   });
 
   it('refuses reserved keys in conditions and array filters', () => {
-    expectRefused('ERR_RESERVED_KEY', { $set: { b: 1 } }, { if: JSON.parse('{"__proto__":{"x":1}}') });
-    expectRefused('ERR_RESERVED_KEY', { $set: { b: 1 } }, { if: { 'a.constructor.name': 'Object' } });
+    expectRefused(
+      'ERR_RESERVED_KEY',
+      { $set: { b: 1 } },
+      { if: JSON.parse('{"__proto__":{"x":1}}') },
+    );
+    expectRefused(
+      'ERR_RESERVED_KEY',
+      { $set: { b: 1 } },
+      { if: { 'a.constructor.name': 'Object' } },
+    );
     expectRefused(
       'ERR_RESERVED_KEY',
       { $set: { 'l.$[e].x': 1 } },
@@ -109,7 +122,10 @@ describe('validatePatchInput: paths', () => {
     ['a path and its descendant', { $set: { a: 1, 'a.b': 2 } }],
     ['one path under two operators', { $set: { x: 1 }, $inc: { x: 1 } }],
     ['a $rename target written by another operator', { $rename: { a: 'b' }, $set: { b: 1 } }],
-    ['a positional path and an index in the same array', { $set: { 'l.$[].x': 1 }, $inc: { 'l.0.y': 1 } }],
+    [
+      'a positional path and an index in the same array',
+      { $set: { 'l.$[].x': 1 }, $inc: { 'l.0.y': 1 } },
+    ],
     ['an identifier with no array filter', { $set: { 'l.$[e].x': 1 } }],
   ])('refuses %s with ERR_INVALID_PATH', (_, update) => {
     expectRefused('ERR_INVALID_PATH', update);
@@ -126,6 +142,8 @@ describe('validatePatchInput: paths', () => {
 });
 
 describe('validatePatchInput: values', () => {
+  const sparse: number[] = [1];
+  sparse[2] = 3;
   const cycle: Record<string, unknown> = { a: 1 };
   cycle.self = cycle;
   it.each([
@@ -133,7 +151,7 @@ describe('validatePatchInput: values', () => {
     ['a symbol', { $set: { a: Symbol('s') } }],
     ['a bigint', { $set: { a: 10n } }],
     ['undefined in an array', { $set: { a: [1, undefined] } }],
-    ['a hole in an array', { $set: { a: [1, , 3] } }],
+    ['a hole in an array', { $set: { a: sparse } }],
     ['NaN', { $set: { a: Number.NaN } }],
     ['Infinity', { $max: { a: Number.POSITIVE_INFINITY } }],
     ['-Infinity deep inside', { $set: { a: { b: [{ c: Number.NEGATIVE_INFINITY }] } } }],
@@ -161,7 +179,9 @@ describe('validatePatchInput: values', () => {
   });
 
   it('drops undefined object properties and undefined paths, as JSON does', () => {
-    const body = validatePatchInput({ update: { $set: { a: { b: undefined, c: 1 }, d: undefined } } });
+    const body = validatePatchInput({
+      update: { $set: { a: { b: undefined, c: 1 }, d: undefined } },
+    });
     expect(body.update).toEqual({ $set: { a: { c: 1 } } });
     expect(Object.keys(body.update.$set ?? {})).toEqual(['a']);
   });
@@ -195,7 +215,10 @@ describe('validatePatchInput: conditions', () => {
     ['a string condition', 'a == 1'],
     ['a null condition', null],
     ['$where', { $where: 'this.a == 1' }],
-    ['$function inside $expr', { $expr: { $function: { body: 'return true', args: [], lang: 'js' } } }],
+    [
+      '$function inside $expr',
+      { $expr: { $function: { body: 'return true', args: [], lang: 'js' } } },
+    ],
     ['$accumulator nested deep', { $and: [{ $expr: { $eq: [{ $accumulator: {} }, 1] } }] }],
     ['a function inside $expr', { $expr: { $eq: [() => 1, 1] } }],
     ['a RegExp', { a: /x/ }],
@@ -225,10 +248,27 @@ describe('validatePatchInput: limits', () => {
   const nest = (depth: number): unknown => (depth === 0 ? 1 : { n: nest(depth - 1) });
   it('counts path segments and value nesting together against maxDepth', () => {
     const limits = { maxDepth: 4 };
-    expect(() => validatePatchInput({ update: { $set: { 'a.b': nest(2) } } }, limits)).not.toThrow();
-    expectRefused('ERR_LIMIT_EXCEEDED', { $set: { 'a.b': nest(3) } }, {}, new Harness({ a: 1 }, limits));
-    expectRefused('ERR_LIMIT_EXCEEDED', { $set: { 'a.b.c.d.e': 1 } }, {}, new Harness({ a: 1 }, limits));
-    expectRefused('ERR_LIMIT_EXCEEDED', { $set: { b: 1 } }, { if: nest(5) }, new Harness({ a: 1 }, limits));
+    expect(() =>
+      validatePatchInput({ update: { $set: { 'a.b': nest(2) } } }, limits),
+    ).not.toThrow();
+    expectRefused(
+      'ERR_LIMIT_EXCEEDED',
+      { $set: { 'a.b': nest(3) } },
+      {},
+      new Harness({ a: 1 }, limits),
+    );
+    expectRefused(
+      'ERR_LIMIT_EXCEEDED',
+      { $set: { 'a.b.c.d.e': 1 } },
+      {},
+      new Harness({ a: 1 }, limits),
+    );
+    expectRefused(
+      'ERR_LIMIT_EXCEEDED',
+      { $set: { b: 1 } },
+      { if: nest(5) },
+      new Harness({ a: 1 }, limits),
+    );
   });
 
   it('defaults maxDepth to 64', () => {
@@ -239,10 +279,22 @@ describe('validatePatchInput: limits', () => {
 
   it('refuses a patch larger than maxPatchBytes, counted while walking', () => {
     const limits = { maxPatchBytes: 1000 };
-    expect(() => validatePatchInput({ update: { $set: { s: 'x'.repeat(900) } } }, limits)).not.toThrow();
-    expectRefused('ERR_LIMIT_EXCEEDED', { $set: { s: 'x'.repeat(1000) } }, {}, new Harness({ a: 1 }, limits));
+    expect(() =>
+      validatePatchInput({ update: { $set: { s: 'x'.repeat(900) } } }, limits),
+    ).not.toThrow();
+    expectRefused(
+      'ERR_LIMIT_EXCEEDED',
+      { $set: { s: 'x'.repeat(1000) } },
+      {},
+      new Harness({ a: 1 }, limits),
+    );
     const many = Array.from({ length: 600 }, (_, i) => i);
-    expectRefused('ERR_LIMIT_EXCEEDED', { $push: { l: { $each: many } } }, {}, new Harness({ a: 1 }, limits));
+    expectRefused(
+      'ERR_LIMIT_EXCEEDED',
+      { $push: { l: { $each: many } } },
+      {},
+      new Harness({ a: 1 }, limits),
+    );
     expect(DEFAULT_DOCUMENT_LIMITS.maxPatchBytes).toBe(1 << 20);
     expectRefused('ERR_LIMIT_EXCEEDED', { $set: { s: 'x'.repeat(1 << 20) } });
   });

@@ -114,3 +114,33 @@ describe('mesh over loopback', () => {
     expect(b.data).toEqual({ stock: 0 });
   });
 });
+
+describe('shared secret', () => {
+  const address = { kind: 'unix', path: '/loopback/auth' } as const;
+  const secret = 'correct horse battery staple';
+  const open: MemSync[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.stop()));
+  });
+
+  it('joins with the right secret; refuses a wrong or missing one with ERR_AUTH', async () => {
+    const transport = createLoopbackTransport();
+    const make = (options: MemSyncOptions): MemSync => {
+      const mem = new MemSync('auth', { n: 0 } as never, { transport, path: address.path, gatherMs: 10, timeout: 2000, ...options });
+      open.push(mem);
+      return mem;
+    };
+    expect(await make({ secret }).start()).toBe('host');
+    const good = make({ secret, clientOnly: true });
+    expect(await good.start()).toBe('client');
+    await expect(make({ secret: 'wrong secret, sixteen+', clientOnly: true }).start()).rejects.toMatchObject({ code: 'ERR_AUTH' });
+    await expect(make({ clientOnly: true }).start()).rejects.toMatchObject({ code: 'ERR_AUTH' });
+    expect((await good.patch({ $inc: { n: 1 } })).applied).toBe(true);
+  });
+
+  it('refuses TCP beyond loopback without a secret', () => {
+    expect(() => new MemSync('x', {}, { tcp: { host: '0.0.0.0', port: 47001 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
+  });
+});

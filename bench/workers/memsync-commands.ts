@@ -1,0 +1,77 @@
+/** The commands a memsync worker runs, and what each answers. Types only. */
+
+/** Wall-clock milliseconds (see lib/clock.ts). */
+type At = number;
+
+export interface MeshArgs {
+  name: string;
+  dir: string;
+  clientOnly?: boolean;
+  gatherMs?: number;
+  logSize?: number;
+}
+
+export type MemsyncCommand =
+  /** Opens the mesh; answers the role won and how long start() took. */
+  | ({ cmd: 'start' } & MeshArgs)
+  /** Observes `path` until its value reaches `target`; reports a `counted` event then. */
+  | { cmd: 'count'; path: string; target: number }
+  /** `count` $inc patches on `path`, `window` in flight, each awaited. */
+  | { cmd: 'write'; path: string; count: number; window: number }
+  /** Grows the document by about `mb` megabytes of records, in patches under the size limit. */
+  | { cmd: 'fill'; mb: number }
+  /** Answers every `ping` written by another process with the same value as `pong`. */
+  | { cmd: 'pong' }
+  /** `rounds` round trips ping -> pong after `warmup` unmeasured ones. */
+  | { cmd: 'ping'; rounds: number; warmup: number }
+  /** Starts writing an $inc about every millisecond without waiting for acknowledgements. */
+  | { cmd: 'stream' }
+  /** The first streamed patch issued after `at`, once it is acknowledged. */
+  | { cmd: 'ackAfter'; at: At }
+  /** Joins the mesh `runs` times as a fresh clientOnly replica; the last one stays open. */
+  | ({ cmd: 'join'; runs: number } & MeshArgs)
+  /** Memory after a full garbage collection. */
+  | { cmd: 'memory' }
+  /** Records memory and version every `everyMs` until `samples` is called. */
+  | { cmd: 'sample'; everyMs: number }
+  | { cmd: 'samples' }
+  | { cmd: 'status' }
+  | { cmd: 'stop' };
+
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+export interface MemorySample extends MemoryFigures {
+  at: At;
+  version: number;
+}
+
+export interface MemsyncResults {
+  start: { role: 'host' | 'client'; ms: number };
+  count: true;
+  write: { start: At; end: At; applied: number };
+  fill: { jsonBytes: number; version: number };
+  pong: true;
+  ping: number[];
+  stream: true;
+  ackAfter: { issued: At; acked: At };
+  join: { ms: number[]; jsonBytes: number };
+  memory: MemoryFigures;
+  sample: true;
+  samples: MemorySample[];
+  status: { role: string; version: number; peers: number; pending: number };
+  stop: true;
+}
+
+/** Reported once a `count` reaches its target: the first and the last change seen. */
+export interface CountedEvent {
+  event: 'counted';
+  path: string;
+  firstAt: At;
+  firstValue: number;
+  lastAt: At;
+  lastValue: number;
+}
