@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemSync } from '../src/index.js';
 
-type Report = { id: number; pid: number; role: string; counter: number; mine: number; acked: number; version: number };
+type Report = {
+  id: number;
+  pid: number;
+  role: string;
+  counter: number;
+  mine: number;
+  acked: number;
+  version: number;
+};
 type State = { counter: number; writes: Record<string, number> };
 
 const PROCESSES = 4;
@@ -66,13 +74,22 @@ async function main(): Promise<void> {
         return `  p${r.id}  pid ${String(r.pid).padEnd(7)} ${role.padEnd(9)} counter ${String(r.counter).padEnd(6)} version ${String(r.version).padEnd(6)} acked ${r.acked}`;
       });
     if (tty) process.stdout.write('\x1b[2J\x1b[H');
-    console.log(`memsync demo — ${PROCESSES} processes, one object\n${title}\n${rows.join('\n')}\n`);
+    console.log(
+      `memsync demo — ${PROCESSES} processes, one object\n${title}\n${rows.join('\n')}\n`,
+    );
   };
   const hostOf = (): Report | undefined =>
-    [...reports.values()].find((r) => r.role === 'host' && children.get(r.id)?.exitCode === null && !children.get(r.id)?.signalCode);
+    [...reports.values()].find(
+      (r) =>
+        r.role === 'host' &&
+        children.get(r.id)?.exitCode === null &&
+        !children.get(r.id)?.signalCode,
+    );
   try {
     for (let id = 0; id < PROCESSES; id++) {
-      const child = fork(import.meta.filename, ['worker', String(id), dir], { execArgv: ['--import', 'tsx'] });
+      const child = fork(import.meta.filename, ['worker', String(id), dir], {
+        execArgv: ['--import', 'tsx'],
+      });
       child.on('message', (r: Report) => reports.set(r.id, r));
       children.set(id, child);
       await new Promise((r) => setTimeout(r, 150)); // the first one becomes host
@@ -90,7 +107,9 @@ async function main(): Promise<void> {
     await waitFor(() => hostOf() !== undefined && hostOf()?.id !== host.id, 10_000);
     const elected = Date.now() - killedAt;
     for (let i = 0; i < 10; i++) {
-      render(`host p${host.id} killed with SIGKILL; p${hostOf()?.id} elected (seen by the demo ${elected} ms after the kill)`);
+      render(
+        `host p${host.id} killed with SIGKILL; p${hostOf()?.id} elected (seen by the demo ${elected} ms after the kill)`,
+      );
       await new Promise((r) => setTimeout(r, 200));
     }
     const survivors = [...children.entries()].filter(([id]) => id !== host.id);
@@ -109,9 +128,15 @@ async function main(): Promise<void> {
     const counters = new Set([...finals.values()].map((r) => r.counter));
     const exact = [...finals.values()].every((r) => r.mine === r.acked);
     const survived = [...finals.values()].map((r) => r.acked).reduce((a, b) => a + b, 0);
-    console.log(`replicas agree on the counter:          ${counters.size === 1 ? 'yes' : 'NO'} (${[...counters].join(', ')})`);
-    console.log(`each survivor's acknowledged writes are in the state exactly once: ${exact ? 'yes' : 'NO'}`);
-    console.log(`counter ${[...counters][0]} = ${survived} acknowledged by survivors + writes of the killed host (≥ ${lastOfHost.acked} it reported)`);
+    console.log(
+      `replicas agree on the counter:          ${counters.size === 1 ? 'yes' : 'NO'} (${[...counters].join(', ')})`,
+    );
+    console.log(
+      `each survivor's acknowledged writes are in the state exactly once: ${exact ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      `counter ${[...counters][0]} = ${survived} acknowledged by survivors + writes of the killed host (≥ ${lastOfHost.acked} it reported)`,
+    );
     if (counters.size !== 1 || !exact) process.exitCode = 1;
   } finally {
     for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');

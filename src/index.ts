@@ -1,9 +1,3 @@
-export { MemSync, type MemSyncStatus, type PatchOptions } from './memsync.js';
-export type { MemSyncOptions, MemSyncLimits } from './options.js';
-export { DEFAULT_LIMITS } from './options.js';
-export type { ChangeEvent, MemSyncEvents, PeerEvent, RejectedEvent, RoleEvent } from './events.js';
-export type { Role } from './mesh/mesh-node.js';
-export type { Change, PathOf, ValueAt } from './observe/index.js';
 export {
   AbortError,
   ConnectionError,
@@ -14,6 +8,14 @@ export {
   ProtocolError,
   TimeoutError,
 } from './errors.js';
+export type { ChangeEvent, MemSyncEvents, PeerEvent, RejectedEvent, RoleEvent } from './events.js';
+export { MemSync, type MemSyncStatus, type PatchOptions } from './memsync.js';
+export type { Role } from './mesh/mesh-node.js';
+export type { Change, PathOf, ValueAt } from './observe/index.js';
+export type { MemSyncLimits, MemSyncOptions } from './options.js';
+export { DEFAULT_LIMITS } from './options.js';
+export { createLoopbackTransport } from './transport/loopback.js';
+export type { Address, Connection, Listener, Transport } from './transport/types.js';
 export type {
   Condition,
   JsonObject,
@@ -24,5 +26,3 @@ export type {
   RefusalReason,
   Update,
 } from './types.js';
-export type { Address, Connection, Listener, Transport } from './transport/types.js';
-export { createLoopbackTransport } from './transport/loopback.js';

@@ -5,7 +5,13 @@ import type { MemSyncEvents } from './events.js';
 import { createLive } from './live/index.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
-import { type Change, getAt, ObserverRegistry, type PathOf, type ValueAt } from './observe/index.js';
+import {
+  type Change,
+  getAt,
+  ObserverRegistry,
+  type PathOf,
+  type ValueAt,
+} from './observe/index.js';
 import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { Member } from './protocol/messages.js';
 import { defaultAddress } from './transport/address.js';
@@ -65,13 +71,22 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   ) {
     super();
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-      throw new MemSyncError('ERR_INVALID_OPTION', 'the mesh name must be a string of 1-200 characters');
+      throw new MemSyncError(
+        'ERR_INVALID_OPTION',
+        'the mesh name must be a string of 1-200 characters',
+      );
     }
     this.options = resolveOptions(options);
-    const initial = validatePatchInput({ update: { $set: { ...(defaults ?? {}) } } }, this.options.limits);
+    const initial = validatePatchInput(
+      { update: { $set: { ...(defaults ?? {}) } } },
+      this.options.limits,
+    );
     this.observers = new ObserverRegistry({
       onError: (error, pattern) =>
-        this.emit('error', new MemSyncError('ERR_PATCH_FAILED', `observer of '${pattern}' threw`, { cause: error })),
+        this.emit(
+          'error',
+          new MemSyncError('ERR_PATCH_FAILED', `observer of '${pattern}' threw`, { cause: error }),
+        ),
     });
     this.core = new ReplicaCore(
       {
@@ -109,7 +124,9 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
           ? { kind: 'unix', path: this.options.path }
           : defaultAddress(name, this.options.dir);
     const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
-    const transport = this.options.transport ?? createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections });
+    const transport =
+      this.options.transport ??
+      createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections });
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),
@@ -146,7 +163,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * this replica is in sync. Calling it again returns the same promise.
    */
   start(): Promise<'host' | 'client'> {
-    if (this.stopping) return Promise.reject(new MemSyncError('ERR_STOPPED', 'this instance was stopped'));
+    if (this.stopping)
+      return Promise.reject(new MemSyncError('ERR_STOPPED', 'this instance was stopped'));
     this.starting ??= this.node.start();
     return this.starting;
   }
@@ -158,10 +176,16 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    */
   async patch(update: Update, options: PatchOptions = {}): Promise<PatchResult> {
     if (this.stopping || !this.starting) {
-      throw new MemSyncError('ERR_STOPPED', this.stopping ? 'this instance was stopped' : 'call start() first');
+      throw new MemSyncError(
+        'ERR_STOPPED',
+        this.stopping ? 'this instance was stopped' : 'call start() first',
+      );
     }
     if (options.signal?.aborted) throw new MemSyncError('ERR_ABORTED', 'aborted before sending');
-    const body = validatePatchInput({ update, if: options.if, arrayFilters: options.arrayFilters }, this.options.limits);
+    const body = validatePatchInput(
+      { update, if: options.if, arrayFilters: options.arrayFilters },
+      this.options.limits,
+    );
     const patch = this.core.nextPatch(body);
     this.core.propose(patch);
     const result = this.core.outbox.add(patch, {
@@ -177,8 +201,14 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * itself, an ancestor replaced, or a descendant changed. `*` matches one segment; `''` is
    * the whole object. Returns the function that stops observing. Survives failovers.
    */
-  observe<P extends PathOf<T>>(path: P, callback: (value: ValueAt<T, P>, change: Change<ValueAt<T, P>>) => void): () => void {
-    return this.observers.observe(path, callback as (value: JsonValue | undefined, change: Change) => void);
+  observe<P extends PathOf<T>>(
+    path: P,
+    callback: (value: ValueAt<T, P>, change: Change<ValueAt<T, P>>) => void,
+  ): () => void {
+    return this.observers.observe(
+      path,
+      callback as (value: JsonValue | undefined, change: Change) => void,
+    );
   }
 
   /**
@@ -188,9 +218,13 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   live(): T {
     const source = { data: this.data as T, patch: (update: Update) => this.patch(update) };
     Object.defineProperty(source, 'data', { get: () => this.data });
-    return createLive<T>(
-      source,
-      (error: unknown) => this.emit('error', error instanceof MemSyncError ? error : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error })),
+    return createLive<T>(source, (error: unknown) =>
+      this.emit(
+        'error',
+        error instanceof MemSyncError
+          ? error
+          : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error }),
+      ),
     );
   }
 
@@ -212,7 +246,9 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.node.stop();
-      this.core.outbox.failAll(new MemSyncError('ERR_STOPPED', 'stopped before the patch was ordered'));
+      this.core.outbox.failAll(
+        new MemSyncError('ERR_STOPPED', 'stopped before the patch was ordered'),
+      );
     })();
     return this.stopping;
   }
@@ -226,10 +262,12 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     const after = new Map(members.map((m) => [m.peer, m]));
     this.knownMembers = members;
     for (const [peer, m] of after) {
-      if (!before.has(peer) && peer !== this.id) this.emit('peer', { type: 'join', peer, clientOnly: m.clientOnly });
+      if (!before.has(peer) && peer !== this.id)
+        this.emit('peer', { type: 'join', peer, clientOnly: m.clientOnly });
     }
     for (const [peer, m] of before) {
-      if (!after.has(peer) && peer !== this.id) this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
+      if (!after.has(peer) && peer !== this.id)
+        this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
     }
   }
 }

@@ -146,13 +146,26 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
   if (options.path !== undefined && options.tcp !== undefined) {
     throw new MemSyncError('ERR_INVALID_OPTION', 'give either path or tcp, not both');
   }
-  if (options.id !== undefined && (typeof options.id !== 'string' || !/^[\w.:-]{1,128}$/.test(options.id))) {
+  if (
+    options.id !== undefined &&
+    (typeof options.id !== 'string' || !/^[\w.:-]{1,128}$/.test(options.id))
+  ) {
     throw new MemSyncError('ERR_INVALID_OPTION', 'id must be 1-128 characters of [A-Za-z0-9_.:-]');
   }
-  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length < 16)) {
-    throw new MemSyncError('ERR_INVALID_OPTION', 'secret must be a string of at least 16 characters');
+  if (
+    options.secret !== undefined &&
+    (typeof options.secret !== 'string' || options.secret.length < 16)
+  ) {
+    throw new MemSyncError(
+      'ERR_INVALID_OPTION',
+      'secret must be a string of at least 16 characters',
+    );
   }
-  if (options.tcp !== undefined && !isLoopbackHost(options.tcp.host) && options.secret === undefined) {
+  if (
+    options.tcp !== undefined &&
+    !isLoopbackHost(options.tcp.host) &&
+    options.secret === undefined
+  ) {
     throw new MemSyncError(
       'ERR_INVALID_OPTION',
       `refusing TCP on ${options.tcp.host} without a secret: anyone who can reach it could read and write the state`,

@@ -69,3 +69,12 @@ export function formatNumber(value: number): string {
 export function formatSummary(summary: Summary): string {
   return `${formatNumber(summary.median)} (${formatNumber(summary.min)}-${formatNumber(summary.max)})`;
 }
+
+/**
+ * A figure over pooled samples (every failover of every run), where a per-run median would
+ * rest on too few samples: `value` is the statistic of the pool, the spread its min..max.
+ */
+export function pooledFigure(id: string, label: string, unit: string, samples: readonly number[], statistic: number, note: string): Figure {
+  const value = summarize(samples);
+  return { id, label, unit, value: { ...value, median: statistic }, note };
+}

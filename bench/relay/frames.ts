@@ -16,7 +16,7 @@ export function encode(message: unknown): Buffer {
 
 /** Calls `onMessage` for each complete frame read from `socket`. */
 export function readFrames(socket: Socket, onMessage: (message: unknown) => void): void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     let offset = 0;

@@ -6,7 +6,7 @@
 import { MemSync, type MemSyncOptions } from '../../src/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { MeshArgs, MemorySample, MemsyncCommand, MemsyncResults } from './memsync-commands.js';
-import { recordsChunk } from './records.js';
+import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { collectGarbage, report, serve } from './serve.js';
 import { StreamWriter } from './stream-writer.js';
 
@@ -72,7 +72,7 @@ async function write(path: string, total: number, window: number): Promise<Memsy
 
 async function fill(mb: number): Promise<MemsyncResults['fill']> {
   const m = need();
-  const chunks = Math.max(1, Math.round((mb * 1024 * 1024) / (256 * 1024)));
+  const chunks = Math.max(1, Math.round((mb * 1024 * 1024) / CHUNK_BYTES));
   for (let i = 0; i < chunks; i++) {
     // Top-level keys: the host streams a snapshot one top-level key at a time.
     await m.patch({ $set: { [`c${i}`]: recordsChunk(i) } });

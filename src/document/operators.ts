@@ -164,8 +164,3 @@ export const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map<UpdateOperat
     },
   ],
 ]);
-
-/** Whether an operator is absolute (`$set $unset $rename $currentDate`). */
-export function isAbsoluteOperator(op: string): boolean {
-  return OPERATORS.get(op)?.absolute === true;
-}

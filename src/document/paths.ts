@@ -3,7 +3,7 @@ import { checkKey } from './json.js';
 import type { DocumentLimits } from './limits.js';
 
 /** Every element of an array: `items.$[].done`. */
-export const ALL_ELEMENTS = '$[]';
+const ALL_ELEMENTS = '$[]';
 
 const FILTERED_ELEMENT = /^\$\[([a-z][a-zA-Z0-9]*)\]$/;
 
@@ -120,11 +120,4 @@ export class DisjointPaths {
     node.terminal = true;
     return true;
   }
-}
-
-/** True when one path equals the other or is an ancestor of it (segment-wise). */
-export function pathsOverlap(a: readonly string[], b: readonly string[]): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

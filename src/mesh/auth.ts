@@ -15,12 +15,23 @@ function mac(secret: string, parts: readonly string[]): string {
 }
 
 /** What a client sends: proof that it holds the secret, bound to this connection's nonces. */
-export function clientProof(secret: string, hostNonce: string, clientNonce: string, mesh: string, peer: string): string {
+export function clientProof(
+  secret: string,
+  hostNonce: string,
+  clientNonce: string,
+  mesh: string,
+  peer: string,
+): string {
   return mac(secret, ['memsync/1 client', hostNonce, clientNonce, mesh, peer]);
 }
 
 /** What the host answers: proof that it too holds the secret. */
-export function hostProof(secret: string, hostNonce: string, clientNonce: string, mesh: string): string {
+export function hostProof(
+  secret: string,
+  hostNonce: string,
+  clientNonce: string,
+  mesh: string,
+): string {
   return mac(secret, ['memsync/1 host', hostNonce, clientNonce, mesh]);
 }
 

@@ -1,5 +1,12 @@
+import { type DocumentLimits, validatePatchInput } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
-import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
+import {
+  type Member,
+  type Message,
+  type MessageOf,
+  PROTOCOL_VERSIONS,
+  parseMessage,
+} from '../protocol/messages.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
@@ -12,6 +19,7 @@ export interface ClientRoleOptions {
   /** Shared secret: wait for the host's challenge and prove we hold it (mesh/auth.ts). */
   secret: string | undefined;
   maxSnapshotBytes: number;
+  limits: Partial<DocumentLimits>;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** The connection to the host is gone; `handover` names the successor the host chose. */
   onLost(error: MemSyncError | undefined, handover: { successor: string | null } | undefined): void;
@@ -51,7 +59,11 @@ export class ClientRole {
         try {
           this.onMessage(parseMessage(raw));
         } catch (error) {
-          this.fail(error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
+          this.fail(
+            error instanceof MemSyncError
+              ? error
+              : new ProtocolError('ERR_PROTOCOL', String(error)),
+          );
         }
       },
       close: (error) => this.onClose(error),
@@ -60,7 +72,9 @@ export class ClientRole {
     if (options.secret === undefined) this.sendHello(undefined);
   }
 
-  private sendHello(challenge: { hostNonce: string; nonce: string; proof: string } | undefined): void {
+  private sendHello(
+    challenge: { hostNonce: string; nonce: string; proof: string } | undefined,
+  ): void {
     const { replica, log } = this.core;
     this.conn.send({
       type: 'hello',
@@ -105,7 +119,10 @@ export class ClientRole {
     }
     if (this.epoch < 0) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before welcome`);
     if ('epoch' in message && message.epoch !== this.epoch) {
-      throw new ProtocolError('ERR_PROTOCOL', `message from epoch ${message.epoch}, host's is ${this.epoch}`);
+      throw new ProtocolError(
+        'ERR_PROTOCOL',
+        `message from epoch ${message.epoch}, host's is ${this.epoch}`,
+      );
     }
     switch (message.type) {
       case 'entries':
@@ -126,10 +143,15 @@ export class ClientRole {
 
   private onChallenge(hostNonce: string): void {
     const { secret, mesh, self } = this.options;
-    if (secret === undefined) throw new MemSyncError('ERR_AUTH', 'the host requires a shared secret (options.secret)');
+    if (secret === undefined)
+      throw new MemSyncError('ERR_AUTH', 'the host requires a shared secret (options.secret)');
     if (this.hostNonce !== undefined) throw new ProtocolError('ERR_PROTOCOL', 'second challenge');
     const nonce = newNonce();
-    this.sendHello({ hostNonce, nonce, proof: clientProof(secret, hostNonce, nonce, mesh, self.peer) });
+    this.sendHello({
+      hostNonce,
+      nonce,
+      proof: clientProof(secret, hostNonce, nonce, mesh, self.peer),
+    });
   }
 
   private onWelcome(welcome: MessageOf<'welcome'>): void {
@@ -147,7 +169,10 @@ export class ClientRole {
     }
     if (welcome.epoch < this.core.knownEpoch) {
       // A host older than one we already followed: it cannot lead us.
-      throw new MemSyncError('ERR_INCOMPATIBLE_PEER', `host epoch ${welcome.epoch} is older than ${this.core.knownEpoch}`);
+      throw new MemSyncError(
+        'ERR_INCOMPATIBLE_PEER',
+        `host epoch ${welcome.epoch} is older than ${this.core.knownEpoch}`,
+      );
     }
     this.epoch = welcome.epoch;
     this.core.knownEpoch = welcome.epoch;
@@ -171,8 +196,13 @@ export class ClientRole {
       const version = this.core.replica.version;
       if (entry.version <= version) continue; // already applied (e.g. adopted from us)
       if (entry.version !== version + 1) {
-        throw new ProtocolError('ERR_PROTOCOL', `version gap: have ${version}, got ${entry.version}`);
+        throw new ProtocolError(
+          'ERR_PROTOCOL',
+          `version gap: have ${version}, got ${entry.version}`,
+        );
       }
+      // The host is a peer like any other: its input is checked at the edge too.
+      validatePatchInput(entry.patch, this.options.limits);
       this.core.applyOrdered(entry);
     }
     this.checkSynced();
@@ -195,10 +225,14 @@ export class ClientRole {
     const { replica, log } = this.core;
     // From version 0 the host's initial state is its own defaults, not the mesh's: a
     // tail would not reproduce our state, so it gets the whole snapshot.
-    const ourEpoch = request.after === 0
-      ? -1
-      : request.after === replica.version ? replica.epoch : log.epochAt(request.after);
-    const tail = ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
+    const ourEpoch =
+      request.after === 0
+        ? -1
+        : request.after === replica.version
+          ? replica.epoch
+          : log.epochAt(request.after);
+    const tail =
+      ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
     if (tail !== undefined) {
       this.conn.send({ type: 'history', epoch: this.epoch, entries: tail });
       return;
@@ -224,7 +258,9 @@ export class ClientRole {
   private onClose(error?: MemSyncError): void {
     if (this.closed) return;
     this.closed = true;
-    this.synced.reject(error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed'));
+    this.synced.reject(
+      error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed'),
+    );
     this.options.onLost(error, this.handover);
   }
 }

@@ -17,7 +17,8 @@ export interface ElectionOptions {
 }
 
 function causeCode(error: unknown): string | undefined {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
   return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
@@ -44,7 +45,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Retries are jittered so that a crowd of clients whose host just died does not move in
  * lock step. Resolves with the role won, rejects on a non-retryable error or cancellation.
  */
-export async function elect(options: ElectionOptions, attemptLimit = Number.POSITIVE_INFINITY): Promise<ElectionResult> {
+export async function elect(
+  options: ElectionOptions,
+  attemptLimit = Number.POSITIVE_INFINITY,
+): Promise<ElectionResult> {
   if (options.initialDelayMs) await sleep(options.initialDelayMs);
   for (let attempt = 0; attempt < attemptLimit; attempt++) {
     if (options.cancelled()) throw new MemSyncError('ERR_STOPPED', 'stopped during election');

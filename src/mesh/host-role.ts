@@ -2,7 +2,13 @@ import type { ReplicaSnapshot } from '../document/index.js';
 import { validatePatchInput } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
-import { type Member, type Message, type MessageOf, PROTOCOL_VERSIONS, parseMessage } from '../protocol/messages.js';
+import {
+  type Member,
+  type Message,
+  type MessageOf,
+  PROTOCOL_VERSIONS,
+  parseMessage,
+} from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
@@ -98,7 +104,12 @@ export class HostRole {
         try {
           this.onMessage(peer, parseMessage(raw));
         } catch (error) {
-          this.drop(peer, error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
+          this.drop(
+            peer,
+            error instanceof MemSyncError
+              ? error
+              : new ProtocolError('ERR_PROTOCOL', String(error)),
+          );
         }
       },
       close: (error) => this.onClose(peer, error),
@@ -120,7 +131,8 @@ export class HostRole {
       : null;
     for (const peer of this.peers) {
       clearTimeout(peer.helloTimer);
-      if (handover && peer.member) peer.conn.send({ type: 'handover', epoch: this.epoch, successor });
+      if (handover && peer.member)
+        peer.conn.send({ type: 'handover', epoch: this.epoch, successor });
     }
     // Closing the listener releases the address; the successor cannot bind before that,
     // because until then its bind fails and its probe still reaches us.
@@ -150,7 +162,11 @@ export class HostRole {
   private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
     const protocol = PROTOCOL_VERSIONS.find((v) => hello.protocols.includes(v));
-    if (protocol === undefined || hello.mesh !== this.options.mesh || hello.peer === this.options.self.peer) {
+    if (
+      protocol === undefined ||
+      hello.mesh !== this.options.mesh ||
+      hello.peer === this.options.self.peer
+    ) {
       const message =
         protocol === undefined
           ? `no common protocol version (host speaks ${PROTOCOL_VERSIONS.join(', ')})`
@@ -163,18 +179,29 @@ export class HostRole {
     const { secret } = this.options;
     let proof: string | undefined;
     if (secret !== undefined && peer.nonce !== undefined) {
-      const expected = clientProof(secret, peer.nonce, hello.nonce ?? '', this.options.mesh, hello.peer);
+      const expected = clientProof(
+        secret,
+        peer.nonce,
+        hello.nonce ?? '',
+        this.options.mesh,
+        hello.peer,
+      );
       if (hello.nonce === undefined || !proofsMatch(expected, hello.proof)) {
-        const message = hello.proof === undefined ? 'this mesh needs a shared secret' : 'wrong shared secret';
+        const message =
+          hello.proof === undefined ? 'this mesh needs a shared secret' : 'wrong shared secret';
         peer.conn.send({ type: 'refused', code: 'ERR_AUTH', message });
-        return this.drop(peer, new MemSyncError('ERR_AUTH', `peer '${hello.peer}' refused: ${message}`));
+        return this.drop(
+          peer,
+          new MemSyncError('ERR_AUTH', `peer '${hello.peer}' refused: ${message}`),
+        );
       }
       proof = hostProof(secret, peer.nonce, hello.nonce, this.options.mesh);
     }
     clearTimeout(peer.helloTimer);
     // The same peer reconnecting before we saw its old connection close.
     const previous = this.byId.get(hello.peer);
-    if (previous) this.drop(previous, new MemSyncError('ERR_CONNECTION', 'replaced by a new connection'));
+    if (previous)
+      this.drop(previous, new MemSyncError('ERR_CONNECTION', 'replaced by a new connection'));
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
     this.byId.set(hello.peer, peer);
@@ -193,7 +220,12 @@ export class HostRole {
       if (this.gathering) {
         // It holds history we lack: adopt it before ordering anything new.
         peer.awaitingHistory = true;
-        peer.conn.send({ type: 'request-history', epoch: this.epoch, after: replica.version, atEpoch: replica.epoch });
+        peer.conn.send({
+          type: 'request-history',
+          epoch: this.epoch,
+          after: replica.version,
+          atEpoch: replica.epoch,
+        });
       } else {
         this.sendSnapshot(peer);
       }
@@ -203,7 +235,8 @@ export class HostRole {
     } else if (ours === hello.entryEpoch) {
       const tail = log.after(hello.version, replica.version);
       if (tail === undefined) this.sendSnapshot(peer);
-      else if (tail.length > 0) peer.conn.send({ type: 'entries', epoch: this.epoch, entries: tail });
+      else if (tail.length > 0)
+        peer.conn.send({ type: 'entries', epoch: this.epoch, entries: tail });
     } else {
       this.sendSnapshot(peer);
     }
@@ -228,7 +261,8 @@ export class HostRole {
   }
 
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
-    if (!peer.awaitingHistory) throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
+    if (!peer.awaitingHistory)
+      throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
     peer.awaitingHistory = false;
     if (this.gathering) {
       for (const entry of entries) {
@@ -245,7 +279,8 @@ export class HostRole {
   }
 
   private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
-    if (!peer.awaitingHistory) throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
+    if (!peer.awaitingHistory)
+      throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
     peer.upload ??= new SnapshotAssembler(this.options.limits.maxFrameBytes * 16);
     const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
     if (!snapshot) return;
@@ -271,7 +306,11 @@ export class HostRole {
     // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
     // resend), so anything not above the last seq we applied for it is a resend.
     if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
-    const entry: OrderedPatch = { version: this.core.replica.version + 1, epoch: this.epoch, patch };
+    const entry: OrderedPatch = {
+      version: this.core.replica.version + 1,
+      epoch: this.epoch,
+      patch,
+    };
     this.core.applyOrdered(entry);
     this.broadcast(entry);
   }
@@ -297,7 +336,9 @@ export class HostRole {
       if (peer.conn.closed) return false;
       peer.conn.send({ type: 'snapshot', epoch: this.epoch, part, last, data });
       return true;
-    }).catch((error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })));
+    }).catch((error: unknown) =>
+      this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
+    );
   }
 
   private checkGather(): void {
@@ -316,7 +357,8 @@ export class HostRole {
 
   private membersChanged(): void {
     const members = this.members();
-    for (const peer of this.peers) if (peer.member) peer.conn.send({ type: 'members', epoch: this.epoch, members });
+    for (const peer of this.peers)
+      if (peer.member) peer.conn.send({ type: 'members', epoch: this.epoch, members });
     this.options.onMembers(members);
   }
 

@@ -78,20 +78,23 @@ export class MeshNode {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new TimeoutError(`no host found and none could be elected within ${this.options.timeout} ms`);
+        throw new TimeoutError(
+          `no host found and none could be elected within ${this.options.timeout} ms`,
+        );
       }
-      const round = elect(
-        {
-          transport: this.transport,
-          address: this.address,
-          clientOnly: this.options.clientOnly,
-          onConnection: (conn) => (this.host ? this.host.accept(conn) : this.early.push(conn)),
-          cancelled: () => this.stopping || Date.now() > deadline,
-          initialDelayMs,
-        },
-      ).catch((error: unknown) => {
+      const round = elect({
+        transport: this.transport,
+        address: this.address,
+        clientOnly: this.options.clientOnly,
+        onConnection: (conn) => (this.host ? this.host.accept(conn) : this.early.push(conn)),
+        cancelled: () => this.stopping || Date.now() > deadline,
+        initialDelayMs,
+      }).catch((error: unknown) => {
         if (Date.now() > deadline && !this.stopping) {
-          throw new TimeoutError(`no host found and none could be elected within ${this.options.timeout} ms`, { cause: error });
+          throw new TimeoutError(
+            `no host found and none could be elected within ${this.options.timeout} ms`,
+            { cause: error },
+          );
         }
         throw error;
       });
@@ -106,7 +109,10 @@ export class MeshNode {
       } catch (error) {
         if (this.stopping) throw error;
         // Refused by the host (wrong secret, other mesh, old epoch): retrying cannot help.
-        if (error instanceof MemSyncError && (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER')) {
+        if (
+          error instanceof MemSyncError &&
+          (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER')
+        ) {
           throw error;
         }
         // The host went away while we joined: run the next round.
@@ -119,7 +125,11 @@ export class MeshNode {
     // A fresh epoch above anything seen: every message carries it, older ones are refused.
     const epoch = Math.max(this.core.clock.next(), this.core.knownEpoch + 1);
     this.core.knownEpoch = epoch;
-    const expected = new Set(this.members.filter((m) => m.peer !== this.core.peer && m.peer !== this.hostId).map((m) => m.peer));
+    const expected = new Set(
+      this.members
+        .filter((m) => m.peer !== this.core.peer && m.peer !== this.hostId)
+        .map((m) => m.peer),
+    );
     return new Promise<void>((resolve) => {
       const host = new HostRole(this.core, {
         mesh: this.name,
@@ -151,6 +161,7 @@ export class MeshNode {
       mesh: this.name,
       self: this.self,
       secret: this.options.secret,
+      limits: this.options.limits,
       maxSnapshotBytes: this.options.limits.maxFrameBytes * 16,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
       onLost: (error, handover) => this.onHostLost(client, error, handover),
@@ -158,7 +169,10 @@ export class MeshNode {
     this.client = client;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError('joined a host but did not sync in time')), Math.max(1, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(new TimeoutError('joined a host but did not sync in time')),
+        Math.max(1, deadline - Date.now()),
+      );
     });
     try {
       await Promise.race([client.whenSynced, timeout]);
@@ -195,7 +209,9 @@ export class MeshNode {
       } catch (error) {
         if (this.stopping) return;
         this.events.error(
-          error instanceof MemSyncError ? error : new ConnectionError('ERR_CONNECTION', 'election failed', { cause: error }),
+          error instanceof MemSyncError
+            ? error
+            : new ConnectionError('ERR_CONNECTION', 'election failed', { cause: error }),
         );
         initialDelayMs = 50;
       }

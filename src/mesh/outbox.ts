@@ -56,7 +56,9 @@ export class Outbox {
         options.timeoutMs,
       );
       const onAbort = (): void =>
-        giveUp(new AbortError('ERR_ABORTED', `patch ${patch.seq} aborted`, { cause: signal?.reason }));
+        giveUp(
+          new AbortError('ERR_ABORTED', `patch ${patch.seq} aborted`, { cause: signal?.reason }),
+        );
       signal?.addEventListener('abort', onAbort, { once: true });
       const write: PendingWrite = {
         patch,

@@ -1,5 +1,11 @@
 import { HybridClock } from '../clock/hlc.js';
-import { type ApplyOutcome, OptimisticView, Replica, type ReplicaSnapshot, type ViewChange } from '../document/index.js';
+import {
+  type ApplyOutcome,
+  OptimisticView,
+  Replica,
+  type ReplicaSnapshot,
+  type ViewChange,
+} from '../document/index.js';
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, PatchResult } from '../types.js';
 import { EntryLog } from './entry-log.js';
@@ -52,7 +58,12 @@ export class ReplicaCore {
 
   /** Stamps a validated update as this writer's next patch. */
   nextPatch(body: Pick<Patch, 'update' | 'if' | 'arrayFilters'>): Patch {
-    const patch: Patch = { peer: this.peer, seq: ++this.seq, ts: this.clock.next(), update: body.update };
+    const patch: Patch = {
+      peer: this.peer,
+      seq: ++this.seq,
+      ts: this.clock.next(),
+      update: body.update,
+    };
     if (body.if !== undefined) patch.if = body.if;
     if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
     return patch;
@@ -96,7 +107,11 @@ export class ReplicaCore {
     for (const patch of this.outbox.patches()) {
       if (patch.seq > covered) continue;
       const withdrawn = this.view.withdraw(patch.peer, patch.seq);
-      change = { before: change.before, after: withdrawn.after, paths: [...change.paths, ...withdrawn.paths] };
+      change = {
+        before: change.before,
+        after: withdrawn.after,
+        paths: [...change.paths, ...withdrawn.paths],
+      };
       this.outbox.fail(
         patch.seq,
         new MemSyncError(
@@ -120,6 +135,10 @@ export class ReplicaCore {
 
   private emitView(change: ViewChange, origin: string): void {
     if (change.before === change.after && change.paths.length === 0) return;
-    this.listener.viewChanged(change, { version: this.replica.version, origin, local: origin === this.peer });
+    this.listener.viewChanged(change, {
+      version: this.replica.version,
+      origin,
+      local: origin === this.peer,
+    });
   }
 }

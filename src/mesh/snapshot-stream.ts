@@ -47,7 +47,8 @@ export class SnapshotAssembler {
       throw new ProtocolError('ERR_PROTOCOL', `snapshot part ${message.part} out of order`);
     }
     this.bytes += message.data.length;
-    if (this.bytes > this.maxBytes) throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
+    if (this.bytes > this.maxBytes)
+      throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
     this.parts.push(message.data);
     if (!message.last) return undefined;
     const text = this.parts.join('');

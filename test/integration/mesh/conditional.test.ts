@@ -44,7 +44,8 @@ describe('conditional patches judged on the ordered state', () => {
     const refused = results.reduce((sum, r) => sum + r.refused, 0);
     expect(applied).toBe(STOCK);
     expect(refused).toBe(WRITERS * PER_WRITER - STOCK);
-    for (const r of results) expect(r.reasons).toEqual(r.refused === 0 ? {} : { condition: r.refused });
+    for (const r of results)
+      expect(r.reasons).toEqual(r.refused === 0 ? {} : { condition: r.refused });
 
     let stocks: unknown[] = [];
     await until(
@@ -60,7 +61,9 @@ describe('conditional patches judged on the ordered state', () => {
     expect(status.version).toBe(WRITERS * PER_WRITER);
     for (const w of cluster.alive()) expect(observedStocks(w).every((s) => s >= 0)).toBe(true);
     // The bystander writes nothing: it sees ordered entries only, each applied decrement once.
-    expect(observedStocks(bystander)).toEqual(Array.from({ length: STOCK }, (_, i) => STOCK - 1 - i));
+    expect(observedStocks(bystander)).toEqual(
+      Array.from({ length: STOCK }, (_, i) => STOCK - 1 - i),
+    );
   });
 });
 

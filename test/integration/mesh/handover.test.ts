@@ -29,7 +29,11 @@ describe('stop() on the host hands over', () => {
 
     const runs = Promise.all(
       [a, b].map((w) =>
-        w.call<ManyResult>('patchMany', { update: { $inc: { counter: 1 } }, count: PER_WRITER, window: IN_FLIGHT }, 60_000),
+        w.call<ManyResult>(
+          'patchMany',
+          { update: { $inc: { counter: 1 } }, count: PER_WRITER, window: IN_FLIGHT },
+          60_000,
+        ),
       ),
     );
     runs.catch(() => {});
@@ -37,14 +41,21 @@ describe('stop() on the host hands over', () => {
     void runs.finally(() => {
       finished = true;
     });
-    await c.waitForEvent((e) => e.event === 'observed' && typeof e.value === 'number' && e.value >= PER_WRITER / 2, 30_000);
+    await c.waitForEvent(
+      (e) => e.event === 'observed' && typeof e.value === 'number' && e.value >= PER_WRITER / 2,
+      30_000,
+    );
     expect(finished).toBe(false);
 
     const marks = clients.map((w) => w.events.length);
     const began = Date.now();
     await host.call('stop');
     const successor = await Promise.any(
-      clients.map((w, i) => w.waitForEvent((e) => e.event === 'role' && e.role === 'host', 20_000, marks[i]).then(() => w)),
+      clients.map((w, i) =>
+        w
+          .waitForEvent((e) => e.event === 'role' && e.role === 'host', 20_000, marks[i])
+          .then(() => w),
+      ),
     );
     console.info(`handover: stop() to a client reporting 'host' took ${Date.now() - began} ms`);
     expect((await host.call<WorkerStatus>('status')).role).toBe('stopped');
@@ -54,7 +65,13 @@ describe('stop() on the host hands over', () => {
     const results = await runs;
     for (const r of results) expect(r).toEqual({ applied: PER_WRITER, refused: 0, reasons: {} });
     // Writes after the handover, from the one that did not write before.
-    expect(await c.call<ManyResult>('patchMany', { update: { $inc: { counter: 1 } }, count: 50, window: 4 })).toEqual({
+    expect(
+      await c.call<ManyResult>('patchMany', {
+        update: { $inc: { counter: 1 } },
+        count: 50,
+        window: 4,
+      }),
+    ).toEqual({
       applied: 50,
       refused: 0,
       reasons: {},

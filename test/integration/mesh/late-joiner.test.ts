@@ -27,20 +27,27 @@ describe('a late joiner of a multi-megabyte document', () => {
     const early = (await cluster.start({}, { n: 0 })).worker;
     const results = await host.call<{ applied: boolean }[]>('fill', FILL, 60_000);
     expect(results.every((r) => r.applied)).toBe(true);
-    await early.call('patch', { update: { $inc: { n: 1 }, $set: { 'small.tail': 'after the big ones' } } });
+    await early.call('patch', {
+      update: { $inc: { n: 1 }, $set: { 'small.tail': 'after the big ones' } },
+    });
     const reference = (await digests([host]))[0] as Digest;
     expect(reference.bytes).toBeGreaterThan(5_000_000);
-    console.info(`late-joiner: document of ${reference.bytes} bytes at version ${reference.version}`);
+    console.info(
+      `late-joiner: document of ${reference.bytes} bytes at version ${reference.version}`,
+    );
 
     const late = (await cluster.start({ timeout: 30_000 }, { n: 0 })).worker;
-    const lateClientOnly = (await cluster.start({ clientOnly: true, timeout: 30_000 }, { n: 0 })).worker;
+    const lateClientOnly = (await cluster.start({ clientOnly: true, timeout: 30_000 }, { n: 0 }))
+      .worker;
     // start() resolves once synced: the copy must be complete now, with no waiting.
     for (const d of await digests([late, lateClientOnly, early])) expect(d).toEqual(reference);
     expect(await late.call('get', { path: 'big.k5_9' })).toHaveLength(FILL.valueBytes);
     expect(await late.call('get', { path: 'small' })).toEqual({ tail: 'after the big ones' });
 
     // The joiner is a full member: its write reaches every replica, big state intact.
-    const written = await late.call<{ version: number }>('patch', { update: { $set: { 'big.k0_0': 'replaced' } } });
+    const written = await late.call<{ version: number }>('patch', {
+      update: { $set: { 'big.k0_0': 'replaced' } },
+    });
     let last: Digest[] = [];
     await until(
       async () => {
@@ -54,12 +61,18 @@ describe('a late joiner of a multi-megabyte document', () => {
     expect(await early.call('get', { path: 'big.k0_0' })).toBe('replaced');
   });
 
-  it('after the host that held it is killed, a joiner gets the same copy from the new host', { timeout: 120_000 }, async () => {
+  it('after the host that held it is killed, a joiner gets the same copy from the new host', {
+    timeout: 120_000,
+  }, async () => {
     cluster = new Cluster();
     const host = (await cluster.start({}, { n: 0 })).worker;
     const heir = (await cluster.start({}, { n: 0 })).worker;
     await host.call('fill', FILL, 60_000);
-    await until(async () => (await heir.call<Digest>('digest')).version === FILL.patches, 30_000, 'heir caught up');
+    await until(
+      async () => (await heir.call<Digest>('digest')).version === FILL.patches,
+      30_000,
+      'heir caught up',
+    );
     const reference = (await digests([heir]))[0] as Digest;
     await host.kill('SIGKILL');
     expect((await cluster.oneHost()).host).toBe(heir);

@@ -7,7 +7,11 @@ const conditions = new ConditionCache();
 
 function apply(root: JsonObject, update: Update, arrayFilters?: JsonObject[]) {
   const text = JSON.stringify(root);
-  const result = applyUpdateTo(root, { update, ts: 1_000_000, ...(arrayFilters ? { arrayFilters } : {}) }, conditions);
+  const result = applyUpdateTo(
+    root,
+    { update, ts: 1_000_000, ...(arrayFilters ? { arrayFilters } : {}) },
+    conditions,
+  );
   // Whatever happened, the root handed in is exactly as it was.
   expect(JSON.stringify(root)).toBe(text);
   return result;

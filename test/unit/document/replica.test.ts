@@ -46,8 +46,15 @@ describe('Replica: ordering', () => {
     h.replica.apply(h.entry(h.patch({ $inc: { n: 1 } }), 5));
     expectProtocolError(() => h.replica.apply(h.entry(h.patch({ $inc: { n: 1 } }), 4)));
     const good = h.patch({ $inc: { n: 1 } });
-    for (const patch of [{ ...good, seq: 0 }, { ...good, peer: 7 }, { ...good, ts: -1 }, { ...good, seq: 1.5 }]) {
-      expectProtocolError(() => h.replica.apply({ version: 2, epoch: 5, patch } as unknown as OrderedPatch));
+    for (const patch of [
+      { ...good, seq: 0 },
+      { ...good, peer: 7 },
+      { ...good, ts: -1 },
+      { ...good, seq: 1.5 },
+    ]) {
+      expectProtocolError(() =>
+        h.replica.apply({ version: 2, epoch: 5, patch } as unknown as OrderedPatch),
+      );
     }
     expect(h.replica.version).toBe(1);
   });
@@ -91,17 +98,25 @@ describe('Replica: conditions', () => {
     const h = new Harness({ stock: 1, sold: 0 });
     const sell = { $inc: { stock: -1, sold: 1 } };
     expect(h.submit(sell, { if: { stock: { $gt: 0 } } }).applied).toBe(true);
-    expect(h.submit(sell, { if: { stock: { $gt: 0 } } })).toMatchObject({ applied: false, reason: 'condition' });
+    expect(h.submit(sell, { if: { stock: { $gt: 0 } } })).toMatchObject({
+      applied: false,
+      reason: 'condition',
+    });
     expect(h.state).toEqual({ stock: 0, sold: 1 });
   });
 
   it('supports $and/$or, dotted paths, $expr with comparison and arithmetic', () => {
     const h = new Harness({ a: { b: 2 }, c: 3, tags: ['x'] });
-    expect(h.submit({ $set: { ok1: true } }, { if: { $or: [{ 'a.b': 5 }, { tags: 'x' }] } }).applied).toBe(true);
-    expect(h.submit({ $set: { ok2: true } }, { if: { $expr: { $gt: [{ $add: ['$a.b', 2] }, '$c'] } } }).applied).toBe(
-      true,
-    );
-    expect(h.submit({ $set: { ok3: true } }, { if: { $expr: { $gt: ['$a.b', '$c'] } } }).applied).toBe(false);
+    expect(
+      h.submit({ $set: { ok1: true } }, { if: { $or: [{ 'a.b': 5 }, { tags: 'x' }] } }).applied,
+    ).toBe(true);
+    expect(
+      h.submit({ $set: { ok2: true } }, { if: { $expr: { $gt: [{ $add: ['$a.b', 2] }, '$c'] } } })
+        .applied,
+    ).toBe(true);
+    expect(
+      h.submit({ $set: { ok3: true } }, { if: { $expr: { $gt: ['$a.b', '$c'] } } }).applied,
+    ).toBe(false);
   });
 
   it('reports a condition mingo cannot compile as failed', () => {
@@ -145,7 +160,13 @@ describe('Replica: timestamp rule', () => {
   it('never refuses relative operators, whatever their timestamp', () => {
     const h = new Harness({ n: 0, l: [] });
     h.submit({ $set: { n: 10, l: [1] } }, { ts: 100 });
-    for (const update of [{ $inc: { n: 1 } }, { $mul: { n: 2 } }, { $max: { n: 50 } }, { $push: { l: 2 } }, { $pop: { l: -1 } }]) {
+    for (const update of [
+      { $inc: { n: 1 } },
+      { $mul: { n: 2 } },
+      { $max: { n: 50 } },
+      { $push: { l: 2 } },
+      { $pop: { l: -1 } },
+    ]) {
       expect(h.submit(update, { ts: 1, peer: 'old' }).applied).toBe(true);
     }
     expect(h.state).toEqual({ n: 50, l: [2] });
@@ -196,9 +217,15 @@ describe('Replica: snapshots', () => {
     const snapshot = JSON.parse(JSON.stringify(h.replica.snapshot())) as ReplicaSnapshot;
     const copy = Replica.fromSnapshot(snapshot);
     expect(copy.state).toEqual(h.state);
-    expect([copy.version, copy.epoch, copy.lastSeq('alice'), copy.lastSeq('bob')]).toEqual([2, 1, 1, 1]);
+    expect([copy.version, copy.epoch, copy.lastSeq('alice'), copy.lastSeq('bob')]).toEqual([
+      2, 1, 1, 1,
+    ]);
     // The same verdicts follow: the stale write and the duplicate are refused on both.
-    const stale: OrderedPatch = { version: 3, epoch: 1, patch: { peer: 'carol', seq: 1, ts: 50, update: { $set: { 'a.b': 0 } } } };
+    const stale: OrderedPatch = {
+      version: 3,
+      epoch: 1,
+      patch: { peer: 'carol', seq: 1, ts: 50, update: { $set: { 'a.b': 0 } } },
+    };
     expect(copy.apply(stale).reason).toBe('stale');
     expect(h.replica.apply(stale).reason).toBe('stale');
     expect(JSON.stringify(copy.snapshot())).toBe(JSON.stringify(h.replica.snapshot()));
@@ -217,9 +244,18 @@ describe('Replica: snapshots', () => {
     ['a string epoch', { state: {}, version: 0, epoch: '1', stamps: [], seqs: [] }],
     ['bad stamps', { state: {}, version: 0, epoch: 0, stamps: {}, seqs: [] }],
     ['bad seqs', { state: {}, version: 0, epoch: 0, stamps: [], seqs: [['p']] }],
-    ['a seq that is not a number', { state: {}, version: 0, epoch: 0, stamps: [], seqs: [['p', 'x']] }],
-    ['a reserved key in the state', JSON.parse('{"state":{"__proto__":{"x":1}},"version":0,"epoch":0,"stamps":[],"seqs":[]}')],
-    ['a state deeper than maxDepth', { state: { a: { b: { c: 1 } } }, version: 0, epoch: 0, stamps: [], seqs: [] }],
+    [
+      'a seq that is not a number',
+      { state: {}, version: 0, epoch: 0, stamps: [], seqs: [['p', 'x']] },
+    ],
+    [
+      'a reserved key in the state',
+      JSON.parse('{"state":{"__proto__":{"x":1}},"version":0,"epoch":0,"stamps":[],"seqs":[]}'),
+    ],
+    [
+      'a state deeper than maxDepth',
+      { state: { a: { b: { c: 1 } } }, version: 0, epoch: 0, stamps: [], seqs: [] },
+    ],
   ])('refuses a snapshot with %s as ERR_PROTOCOL', (_, snapshot) => {
     expectProtocolError(() => Replica.fromSnapshot(snapshot, { limits: { maxDepth: 2 } }));
   });

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemSync, type MemSyncOptions } from '../../../src/index.js';
-import { createLoopbackTransport, type LoopbackTransport } from '../../../src/transport/loopback.js';
+import {
+  createLoopbackTransport,
+  type LoopbackTransport,
+} from '../../../src/transport/loopback.js';
 
 /**
  * The mesh in one process over the loopback transport: every message is JSON-encoded on
@@ -11,8 +14,16 @@ describe('mesh over loopback', () => {
   const open: MemSync[] = [];
   const address = { kind: 'unix', path: '/loopback/mesh' } as const;
 
-  function replica(options: MemSyncOptions = {}, defaults: Record<string, unknown> = { n: 0 }): MemSync {
-    const mem = new MemSync('loop', defaults as never, { transport, path: address.path, gatherMs: 30, ...options });
+  function replica(
+    options: MemSyncOptions = {},
+    defaults: Record<string, unknown> = { n: 0 },
+  ): MemSync {
+    const mem = new MemSync('loop', defaults as never, {
+      transport,
+      path: address.path,
+      gatherMs: 30,
+      ...options,
+    });
     open.push(mem);
     return mem;
   }
@@ -126,14 +137,22 @@ describe('shared secret', () => {
   it('joins with the right secret; refuses a wrong or missing one with ERR_AUTH', async () => {
     const transport = createLoopbackTransport();
     const make = (options: MemSyncOptions): MemSync => {
-      const mem = new MemSync('auth', { n: 0 } as never, { transport, path: address.path, gatherMs: 10, timeout: 2000, ...options });
+      const mem = new MemSync('auth', { n: 0 } as never, {
+        transport,
+        path: address.path,
+        gatherMs: 10,
+        timeout: 2000,
+        ...options,
+      });
       open.push(mem);
       return mem;
     };
     expect(await make({ secret }).start()).toBe('host');
     const good = make({ secret, clientOnly: true });
     expect(await good.start()).toBe('client');
-    await expect(make({ secret: 'wrong secret, sixteen+', clientOnly: true }).start()).rejects.toMatchObject({ code: 'ERR_AUTH' });
+    await expect(
+      make({ secret: 'wrong secret, sixteen+', clientOnly: true }).start(),
+    ).rejects.toMatchObject({ code: 'ERR_AUTH' });
     await expect(make({ clientOnly: true }).start()).rejects.toMatchObject({ code: 'ERR_AUTH' });
     expect((await good.patch({ $inc: { n: 1 } })).applied).toBe(true);
   });

@@ -1,0 +1,56 @@
+/**
+ * A host holding a document of a given size, and a fresh process joining it: shared by the
+ * join scenario (how long the join takes) and the memory scenario (what each side holds).
+ */
+import { caller, type Child, withGroup } from '../lib/child.js';
+import type { MemoryFigures, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import type { ScenarioContext } from './types.js';
+
+export interface JoinedPair {
+  /** start() -> synced, in the joining process. */
+  joinMs: number;
+  /** JSON size of the document, as the joiner holds it. */
+  jsonBytes: number;
+  host: MemoryFigures;
+  client: MemoryFigures;
+}
+
+const call = (child: Child) => caller<MemsyncCommand, MemsyncResults>(child);
+
+/** Builds a document of about `mb` MB on a host (0: empty), then joins it from a new process. */
+export function joinDocument(context: ScenarioContext, mb: number): Promise<JoinedPair> {
+  return withGroup(`join-${mb}mb`, context.spawn, async (group) => {
+    const mesh = { name: 'join', dir: group.dir };
+    const host = await group.spawn(context.workers.memsync, 'host');
+    await call(host)({ cmd: 'start', ...mesh });
+    if (mb > 0) await call(host)({ cmd: 'fill', mb }, 120_000);
+    // A fresh process per join: a real joiner starts cold.
+    const joiner = await group.spawn(context.workers.memsync, 'joiner');
+    const joined = await call(joiner)({ cmd: 'join', runs: 1, ...mesh }, 120_000);
+    const [hostMemory, clientMemory] = await Promise.all([call(host)({ cmd: 'memory' }), call(joiner)({ cmd: 'memory' })]);
+    return { joinMs: joined.ms[0]!, jsonBytes: joined.jsonBytes, host: hostMemory, client: clientMemory };
+  });
+}
+
+const measured = new Map<number, Promise<JoinedPair[]>>();
+
+/**
+ * `context.runs` joins of a document of `mb` MB, each in a fresh mesh. Measured once per
+ * bench process: the join and memory scenarios read the same runs rather than building the
+ * same documents twice.
+ */
+export function joinRuns(context: ScenarioContext, mb: number): Promise<JoinedPair[]> {
+  let runs = measured.get(mb);
+  if (!runs) {
+    runs = (async () => {
+      const pairs: JoinedPair[] = [];
+      for (let run = 1; run <= context.runs; run++) {
+        pairs.push(await joinDocument(context, mb));
+        context.log(`document ${mb} MB run ${run}: joined in ${pairs.at(-1)!.joinMs.toFixed(1)} ms`);
+      }
+      return pairs;
+    })();
+    measured.set(mb, runs);
+  }
+  return runs;
+}

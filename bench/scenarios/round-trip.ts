@@ -1,0 +1,69 @@
+import { caller, withGroup } from '../lib/child.js';
+import { makeFigure, ratioGoal } from '../lib/figures.js';
+import { quantile } from '../lib/stats.js';
+import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
+import type { MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import type { Scenario, ScenarioContext } from './types.js';
+
+interface Rounds {
+  rounds: number;
+  warmup: number;
+}
+
+/** A sets `ping`; B observes it and sets `pong`; A observes `pong`. Microseconds per round. */
+function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]> {
+  return withGroup('rtt-memsync', context.spawn, async (group) => {
+    const mesh = { name: 'rtt', dir: group.dir };
+    const start = async (label: string, clientOnly: boolean) => {
+      const call = caller<MemsyncCommand, MemsyncResults>(await group.spawn(context.workers.memsync, label));
+      await call({ cmd: 'start', ...mesh, clientOnly });
+      return call;
+    };
+    await start('host', false);
+    const [a, b] = await Promise.all([start('a', true), start('b', true)]);
+    await b!({ cmd: 'pong' });
+    return a!({ cmd: 'ping', ...r }, 60_000);
+  });
+}
+
+function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]> {
+  return withGroup('rtt-relay', context.spawn, async (group) => {
+    const path = `${group.dir}/relay.sock`;
+    const start = async (label: string) => caller<RelayCommand, RelayResults>(await group.spawn(context.workers.relay, label));
+    const host = await start('host');
+    await host({ cmd: 'host', path });
+    const [a, b] = await Promise.all([start('a'), start('b')]);
+    await Promise.all([a({ cmd: 'connect', path }), b({ cmd: 'connect', path })]);
+    await b({ cmd: 'pong' });
+    return a({ cmd: 'ping', ...r }, 60_000);
+  });
+}
+
+export const roundTrip: Scenario = {
+  id: 'rtt',
+  title: 'Round trip: A -> host -> B -> host -> A',
+  async run(context) {
+    const r = { rounds: context.quick ? 500 : 2000, warmup: 100 };
+    const p50 = { memsync: [] as number[], relay: [] as number[] };
+    const p99 = { memsync: [] as number[], relay: [] as number[] };
+    for (let run = 1; run <= context.runs; run++) {
+      const relay = await relayRoundTrips(context, r);
+      const memsync = await memsyncRoundTrips(context, r);
+      p50.relay.push(quantile(relay, 0.5));
+      p99.relay.push(quantile(relay, 0.99));
+      p50.memsync.push(quantile(memsync, 0.5));
+      p99.memsync.push(quantile(memsync, 0.99));
+      context.log(`rtt run ${run}: memsync p50 ${p50.memsync.at(-1)!.toFixed(0)} us, relay ${p50.relay.at(-1)!.toFixed(0)} us`);
+    }
+    const note = `${r.rounds} rounds per run`;
+    const median = makeFigure('rtt.p50', 'p50', 'us', p50.memsync, { baseline: p50.relay, note });
+    median.goal = ratioGoal(median, 2, 'atMost');
+    const tail = makeFigure('rtt.p99', 'p99', 'us', p99.memsync, { baseline: p99.relay, note });
+    return {
+      figures: [median, tail],
+      reading:
+        'Four socket hops and four event-loop wake-ups in three processes, as for the relay; memsync adds ' +
+        'validation, the apply on each replica and the observer dispatch at each hop.',
+    };
+  },
+};
