@@ -85,7 +85,11 @@ export class Child {
   }
 
   /** The first event (already received or to come) that matches; bounded by `timeoutMs`. */
-  waitFor(match: (event: WorkerEvent) => boolean, timeoutMs = 30_000, what = 'event'): Promise<WorkerEvent> {
+  waitFor(
+    match: (event: WorkerEvent) => boolean,
+    timeoutMs = 30_000,
+    what = 'event',
+  ): Promise<WorkerEvent> {
     return new Promise((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -199,7 +203,9 @@ export async function withGroup<R>(
  * A typed caller for one kind of worker: `C` is its command union, `R` maps each command
  * name to its result. `const memsync = caller<MemsyncCommand, MemsyncResults>(child)`.
  */
-export function caller<C extends { cmd: string }, R extends { [K in C['cmd']]: unknown }>(child: Child) {
+export function caller<C extends { cmd: string }, R extends { [K in C['cmd']]: unknown }>(
+  child: Child,
+) {
   return <K extends C['cmd']>(command: Extract<C, { cmd: K }>, timeoutMs?: number): Promise<R[K]> =>
     child.call<R[K]>(command as Record<string, unknown> & { cmd: string }, timeoutMs);
 }

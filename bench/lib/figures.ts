@@ -49,7 +49,12 @@ export function ratioGoal(figure: Figure, bound: number, direction: 'atLeast' | 
 }
 
 /** A goal on the figure's median itself. */
-export function valueGoal(median: number, bound: number, direction: 'atLeast' | 'atMost', unit: string): Goal {
+export function valueGoal(
+  median: number,
+  bound: number,
+  direction: 'atLeast' | 'atMost',
+  unit: string,
+): Goal {
   return direction === 'atLeast'
     ? { text: `>= ${formatNumber(bound)} ${unit}`, met: median >= bound }
     : { text: `<= ${formatNumber(bound)} ${unit}`, met: median <= bound };
@@ -74,7 +79,14 @@ export function formatSummary(summary: Summary): string {
  * A figure over pooled samples (every failover of every run), where a per-run median would
  * rest on too few samples: `value` is the statistic of the pool, the spread its min..max.
  */
-export function pooledFigure(id: string, label: string, unit: string, samples: readonly number[], statistic: number, note: string): Figure {
+export function pooledFigure(
+  id: string,
+  label: string,
+  unit: string,
+  samples: readonly number[],
+  statistic: number,
+  note: string,
+): Figure {
   const value = summarize(samples);
   return { id, label, unit, value: { ...value, median: statistic }, note };
 }

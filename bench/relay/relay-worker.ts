@@ -20,7 +20,9 @@ interface Entry {
   epoch: number;
   patch: RelayPatch;
 }
-type Message = { type: 'submit'; epoch: number; patches: RelayPatch[] } | { type: 'entries'; epoch: number; entries: Entry[] };
+type Message =
+  | { type: 'submit'; epoch: number; patches: RelayPatch[] }
+  | { type: 'entries'; epoch: number; entries: Entry[] };
 
 const self = `relay-${process.pid}`;
 let server: Server | undefined;

@@ -4,7 +4,7 @@ import { measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
 
 const KINDS: { kind: ApplyKind; label: string }[] = [
-  { kind: 'inc', label: "$inc { n: 1 }" },
+  { kind: 'inc', label: '$inc { n: 1 }' },
   { kind: 'set2', label: "$set { 'a.x', 'b.y' } (two paths)" },
   { kind: 'conditionalInc', label: '$inc if { n: { $gte: 0 } }' },
   { kind: 'pushEach', label: '$push { list: { $each: [3 items], $slice: -100 } }' },
@@ -19,9 +19,13 @@ export const apply: Scenario = {
     const figures: Figure[] = [];
     for (const { kind, label } of KINDS) {
       const runs: number[] = [];
-      for (let run = 0; run < context.runs; run++) runs.push(await measureMicro(context, { cmd: 'apply', kind, count }));
-      const figure = makeFigure(`apply.${kind}`, label, 'patches/s', runs, { note: `${count.toLocaleString('en-US')} entries per run` });
-      if (kind === 'inc') figure.goal = valueGoal(figure.value.median, 300_000, 'atLeast', 'patches/s');
+      for (let run = 0; run < context.runs; run++)
+        runs.push(await measureMicro(context, { cmd: 'apply', kind, count }));
+      const figure = makeFigure(`apply.${kind}`, label, 'patches/s', runs, {
+        note: `${count.toLocaleString('en-US')} entries per run`,
+      });
+      if (kind === 'inc')
+        figure.goal = valueGoal(figure.value.median, 300_000, 'atLeast', 'patches/s');
       figures.push(figure);
       context.log(`apply ${kind}: ${figure.value.median.toFixed(0)}/s`);
     }

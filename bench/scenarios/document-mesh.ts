@@ -2,7 +2,7 @@
  * A host holding a document of a given size, and a fresh process joining it: shared by the
  * join scenario (how long the join takes) and the memory scenario (what each side holds).
  */
-import { caller, type Child, withGroup } from '../lib/child.js';
+import { type Child, caller, withGroup } from '../lib/child.js';
 import type { MemoryFigures, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
 import type { ScenarioContext } from './types.js';
 
@@ -27,8 +27,16 @@ export function joinDocument(context: ScenarioContext, mb: number): Promise<Join
     // A fresh process per join: a real joiner starts cold.
     const joiner = await group.spawn(context.workers.memsync, 'joiner');
     const joined = await call(joiner)({ cmd: 'join', runs: 1, ...mesh }, 120_000);
-    const [hostMemory, clientMemory] = await Promise.all([call(host)({ cmd: 'memory' }), call(joiner)({ cmd: 'memory' })]);
-    return { joinMs: joined.ms[0]!, jsonBytes: joined.jsonBytes, host: hostMemory, client: clientMemory };
+    const [hostMemory, clientMemory] = await Promise.all([
+      call(host)({ cmd: 'memory' }),
+      call(joiner)({ cmd: 'memory' }),
+    ]);
+    return {
+      joinMs: joined.ms[0]!,
+      jsonBytes: joined.jsonBytes,
+      host: hostMemory,
+      client: clientMemory,
+    };
   });
 }
 
@@ -46,7 +54,9 @@ export function joinRuns(context: ScenarioContext, mb: number): Promise<JoinedPa
       const pairs: JoinedPair[] = [];
       for (let run = 1; run <= context.runs; run++) {
         pairs.push(await joinDocument(context, mb));
-        context.log(`document ${mb} MB run ${run}: joined in ${pairs.at(-1)!.joinMs.toFixed(1)} ms`);
+        context.log(
+          `document ${mb} MB run ${run}: joined in ${pairs.at(-1)!.joinMs.toFixed(1)} ms`,
+        );
       }
       return pairs;
     })();

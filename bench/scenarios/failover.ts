@@ -1,4 +1,4 @@
-import { caller, type Child, type ProcessGroup, withGroup } from '../lib/child.js';
+import { type Child, caller, type ProcessGroup, withGroup } from '../lib/child.js';
 import { wallNow } from '../lib/clock.js';
 import { pooledFigure, valueGoal } from '../lib/figures.js';
 import { maxOf, quantile } from '../lib/stats.js';
@@ -24,9 +24,15 @@ const call = (child: Child) => caller<MemsyncCommand, MemsyncResults>(child);
 async function settled(children: Child[], expected: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const statuses = await Promise.all(children.filter((c) => c.alive).map((c) => call(c)({ cmd: 'status' })));
+    const statuses = await Promise.all(
+      children.filter((c) => c.alive).map((c) => call(c)({ cmd: 'status' })),
+    );
     const hosts = statuses.filter((s) => s.role === 'host');
-    if (hosts.length === 1 && hosts[0]!.peers === expected && statuses.every((s) => s.role === 'host' || s.role === 'client')) {
+    if (
+      hosts.length === 1 &&
+      hosts[0]!.peers === expected &&
+      statuses.every((s) => s.role === 'host' || s.role === 'client')
+    ) {
       return;
     }
     if (Date.now() > deadline) throw new Error(`mesh not settled: ${JSON.stringify(statuses)}`);
@@ -34,11 +40,19 @@ async function settled(children: Child[], expected: number): Promise<void> {
   }
 }
 
-async function firstEvent(children: Child[], match: (e: WorkerEvent) => boolean, what: string): Promise<WorkerEvent> {
+async function firstEvent(
+  children: Child[],
+  match: (e: WorkerEvent) => boolean,
+  what: string,
+): Promise<WorkerEvent> {
   return Promise.any(children.map((c) => c.waitFor(match, 20_000, what)));
 }
 
-async function killHosts(context: ScenarioContext, group: ProcessGroup, kills: number): Promise<Failover[]> {
+async function killHosts(
+  context: ScenarioContext,
+  group: ProcessGroup,
+  kills: number,
+): Promise<Failover[]> {
   const mesh = { name: 'failover', dir: group.dir };
   let serial = 0;
   const electable = async (): Promise<Child> => {
@@ -66,7 +80,11 @@ async function killHosts(context: ScenarioContext, group: ProcessGroup, kills: n
       writer.waitFor((e) => after(e) && e.role === 'client', 20_000, 'writer rejoining'),
       call(writer)({ cmd: 'ackAfter', at: killedAt }, 40_000),
     ]);
-    results.push({ newHost: elected.at! - killedAt, rejoined: rejoined.at! - killedAt, firstAck: ack.acked - killedAt });
+    results.push({
+      newHost: elected.at! - killedAt,
+      rejoined: rejoined.at! - killedAt,
+      firstAck: ack.acked - killedAt,
+    });
     context.log(
       `failover ${results.length}: new host ${results.at(-1)!.newHost.toFixed(1)} ms, first ack ${results.at(-1)!.firstAck.toFixed(1)} ms`,
     );
@@ -89,23 +107,44 @@ export const failover: Scenario = {
     const killsPerRun = context.quick ? 2 : 5;
     const all: Failover[] = [];
     for (let run = 1; run <= context.runs; run++) {
-      all.push(...(await withGroup(`failover-${run}`, context.spawn, (group) => killHosts(context, group, killsPerRun))));
+      all.push(
+        ...(await withGroup(`failover-${run}`, context.spawn, (group) =>
+          killHosts(context, group, killsPerRun),
+        )),
+      );
     }
     const pool = (pick: (f: Failover) => number): number[] => all.map(pick);
     const note = `over ${all.length} kills in ${context.runs} meshes; spread: fastest-slowest kill`;
     const percentile = (id: string, label: string, samples: number[], q: number | 'max') =>
-      pooledFigure(id, label, 'ms', samples, q === 'max' ? maxOf(samples) : quantile(samples, q), note);
+      pooledFigure(
+        id,
+        label,
+        'ms',
+        samples,
+        q === 'max' ? maxOf(samples) : quantile(samples, q),
+        note,
+      );
     const host = pool((f) => f.newHost);
     const rejoin = pool((f) => f.rejoined);
     const ack = pool((f) => f.firstAck);
-    const ackP50 = percentile('failover.ack.p50', 'kill -> first ack of a write issued after it, p50', ack, 0.5);
+    const ackP50 = percentile(
+      'failover.ack.p50',
+      'kill -> first ack of a write issued after it, p50',
+      ack,
+      0.5,
+    );
     ackP50.goal = valueGoal(ackP50.value.median, 20, 'atMost', 'ms');
     const ackP99 = percentile('failover.ack.p99', 'kill -> first ack, p99', ack, 0.99);
     ackP99.goal = valueGoal(ackP99.value.median, 100, 'atMost', 'ms');
     const figures = [
       percentile('failover.host.p50', 'kill -> new host (its role event), p50', host, 0.5),
       percentile('failover.host.p99', 'kill -> new host, p99', host, 0.99),
-      percentile('failover.rejoin.p50', 'kill -> writer in sync with the new host, p50', rejoin, 0.5),
+      percentile(
+        'failover.rejoin.p50',
+        'kill -> writer in sync with the new host, p50',
+        rejoin,
+        0.5,
+      ),
       ackP50,
       ackP99,
       percentile('failover.ack.max', 'kill -> first ack, max', ack, 'max'),

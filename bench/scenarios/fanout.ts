@@ -26,12 +26,20 @@ export const fanout: Scenario = {
         relay.push(Math.min(r.host, ...r.clients));
         const m = await memsyncFlow(context, options);
         memsync.push(Math.min(m.host, ...m.clients));
-        context.log(`fanout ${processes} run ${run}: memsync ${memsync.at(-1)!.toFixed(0)}/s, relay ${relay.at(-1)!.toFixed(0)}/s`);
+        context.log(
+          `fanout ${processes} run ${run}: memsync ${memsync.at(-1)!.toFixed(0)}/s, relay ${relay.at(-1)!.toFixed(0)}/s`,
+        );
       }
-      const figure = makeFigure(`fanout.${processes}`, `${processes} processes (${processes - 1} reading)`, 'patches/s', memsync, {
-        baseline: relay,
-        note: 'slowest reader',
-      });
+      const figure = makeFigure(
+        `fanout.${processes}`,
+        `${processes} processes (${processes - 1} reading)`,
+        'patches/s',
+        memsync,
+        {
+          baseline: relay,
+          note: 'slowest reader',
+        },
+      );
       figure.goal = ratioGoal(figure, 0.5, 'atLeast');
       figures.push(figure);
       series.memsync.push(figure.value.median);

@@ -12,7 +12,12 @@ export const join: Scenario = {
     for (const mb of sizes) {
       const pairs = await joinRuns(context, mb);
       const megabytes = pairs[0]!.jsonBytes / 1e6;
-      const figure = makeFigure(`join.${mb}mb`, `${mb} MB document (${megabytes.toFixed(1)} MB of JSON)`, 'ms', pairs.map((p) => p.joinMs));
+      const figure = makeFigure(
+        `join.${mb}mb`,
+        `${mb} MB document (${megabytes.toFixed(1)} MB of JSON)`,
+        'ms',
+        pairs.map((p) => p.joinMs),
+      );
       if (mb === 10) figure.goal = valueGoal(figure.value.median, 150, 'atMost', 'ms');
       figures.push(figure);
     }

@@ -1,7 +1,7 @@
 import { caller, withGroup } from '../lib/child.js';
 import { type Figure, formatNumber, makeFigure } from '../lib/figures.js';
-import type { MicroCommand, MicroResults } from '../workers/micro-commands.js';
 import type { MemorySample, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import type { MicroCommand, MicroResults } from '../workers/micro-commands.js';
 import { joinRuns } from './document-mesh.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
@@ -17,23 +17,47 @@ async function perMegabyte(context: ScenarioContext): Promise<Figure[]> {
   const plain: number[] = [];
   for (let run = 0; run < context.runs; run++) {
     const heap = await withGroup('plain-heap', context.spawn, async (group) => {
-      const call = caller<MicroCommand, MicroResults>(await group.spawn(context.workers.micro, 'micro'));
+      const call = caller<MicroCommand, MicroResults>(
+        await group.spawn(context.workers.micro, 'micro'),
+      );
       return call({ cmd: 'plainHeap', mb: DOCUMENT_MB }, 60_000);
     });
     plain.push(heap.heapBytes / heap.jsonBytes);
   }
-  const clientHeap = makeFigure('memory.client.heap', 'client heap after GC, per byte of JSON', 'x', per((p) => p.client.heapUsed), {
-    baseline: plain,
-    note: `${DOCUMENT_MB} MB document; baseline: JSON.parse of the same document`,
-  });
+  const clientHeap = makeFigure(
+    'memory.client.heap',
+    'client heap after GC, per byte of JSON',
+    'x',
+    per((p) => p.client.heapUsed),
+    {
+      baseline: plain,
+      note: `${DOCUMENT_MB} MB document; baseline: JSON.parse of the same document`,
+    },
+  );
   clientHeap.goal = { text: '<= 3x JSON size', met: clientHeap.value.median <= 3 };
   return [
     clientHeap,
-    makeFigure('memory.host.heap', 'host heap after GC, per byte of JSON', 'x', per((p) => p.host.heapUsed), {
-      note: 'the host also holds the entry log: here the patches that built the document',
-    }),
-    makeFigure('memory.client.rss', 'client RSS per MB of JSON', 'MB/MB', per((p) => p.client.rss)),
-    makeFigure('memory.host.rss', 'host RSS per MB of JSON', 'MB/MB', per((p) => p.host.rss)),
+    makeFigure(
+      'memory.host.heap',
+      'host heap after GC, per byte of JSON',
+      'x',
+      per((p) => p.host.heapUsed),
+      {
+        note: 'the host also holds the entry log: here the patches that built the document',
+      },
+    ),
+    makeFigure(
+      'memory.client.rss',
+      'client RSS per MB of JSON',
+      'MB/MB',
+      per((p) => p.client.rss),
+    ),
+    makeFigure(
+      'memory.host.rss',
+      'host RSS per MB of JSON',
+      'MB/MB',
+      per((p) => p.host.rss),
+    ),
   ];
 }
 
@@ -42,7 +66,9 @@ function flood(context: ScenarioContext, patches: number): Promise<MemorySample[
   return withGroup('memory-flood', context.spawn, async (group) => {
     const mesh = { name: 'flood', dir: group.dir };
     const call = async (label: string, clientOnly: boolean) => {
-      const c = caller<MemsyncCommand, MemsyncResults>(await group.spawn(context.workers.memsync, label));
+      const c = caller<MemsyncCommand, MemsyncResults>(
+        await group.spawn(context.workers.memsync, label),
+      );
       await c({ cmd: 'start', ...mesh, clientOnly });
       return c;
     };
@@ -76,15 +102,29 @@ export const memory: Scenario = {
     const endRss = traces.map((t) => t.at(-1)!.rss / MB);
     const growth = traces.map((t) => (rssAt(t, patches, 1) - rssAt(t, patches, 0.2)) / MB);
     const flatBound = 0.1;
-    const growthFigure = makeFigure('memory.flood.growth', `host RSS growth, 20% -> 100% of ${formatNumber(patches)} patches`, 'MB', growth, {
-      note: `${floodRuns} run(s); logSize 10000`,
-    });
+    const growthFigure = makeFigure(
+      'memory.flood.growth',
+      `host RSS growth, 20% -> 100% of ${formatNumber(patches)} patches`,
+      'MB',
+      growth,
+      {
+        note: `${floodRuns} run(s); logSize 10000`,
+      },
+    );
     const startRss = traces.map((t) => rssAt(t, patches, 0.2) / MB);
     growthFigure.goal = {
       text: `flat: growth <= ${flatBound * 100}% of RSS at 20%`,
       met: growth.every((g, i) => g <= startRss[i]! * flatBound),
     };
-    figures.push(makeFigure('memory.flood.rss', `host RSS after ${formatNumber(patches)} patches`, 'MB', endRss), growthFigure);
+    figures.push(
+      makeFigure(
+        'memory.flood.rss',
+        `host RSS after ${formatNumber(patches)} patches`,
+        'MB',
+        endRss,
+      ),
+      growthFigure,
+    );
     const steps = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
     const trace = traces[0]!;
     return {

@@ -4,7 +4,7 @@
  * from the first change it sees to the last. Run over memsync and over the bare relay with
  * the same processes and the same hops.
  */
-import { caller, type Child, type ProcessGroup, withGroup } from '../lib/child.js';
+import { type Child, caller, type ProcessGroup, withGroup } from '../lib/child.js';
 import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
 import type { CountedEvent, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
 import type { ScenarioContext } from './types.js';
@@ -22,7 +22,8 @@ export interface FlowResult {
   clients: number[];
 }
 
-const rateOf = (e: CountedEvent): number => ((e.lastValue - e.firstValue) / (e.lastAt - e.firstAt)) * 1000;
+const rateOf = (e: CountedEvent): number =>
+  ((e.lastValue - e.firstValue) / (e.lastAt - e.firstAt)) * 1000;
 
 async function countedBy(child: Child, timeoutMs: number): Promise<number> {
   const event = await child.waitFor((e) => e.event === 'counted', timeoutMs, 'count to the target');
@@ -43,12 +44,17 @@ export function memsyncFlow(context: ScenarioContext, options: FlowOptions): Pro
       return { child, call };
     };
     const host = await spawn('host', false);
-    const clients = await spawnAll(options.processes - 1, (i) => spawn(i === 0 ? 'writer' : `reader-${i}`, true));
+    const clients = await spawnAll(options.processes - 1, (i) =>
+      spawn(i === 0 ? 'writer' : `reader-${i}`, true),
+    );
     const [writer, ...readers] = clients;
     const counting = [host, ...readers];
     for (const r of counting) await r.call({ cmd: 'count', path: 'n', target: options.patches });
     const rates = counting.map((r) => countedBy(r.child, deadlineFor(options.patches)));
-    await writer!.call({ cmd: 'write', path: 'n', count: options.patches, window: options.window }, deadlineFor(options.patches));
+    await writer!.call(
+      { cmd: 'write', path: 'n', count: options.patches, window: options.window },
+      deadlineFor(options.patches),
+    );
     const [hostRate, ...clientRates] = await Promise.all(rates);
     return { host: hostRate!, clients: clientRates };
   });
@@ -73,7 +79,10 @@ export function relayFlow(context: ScenarioContext, options: FlowOptions): Promi
     const counting = [host, ...readers];
     for (const r of counting) await r.call({ cmd: 'count', target: options.patches });
     const rates = counting.map((r) => countedBy(r.child, deadlineFor(options.patches)));
-    await writer!.call({ cmd: 'write', count: options.patches, window: options.window }, deadlineFor(options.patches));
+    await writer!.call(
+      { cmd: 'write', count: options.patches, window: options.window },
+      deadlineFor(options.patches),
+    );
     const [hostRate, ...clientRates] = await Promise.all(rates);
     return { host: hostRate!, clients: clientRates };
   });

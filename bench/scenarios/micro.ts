@@ -8,7 +8,9 @@ export function measureMicro<K extends MicroCommand['cmd']>(
   command: Extract<MicroCommand, { cmd: K }>,
 ): Promise<MicroResults[K]> {
   return withGroup('micro', context.spawn, async (group) => {
-    const call = caller<MicroCommand, MicroResults>(await group.spawn(context.workers.micro, `micro-${command.cmd}`));
+    const call = caller<MicroCommand, MicroResults>(
+      await group.spawn(context.workers.micro, `micro-${command.cmd}`),
+    );
     return call(command, 120_000);
   });
 }

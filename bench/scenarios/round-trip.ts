@@ -15,7 +15,9 @@ function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[
   return withGroup('rtt-memsync', context.spawn, async (group) => {
     const mesh = { name: 'rtt', dir: group.dir };
     const start = async (label: string, clientOnly: boolean) => {
-      const call = caller<MemsyncCommand, MemsyncResults>(await group.spawn(context.workers.memsync, label));
+      const call = caller<MemsyncCommand, MemsyncResults>(
+        await group.spawn(context.workers.memsync, label),
+      );
       await call({ cmd: 'start', ...mesh, clientOnly });
       return call;
     };
@@ -29,7 +31,8 @@ function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[
 function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]> {
   return withGroup('rtt-relay', context.spawn, async (group) => {
     const path = `${group.dir}/relay.sock`;
-    const start = async (label: string) => caller<RelayCommand, RelayResults>(await group.spawn(context.workers.relay, label));
+    const start = async (label: string) =>
+      caller<RelayCommand, RelayResults>(await group.spawn(context.workers.relay, label));
     const host = await start('host');
     await host({ cmd: 'host', path });
     const [a, b] = await Promise.all([start('a'), start('b')]);
@@ -53,7 +56,9 @@ export const roundTrip: Scenario = {
       p99.relay.push(quantile(relay, 0.99));
       p50.memsync.push(quantile(memsync, 0.5));
       p99.memsync.push(quantile(memsync, 0.99));
-      context.log(`rtt run ${run}: memsync p50 ${p50.memsync.at(-1)!.toFixed(0)} us, relay ${p50.relay.at(-1)!.toFixed(0)} us`);
+      context.log(
+        `rtt run ${run}: memsync p50 ${p50.memsync.at(-1)!.toFixed(0)} us, relay ${p50.relay.at(-1)!.toFixed(0)} us`,
+      );
     }
     const note = `${r.rounds} rounds per run`;
     const median = makeFigure('rtt.p50', 'p50', 'us', p50.memsync, { baseline: p50.relay, note });

@@ -17,11 +17,19 @@ export const throughput: Scenario = {
       // Interleaved, so that drift on the machine touches both alike.
       relay.push((await relayFlow(context, options)).clients[0]!);
       memsync.push((await memsyncFlow(context, options)).clients[0]!);
-      context.log(`throughput run ${run}: memsync ${memsync.at(-1)!.toFixed(0)}/s, relay ${relay.at(-1)!.toFixed(0)}/s`);
+      context.log(
+        `throughput run ${run}: memsync ${memsync.at(-1)!.toFixed(0)}/s, relay ${relay.at(-1)!.toFixed(0)}/s`,
+      );
     }
-    const figure = makeFigure('throughput', `$inc, ${WINDOW} in flight, ${patches.toLocaleString('en-US')} patches`, 'patches/s', memsync, {
-      baseline: relay,
-    });
+    const figure = makeFigure(
+      'throughput',
+      `$inc, ${WINDOW} in flight, ${patches.toLocaleString('en-US')} patches`,
+      'patches/s',
+      memsync,
+      {
+        baseline: relay,
+      },
+    );
     figure.goal = ratioGoal(figure, 0.5, 'atLeast');
     return {
       figures: [figure],

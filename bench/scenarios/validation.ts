@@ -19,7 +19,8 @@ export const validation: Scenario = {
     const figures: Figure[] = [];
     for (const { kind, label } of KINDS) {
       const runs: number[] = [];
-      for (let run = 0; run < context.runs; run++) runs.push(await measureMicro(context, { cmd: 'validate', kind, count }));
+      for (let run = 0; run < context.runs; run++)
+        runs.push(await measureMicro(context, { cmd: 'validate', kind, count }));
       figures.push(makeFigure(`validation.${kind}`, label, 'ns/op', runs));
       context.log(`validation ${kind}: ${figures.at(-1)!.value.median.toFixed(0)} ns`);
     }

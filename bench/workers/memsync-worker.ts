@@ -5,7 +5,7 @@
  */
 import { MemSync, type MemSyncOptions } from '../../src/index.js';
 import { wallNow } from '../lib/clock.js';
-import type { MeshArgs, MemorySample, MemsyncCommand, MemsyncResults } from './memsync-commands.js';
+import type { MemorySample, MemsyncCommand, MemsyncResults, MeshArgs } from './memsync-commands.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { collectGarbage, report, serve } from './serve.js';
 import { StreamWriter } from './stream-writer.js';
@@ -34,8 +34,12 @@ function meshOptions(args: MeshArgs): MemSyncOptions {
 
 async function start(args: MeshArgs): Promise<MemsyncResults['start']> {
   mem = open(args);
-  mem.on('role', (e) => report({ event: 'role', role: e.role, previous: e.previous, at: wallNow() }));
-  mem.on('error', (e) => report({ event: 'error', code: e.code, message: e.message, at: wallNow() }));
+  mem.on('role', (e) =>
+    report({ event: 'role', role: e.role, previous: e.previous, at: wallNow() }),
+  );
+  mem.on('error', (e) =>
+    report({ event: 'error', code: e.code, message: e.message, at: wallNow() }),
+  );
   const began = wallNow();
   const role = await mem.start();
   return { role, ms: wallNow() - began };
@@ -49,12 +53,23 @@ function count(path: string, target: number): true {
     first ??= { at: now, value };
     if (value < target) return;
     stop();
-    report({ event: 'counted', path, firstAt: first.at, firstValue: first.value, lastAt: now, lastValue: value });
+    report({
+      event: 'counted',
+      path,
+      firstAt: first.at,
+      firstValue: first.value,
+      lastAt: now,
+      lastValue: value,
+    });
   });
   return true;
 }
 
-async function write(path: string, total: number, window: number): Promise<MemsyncResults['write']> {
+async function write(
+  path: string,
+  total: number,
+  window: number,
+): Promise<MemsyncResults['write']> {
   const m = need();
   let issued = 0;
   let applied = 0;

@@ -16,7 +16,9 @@ const PATCHES: Record<ApplyKind, (i: number) => Pick<Patch, 'update' | 'if'>> = 
   set2: (i) => ({ update: { $set: { 'a.x': i, 'b.y': i } } }),
   conditionalInc: () => ({ update: { $inc: { n: 1 } }, if: { n: { $gte: 0 } } }),
   // Bounded by $slice: an array growing without end would measure its copy, not the push.
-  pushEach: (i) => ({ update: { $push: { list: { $each: [i, i + 1, i + 2], $slice: -100 } } } as Update }),
+  pushEach: (i) => ({
+    update: { $push: { list: { $each: [i, i + 1, i + 2], $slice: -100 } } } as Update,
+  }),
 };
 
 function entries(kind: ApplyKind, count: number): OrderedPatch[] {
@@ -40,17 +42,40 @@ function apply(kind: ApplyKind, count: number): MicroResults['apply'] {
   return ((count - warm) / ns) * 1e9;
 }
 
-const incPatch: Patch = { peer: 'writer-abc123', seq: 1, ts: 1_760_000_000_000, update: { $inc: { n: 1 } } };
+const incPatch: Patch = {
+  peer: 'writer-abc123',
+  seq: 1,
+  ts: 1_760_000_000_000,
+  update: { $inc: { n: 1 } },
+};
 const setPatch: Patch = { ...incPatch, update: { $set: { 'a.x': 1, 'b.y': 'two' } } };
 
 /** Each check, on the value as JSON.parse hands it over. */
 const CHECKS: Record<ValidationKind, () => unknown> = {
-  parseSubmit: ((m) => () => parseMessage(m))(JSON.parse(JSON.stringify({ type: 'submit', epoch: 1, patches: [incPatch] }))),
-  parseEntries: ((m) => () => parseMessage(m))(
-    JSON.parse(JSON.stringify({ type: 'entries', epoch: 1, entries: [{ version: 1, epoch: 1, patch: incPatch }] })),
+  parseSubmit: (
+    (m) => () =>
+      parseMessage(m)
+  )(JSON.parse(JSON.stringify({ type: 'submit', epoch: 1, patches: [incPatch] }))),
+  parseEntries: (
+    (m) => () =>
+      parseMessage(m)
+  )(
+    JSON.parse(
+      JSON.stringify({
+        type: 'entries',
+        epoch: 1,
+        entries: [{ version: 1, epoch: 1, patch: incPatch }],
+      }),
+    ),
   ),
-  validateInc: ((p) => () => validatePatchInput(p))(JSON.parse(JSON.stringify(incPatch))),
-  validateSet2: ((p) => () => validatePatchInput(p))(JSON.parse(JSON.stringify(setPatch))),
+  validateInc: (
+    (p) => () =>
+      validatePatchInput(p)
+  )(JSON.parse(JSON.stringify(incPatch))),
+  validateSet2: (
+    (p) => () =>
+      validatePatchInput(p)
+  )(JSON.parse(JSON.stringify(setPatch))),
 };
 
 function validate(kind: ValidationKind, count: number): MicroResults['validate'] {

@@ -9,13 +9,19 @@ export function report(event: WorkerEvent): void {
   process.send?.(event);
 }
 
-export function serve(handle: (command: { cmd: string } & Record<string, unknown>) => Promise<unknown>): void {
+export function serve(
+  handle: (command: { cmd: string } & Record<string, unknown>) => Promise<unknown>,
+): void {
   process.on('message', (raw: { id: number; cmd: string } & Record<string, unknown>) => {
     if (raw.cmd === 'exit') process.exit(0);
     handle(raw).then(
       (result) => answer({ id: raw.id, ok: true, result }),
       (error: unknown) =>
-        answer({ id: raw.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+        answer({
+          id: raw.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }),
     );
   });
   process.on('disconnect', () => process.exit(0));

@@ -6,7 +6,6 @@ import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot } from './snapshot.js';
 import { StampTable } from './stamps.js';
-import type { validatePatchInput } from './validate.js';
 
 export interface ReplicaOptions {
   /** Bounds on the initial document and on snapshots received. */
@@ -42,7 +41,7 @@ export interface PrecomputedUpdate {
  * exactly-once table. Every replica fed the same ordered entries reaches byte-identical
  * state. `state` is an immutable root: each change makes a new one.
  *
- * Entries are expected to carry patches checked by {@link validatePatchInput} (the host
+ * Entries are expected to carry patches checked by `validatePatchInput` (the host
  * validates before it orders). `apply` does not validate again against this replica's
  * limits, which could differ from replica to replica and split their verdicts; an update
  * that is malformed anyway is refused as `failed`, the same way everywhere.

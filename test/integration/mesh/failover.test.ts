@@ -90,4 +90,39 @@ describe('SIGKILL of the host, twenty times in a row', () => {
     const final = await converged(cluster, 0);
     console.info(`failover: ${ROUNDS} rounds, final epoch ${epoch}, version ${final.version}`);
   });
+
+  it('the new host killed as soon as it is elected, with writes in flight: nothing lost, nothing doubled', { timeout: 120_000 }, async () => {
+    cluster = new Cluster();
+    const defaults = { counter: 0 };
+    for (let i = 0; i < HOSTABLE; i++) await cluster.start({}, defaults);
+    const writer = (await cluster.start({ clientOnly: true }, defaults)).worker;
+    await writer.call('observe', { path: 'counter' });
+    const { host } = await cluster.oneHost();
+
+    const count = 1000;
+    let finished = false;
+    const run = writer
+      .call<{ applied: number; refused: number; reasons: Record<string, number> }>('patchMany', { update: { $inc: { counter: 1 } }, count, window: 8 }, 90_000)
+      .finally(() => {
+        finished = true;
+      });
+    run.catch(() => {});
+    await writer.waitForEvent((e) => e.event === 'observed' && typeof e.value === 'number' && e.value >= count / 4, 30_000);
+    expect(finished).toBe(false);
+
+    const candidates = cluster.alive().filter((w) => w !== host && w !== writer);
+    const marks = candidates.map((w) => w.events.length);
+    await host.kill('SIGKILL');
+    // Whoever wins next dies before (or while) it gathers the others' histories.
+    const second = await Promise.any(
+      candidates.map((w, i) => w.waitForEvent((e) => e.event === 'role' && e.role === 'host', 20_000, marks[i]).then(() => w)),
+    );
+    await second.kill('SIGKILL');
+
+    const after = await cluster.oneHost(30_000);
+    expect(after.all).toHaveLength(HOSTABLE - 1);
+    expect(await run).toEqual({ applied: count, refused: 0, reasons: {} });
+    await converged(cluster, count);
+    expect(await writer.call('get', { path: 'counter' })).toBe(count);
+  });
 });

@@ -89,6 +89,40 @@ describe('stop() on the host hands over', () => {
     // A clean handover is not a failure: nobody should have reported an error.
     expect(errors(clients)).toEqual([]);
   });
+
+  it('clientOnly clients left without a host keep their state and pending writes when a new process comes to host', async () => {
+    cluster = new Cluster();
+    const host = (await cluster.start({}, { counter: 0 })).worker;
+    const readers = [
+      (await cluster.start({ clientOnly: true }, { counter: 0 })).worker,
+      (await cluster.start({ clientOnly: true }, { counter: 0 })).worker,
+    ];
+    const [first, second] = readers as [Worker, Worker];
+    expect(await first.call<ManyResult>('patchMany', { update: { $inc: { counter: 1 } }, count: 20, window: 4 })).toMatchObject({
+      applied: 20,
+    });
+    await cluster.oneHost();
+    await host.call('stop');
+    // Nobody may host: the readers wait, and a write made meanwhile waits in the outbox.
+    await second.waitForEvent((e) => e.event === 'role' && e.role === 'electing', 20_000);
+    const pending = second.call<{ applied: boolean }>('patch', { update: { $inc: { counter: 100 } } }, 30_000);
+
+    const fresh = await cluster.start({}, { counter: 0 });
+    expect(fresh.role).toBe('host');
+    await cluster.oneHost(20_000, [fresh.worker, ...readers]);
+    expect(await pending).toMatchObject({ applied: true });
+    // Acknowledged by the old host and held by both readers: 20, plus the pending 100.
+    let counters: unknown[] = [];
+    await until(
+      async () => {
+        counters = await Promise.all([fresh.worker, ...readers].map((w) => w.call('get', { path: 'counter' })));
+        return counters.every((n) => n === counters[0]);
+      },
+      20_000,
+      () => `equal counters (last: ${JSON.stringify(counters)})`,
+    );
+    expect(counters).toEqual([120, 120, 120]);
+  });
 });
 
 function errors(workers: Worker[]): unknown[] {

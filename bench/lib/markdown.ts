@@ -1,0 +1,92 @@
+/** BENCHMARKS.md, written whole from one run's report by `npm run bench -- --write`. */
+import { formatNumber, ratioOf } from './figures.js';
+import { type BenchReport, figureRows, goals, HEADER } from './report.js';
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+const row = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+
+const METHOD = `## Method
+
+- Every process is a real Node process forked from a worker bundled with esbuild (as a
+  published build would run), talking over a Unix socket in a fresh temporary directory per
+  mesh. The bench drives workers over Node's process IPC channel; each worker takes its own
+  timings, so that channel is never inside a measured interval.
+- **Baseline**: a bare \`node:net\` relay (bench/relay/) with the same processes, the same
+  hops, the same framing (4-byte length + JSON), the same message shapes (\`submit\` in,
+  \`entries\` out) and the same per-tick batching, and nothing else: no validation, no
+  document, no observers. Ratios are memsync's median over the relay's median.
+- **Throughput and fan-out**: one \`clientOnly\` writer keeps 256 \`$inc\` patches in flight,
+  each \`patch()\` awaited; each reader observes the counter and times from the first change
+  it sees to the last. The host is one of the N processes and reads too; the figure is the
+  slowest reader.
+- **Round trip**: A sets \`ping\`, B observes it and sets \`pong\`, A observes \`pong\`
+  (A and B are clientOnly, the host is a third process).
+- **Failover**: five electable processes and one clientOnly writer issuing an \`$inc\` about
+  every millisecond without waiting. The host is SIGKILLed; then the killed process is
+  replaced and the mesh settles before the next kill. Times are wall-clock differences
+  between processes (same machine clock).
+- **Join**: a host builds the document from 256 KB patches of records; a new process
+  measures \`start()\` until it resolves (synced).
+- **Memory**: heap after a full GC and RSS, with the document minus without it, per byte of
+  the document's JSON. The flood pushes $inc patches through a host with the default
+  \`logSize\` (10,000) and samples its RSS every 250 ms.
+- **Apply and validation**: in a fresh process per run; the first tenth of each workload is
+  not timed.
+`;
+
+export function benchmarksMarkdown(report: BenchReport, chartPath: string | undefined): string {
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `_Written by \`${report.command}\` on ${report.date}. Do not edit by hand: run \`npm run bench -- --write\` again._`,
+    '',
+    row(['', '']),
+    row(['---', '---']),
+    row([
+      'machine',
+      `${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB`,
+    ]),
+    row(['system', report.machine.os]),
+    row(['Node', report.machine.node]),
+    row(['command', `\`${report.command}\``]),
+    row([
+      'runs',
+      `${report.runs} per figure (${report.mode}); each figure is the median, min-max in parentheses`,
+    ]),
+    '',
+    '## Goals',
+    '',
+    row(['figure', 'now', 'goal', 'status']),
+    row(['---', '---', '---', '---']),
+  ];
+  for (const { figure } of goals(report)) {
+    const ratio = ratioOf(figure);
+    const now = `${formatNumber(figure.value.median)} ${figure.unit}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}x relay)`}`;
+    out.push(
+      row([
+        `${figure.id}: ${figure.label}`,
+        now,
+        figure.goal!.text,
+        figure.goal!.met ? 'met' : '**missed**',
+      ]),
+    );
+  }
+  if (chartPath)
+    out.push('', '## Throughput vs processes', '', `![throughput vs processes](${chartPath})`);
+  for (const s of report.scenarios) {
+    out.push(
+      '',
+      `## ${s.title}`,
+      '',
+      `\`${s.reproduce}\``,
+      '',
+      row(HEADER),
+      row(HEADER.map(() => '---')),
+    );
+    for (const figure of s.result.figures) out.push(row(figureRows(figure)));
+    for (const line of s.result.details ?? []) out.push('', line);
+    out.push('', `**What bounds it.** ${s.result.reading}`);
+  }
+  out.push('', METHOD);
+  return `${out.join('\n').trimEnd()}\n`;
+}
