@@ -31,6 +31,8 @@ export interface ClientRoleOptions {
  * patch not yet ordered is resent to each new host, in seq order; the host drops resends
  * it already applied, so nothing is applied twice.
  */
+const MAX_PATCHES_PER_SUBMIT = 10_000;
+
 export class ClientRole {
   private epoch = -1;
   private host = '';
@@ -39,6 +41,8 @@ export class ClientRole {
   private buffered: OrderedPatch[] = [];
   private handover: { successor: string | null } | undefined;
   private closed = false;
+  private outgoing: Patch[] = [];
+  private submitScheduled = false;
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -102,7 +106,21 @@ export class ClientRole {
 
   submit(patches: Patch[]): void {
     if (this.epoch < 0 || this.closed || patches.length === 0) return; // resent after welcome
-    this.conn.send({ type: 'submit', epoch: this.epoch, patches });
+    for (const patch of patches) this.outgoing.push(patch);
+    if (this.submitScheduled) return;
+    this.submitScheduled = true;
+    // Every patch() of one tick travels in one message: one encode, one frame.
+    queueMicrotask(() => this.flushSubmits());
+  }
+
+  private flushSubmits(): void {
+    this.submitScheduled = false;
+    const patches = this.outgoing;
+    this.outgoing = [];
+    if (this.closed) return; // the outbox still holds them: resent to the next host
+    for (let i = 0; i < patches.length; i += MAX_PATCHES_PER_SUBMIT) {
+      this.conn.send({ type: 'submit', epoch: this.epoch, patches: patches.slice(i, i + MAX_PATCHES_PER_SUBMIT) });
+    }
   }
 
   close(): void {

@@ -15,6 +15,18 @@ export const FRAME_HEADER_BYTES = 4;
  * function, a bigint, a cycle), `ERR_LIMIT_EXCEEDED` when it is larger than `maxFrameBytes`.
  */
 export function encodeFrame(message: unknown, maxFrameBytes: number): Buffer {
+  // A host broadcasts one message object to every client: encode it once, not once per peer.
+  const cached = typeof message === 'object' && message !== null ? recentFrames.get(message) : undefined;
+  if (cached) return cached;
+  const frame = encodeFrameUncached(message, maxFrameBytes);
+  if (typeof message === 'object' && message !== null) recentFrames.set(message, frame);
+  return frame;
+}
+
+/** Frames of messages still referenced somewhere; entries vanish with their message. */
+const recentFrames = new WeakMap<object, Buffer>();
+
+function encodeFrameUncached(message: unknown, maxFrameBytes: number): Buffer {
   const json = stringifyMessage(message);
   const length = Buffer.byteLength(json, 'utf8');
   if (length > maxFrameBytes) {
