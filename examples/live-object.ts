@@ -80,21 +80,24 @@ async function main(): Promise<void> {
   try {
     console.log(`observer (this process) is ${await mem.start()}; starting the writer process`);
     const changes: ChangeEvent<State>[] = [];
+    // Observers run just before the `change` event of the same patch: print them under it.
+    const observed: string[] = [];
+    mem.observe('settings.theme', (theme, c) =>
+      observed.push(`observe('settings.theme'): ${c.previous} -> ${theme}`),
+    );
+    mem.observe('users', (users) =>
+      observed.push(`observe('users'): [${users.map((u) => u.name).join(', ')}]`),
+    );
+    mem.observe('tmp', (tmp, c) =>
+      observed.push(`observe('tmp'): ${JSON.stringify(c.previous)} -> ${JSON.stringify(tmp)}`),
+    );
     mem.on('change', (event) => {
       changes.push(event);
       console.log(
-        `  change #${changes.length}: version ${event.version}, paths [${event.paths.join(', ')}]`,
+        `  change event #${changes.length}: version ${event.version}, paths [${event.paths.join(', ')}]`,
       );
+      for (const line of observed.splice(0)) console.log(`      ${line}`);
     });
-    mem.observe('settings.theme', (theme, c) =>
-      console.log(`    observe('settings.theme'): ${c.previous} -> ${theme}`),
-    );
-    mem.observe('users', (users) =>
-      console.log(`    observe('users'): ${users.map((u) => u.name).join(', ')}`),
-    );
-    mem.observe('tmp', (tmp, c) =>
-      console.log(`    observe('tmp'): ${JSON.stringify(c.previous)} -> ${JSON.stringify(tmp)}`),
-    );
 
     child = fork(import.meta.filename, ['writer', dir], { execArgv: ['--import', 'tsx'] });
     const writer = child;

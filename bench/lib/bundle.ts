@@ -33,7 +33,7 @@ export async function bundleWorkers(): Promise<Record<WorkerKind, string>> {
       format: 'esm',
       target: 'node20',
       packages: 'external',
-      sourcemap: 'inline',
+      sourcemap: 'linked',
       logLevel: 'error',
     });
   }

@@ -26,6 +26,7 @@ type Command =
   | { id: number; cmd: 'status' }
   | { id: number; cmd: 'observe'; path: string }
   | { id: number; cmd: 'digest' }
+  | { id: number; cmd: 'pollution' }
   | {
       id: number;
       cmd: 'fill';
@@ -37,6 +38,9 @@ type Command =
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
+// Taken before any peer could send us anything: what the prototypes hold untouched.
+const pristineObjectKeys = new Set(Reflect.ownKeys(Object.prototype));
+const pristineArrayKeys = new Set(Reflect.ownKeys(Array.prototype));
 const send = (message: unknown): void => {
   process.send?.(message);
 };
@@ -103,6 +107,8 @@ async function run(command: Command): Promise<unknown> {
         version: m.version,
       };
     }
+    case 'pollution':
+      return pollution();
     case 'fill':
       return fill(command);
     case 'stop':
@@ -129,6 +135,21 @@ async function fill(command: Extract<Command, { cmd: 'fill' }>): Promise<unknown
     results.push(await m.patch({ $set: set }));
   }
   return results;
+}
+
+/**
+ * What hostile input may have added to the shared prototypes: `polluted` (the name attack
+ * payloads use) and any own key of Object.prototype or Array.prototype not there at startup.
+ */
+function pollution(): { polluted: boolean; addedKeys: string[] } {
+  const added = [
+    ...Reflect.ownKeys(Object.prototype).filter((k) => !pristineObjectKeys.has(k)),
+    ...Reflect.ownKeys(Array.prototype).filter((k) => !pristineArrayKeys.has(k)),
+  ];
+  return {
+    polluted: (Object.prototype as Record<string, unknown>).polluted !== undefined,
+    addedKeys: added.map(String),
+  };
 }
 
 function need(): MemSync {

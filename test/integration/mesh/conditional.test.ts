@@ -65,6 +65,52 @@ describe('conditional patches judged on the ordered state', () => {
       Array.from({ length: STOCK }, (_, i) => STOCK - 1 - i),
     );
   });
+
+  it('the same 240 guarded decrements with the host killed midway: still exactly 150 applied', async () => {
+    cluster = new Cluster();
+    const defaults = { stock: STOCK };
+    const host = (await cluster.start({}, defaults)).worker;
+    await cluster.start({}, defaults);
+    // Writers that never host, so the kill never takes a writer's own results with it.
+    const writers: Worker[] = [];
+    for (let i = 0; i < WRITERS; i++) writers.push((await cluster.start({ clientOnly: true }, defaults)).worker);
+    const watcher = writers[0] as Worker;
+    await watcher.call('observe', { path: 'stock' });
+
+    let finished = false;
+    const runs = Promise.all(
+      writers.map((w) =>
+        w.call<ManyResult>('patchMany', {
+          update: { $inc: { stock: -1 } },
+          if: { stock: { $gt: 0 } },
+          count: PER_WRITER,
+          window: IN_FLIGHT,
+        }),
+      ),
+    ).finally(() => {
+      finished = true;
+    });
+    runs.catch(() => {});
+    await watcher.waitForEvent((e) => e.event === 'observed' && typeof e.value === 'number' && e.value <= STOCK / 2);
+    expect(finished).toBe(false);
+    await host.kill('SIGKILL');
+
+    const results = await runs;
+    expect(results.reduce((sum, r) => sum + r.applied, 0)).toBe(STOCK);
+    for (const r of results) expect(r.reasons).toEqual(r.refused === 0 ? {} : { condition: r.refused });
+    const { status } = await cluster.oneHost();
+    let stocks: unknown[] = [];
+    await until(
+      async () => {
+        stocks = await Promise.all(cluster!.alive().map((w) => w.call('get', { path: 'stock' })));
+        return stocks.every((s) => s === 0);
+      },
+      20_000,
+      () => `stock 0 everywhere (last: ${JSON.stringify(stocks)})`,
+    );
+    expect(observedStocks(watcher).every((s) => s >= 0)).toBe(true);
+    expect(status.version).toBe(WRITERS * PER_WRITER);
+  });
 });
 
 function observedStocks(w: Worker): number[] {
