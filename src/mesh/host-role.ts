@@ -34,6 +34,8 @@ export interface HostRoleOptions {
   secret: string | undefined;
   /** Members of the previous epoch we wait for before ordering anything new. */
   expected: Set<string>;
+  /** We never belonged to this mesh before: we cannot know who else is out there. */
+  firstHost: boolean;
   gatherMs: number;
   limits: MemSyncLimits;
   onMembers(members: Member[]): void;
@@ -58,11 +60,13 @@ export class HostRole {
   private flushScheduled = false;
   private stopped = false;
   private listener: Listener | undefined;
+  private readonly knewNobody: boolean;
 
   constructor(
     private readonly core: ReplicaCore,
     private readonly options: HostRoleOptions,
   ) {
+    this.knewNobody = options.firstHost;
     this.gatherTimer = setTimeout(() => this.endGather(), options.gatherMs);
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());
@@ -342,7 +346,11 @@ export class HostRole {
   }
 
   private checkGather(): void {
-    if (!this.gathering || this.options.expected.size > 0) return;
+    // Knowing nobody is not knowing that nobody is out there: a host that starts with no
+    // member list (a new process, perhaps restarted by a supervisor after the old host died)
+    // waits the whole window, so that surviving replicas can hand it the mesh's state
+    // before it orders anything on top of its own defaults.
+    if (!this.gathering || this.knewNobody || this.options.expected.size > 0) return;
     for (const peer of this.peers) if (peer.awaitingHistory) return;
     this.endGather();
   }
