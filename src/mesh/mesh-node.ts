@@ -137,6 +137,7 @@ export class MeshNode {
         self: this.self,
         secret: this.options.secret,
         expected,
+        firstHost: this.members.length === 0,
         gatherMs: this.options.gatherMs,
         limits: this.options.limits,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
