@@ -60,7 +60,8 @@ async function worker(id: number, dir: string): Promise<void> {
   await whenCountReaches(mem, TOTAL, 10_000);
 
   const stop = nextCommand('stop');
-  send({ type: 'done', id, role: mem.role, count: mem.data.count, applied, version: mem.version, ms });
+  const count = mem.data.count;
+  send({ type: 'done', id, role: mem.role, count, applied, version: mem.version, ms });
   await stop;
   await mem.stop();
   process.exit(0);
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
         `  p${r.id} ${r.role.padEnd(6)} sees count = ${r.count}  (version ${r.version}; its ${r.applied} increments applied in ${r.ms.toFixed(0)} ms)`,
       );
     }
+    console.log('  (the host orders its own patches without a round trip over a socket)');
     const exact = reports.every((r) => r.count === TOTAL);
     const allApplied = reports.every((r) => r.applied === INCREMENTS);
     console.log(

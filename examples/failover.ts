@@ -59,11 +59,10 @@ async function worker(id: number, dir: string): Promise<void> {
     // No host exists right now: the patch waits in the outbox for the next one.
     armed = false;
     const update = { $inc: { counter: 1 }, $push: { entries: 'written during the failover' } };
-    void mem.patch(update).then(
-      (r) => send({ type: 'in-flight-done', id, ...r, at: Date.now() }),
-      (error: unknown) =>
-        send({ type: 'in-flight-done', id, applied: false, reason: String(error), version: -1, at: Date.now() }),
-    );
+    void mem
+      .patch(update)
+      .catch((error: unknown) => ({ applied: false, reason: String(error), version: -1 }))
+      .then((result) => send({ type: 'in-flight-done', id, ...result, at: Date.now() }));
     send({ type: 'in-flight-sent', id, role: mem.role, counter: mem.data.counter, at: Date.now() });
   });
   process.on('message', async (message: ToWorker) => {
@@ -135,10 +134,11 @@ async function main(): Promise<void> {
     const done = writer.next('in-flight-done', 15_000);
     const killedAt = Date.now();
     host.kill();
-    const newRoles = await Promise.all(survivors.map((p) => p.settledRole(killedAt, 10_000)));
-
-    const inFlight = await sent;
-    const result = await done;
+    const [newRoles, inFlight, result] = await Promise.all([
+      Promise.all(survivors.map((p) => p.settledRole(killedAt, 10_000))),
+      sent,
+      done,
+    ]);
     const ms = (at: number): string => `+${String(at - killedAt).padStart(4)} ms`;
     console.log('\n4. what happened after the kill (time since the kill):');
     const timeline = [
@@ -223,11 +223,11 @@ function whenVersion(mem: MemSync<State>, version: number, timeoutMs: number): P
   });
 }
 
-/** One forked process, seen from the parent: its messages, role history and commands. */
+/** One forked process, seen from the parent: every message it sent, and commands to it. */
 class Peer {
   private readonly child: ChildProcess;
-  private readonly roles: Extract<FromWorker, { type: 'role' }>[] = [];
-  private readonly listeners = new Set<(m: FromWorker) => void>();
+  private readonly messages: FromWorker[] = [];
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly id: number,
@@ -237,8 +237,8 @@ class Peer {
       execArgv: ['--import', 'tsx'],
     });
     this.child.on('message', (message: FromWorker) => {
-      if (message.type === 'role') this.roles.push(message);
-      for (const listener of [...this.listeners]) listener(message);
+      this.messages.push(message);
+      for (const listener of [...this.listeners]) listener();
     });
   }
 
@@ -247,10 +247,10 @@ class Peer {
   }
 
   rolesSince(at: number): Extract<FromWorker, { type: 'role' }>[] {
-    return this.roles.filter((r) => r.at >= at);
+    return this.messages.filter((m) => m.type === 'role').filter((r) => r.at >= at);
   }
 
-  /** Resolves with the role once this process has left `client` and settled on a new role. */
+  /** Resolves with the role once this process has been `electing` and settled on a new role. */
   settledRole(since: number, timeoutMs: number): Promise<string> {
     return this.waitFor(() => {
       const roles = this.rolesSince(since);
@@ -261,16 +261,14 @@ class Peer {
     }, timeoutMs);
   }
 
+  /** The first message of `type` sent from now on. */
   next<K extends FromWorker['type']>(
     type: K,
     timeoutMs: number,
   ): Promise<Extract<FromWorker, { type: K }>> {
-    let seen: Extract<FromWorker, { type: K }> | undefined;
-    const listener = (m: FromWorker): void => {
-      if (m.type === type && seen === undefined) seen = m as Extract<FromWorker, { type: K }>;
-    };
-    this.listeners.add(listener);
-    return this.waitFor(() => seen, timeoutMs).finally(() => this.listeners.delete(listener));
+    const from = this.messages.length;
+    const match = (m: FromWorker): m is Extract<FromWorker, { type: K }> => m.type === type;
+    return this.waitFor(() => this.messages.slice(from).find(match), timeoutMs);
   }
 
   ask<K extends FromWorker['type']>(
@@ -286,14 +284,9 @@ class Peer {
   /** Asks the process to leave the mesh; resolves when it exited or after `timeoutMs`. */
   stop(timeoutMs: number): Promise<void> {
     if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.child.send({ cmd: 'stop' } satisfies ToWorker);
-    });
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ cmd: 'stop' } satisfies ToWorker);
+    return Promise.race([exited, new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   kill(): void {
@@ -312,24 +305,18 @@ class Peer {
   /** Re-checks `probe` on every message from the child; rejects on exit or timeout. */
   private waitFor<R>(probe: () => R | undefined, timeoutMs: number): Promise<R> {
     return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
+      const settle = (error: Error | undefined, value?: R): void => {
         clearTimeout(timer);
         this.listeners.delete(check);
         this.child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve(value as R);
       };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`p${this.id}: timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onExit = (): void => {
-        cleanup();
-        reject(new Error(`p${this.id} exited unexpectedly`));
-      };
+      const timer = setTimeout(() => settle(new Error(`p${this.id}: timed out`)), timeoutMs);
+      const onExit = (): void => settle(new Error(`p${this.id} exited unexpectedly`));
       const check = (): void => {
         const value = probe();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
+        if (value !== undefined) settle(undefined, value);
       };
       this.listeners.add(check);
       this.child.on('exit', onExit);

@@ -47,7 +47,9 @@ async function writer(dir: string): Promise<void> {
   const send = (message: FromWriter): void => void process.send?.(message);
   const mem = new MemSync<State>('live-object', DEFAULTS, { dir });
   const role = await mem.start();
+  const go = new Promise((resolve) => process.once('message', resolve));
   send({ type: 'ready', peer: mem.id, role });
+  await go;
 
   const state = mem.live();
   // Tick 1: three mutations, one patch.
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     const writer = child;
     const ready = await nextMessage(writer, 'ready', 15_000);
     console.log(`writer joined as ${ready.role}; it mutates mem.live() in two ticks\n`);
+    writer.send('go');
 
     const reached = await whenData(mem, EXPECTED, 10_000);
     const report = await ask(writer, 'report', 5_000);
@@ -120,8 +123,9 @@ async function main(): Promise<void> {
       'every change came from the writer process',
     );
     const first = changes[0]?.paths ?? [];
+    const touched = (p: string): boolean => first.some((q) => q === p || q.startsWith(`${p}.`));
     check(
-      ['users', 'settings', 'tmp'].every((p) => first.some((q) => q === p || q.startsWith(`${p}.`))),
+      ['users', 'settings', 'tmp'].every(touched),
       'the first patch carried the push, the assignment and the delete together',
     );
 

@@ -5,6 +5,7 @@ import type { MemSyncEvents } from './events.js';
 import { createLive } from './live/index.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
+import { VersionWaiters } from './mesh/version-waiters.js';
 import {
   type Change,
   getAt,
@@ -63,6 +64,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   private starting: Promise<'host' | 'client'> | undefined;
   private stopping: Promise<void> | undefined;
   private knownMembers: Member[] = [];
+  private readonly versionWaiters = new VersionWaiters();
 
   constructor(
     readonly name: string,
@@ -106,7 +108,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
             previous: change.before as unknown as T,
           });
         },
-        ordered: () => {},
+        advanced: (version) => this.versionWaiters.advance(version),
         ownRefused: (patch, result) =>
           this.emit('rejected', {
             seq: patch.seq,
@@ -225,6 +227,21 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
           ? error
           : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error }),
       ),
+    );
+  }
+
+  /**
+   * Resolves once this replica has applied `version` (at once if it already has): e.g. to
+   * compare replicas after a write made elsewhere, whose `result.version` you know.
+   * Rejects with `ERR_TIMEOUT` after `timeout` ms (default: `options.patchTimeout`) or
+   * `ERR_ABORTED` through `signal`.
+   */
+  whenVersion(version: number, options: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    return this.versionWaiters.wait(
+      this.core.replica.version,
+      version,
+      options.timeout ?? this.options.patchTimeout,
+      options.signal,
     );
   }
 

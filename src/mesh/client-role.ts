@@ -21,6 +21,8 @@ export interface ClientRoleOptions {
   maxSnapshotBytes: number;
   limits: Partial<DocumentLimits>;
   onMembers(members: Member[], host: string, epoch: number): void;
+  /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */
+  onDiverged(dropped: number, held: number, now: number): void;
   /** The connection to the host is gone; `handover` names the successor the host chose. */
   onLost(error: MemSyncError | undefined, handover: { successor: string | null } | undefined): void;
 }
@@ -231,6 +233,12 @@ export class ClientRole {
     const snapshot = this.snapshot.add(part);
     if (!snapshot) return;
     this.snapshot = undefined;
+    const held = this.core.replica.version;
+    if (snapshot.version < held) {
+      // We held ordered entries the new host never adopted (we came back after its gather
+      // window): the mesh's history wins, and the owner is told what was dropped.
+      this.options.onDiverged(held - snapshot.version, held, snapshot.version);
+    }
     this.core.installSnapshot(snapshot, this.host);
     const buffered = this.buffered;
     this.buffered = [];

@@ -165,6 +165,13 @@ export class MeshNode {
       limits: this.options.limits,
       maxSnapshotBytes: this.options.limits.maxFrameBytes * 16,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
+      onDiverged: (dropped, held, now) =>
+        this.events.error(
+          new MemSyncError(
+            'ERR_CONNECTION',
+            `rejoined after the new host's gather window: ${dropped} ordered patch(es) this replica held (up to version ${held}) are not in the mesh's history (version ${now}) and were dropped`,
+          ),
+        ),
       onLost: (error, handover) => this.onHostLost(client, error, handover),
     });
     this.client = client;

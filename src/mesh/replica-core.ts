@@ -14,7 +14,8 @@ import { Outbox } from './outbox.js';
 /** What the core tells its owner: every change of the view, and refusals of own patches. */
 export interface CoreListener {
   viewChanged(change: ViewChange, meta: { version: number; origin: string; local: boolean }): void;
-  ordered(entry: OrderedPatch, outcome: ApplyOutcome): void;
+  /** The confirmed version moved (an ordered entry, or a snapshot). */
+  advanced(version: number): void;
   ownRefused(patch: Patch, result: PatchResult): void;
 }
 
@@ -82,7 +83,7 @@ export class ReplicaCore {
     const { outcome, change } = this.view.confirm(entry);
     this.log.append(entry);
     this.emitView(change, entry.patch.peer);
-    this.listener.ordered(entry, outcome);
+    this.listener.advanced(entry.version);
     if (entry.patch.peer === this.peer) {
       const result: PatchResult = { version: entry.version, applied: outcome.applied };
       if (outcome.reason !== undefined) result.reason = outcome.reason;
@@ -121,6 +122,7 @@ export class ReplicaCore {
       );
     }
     this.emitView(change, origin);
+    this.listener.advanced(replica.version);
   }
 
   /** Own patches not yet ordered, oldest first (resent to every new host). */

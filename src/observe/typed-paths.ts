@@ -43,9 +43,13 @@ type PathsBelow<T, D extends number> = [D] extends [never]
     : T extends readonly (infer E)[]
       ? IndexSegment | `${IndexSegment}.${PathsBelow<E, Budget[D]>}`
       : T extends object
-        ? {
-            [K in keyof T & string]: K | `${K}.${PathsBelow<NonNullable<T[K]>, Budget[D]>}`;
-          }[keyof T & string]
+        ?
+            | {
+                [K in keyof T & string]: K | `${K}.${PathsBelow<NonNullable<T[K]>, Budget[D]>}`;
+              }[keyof T & string]
+            // `*` stands for any one key: `config.*` observes every setting.
+            | '*'
+            | `*.${PathsBelow<NonNullable<T[keyof T & string]>, Budget[D]>}`
         : never;
 
 /**
@@ -72,7 +76,9 @@ type Child<T, K extends string> = T extends null | undefined
           ? T[string & keyof T] | undefined
           : K extends keyof T
             ? T[K]
-            : undefined
+            : K extends '*'
+              ? T[keyof T & string]
+              : undefined
         : undefined;
 
 type ValueAtSegments<T, P extends string> = P extends `${infer Head}.${infer Rest}`

@@ -8,7 +8,9 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemSyncOptions } from '../../src/index.js';
-import { BUILD_DIR, PID_FILE } from './global-setup.js';
+import { RUN_DIR } from './run-dir.js';
+
+const PID_FILE = join(RUN_DIR, 'pids.txt');
 
 export interface WorkerEvent {
   event: string;
@@ -195,7 +197,7 @@ export class Cluster {
   constructor(readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`) {}
 
   async spawn(): Promise<Worker> {
-    const child = fork(join(BUILD_DIR, 'worker.mjs'), [], {
+    const child = fork(join(RUN_DIR, 'worker.mjs'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     if (child.pid) appendFileSync(PID_FILE, `${child.pid}\n`);
@@ -240,16 +242,20 @@ export class Cluster {
     return this.workers.filter((w) => !w.exited);
   }
 
-  /** Status of each live worker (or of each of `workers` still alive). */
+  /** Status of each live worker (or of each of `workers` still alive); one dying meanwhile is left out. */
   async statuses(workers: Worker[] = this.workers): Promise<StatusOf[]> {
-    return Promise.all(
-      workers
-        .filter((w) => !w.exited)
-        .map(async (worker) => ({
-          worker,
-          status: await worker.call<WorkerStatus>('status'),
-        })),
+    const read = await Promise.all(
+      workers.map(async (worker) => {
+        if (worker.exited) return undefined;
+        try {
+          return { worker, status: await worker.call<WorkerStatus>('status') };
+        } catch (error) {
+          if (worker.exited) return undefined;
+          throw error;
+        }
+      }),
     );
+    return read.filter((s) => s !== undefined);
   }
 
   /**
@@ -280,8 +286,10 @@ export class Cluster {
   }
 }
 
-/** Polls `probe` until it returns true; for conditions no event reports. Bounded. */
-/** `what` may be a function, to describe the last state seen when the wait times out. */
+/**
+ * Polls `probe` until it returns true; for conditions no event reports. Bounded. `what` may
+ * be a function, to describe the last state seen when the wait times out.
+ */
 export async function until(
   probe: () => Promise<boolean> | boolean,
   timeoutMs = 20_000,

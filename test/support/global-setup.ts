@@ -1,21 +1,26 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import type { TestProject } from 'vitest/node';
 
-/** Where the bundled test worker goes; tests read the path from WORKER_BUNDLE. */
-export const BUILD_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.memsync-test');
-export const PID_FILE = join(BUILD_DIR, 'pids.txt');
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run's directory: the bundled worker (worker.mjs) and the pids it forked (pids.txt). */
+    memsyncRunDir: string;
+  }
+}
 
 /**
  * Bundles the test worker once per run (tsx would cost ~300 ms per forked process), and at
- * the end kills any worker a failed test left behind: only pids this run recorded.
+ * the end kills any worker a failed test left behind. Each run has a directory of its own,
+ * so two runs on one machine never kill each other's workers nor rebuild under each other.
  */
-export default async function setup(): Promise<() => void> {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  rmSync(PID_FILE, { force: true });
+export default async function setup(project: TestProject): Promise<() => void> {
+  const runDir = join(import.meta.dirname, '..', '..', 'node_modules', '.memsync-test', `run-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
   await build({
     entryPoints: [join(import.meta.dirname, 'worker-main.ts')],
-    outfile: join(BUILD_DIR, 'worker.mjs'),
+    outfile: join(runDir, 'worker.mjs'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -23,12 +28,13 @@ export default async function setup(): Promise<() => void> {
     packages: 'external',
     logLevel: 'error',
   });
+  project.provide('memsyncRunDir', runDir);
   return () => {
     let pids: string[] = [];
     try {
-      pids = readFileSync(PID_FILE, 'utf8').split('\n').filter(Boolean);
+      pids = readFileSync(join(runDir, 'pids.txt'), 'utf8').split('\n').filter(Boolean);
     } catch {
-      return;
+      // no worker was forked
     }
     for (const pid of pids) {
       try {
@@ -37,5 +43,6 @@ export default async function setup(): Promise<() => void> {
         // already gone
       }
     }
+    rmSync(runDir, { recursive: true, force: true });
   };
 }

@@ -88,4 +88,38 @@ describe('exactly once across two host kills', () => {
     const { status } = await cluster.oneHost();
     expect(status.version).toBe(TOTAL);
   });
+
+  it('writers that may host: one of them is elected with its own patches in flight; each applied once', { timeout: 120_000 }, async () => {
+    cluster = new Cluster();
+    const defaults = { counter: 0 };
+    const host = (await cluster.start({}, defaults)).worker;
+    const writers: Worker[] = [];
+    for (let i = 0; i < WRITERS; i++) writers.push((await cluster.start({}, defaults)).worker);
+    const watcher = writers[0] as Worker;
+    await watcher.call('observe', { path: 'counter' });
+    const count = 500;
+    let finished = false;
+    const all = Promise.all(
+      writers.map((w) => w.call<ManyResult>('patchMany', { update: { $inc: { counter: 1 } }, count, window: IN_FLIGHT }, 90_000)),
+    ).finally(() => {
+      finished = true;
+    });
+    all.catch(() => {});
+    await watcher.waitForEvent((e) => e.event === 'observed' && typeof e.value === 'number' && e.value >= count, 60_000);
+    expect(finished).toBe(false);
+    await host.kill('SIGKILL');
+    const after = await cluster.oneHost(30_000);
+    expect(writers).toContain(after.host);
+
+    for (const result of await all) expect(result).toEqual({ applied: count, refused: 0, reasons: {} });
+    let counters: unknown[] = [];
+    await until(
+      async () => {
+        counters = await Promise.all(cluster!.alive().map((w) => w.call('get', { path: 'counter' })));
+        return counters.every((c) => c === WRITERS * count);
+      },
+      30_000,
+      () => `counter at ${WRITERS * count} everywhere (last: ${JSON.stringify(counters)})`,
+    );
+  });
 });

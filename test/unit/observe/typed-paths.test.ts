@@ -19,13 +19,17 @@ interface Doc {
 
 describe('PathOf', () => {
   it('lists the dotted paths of a typed object, the root included', () => {
-    expectTypeOf<PathOf<{ a: { b: number }; c: string }>>().toEqualTypeOf<'' | 'a' | 'a.b' | 'c'>();
+    expectTypeOf<PathOf<{ a: { b: number }; c: string }>>().toEqualTypeOf<
+      '' | 'a' | 'a.b' | 'c' | '*' | 'a.*' | '*.b' | '*.*'
+    >();
   });
 
-  it('gives numeric and * segments for arrays', () => {
+  it('gives numeric and * segments for arrays, and * for any key of an object', () => {
+    type Below = `${number}` | '*' | `${number}.x` | '*.x' | `${number}.*` | '*.*';
     expectTypeOf<PathOf<{ list: { x: number }[] }>>().toEqualTypeOf<
-      '' | 'list' | `list.${number}` | 'list.*' | `list.${number}.x` | 'list.*.x'
+      '' | 'list' | `list.${Below}` | '*' | `*.${Below}`
     >();
+    expectTypeOf<'config.*'>().toExtend<PathOf<{ config: { mode: string; level: number } }>>();
   });
 
   it('accepts real paths and rejects misspelt ones', () => {
