@@ -46,7 +46,19 @@ function moduleOf(url: string, line: number): string {
 interface Totals {
   self: Map<string, number>;
   total: Map<string, number>;
+  /** Self time by layer: src/<folder>, a dependency, node internals, GC. */
+  layers: Map<string, number>;
   all: number;
+}
+
+function layerOf(module: string, functionName: string): string {
+  if (module === '(native)') return functionName === '(garbage collector)' ? 'GC' : 'native (syscalls, builtins)';
+  const src = /^src\/([^/]+)\//.exec(module) ?? /^src\/([^/]+)\.ts$/.exec(module);
+  if (src) return `src/${src[1]}`;
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(module);
+  if (dependency) return dependency[1]!;
+  if (module.startsWith('node:')) return 'node internals';
+  return module.startsWith('bench/') ? 'bench harness' : module;
 }
 
 function add(map: Map<string, number>, key: string, us: number): void {
@@ -58,14 +70,18 @@ function accumulate(profile: CpuProfile, into: Totals): void {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const keyOf = new Map<number, string>();
+  const layer = new Map<number, string>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
-    keyOf.set(node.id, `${functionName || '(anonymous)'}  ${moduleOf(url, lineNumber)}`);
+    const module = moduleOf(url, lineNumber);
+    keyOf.set(node.id, `${functionName || '(anonymous)'}  ${module}`);
+    layer.set(node.id, layerOf(module, functionName));
   }
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
     into.all += us;
     add(into.self, keyOf.get(id)!, us);
+    if (keyOf.get(id) !== '(idle)  (native)') add(into.layers, layer.get(id)!, us);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const key = keyOf.get(at)!;
@@ -79,6 +95,11 @@ function accumulate(profile: CpuProfile, into: Totals): void {
 function print(title: string, totals: Totals, top: number): void {
   const idle = (totals.self.get('(idle)  (native)') ?? 0) / totals.all;
   console.log(`\n## ${title}: ${(totals.all / 1e6).toFixed(1)} s sampled, ${(idle * 100).toFixed(0)}% idle`);
+  const busy = [...totals.layers.values()].reduce((a, b) => a + b, 0);
+  console.log('  busy time by layer (self):');
+  for (const [name, us] of [...totals.layers].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    console.log(`    ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
   for (const [name, map] of [
     ['self', totals.self],
     ['total', totals.total],
@@ -106,7 +127,7 @@ const top = Number(flags.find((f) => f.startsWith('--top='))?.slice(6) ?? 15);
 const groups = new Map<string, string[]>();
 collect(dir, groups);
 for (const [group, files] of [...groups].sort()) {
-  const totals: Totals = { self: new Map(), total: new Map(), all: 0 };
+  const totals: Totals = { self: new Map(), total: new Map(), layers: new Map(), all: 0 };
   for (const file of files) accumulate(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, totals);
   print(`${relative(dir, group)} (${files.length} profile${files.length === 1 ? '' : 's'})`, totals, top);
 }

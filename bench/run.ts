@@ -4,6 +4,7 @@
  * hops. `--quick` for a short run, `--json` for machines, `--write` for BENCHMARKS.md.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
 import { bundleWorkers } from './lib/bundle.js';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     runs,
     machine: describeMachine(),
+    load: { before: loadavg()[0]!, after: 0 },
     scenarios: [],
   };
   for (const scenario of selected) {
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       result,
     });
   }
+  report.load.after = loadavg()[0]!;
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatText(report));
   if (args.write) {
     const series = report.scenarios.find((s) => s.result.series)?.result.series;

@@ -14,8 +14,9 @@ export interface Figure {
   unit: string;
   /** Over the runs: median, min..max. */
   value: Summary;
-  /** The bare relay doing the same hops, when there is one. */
+  /** The reference doing the same work bare (the relay, unless `baselineName` says otherwise). */
   baseline?: Summary;
+  baselineName?: string;
   goal?: Goal;
   /** What a sample is, when it is not simply one run (e.g. pooled failovers). */
   note?: string;
@@ -31,12 +32,13 @@ export function makeFigure(
   label: string,
   unit: string,
   runs: readonly number[],
-  extra: Partial<Pick<Figure, 'goal' | 'note'>> & { baseline?: readonly number[] } = {},
+  extra: Partial<Pick<Figure, 'goal' | 'note' | 'baselineName'>> & { baseline?: readonly number[] } = {},
 ): Figure {
   const figure: Figure = { id, label, unit, value: summarize(runs) };
   if (extra.baseline) figure.baseline = summarize(extra.baseline);
   if (extra.goal) figure.goal = extra.goal;
   if (extra.note) figure.note = extra.note;
+  if (extra.baselineName) figure.baselineName = extra.baselineName;
   return figure;
 }
 

@@ -49,6 +49,7 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: string | unde
     row(['system', report.machine.os]),
     row(['Node', report.machine.node]),
     row(['command', `\`${report.command}\``]),
+    row(['load average', `${report.load.before.toFixed(1)} before the run, ${report.load.after.toFixed(1)} after (1 min)`]),
     row([
       'runs',
       `${report.runs} per figure (${report.mode}); each figure is the median, min-max in parentheses`,
@@ -61,7 +62,7 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: string | unde
   ];
   for (const { figure } of goals(report)) {
     const ratio = ratioOf(figure);
-    const now = `${formatNumber(figure.value.median)} ${figure.unit}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}x relay)`}`;
+    const now = `${formatNumber(figure.value.median)} ${figure.unit}${ratio === undefined ? '' : ` (${ratio.toFixed(2)}x ${figure.baselineName ?? 'relay'})`}`;
     out.push(
       row([
         `${figure.id}: ${figure.label}`,

@@ -19,6 +19,8 @@ export interface BenchReport {
   mode: 'quick' | 'full';
   runs: number;
   machine: Machine;
+  /** 1-minute load average before and after the run: other work on the machine skews figures. */
+  load: { before: number; after: number };
   scenarios: ScenarioReport[];
 }
 
@@ -61,6 +63,7 @@ export function formatText(report: BenchReport): string {
     `memsync benchmarks (${report.mode}, ${report.runs} runs per figure) — ${report.date}`,
     `machine: ${machineLine(report.machine)}`,
     `command: ${report.command}`,
+    `load average (1 min): ${report.load.before.toFixed(1)} before, ${report.load.after.toFixed(1)} after`,
     '',
   ];
   for (const s of report.scenarios) {
@@ -72,7 +75,7 @@ export function formatText(report: BenchReport): string {
   out.push('goals:');
   for (const { figure } of goals(report)) {
     const ratio = ratioOf(figure);
-    const value = `${formatNumber(figure.value.median)} ${figure.unit}${ratio === undefined ? '' : ` = ${ratio.toFixed(2)}x relay`}`;
+    const value = `${formatNumber(figure.value.median)} ${figure.unit}${ratio === undefined ? '' : ` = ${ratio.toFixed(2)}x ${figure.baselineName ?? 'relay'}`}`;
     out.push(
       `  ${figure.goal!.met ? 'met   ' : 'MISSED'}  ${figure.id}: ${value} (goal ${figure.goal!.text})`,
     );

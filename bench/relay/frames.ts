@@ -14,19 +14,34 @@ export function encode(message: unknown): Buffer {
   return frame;
 }
 
-/** Calls `onMessage` for each complete frame read from `socket`. */
+/**
+ * Calls `onMessage` for each complete frame read from `socket`. Chunks are only joined once
+ * a frame is complete, so a large frame costs one copy, not one per chunk.
+ */
 export function readFrames(socket: Socket, onMessage: (message: unknown) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  /** Bytes needed before anything can be parsed: a header, or the whole pending frame. */
+  let needed = 4;
   socket.on('data', (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    chunks.push(chunk);
+    buffered += chunk.length;
+    if (buffered < needed) return;
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
     let offset = 0;
-    while (pending.length - offset >= 4) {
-      const length = pending.readUInt32BE(offset);
-      if (pending.length - offset - 4 < length) break;
-      onMessage(JSON.parse(pending.toString('utf8', offset + 4, offset + 4 + length)));
+    needed = 4;
+    while (data.length - offset >= 4) {
+      const length = data.readUInt32BE(offset);
+      if (data.length - offset - 4 < length) {
+        needed = 4 + length;
+        break;
+      }
+      onMessage(JSON.parse(data.toString('utf8', offset + 4, offset + 4 + length)));
       offset += 4 + length;
     }
-    pending = pending.subarray(offset);
+    const rest = data.subarray(offset);
+    chunks = rest.length > 0 ? [rest] : [];
+    buffered = rest.length;
   });
 }
 

@@ -5,12 +5,16 @@ export type RelayCommand =
   | { cmd: 'host'; path: string }
   /** Connects to the relay host at `path`. */
   | { cmd: 'connect'; path: string }
-  /** Counts relayed patches until `target`; reports a `counted` event then (host or peer). */
-  | { cmd: 'count'; target: number }
+  /** Counts relayed patches until `target`; reports a `counted` event for `key` then. */
+  | { cmd: 'count'; key: string; target: number }
   /** `count` patches, `window` in flight, each awaited until it comes back relayed. */
   | { cmd: 'write'; count: number; window: number }
   | { cmd: 'pong' }
-  | { cmd: 'ping'; rounds: number; warmup: number };
+  | { cmd: 'ping'; rounds: number; warmup: number }
+  /** Listens on `path` and sends each connection the bench document of `mb` MB as one frame. */
+  | { cmd: 'serveDocument'; path: string; mb: number }
+  /** Connects to `path` and parses the document it sends: the floor of a join. */
+  | { cmd: 'fetchDocument'; path: string };
 
 export interface RelayResults {
   host: true;
@@ -19,4 +23,6 @@ export interface RelayResults {
   write: { start: number; end: number; applied: number };
   pong: true;
   ping: number[];
+  serveDocument: true;
+  fetchDocument: { ms: number; jsonBytes: number };
 }

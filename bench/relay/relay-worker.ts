@@ -6,6 +6,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { wallNow } from '../lib/clock.js';
 import { report, serve } from '../workers/serve.js';
+import { fetchDocument, serveDocument } from './document-transfer.js';
 import { BatchedWriter, encode, readFrames } from './frames.js';
 import type { RelayCommand, RelayResults } from './relay-commands.js';
 
@@ -74,7 +75,7 @@ function connect(path: string): Promise<true> {
   });
 }
 
-function count(target: number): true {
+function count(key: string, target: number): true {
   let seen = 0;
   let firstAt = 0;
   const listen = (): void => {
@@ -83,7 +84,7 @@ function count(target: number): true {
     if (seen === 1) firstAt = now;
     if (seen < target) return;
     entryListeners.delete(listen);
-    report({ event: 'counted', path: 'n', firstAt, firstValue: 1, lastAt: now, lastValue: seen });
+    report({ event: 'counted', path: key, firstAt, firstValue: 1, lastAt: now, lastValue: seen });
   };
   entryListeners.add(listen);
   return true;
@@ -153,13 +154,17 @@ async function run(command: RelayCommand): Promise<unknown> {
     case 'connect':
       return connect(command.path);
     case 'count':
-      return count(command.target);
+      return count(command.key, command.target);
     case 'write':
       return write(command.count, command.window);
     case 'pong':
       return pong();
     case 'ping':
       return ping(command.rounds, command.warmup);
+    case 'serveDocument':
+      return serveDocument(command.path, command.mb);
+    case 'fetchDocument':
+      return fetchDocument(command.path);
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Figure, makeFigure, valueGoal } from '../lib/figures.js';
 import type { ApplyKind } from '../workers/micro-commands.js';
-import { measureMicro } from './micro.js';
+import { measureKinds, measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
 
 const KINDS: { kind: ApplyKind; label: string }[] = [
@@ -15,20 +15,20 @@ export const apply: Scenario = {
   id: 'apply',
   title: 'Apply: Replica.apply alone',
   async run(context) {
-    const count = context.quick ? 100_000 : 400_000;
-    const figures: Figure[] = [];
-    for (const { kind, label } of KINDS) {
-      const runs: number[] = [];
-      for (let run = 0; run < context.runs; run++)
-        runs.push(await measureMicro(context, { cmd: 'apply', kind, count }));
-      const figure = makeFigure(`apply.${kind}`, label, 'patches/s', runs, {
+    const count = context.quick ? 50_000 : 400_000;
+    const runs = await measureKinds(
+      context.runs,
+      KINDS.map((k) => k.kind),
+      (kinds) => measureMicro(context, { cmd: 'apply', kinds, count }),
+    );
+    const figures: Figure[] = KINDS.map(({ kind, label }) => {
+      const figure = makeFigure(`apply.${kind}`, label, 'patches/s', runs[kind], {
         note: `${count.toLocaleString('en-US')} entries per run`,
       });
-      if (kind === 'inc')
-        figure.goal = valueGoal(figure.value.median, 300_000, 'atLeast', 'patches/s');
-      figures.push(figure);
-      context.log(`apply ${kind}: ${figure.value.median.toFixed(0)}/s`);
-    }
+      if (kind === 'inc') figure.goal = valueGoal(figure.value.median, 300_000, 'atLeast', 'patches/s');
+      context.log(`apply ${kind}: ${runs[kind].map((r) => r.toFixed(0)).join(', ')} patches/s`);
+      return figure;
+    });
     return {
       figures,
       reading:

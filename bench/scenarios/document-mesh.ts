@@ -17,49 +17,39 @@ export interface JoinedPair {
 
 const call = (child: Child) => caller<MemsyncCommand, MemsyncResults>(child);
 
-/** Builds a document of about `mb` MB on a host (0: empty), then joins it from a new process. */
-export function joinDocument(context: ScenarioContext, mb: number): Promise<JoinedPair> {
+/**
+ * Builds a document of about `mb` MB on a host (0: empty), then joins it `runs` times, each
+ * time from a new process (a real joiner starts cold), measuring both sides after each join.
+ */
+function joinDocument(context: ScenarioContext, mb: number, runs: number): Promise<JoinedPair[]> {
   return withGroup(`join-${mb}mb`, context.spawn, async (group) => {
     const mesh = { name: 'join', dir: group.dir };
     const host = await group.spawn(context.workers.memsync, 'host');
     await call(host)({ cmd: 'start', ...mesh });
     if (mb > 0) await call(host)({ cmd: 'fill', mb }, 120_000);
-    // A fresh process per join: a real joiner starts cold.
-    const joiner = await group.spawn(context.workers.memsync, 'joiner');
-    const joined = await call(joiner)({ cmd: 'join', runs: 1, ...mesh }, 120_000);
-    const [hostMemory, clientMemory] = await Promise.all([
-      call(host)({ cmd: 'memory' }),
-      call(joiner)({ cmd: 'memory' }),
-    ]);
-    return {
-      joinMs: joined.ms[0]!,
-      jsonBytes: joined.jsonBytes,
-      host: hostMemory,
-      client: clientMemory,
-    };
+    const pairs: JoinedPair[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const joiner = await group.spawn(context.workers.memsync, `joiner-${run}`);
+      const joined = await call(joiner)({ cmd: 'join', runs: 1, ...mesh }, 120_000);
+      const [hostMemory, clientMemory] = await Promise.all([call(host)({ cmd: 'memory' }), call(joiner)({ cmd: 'memory' })]);
+      await joiner.close();
+      pairs.push({ joinMs: joined.ms[0]!, jsonBytes: joined.jsonBytes, host: hostMemory, client: clientMemory });
+      context.log(`document ${mb} MB join ${run}: ${joined.ms[0]!.toFixed(1)} ms`);
+    }
+    return pairs;
   });
 }
 
 const measured = new Map<number, Promise<JoinedPair[]>>();
 
 /**
- * `context.runs` joins of a document of `mb` MB, each in a fresh mesh. Measured once per
- * bench process: the join and memory scenarios read the same runs rather than building the
- * same documents twice.
+ * `context.runs` joins of a document of `mb` MB. Measured once per bench process: the join
+ * and memory scenarios read the same runs rather than building the same documents twice.
  */
 export function joinRuns(context: ScenarioContext, mb: number): Promise<JoinedPair[]> {
   let runs = measured.get(mb);
   if (!runs) {
-    runs = (async () => {
-      const pairs: JoinedPair[] = [];
-      for (let run = 1; run <= context.runs; run++) {
-        pairs.push(await joinDocument(context, mb));
-        context.log(
-          `document ${mb} MB run ${run}: joined in ${pairs.at(-1)!.joinMs.toFixed(1)} ms`,
-        );
-      }
-      return pairs;
-    })();
+    runs = joinDocument(context, mb, context.runs);
     measured.set(mb, runs);
   }
   return runs;

@@ -1,5 +1,5 @@
-import { makeFigure, ratioGoal } from '../lib/figures.js';
-import { memsyncFlow, relayFlow } from './mesh-flow.js';
+import { type Figure, makeFigure, ratioGoal } from '../lib/figures.js';
+import { type System, withFlowMesh } from './mesh-flow.js';
 import type { Scenario, Series } from './types.js';
 
 const SIZES = [2, 4, 8, 16];
@@ -8,43 +8,34 @@ const WINDOW = 256;
 /**
  * One writer, the rest reading; the host counts as one of the processes and reads too (it
  * holds a replica like everyone). The figure is the slowest reader's rate: the mesh is in
- * sync only as fast as its slowest replica.
+ * sync only as fast as its slowest replica. Each system's mesh grows 2 -> 4 -> 8 -> 16.
  */
 export const fanout: Scenario = {
   id: 'fanout',
   title: 'Fan-out: one writer, N-1 readers (host included)',
   async run(context) {
-    const patches = context.quick ? 5_000 : 20_000;
+    const seconds = context.quick ? 0.3 : 1.5;
+    const rates: Record<System, number[][]> = { memsync: [], relay: [] };
+    for (const system of ['relay', 'memsync'] as const) {
+      await withFlowMesh(context, system, async (mesh) => {
+        for (const processes of SIZES) {
+          await mesh.grow(processes);
+          const { results } = await mesh.measureFor(seconds, context.runs, WINDOW, context.quick ? 3 : 6);
+          rates[system].push(results.map((r) => Math.min(r.host, ...r.clients)));
+          context.log(`fanout ${system} ${processes}: ${rates[system].at(-1)!.map((r) => r.toFixed(0)).join(', ')} patches/s`);
+        }
+      });
+    }
     const series: Series = { processes: SIZES, memsync: [], relay: [] };
-    const figures = [];
-    for (const processes of SIZES) {
-      const options = { processes, patches, window: WINDOW };
-      const memsync: number[] = [];
-      const relay: number[] = [];
-      for (let run = 1; run <= context.runs; run++) {
-        const r = await relayFlow(context, options);
-        relay.push(Math.min(r.host, ...r.clients));
-        const m = await memsyncFlow(context, options);
-        memsync.push(Math.min(m.host, ...m.clients));
-        context.log(
-          `fanout ${processes} run ${run}: memsync ${memsync.at(-1)!.toFixed(0)}/s, relay ${relay.at(-1)!.toFixed(0)}/s`,
-        );
-      }
-      const figure = makeFigure(
-        `fanout.${processes}`,
-        `${processes} processes (${processes - 1} reading)`,
-        'patches/s',
-        memsync,
-        {
-          baseline: relay,
-          note: 'slowest reader',
-        },
-      );
+    const figures: Figure[] = SIZES.map((processes, i) => {
+      const figure = makeFigure(`fanout.${processes}`, `${processes} processes (${processes - 1} reading)`, 'patches/s', rates.memsync[i]!, {
+        baseline: rates.relay[i]!,
+      });
       figure.goal = ratioGoal(figure, 0.5, 'atLeast');
-      figures.push(figure);
       series.memsync.push(figure.value.median);
       series.relay.push(figure.baseline!.median);
-    }
+      return figure;
+    });
     return {
       figures,
       series,

@@ -1,20 +1,19 @@
 /**
  * The flow behind the throughput and fan-out scenarios: one writer, one host, readers; the
  * writer sends `$inc` patches with a window in flight, each awaited; every reader times
- * from the first change it sees to the last. Run over memsync and over the bare relay with
- * the same processes and the same hops.
+ * from the first change it sees to the last. The same flow runs over memsync and over the
+ * bare relay, with the same processes and the same hops.
+ *
+ * A mesh is started once and grown in place (2 -> 4 -> 8 -> 16 processes) rather than
+ * rebuilt for every run: processes are measured warm, as a long-lived application runs, and
+ * the bench does not spend its time forking.
  */
-import { type Child, caller, type ProcessGroup, withGroup } from '../lib/child.js';
+import { caller, type Child, type ProcessGroup, withGroup } from '../lib/child.js';
 import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
 import type { CountedEvent, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
 import type { ScenarioContext } from './types.js';
 
-export interface FlowOptions {
-  /** Processes in all, the host included: the host, one writer, and `processes - 2` readers. */
-  processes: number;
-  patches: number;
-  window: number;
-}
+export type System = 'memsync' | 'relay';
 
 /** Patches per second seen by each reading process: the host first, then the clients. */
 export interface FlowResult {
@@ -22,73 +21,128 @@ export interface FlowResult {
   clients: number[];
 }
 
-const rateOf = (e: CountedEvent): number =>
-  ((e.lastValue - e.firstValue) / (e.lastAt - e.firstAt)) * 1000;
-
-async function countedBy(child: Child, timeoutMs: number): Promise<number> {
-  const event = await child.waitFor((e) => e.event === 'counted', timeoutMs, 'count to the target');
-  return rateOf(event as unknown as CountedEvent);
+/** What differs between memsync and the relay: how a member joins, counts and writes. */
+interface Driver {
+  host(label: string): Promise<Child>;
+  client(label: string): Promise<Child>;
+  /** Arms a count of `target` patches on the counter named `key`. */
+  count(member: Child, key: string, target: number): Promise<unknown>;
+  write(writer: Child, key: string, count: number, window: number, timeoutMs: number): Promise<unknown>;
 }
 
-/** Generous: a stuck run fails instead of hanging, but a slow machine still finishes. */
-const deadlineFor = (patches: number): number => 30_000 + patches;
-
-/** memsync: the host is a full replica (observing like the readers); writer and readers are clientOnly. */
-export function memsyncFlow(context: ScenarioContext, options: FlowOptions): Promise<FlowResult> {
-  return withGroup(`memsync-${options.processes}`, context.spawn, async (group) => {
-    const mesh = { name: 'flow', dir: group.dir };
-    const spawn = async (label: string, clientOnly: boolean) => {
-      const child = await group.spawn(context.workers.memsync, label);
-      const call = caller<MemsyncCommand, MemsyncResults>(child);
-      await call({ cmd: 'start', ...mesh, clientOnly });
-      return { child, call };
-    };
-    const host = await spawn('host', false);
-    const clients = await spawnAll(options.processes - 1, (i) =>
-      spawn(i === 0 ? 'writer' : `reader-${i}`, true),
-    );
-    const [writer, ...readers] = clients;
-    const counting = [host, ...readers];
-    for (const r of counting) await r.call({ cmd: 'count', path: 'n', target: options.patches });
-    const rates = counting.map((r) => countedBy(r.child, deadlineFor(options.patches)));
-    await writer!.call(
-      { cmd: 'write', path: 'n', count: options.patches, window: options.window },
-      deadlineFor(options.patches),
-    );
-    const [hostRate, ...clientRates] = await Promise.all(rates);
-    return { host: hostRate!, clients: clientRates };
-  });
+function memsyncDriver(context: ScenarioContext, group: ProcessGroup): Driver {
+  const mesh = { name: 'flow', dir: group.dir };
+  const member = async (label: string, clientOnly: boolean): Promise<Child> => {
+    const child = await group.spawn(context.workers.memsync, label);
+    await caller<MemsyncCommand, MemsyncResults>(child)({ cmd: 'start', ...mesh, clientOnly });
+    return child;
+  };
+  const call = (child: Child) => caller<MemsyncCommand, MemsyncResults>(child);
+  return {
+    // The host is a full replica; writer and readers are clientOnly.
+    host: (label) => member(label, false),
+    client: (label) => member(label, true),
+    count: (child, key, target) => call(child)({ cmd: 'count', path: key, target }),
+    write: (writer, key, count, window, timeoutMs) => call(writer)({ cmd: 'write', path: key, count, window }, timeoutMs),
+  };
 }
 
-/** The relay with the same process layout: its host relays and counts, its readers count. */
-export function relayFlow(context: ScenarioContext, options: FlowOptions): Promise<FlowResult> {
-  return withGroup(`relay-${options.processes}`, context.spawn, async (group: ProcessGroup) => {
-    const path = `${group.dir}/relay.sock`;
-    const spawn = async (label: string) => {
-      const child = await group.spawn(context.workers.relay, label);
-      return { child, call: caller<RelayCommand, RelayResults>(child) };
-    };
-    const host = await spawn('host');
-    await host.call({ cmd: 'host', path });
-    const clients = await spawnAll(options.processes - 1, async (i) => {
-      const client = await spawn(i === 0 ? 'writer' : `reader-${i}`);
-      await client.call({ cmd: 'connect', path });
-      return client;
+function relayDriver(context: ScenarioContext, group: ProcessGroup): Driver {
+  const path = `${group.dir}/relay.sock`;
+  const call = (child: Child) => caller<RelayCommand, RelayResults>(child);
+  const member = async (label: string, command: RelayCommand): Promise<Child> => {
+    const child = await group.spawn(context.workers.relay, label);
+    await call(child)(command);
+    return child;
+  };
+  return {
+    host: (label) => member(label, { cmd: 'host', path }),
+    client: (label) => member(label, { cmd: 'connect', path }),
+    // The relay has no document: its members count the patches relayed, whatever the key.
+    count: (child, key, target) => call(child)({ cmd: 'count', key, target }),
+    write: (writer, _key, count, window, timeoutMs) => call(writer)({ cmd: 'write', count, window }, timeoutMs),
+  };
+}
+
+const WARMUP_PATCHES = 3000;
+const MIN_PATCHES = 2000;
+
+const rateOf = (e: CountedEvent): number => ((e.lastValue - e.firstValue) / (e.lastAt - e.firstAt)) * 1000;
+
+/** A running mesh: host, writer and readers; grows, and measures one flow at a time. */
+export class FlowMesh {
+  private host: Child | undefined;
+  private writer: Child | undefined;
+  private readonly readers: Child[] = [];
+  private flows = 0;
+
+  constructor(private readonly driver: Driver) {}
+
+  /** Processes in all, the host included. */
+  get size(): number {
+    return (this.host ? 1 : 0) + (this.writer ? 1 : 0) + this.readers.length;
+  }
+
+  /** Adds readers (or starts host and writer) until the mesh has `processes` processes. */
+  async grow(processes: number): Promise<void> {
+    this.host ??= await this.driver.host('host');
+    this.writer ??= await this.driver.client('writer');
+    const more = processes - this.size;
+    const first = this.readers.length + 1;
+    // Independent processes: start them together.
+    const added = await Promise.all(Array.from({ length: more }, (_, i) => this.driver.client(`reader-${first + i}`)));
+    this.readers.push(...added);
+  }
+
+  /**
+   * Flows of about `seconds` each, measured warm. Warm-up flows run first (the JIT needs
+   * tens of thousands of patches to settle) until two in a row agree within a quarter (or
+   * `maxWarmupFlows` have run); the
+   * last one sizes the measured flows, so memsync and the relay are measured over the same
+   * duration whatever their speeds.
+   */
+  async measureFor(
+    seconds: number,
+    runs: number,
+    window: number,
+    maxWarmupFlows = 6,
+  ): Promise<{ results: FlowResult[]; patches: number }> {
+    let previous = 0;
+    let rate = 0;
+    for (let flow = 0; flow < maxWarmupFlows; flow++) {
+      const patches = Math.max(WARMUP_PATCHES, Math.round((previous * seconds) / 2000) * 1000);
+      const warm = await this.measure(patches, window);
+      rate = Math.min(warm.host, ...warm.clients);
+      if (previous > 0 && Math.abs(rate - previous) <= previous / 4) break;
+      previous = rate;
+    }
+    const patches = Math.max(MIN_PATCHES, Math.round((rate * seconds) / 1000) * 1000);
+    const results: FlowResult[] = [];
+    for (let run = 0; run < runs; run++) results.push(await this.measure(patches, window));
+    return { results, patches };
+  }
+
+  /** One flow of `patches` on a fresh counter; every reader's rate. */
+  async measure(patches: number, window: number): Promise<FlowResult> {
+    const key = `n${++this.flows}`;
+    const counting = [this.host!, ...this.readers];
+    for (const member of counting) await this.driver.count(member, key, patches);
+    // Generous: a stuck flow fails instead of hanging, a slow machine still finishes.
+    const timeoutMs = 30_000 + patches * 2;
+    const rates = counting.map(async (member) => {
+      const event = await member.waitFor((e) => e.event === 'counted' && e.path === key, timeoutMs, `count of ${key}`);
+      return rateOf(event as unknown as CountedEvent);
     });
-    const [writer, ...readers] = clients;
-    const counting = [host, ...readers];
-    for (const r of counting) await r.call({ cmd: 'count', target: options.patches });
-    const rates = counting.map((r) => countedBy(r.child, deadlineFor(options.patches)));
-    await writer!.call(
-      { cmd: 'write', count: options.patches, window: options.window },
-      deadlineFor(options.patches),
-    );
-    const [hostRate, ...clientRates] = await Promise.all(rates);
-    return { host: hostRate!, clients: clientRates };
-  });
+    await this.driver.write(this.writer!, key, patches, window, timeoutMs);
+    const [host, ...clients] = await Promise.all(rates);
+    return { host: host!, clients };
+  }
 }
 
-/** Starts `count` processes at once (they are independent), in a stable order. */
-function spawnAll<T>(count: number, make: (index: number) => Promise<T>): Promise<T[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => make(i)));
+/** Runs `body` with a mesh of `system`, always killing its processes afterwards. */
+export function withFlowMesh<R>(context: ScenarioContext, system: System, body: (mesh: FlowMesh) => Promise<R>): Promise<R> {
+  return withGroup(`flow-${system}`, context.spawn, (group) => {
+    const driver = system === 'memsync' ? memsyncDriver(context, group) : relayDriver(context, group);
+    return body(new FlowMesh(driver));
+  });
 }

@@ -8,10 +8,19 @@ import type { Scenario, ScenarioContext } from './types.js';
 interface Rounds {
   rounds: number;
   warmup: number;
+  /** Measured passes over the same processes, one per run. */
+  runs: number;
+}
+
+/** Microseconds per round trip, one array per run. */
+async function passes(r: Rounds, ping: (rounds: number, warmup: number) => Promise<number[]>): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let run = 0; run < r.runs; run++) out.push(await ping(r.rounds, run === 0 ? r.warmup : 0));
+  return out;
 }
 
 /** A sets `ping`; B observes it and sets `pong`; A observes `pong`. Microseconds per round. */
-function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]> {
+function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[][]> {
   return withGroup('rtt-memsync', context.spawn, async (group) => {
     const mesh = { name: 'rtt', dir: group.dir };
     const start = async (label: string, clientOnly: boolean) => {
@@ -24,11 +33,11 @@ function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[
     await start('host', false);
     const [a, b] = await Promise.all([start('a', true), start('b', true)]);
     await b!({ cmd: 'pong' });
-    return a!({ cmd: 'ping', ...r }, 60_000);
+    return passes(r, (rounds, warmup) => a!({ cmd: 'ping', rounds, warmup }, 60_000));
   });
 }
 
-function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]> {
+function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[][]> {
   return withGroup('rtt-relay', context.spawn, async (group) => {
     const path = `${group.dir}/relay.sock`;
     const start = async (label: string) =>
@@ -38,7 +47,7 @@ function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[]>
     const [a, b] = await Promise.all([start('a'), start('b')]);
     await Promise.all([a({ cmd: 'connect', path }), b({ cmd: 'connect', path })]);
     await b({ cmd: 'pong' });
-    return a({ cmd: 'ping', ...r }, 60_000);
+    return passes(r, (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000));
   });
 }
 
@@ -46,20 +55,12 @@ export const roundTrip: Scenario = {
   id: 'rtt',
   title: 'Round trip: A -> host -> B -> host -> A',
   async run(context) {
-    const r = { rounds: context.quick ? 500 : 2000, warmup: 100 };
-    const p50 = { memsync: [] as number[], relay: [] as number[] };
-    const p99 = { memsync: [] as number[], relay: [] as number[] };
-    for (let run = 1; run <= context.runs; run++) {
-      const relay = await relayRoundTrips(context, r);
-      const memsync = await memsyncRoundTrips(context, r);
-      p50.relay.push(quantile(relay, 0.5));
-      p99.relay.push(quantile(relay, 0.99));
-      p50.memsync.push(quantile(memsync, 0.5));
-      p99.memsync.push(quantile(memsync, 0.99));
-      context.log(
-        `rtt run ${run}: memsync p50 ${p50.memsync.at(-1)!.toFixed(0)} us, relay ${p50.relay.at(-1)!.toFixed(0)} us`,
-      );
-    }
+    const r = { rounds: context.quick ? 300 : 2000, warmup: context.quick ? 300 : 1000, runs: context.runs };
+    const relay = await relayRoundTrips(context, r);
+    const memsync = await memsyncRoundTrips(context, r);
+    const p50 = { memsync: memsync.map((run) => quantile(run, 0.5)), relay: relay.map((run) => quantile(run, 0.5)) };
+    const p99 = { memsync: memsync.map((run) => quantile(run, 0.99)), relay: relay.map((run) => quantile(run, 0.99)) };
+    context.log(`rtt p50: memsync ${p50.memsync.map((v) => v.toFixed(0)).join(', ')} us; relay ${p50.relay.map((v) => v.toFixed(0)).join(', ')} us`);
     const note = `${r.rounds} rounds per run`;
     const median = makeFigure('rtt.p50', 'p50', 'us', p50.memsync, { baseline: p50.relay, note });
     median.goal = ratioGoal(median, 2, 'atMost');

@@ -1,6 +1,6 @@
 import { type Figure, makeFigure } from '../lib/figures.js';
 import type { ValidationKind } from '../workers/micro-commands.js';
-import { measureMicro } from './micro.js';
+import { measureKinds, measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
 
 const KINDS: { kind: ValidationKind; label: string }[] = [
@@ -15,15 +15,16 @@ export const validation: Scenario = {
   id: 'validation',
   title: 'Validation cost per message',
   async run(context) {
-    const count = context.quick ? 300_000 : 1_000_000;
-    const figures: Figure[] = [];
-    for (const { kind, label } of KINDS) {
-      const runs: number[] = [];
-      for (let run = 0; run < context.runs; run++)
-        runs.push(await measureMicro(context, { cmd: 'validate', kind, count }));
-      figures.push(makeFigure(`validation.${kind}`, label, 'ns/op', runs));
-      context.log(`validation ${kind}: ${figures.at(-1)!.value.median.toFixed(0)} ns`);
-    }
+    const count = context.quick ? 200_000 : 1_000_000;
+    const runs = await measureKinds(
+      context.runs,
+      KINDS.map((k) => k.kind),
+      (kinds) => measureMicro(context, { cmd: 'validate', kinds, count }),
+    );
+    const figures: Figure[] = KINDS.map(({ kind, label }) => {
+      context.log(`validation ${kind}: ${runs[kind].map((r) => r.toFixed(0)).join(', ')} ns`);
+      return makeFigure(`validation.${kind}`, label, 'ns/op', runs[kind]);
+    });
     return {
       figures,
       reading:

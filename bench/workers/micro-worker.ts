@@ -28,7 +28,7 @@ function entries(kind: ApplyKind, count: number): OrderedPatch[] {
   });
 }
 
-function apply(kind: ApplyKind, count: number): MicroResults['apply'] {
+function apply(kind: ApplyKind, count: number): number {
   const initial: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list: [] };
   const replica = new Replica(initial);
   const all = entries(kind, count);
@@ -78,7 +78,7 @@ const CHECKS: Record<ValidationKind, () => unknown> = {
   )(JSON.parse(JSON.stringify(setPatch))),
 };
 
-function validate(kind: ValidationKind, count: number): MicroResults['validate'] {
+function validate(kind: ValidationKind, count: number): number {
   const check = CHECKS[kind];
   let sink = 0;
   const warm = Math.floor(count / 10);
@@ -108,9 +108,9 @@ serve(async (raw) => {
   const command = raw as MicroCommand;
   switch (command.cmd) {
     case 'apply':
-      return apply(command.kind, command.count);
+      return Object.fromEntries(command.kinds.map((kind) => [kind, apply(kind, command.count)]));
     case 'validate':
-      return validate(command.kind, command.count);
+      return Object.fromEntries(command.kinds.map((kind) => [kind, validate(kind, command.count)]));
     case 'plainHeap':
       return plainHeap(command.mb);
   }
