@@ -134,7 +134,8 @@ export class ClientRole {
     if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
-      const code = message.code === 'ERR_AUTH' ? 'ERR_AUTH' : 'ERR_INCOMPATIBLE_PEER';
+      const code =
+        message.code === 'ERR_AUTH' || message.code === 'ERR_CONNECTION' ? message.code : 'ERR_INCOMPATIBLE_PEER';
       throw new MemSyncError(code, `host refused us: ${message.message}`);
     }
     if (this.epoch < 0) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before welcome`);

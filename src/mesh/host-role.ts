@@ -2,16 +2,12 @@ import type { ReplicaSnapshot } from '../document/index.js';
 import { validatePatchInput } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
-import {
-  type Member,
-  type Message,
-  type MessageOf,
-  PROTOCOL_VERSIONS,
-  parseMessage,
-} from '../protocol/messages.js';
+import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
-import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
+import { admitPatches } from './admission.js';
+import { newNonce } from './auth.js';
+import { checkHello, planCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
 import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
 
@@ -54,6 +50,8 @@ export class HostRole {
   private readonly peers = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
   private readonly queue: Patch[] = [];
+  /** Highest seq per writer among the patches queued while gathering. */
+  private readonly queuedSeq = new Map<string, number>();
   private gathering = true;
   private gatherTimer: NodeJS.Timeout | undefined;
   private outgoing: OrderedPatch[] = [];
@@ -151,9 +149,11 @@ export class HostRole {
     if (!peer.member) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before hello`);
     switch (message.type) {
       case 'submit':
-        if (message.epoch !== this.epoch) return; // sent to an older host; resent after welcome
-        for (const patch of message.patches) this.onSubmit(peer, patch);
-        return;
+        // An honest client submits only under the epoch it was welcomed with.
+        if (message.epoch !== this.epoch) {
+          throw new ProtocolError('ERR_PROTOCOL', `submit for epoch ${message.epoch}, ours is ${this.epoch}`);
+        }
+        return this.onSubmit(peer, message.patches);
       case 'history':
         return this.onHistory(peer, message.entries);
       case 'snapshot':
@@ -165,103 +165,58 @@ export class HostRole {
 
   private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
-    const protocol = PROTOCOL_VERSIONS.find((v) => hello.protocols.includes(v));
-    if (
-      protocol === undefined ||
-      hello.mesh !== this.options.mesh ||
-      hello.peer === this.options.self.peer
-    ) {
-      const message =
-        protocol === undefined
-          ? `no common protocol version (host speaks ${PROTOCOL_VERSIONS.join(', ')})`
-          : hello.mesh !== this.options.mesh
-            ? `this socket serves mesh '${this.options.mesh}', not '${hello.mesh}'`
-            : `peer id '${hello.peer}' is the host's own`;
-      peer.conn.send({ type: 'refused', code: 'ERR_INCOMPATIBLE_PEER', message });
-      return this.drop(peer, new MemSyncError('ERR_INCOMPATIBLE_PEER', message));
-    }
-    const { secret } = this.options;
-    let proof: string | undefined;
-    if (secret !== undefined && peer.nonce !== undefined) {
-      const expected = clientProof(
-        secret,
-        peer.nonce,
-        hello.nonce ?? '',
-        this.options.mesh,
-        hello.peer,
-      );
-      if (hello.nonce === undefined || !proofsMatch(expected, hello.proof)) {
-        const message =
-          hello.proof === undefined ? 'this mesh needs a shared secret' : 'wrong shared secret';
-        peer.conn.send({ type: 'refused', code: 'ERR_AUTH', message });
-        return this.drop(
-          peer,
-          new MemSyncError('ERR_AUTH', `peer '${hello.peer}' refused: ${message}`),
-        );
-      }
-      proof = hostProof(secret, peer.nonce, hello.nonce, this.options.mesh);
+    const verdict = checkHello(hello, {
+      mesh: this.options.mesh,
+      hostPeer: this.options.self.peer,
+      secret: this.options.secret,
+      nonce: peer.nonce,
+      isConnected: (id) => this.byId.has(id),
+    });
+    if (!verdict.ok) {
+      peer.conn.send({ type: 'refused', code: verdict.code, message: verdict.message });
+      return this.drop(peer, new MemSyncError(verdict.code, `peer '${hello.peer}' refused: ${verdict.message}`));
     }
     clearTimeout(peer.helloTimer);
-    // The same peer reconnecting before we saw its old connection close.
-    const previous = this.byId.get(hello.peer);
-    if (previous)
-      this.drop(previous, new MemSyncError('ERR_CONNECTION', 'replaced by a new connection'));
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
     this.byId.set(hello.peer, peer);
     const { replica, log } = this.core;
     peer.conn.send({
       type: 'welcome',
-      protocol,
+      protocol: verdict.protocol,
       host: this.options.self.peer,
       epoch: this.epoch,
       version: replica.version,
       members: this.members(),
-      ...(proof === undefined ? {} : { proof }),
+      ...(verdict.proof === undefined ? {} : { proof: verdict.proof }),
     });
-    const ours = hello.version === replica.version ? replica.epoch : log.epochAt(hello.version);
-    if (hello.version > replica.version) {
-      if (this.gathering) {
-        // It holds history we lack: adopt it before ordering anything new.
-        peer.awaitingHistory = true;
-        peer.conn.send({
-          type: 'request-history',
-          epoch: this.epoch,
-          after: replica.version,
-          atEpoch: replica.epoch,
-        });
-      } else {
-        this.sendSnapshot(peer);
-      }
-    } else if (hello.version === 0) {
-      // A fresh replica holds its own defaults, not the mesh's initial state: send it all.
+    const plan = planCatchUp(hello, replica, log, this.gathering);
+    if (plan.kind === 'entries') {
+      peer.conn.send({ type: 'entries', epoch: this.epoch, entries: plan.entries });
+    } else if (plan.kind === 'snapshot') {
       this.sendSnapshot(peer);
-    } else if (ours === hello.entryEpoch) {
-      const tail = log.after(hello.version, replica.version);
-      if (tail === undefined) this.sendSnapshot(peer);
-      else if (tail.length > 0)
-        peer.conn.send({ type: 'entries', epoch: this.epoch, entries: tail });
-    } else {
-      this.sendSnapshot(peer);
+    } else if (plan.kind === 'history') {
+      // It holds history we lack: adopt it before ordering anything new.
+      peer.awaitingHistory = true;
+      peer.conn.send({ type: 'request-history', epoch: this.epoch, after: replica.version, atEpoch: replica.epoch });
     }
     this.options.expected.delete(hello.peer);
     this.membersChanged();
     this.checkGather();
   }
 
-  private onSubmit(peer: Peer, raw: Patch): void {
-    if (raw.peer !== peer.member?.peer) {
-      throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
-    }
-    // The client validated this before sending; failing here means a broken or hostile peer.
-    const body = validatePatchInput(raw, this.options.limits);
-    const patch: Patch = { peer: raw.peer, seq: raw.seq, ts: raw.ts, update: body.update };
-    if (body.if !== undefined) patch.if = body.if;
-    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
-    if (this.queue.length >= this.options.limits.maxPendingPerPeer) {
+  private onSubmit(peer: Peer, raw: Patch[]): void {
+    const sender = peer.member?.peer ?? '';
+    const patches = admitPatches(raw, {
+      sender,
+      limits: this.options.limits,
+      clockNow: this.core.clockNow(),
+      lastSeq: Math.max(this.core.replica.lastSeq(sender), this.queuedSeq.get(sender) ?? 0),
+    });
+    if (this.gathering && this.queue.length + patches.length > this.options.limits.maxPendingPerPeer) {
       throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
     }
-    this.enqueue(patch);
+    for (const patch of patches) this.enqueue(patch);
   }
 
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
@@ -301,6 +256,7 @@ export class HostRole {
   private enqueue(patch: Patch): void {
     if (this.gathering) {
       this.queue.push(patch);
+      if (patch.seq > (this.queuedSeq.get(patch.peer) ?? 0)) this.queuedSeq.set(patch.peer, patch.seq);
       return;
     }
     this.sequence(patch);
@@ -359,6 +315,7 @@ export class HostRole {
     if (!this.gathering || this.stopped) return;
     this.gathering = false;
     clearTimeout(this.gatherTimer);
+    this.queuedSeq.clear();
     for (const patch of this.queue.splice(0)) this.sequence(patch);
     this.options.onReady();
   }
@@ -376,8 +333,10 @@ export class HostRole {
     this.onClose(peer);
   }
 
-  private onClose(peer: Peer, _error?: MemSyncError): void {
+  private onClose(peer: Peer, error?: MemSyncError): void {
     if (!this.peers.delete(peer)) return;
+    // Back-pressure and frame errors end the connection in the transport: report them too.
+    if (error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);
     clearTimeout(peer.helloTimer);
     if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
     if (peer.awaitingHistory) this.checkGather();

@@ -57,6 +57,11 @@ export class ReplicaCore {
     return this.options.peer;
   }
 
+  /** The newest stamp this process could vouch for now, without advancing the clock. */
+  clockNow(): number {
+    return Math.max(this.clock.last, this.options.now() * 1000);
+  }
+
   /** Stamps a validated update as this writer's next patch. */
   nextPatch(body: Pick<Patch, 'update' | 'if' | 'arrayFilters'>): Patch {
     const patch: Patch = {

@@ -25,7 +25,7 @@ const PatchSchema = Type.Object(
   {
     peer: PeerId,
     seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-    ts: Type.Number({ minimum: 0 }),
+    ts: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     update: UpdateObject,
     if: Type.Optional(ConditionObject),
     arrayFilters: Type.Optional(Type.Array(ConditionObject, { maxItems: 1000 })),
@@ -159,9 +159,8 @@ export function parseMessage(value: unknown): Message {
   if (check.Check(value)) return value;
   const first = check.Errors(value).First();
   const where = first ? `${first.path || '/'}: ${first.message}` : 'malformed';
-  const type =
-    typeof value === 'object' && value !== null && 'type' in value
-      ? String((value as { type: unknown }).type).slice(0, 40)
-      : '?';
+  // Only a string type is echoed: String() of a deeply nested array would overflow the stack.
+  const raw = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
+  const type = typeof raw === 'string' ? raw.slice(0, 40) : '?';
   throw new ProtocolError('ERR_PROTOCOL', `invalid '${type}' message at ${where}`);
 }

@@ -1,0 +1,48 @@
+import { validatePatchInput } from '../document/index.js';
+import { ProtocolError } from '../errors.js';
+import type { MemSyncLimits } from '../options.js';
+import type { Patch } from '../types.js';
+
+/** How far ahead of the host's clock a patch timestamp may be (ms): processes share one clock. */
+export const MAX_CLOCK_LEAD_MS = 60_000;
+
+export interface AdmissionContext {
+  sender: string;
+  limits: MemSyncLimits;
+  /** The host's clock now, in clock units (ms * 1000): the newest stamp it could vouch for. */
+  clockNow: number;
+  /** Highest seq of `sender` already applied or queued. */
+  lastSeq: number;
+}
+
+/**
+ * Checks a client's patches before any of them is queued: all are admitted or none. Each
+ * must carry its sender as peer, pass the document validator, have a timestamp no further
+ * ahead of our clock than {@link MAX_CLOCK_LEAD_MS} (a forged far-future stamp would win every
+ * last-writer-wins contest and drag every clock forward), and a seq no further ahead than the
+ * patches its writer could have withdrawn (a forged huge seq would make the writer's real
+ * patches look like resends).
+ */
+export function admitPatches(raw: readonly Patch[], context: AdmissionContext): Patch[] {
+  const admitted: Patch[] = [];
+  let lastSeq = context.lastSeq;
+  const latest = context.clockNow + MAX_CLOCK_LEAD_MS * 1000;
+  for (const candidate of raw) {
+    if (candidate.peer !== context.sender) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
+    }
+    if (candidate.ts > latest) {
+      throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
+    }
+    if (candidate.seq > lastSeq + context.limits.maxPendingPerPeer) {
+      throw new ProtocolError('ERR_PROTOCOL', `patch seq ${candidate.seq} jumps too far past ${lastSeq}`);
+    }
+    const body = validatePatchInput(candidate, context.limits);
+    const patch: Patch = { peer: candidate.peer, seq: candidate.seq, ts: candidate.ts, update: body.update };
+    if (body.if !== undefined) patch.if = body.if;
+    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
+    admitted.push(patch);
+    if (candidate.seq > lastSeq) lastSeq = candidate.seq;
+  }
+  return admitted;
+}

@@ -1,0 +1,190 @@
+/**
+ * A host role and a client role in this process, each wired to scripted connections, so a
+ * test can hand them any message a hostile peer could send and see exactly what they did:
+ * what they answered, whether they hung up, and what their replica holds afterwards.
+ */
+import type { MemSyncError } from '../../../src/errors.js';
+import { ClientRole } from '../../../src/mesh/client-role.js';
+import { HostRole } from '../../../src/mesh/host-role.js';
+import { ReplicaCore } from '../../../src/mesh/replica-core.js';
+import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
+import type { Connection, ConnectionHandlers } from '../../../src/transport/types.js';
+import type { JsonObject } from '../../../src/types.js';
+
+export const MESH = 'hostile-unit';
+export const HOST_ID = 'host';
+export const HOST_EPOCH = 7;
+
+/**
+ * A connection driven by the test. Every message crosses it as JSON text, in both
+ * directions, as over a socket; `close` notifies the owner once, from a microtask.
+ */
+export class ScriptedConnection implements Connection {
+  readonly id = 'scripted';
+  readonly bufferedBytes = 0;
+  /** What the role under test sent, parsed back from JSON. */
+  readonly sent: Record<string, unknown>[] = [];
+  closed = false;
+  closeError: MemSyncError | undefined;
+  #handlers: ConnectionHandlers | undefined;
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  send(message: unknown): void {
+    if (this.closed) return;
+    this.sent.push(JSON.parse(JSON.stringify(message)) as Record<string, unknown>);
+  }
+
+  close(error?: MemSyncError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeError = error;
+    queueMicrotask(() => this.#handlers?.close(error));
+  }
+
+  /** The peer sends JSON text (which may hold `"__proto__"` keys); ignored once closed. */
+  deliverText(json: string): void {
+    if (this.closed) return;
+    const handlers = this.#handlers;
+    if (!handlers) throw new Error('the role has not set its handlers');
+    handlers.message(JSON.parse(json));
+  }
+
+  /** The peer sends `message` (through JSON text). */
+  deliver(message: unknown): void {
+    this.deliverText(JSON.stringify(message));
+  }
+
+  /** The messages of `type` the role sent. */
+  sentOf(type: string): Record<string, unknown>[] {
+    return this.sent.filter((m) => m.type === type);
+  }
+}
+
+function newCore(peer: string, defaults: JsonObject, limits: MemSyncLimits): ReplicaCore {
+  return new ReplicaCore(
+    { peer, defaults, logSize: 1000, now: Date.now, limits: { limits } },
+    { viewChanged: () => {}, advanced: () => {}, ownRefused: () => {} },
+  );
+}
+
+/** A hello an honest client of the test mesh sends. */
+export function helloFrom(
+  peer: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    type: 'hello',
+    protocols: [1],
+    mesh: MESH,
+    peer,
+    clientOnly: false,
+    version: 0,
+    entryEpoch: 0,
+    knownEpoch: 0,
+    ...extra,
+  };
+}
+
+export interface HostHarnessOptions {
+  defaults?: JsonObject;
+  /** Members of a previous epoch the host waits for before it orders anything. */
+  expected?: string[];
+  gatherMs?: number;
+  limits?: Partial<MemSyncLimits>;
+}
+
+export class HostHarness {
+  readonly core: ReplicaCore;
+  readonly role: HostRole;
+  /** What the host reported through `onPeerError`. */
+  readonly peerErrors: { error: MemSyncError; peer: string | undefined }[] = [];
+  ready = false;
+
+  constructor(options: HostHarnessOptions = {}) {
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.core = newCore(HOST_ID, options.defaults ?? { n: 0 }, limits);
+    this.role = new HostRole(this.core, {
+      mesh: MESH,
+      epoch: HOST_EPOCH,
+      self: { peer: HOST_ID, clientOnly: false },
+      secret: undefined,
+      expected: new Set(options.expected ?? []),
+      // A host that knows its previous members, so the gather ends once they are back.
+      firstHost: false,
+      gatherMs: options.gatherMs ?? 60_000,
+      limits,
+      onMembers: () => {},
+      onReady: () => {
+        this.ready = true;
+      },
+      onPeerError: (error, peer) => this.peerErrors.push({ error, peer }),
+    });
+  }
+
+  /** A new connection to the host; nothing said yet. */
+  connect(): ScriptedConnection {
+    const conn = new ScriptedConnection();
+    this.role.accept(conn);
+    return conn;
+  }
+
+  /** A connection that said a valid hello as `peer` and was welcomed. */
+  join(peer: string): ScriptedConnection {
+    const conn = this.connect();
+    conn.deliver(helloFrom(peer));
+    if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
+    return conn;
+  }
+
+  /** The host's own patch, as `MemSync.patch` would hand it over. */
+  writeOwn(update: JsonObject): void {
+    const patch = this.core.nextPatch({ update });
+    this.core.propose(patch);
+    this.role.submitLocal(patch);
+  }
+
+  /** Ends the role's timers. */
+  stop(): Promise<void> {
+    return this.role.stop(false);
+  }
+}
+
+export class ClientHarness {
+  readonly core: ReplicaCore;
+  readonly conn = new ScriptedConnection();
+  readonly role: ClientRole;
+  lost: { error: MemSyncError | undefined } | undefined;
+
+  /** A client welcomed by a host at version 0 in {@link HOST_EPOCH}. */
+  constructor(defaults: JsonObject = { n: 0 }) {
+    this.core = newCore('client', defaults, DEFAULT_LIMITS);
+    this.role = new ClientRole(this.core, this.conn, {
+      mesh: MESH,
+      self: { peer: 'client', clientOnly: false },
+      secret: undefined,
+      maxSnapshotBytes: 1 << 20,
+      limits: DEFAULT_LIMITS,
+      onMembers: () => {},
+      onDiverged: () => {},
+      onLost: (error) => {
+        this.lost = { error };
+      },
+    });
+    this.conn.deliver({
+      type: 'welcome',
+      protocol: 1,
+      host: HOST_ID,
+      epoch: HOST_EPOCH,
+      version: 0,
+      members: [{ peer: HOST_ID, clientOnly: false }],
+    });
+  }
+}
+
+/** Lets queued microtasks (close notices, gather checks) run. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
