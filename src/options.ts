@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
-import type { Transport } from './transport/types.js';
+import type { TlsFiles, Transport } from './transport/types.js';
 
 /** Options of `new MemSync(name, defaults, options)`. Every field is optional. */
 export interface MemSyncOptions {
@@ -25,9 +25,10 @@ export interface MemSyncOptions {
   dir?: string;
   /**
    * Use TCP on this address instead of a Unix socket (loopback unless you know why).
+   * With `tls`, the connection is TLS with your certificates (file paths, PEM).
    * @example { tcp: { host: '127.0.0.1', port: 47100 } }
    */
-  tcp?: { host: string; port: number };
+  tcp?: { host: string; port: number; tls?: TlsFiles };
   /**
    * Shared secret: every connection is authenticated both ways with an HMAC challenge (the
    * secret is never sent). Required to listen on TCP beyond loopback.
@@ -115,7 +116,7 @@ export interface ResolvedOptions {
   clientOnly: boolean;
   path: string | undefined;
   dir: string | undefined;
-  tcp: { host: string; port: number } | undefined;
+  tcp: { host: string; port: number; tls?: TlsFiles } | undefined;
   secret: string | undefined;
   id: string;
   timeout: number;

@@ -1,7 +1,7 @@
 /** Opening a connection with node-ipc's client. */
 import { IPCModule } from '@achrinza/node-ipc';
 import { TimeoutError } from '../errors.js';
-import { configureIpc } from './ipc-config.js';
+import { configureIpc, configureTls } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
 import { toConnectionError } from './system-errors.js';
 import type { Address, Connection, TransportLimits } from './types.js';
@@ -15,6 +15,7 @@ export function connectIpc(
 ): Promise<Connection> {
   const ipc = new IPCModule();
   configureIpc(ipc, limits);
+  if (address.kind === 'tcp' && address.tls) configureTls(ipc, address.tls, 'client');
   if (address.kind === 'unix') ipc.connectTo(CLIENT_ID, address.path);
   else ipc.connectToNet(CLIENT_ID, address.host, address.port);
   const client = ipc.of[CLIENT_ID];

@@ -1,6 +1,6 @@
 /** The node-ipc settings every IPCModule instance of this transport runs with, and why. */
 import type { IPCModule } from '@achrinza/node-ipc';
-import type { TransportLimits } from './types.js';
+import type { TlsFiles, TransportLimits } from './types.js';
 
 export function configureIpc(ipc: IPCModule, limits: TransportLimits): void {
   const config = ipc.config;
@@ -22,4 +22,18 @@ export function configureIpc(ipc: IPCModule, limits: TransportLimits): void {
   config.stopRetrying = true;
   config.readableAll = false;
   config.writableAll = false;
+}
+
+/**
+ * TLS with the user's certificates. A host without its own key and certificate would fall
+ * back to the demo key node-ipc ships in its package, so both are required here.
+ */
+export function configureTls(ipc: IPCModule, tls: TlsFiles, side: 'server' | 'client'): void {
+  ipc.config.tls = {
+    private: tls.key,
+    public: tls.cert,
+    ...(tls.ca === undefined ? {} : { trustedConnections: [tls.ca] }),
+    ...(side === 'server' && tls.ca !== undefined ? { requestCert: true } : {}),
+    rejectUnauthorized: side === 'client' || tls.ca !== undefined,
+  };
 }

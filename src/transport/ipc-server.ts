@@ -2,12 +2,12 @@
 import type { Server as NetServer, Socket } from 'node:net';
 import { IPCModule } from '@achrinza/node-ipc';
 import { reportHandlerError } from './inbox.js';
-import { configureIpc } from './ipc-config.js';
+import { configureIpc, configureTls } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
-import type { Connection, TransportLimits } from './types.js';
+import type { Connection, TlsFiles, TransportLimits } from './types.js';
 
 /** Where to bind: a filesystem path (or pipe name on Windows) or a TCP endpoint. */
-export type IpcBindTarget = { path: string } | { host: string; port: number };
+export type IpcBindTarget = { path: string } | { host: string; port: number; tls?: TlsFiles };
 
 export interface IpcServer {
   /**
@@ -28,6 +28,7 @@ export function startIpcServer(
 ): Promise<IpcServer> {
   const ipc = new IPCModule();
   configureIpc(ipc, limits);
+  if ('host' in target && target.tls) configureTls(ipc, target.tls, 'server');
   if ('path' in target) ipc.serve(target.path);
   else ipc.serveNet(target.host, target.port);
   const server = ipc.server;

@@ -5,7 +5,7 @@
  */
 import { MemSyncError } from '../errors.js';
 import { connectIpc } from './ipc-client.js';
-import { type IpcServer, startIpcServer } from './ipc-server.js';
+import { type IpcBindTarget, type IpcServer, startIpcServer } from './ipc-server.js';
 import { resolveTransportLimits } from './limits.js';
 import { systemError, toConnectionError } from './system-errors.js';
 import { defaultTakeoverGuard, type TakeoverGuard } from './takeover-guard.js';
@@ -49,10 +49,9 @@ export function createIpcTransport(
       checkAddress(address);
       let server: IpcServer;
       try {
-        const start = (target: { path: string } | { host: string; port: number }) =>
-          startIpcServer(target, resolved, onConnection);
+        const start = (target: IpcBindTarget) => startIpcServer(target, resolved, onConnection);
         if (address.kind === 'tcp')
-          server = await start({ host: address.host, port: address.port });
+          server = await start({ host: address.host, port: address.port, ...(address.tls ? { tls: address.tls } : {}) });
         else if (process.platform === 'win32')
           server = await start({ path: pipeNameForServe(address.path) });
         else server = await listenUnixPath(address.path, (path) => start({ path }), guard);

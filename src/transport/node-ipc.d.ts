@@ -20,6 +20,16 @@ declare module '@achrinza/node-ipc' {
     stopRetrying: boolean;
     readableAll: boolean;
     writableAll: boolean;
+    /** TCP over TLS; node-ipc reads `private`/`public`/`trustedConnections` files itself. */
+    tls: false | IpcTlsConfig;
+  }
+
+  interface IpcTlsConfig {
+    private?: string;
+    public?: string;
+    trustedConnections?: string[];
+    requestCert?: boolean;
+    rejectUnauthorized?: boolean;
   }
 
   /** dao/socketServer.js: a net.Server wrapper publishing events through event-pubsub. */

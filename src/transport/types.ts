@@ -6,7 +6,20 @@
 import type { MemSyncError } from '../errors.js';
 
 /** Where a mesh listens: a Unix socket path (a named pipe path on Windows) or a TCP endpoint. */
-export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type Address =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number; tls?: TlsFiles };
+
+/**
+ * The user's certificates for TCP over TLS (file paths, PEM). Both sides present `cert`;
+ * `ca` is the authority that signed the other side's certificate (for a self-signed pair,
+ * the certificate itself): with it the host requires and verifies client certificates.
+ */
+export interface TlsFiles {
+  key: string;
+  cert: string;
+  ca?: string;
+}
 
 /** Callbacks of one connection. Both are called from the event loop, never from inside `send`. */
 export interface ConnectionHandlers {
