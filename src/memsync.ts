@@ -1,7 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { validatePatchInput } from './document/index.js';
 import { MemSyncError } from './errors.js';
-import type { MemSyncEvents } from './events.js';
+import { streamOf } from './change-stream.js';
+import type { ChangeEvent, MemSyncEvents } from './events.js';
 import { createLive } from './live/index.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
@@ -228,6 +229,18 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
           : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error }),
       ),
     );
+  }
+
+  /**
+   * Every `change` event as an async iterator: `for await (const change of mem.changes()) ...`.
+   * Ends with `break` or when `signal` aborts; fails with `ERR_BACKPRESSURE` if the loop falls
+   * more than `limit` (default 10000) changes behind.
+   */
+  changes(options: { signal?: AbortSignal; limit?: number } = {}): AsyncIterableIterator<ChangeEvent<T>> {
+    return streamOf<ChangeEvent<T>>((listener) => {
+      this.on('change', listener);
+      return () => this.off('change', listener);
+    }, options);
   }
 
   /**

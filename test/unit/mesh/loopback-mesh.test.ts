@@ -163,3 +163,31 @@ describe('shared secret', () => {
     );
   });
 });
+
+describe('changes() and whenVersion()', () => {
+  it('iterates changes from other writers and waits for versions', async () => {
+    const transport = createLoopbackTransport();
+    const opts = { transport, path: '/loopback/changes', gatherMs: 10 };
+    const a = new MemSync('changes', { n: 0 } as never, opts);
+    const b = new MemSync('changes', {} as never, opts);
+    try {
+      await a.start();
+      await b.start();
+      const controller = new AbortController();
+      const seen: number[] = [];
+      const reading = (async () => {
+        for await (const change of b.changes({ signal: controller.signal })) {
+          if (!change.local) seen.push((change.data as { n: number }).n);
+          if (seen.length === 3) break;
+        }
+      })();
+      for (let i = 0; i < 3; i++) await a.patch({ $inc: { n: 1 } });
+      await b.whenVersion(3, { timeout: 2000 });
+      await reading;
+      expect(seen).toEqual([1, 2, 3]);
+      await expect(b.whenVersion(99, { timeout: 20 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
