@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
 import { bundleWorkers } from './lib/bundle.js';
-import { killAllChildren } from './lib/child.js';
+import { cleanUpEverything } from './lib/child.js';
 import { describeMachine } from './lib/machine.js';
 import { benchmarksMarkdown } from './lib/markdown.js';
 import { type BenchReport, formatText } from './lib/report.js';
@@ -109,11 +109,11 @@ async function main(): Promise<void> {
 }
 
 process.once('SIGINT', () => {
-  killAllChildren();
+  cleanUpEverything();
   process.exit(130);
 });
 try {
   await main();
 } finally {
-  killAllChildren();
+  cleanUpEverything();
 }

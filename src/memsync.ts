@@ -102,6 +102,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
       {
         viewChanged: (change, meta) => {
           this.observers.notify(change, meta);
+          // The hot path of every replica: build the event only for someone listening.
+          if (this.listenerCount('change') === 0) return;
           this.emit('change', {
             ...meta,
             paths: change.paths,

@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerEvent, WorkerReply } from '../workers/protocol.js';
 
-/** Every child alive, so that an interrupted run can still kill them all by pid. */
+/** Every child alive and every socket directory in use, so an interrupted run still cleans up. */
 const live = new Set<ChildProcess>();
+const directories = new Set<string>();
 
-/** Kills every child still alive; for the parent's SIGINT and exit handlers. */
-export function killAllChildren(): void {
+/** Kills every child still alive (by pid) and removes every socket directory; for exit paths. */
+export function cleanUpEverything(): void {
   for (const child of live) killByPid(child);
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+  directories.clear();
 }
 
 function killByPid(child: ChildProcess): void {
@@ -159,6 +162,7 @@ export class ProcessGroup {
     private readonly options: SpawnOptions = {},
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `memsync-bench-${name}-`));
+    directories.add(this.dir);
   }
 
   /** Forks a bundled worker and waits for it to say it is ready. */
@@ -182,6 +186,7 @@ export class ProcessGroup {
   async close(): Promise<void> {
     await Promise.all(this.children.map((child) => child.close()));
     rmSync(this.dir, { recursive: true, force: true });
+    directories.delete(this.dir);
   }
 }
 

@@ -64,7 +64,7 @@ export function valueGoal(
 
 /** Three significant digits, thousands separated: 312,000 / 41.7 / 0.812. */
 export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value) || value === 0) return String(value);
   const magnitude = Math.abs(value);
   if (magnitude >= 1000) return Math.round(value).toLocaleString('en-US');
   if (magnitude >= 100) return value.toFixed(0);

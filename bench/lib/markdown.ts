@@ -18,7 +18,9 @@ const METHOD = `## Method
 - **Throughput and fan-out**: one \`clientOnly\` writer keeps 256 \`$inc\` patches in flight,
   each \`patch()\` awaited; each reader observes the counter and times from the first change
   it sees to the last. The host is one of the N processes and reads too; the figure is the
-  slowest reader.
+  slowest reader. Each system's mesh is started once and grown 2 -> 4 -> 8 -> 16; at each
+  size, warm-up flows run until two agree within 25%, and the last one sizes the measured
+  flows to about the same duration for memsync and the relay.
 - **Round trip**: A sets \`ping\`, B observes it and sets \`pong\`, A observes \`pong\`
   (A and B are clientOnly, the host is a third process).
 - **Failover**: five electable processes and one clientOnly writer issuing an \`$inc\` about
@@ -32,6 +34,9 @@ const METHOD = `## Method
   \`logSize\` (10,000) and samples its RSS every 250 ms.
 - **Apply and validation**: in a fresh process per run; the first tenth of each workload is
   not timed.
+- **Profiles**: \`npm run bench -- --only=throughput --profile=/tmp/prof\` runs every worker
+  with \`--cpu-prof\`; \`node --import tsx bench/profile-summary.ts /tmp/prof\` prints each
+  role's busy time by layer and its hottest functions, named by source file.
 `;
 
 export function benchmarksMarkdown(report: BenchReport, chartPath: string | undefined): string {
@@ -39,6 +44,9 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: string | unde
     '# Benchmarks',
     '',
     `_Written by \`${report.command}\` on ${report.date}. Do not edit by hand: run \`npm run bench -- --write\` again._`,
+    '',
+    '`npm run bench` runs every scenario (a few minutes), `npm run bench -- --quick` a short version ' +
+      '(under a minute), `npm run -s bench -- --json` prints JSON only, `--only=id,...` picks scenarios.',
     '',
     row(['', '']),
     row(['---', '---']),

@@ -32,8 +32,9 @@ export const apply: Scenario = {
     return {
       figures,
       reading:
-        'Each entry is checked, planned (paths parsed), judged against the timestamp table, applied by ' +
-        "mingo's update operators to a copy-on-write root, and its written paths stamped.",
+        "Per entry: checks, a plan (paths parsed), the timestamp rule, mingo's update operator on a " +
+        "copy-on-write root, and stamps for the written paths. mingo's path walking and the copies " +
+        'are most of it; collecting the garbage they leave is about a quarter.',
     };
   },
 };

@@ -170,9 +170,12 @@ export const failover: Scenario = {
         `First ack per kill (ms): ${all.map((f) => f.firstAck.toFixed(1)).join(', ')}.`,
       ],
       reading:
-        'Detection is immediate (the kernel closes the socket of a killed process); the clients then race ' +
-        'for the address with up to 3 ms of jitter, the winner waits until every previous member has ' +
-        'reconnected (or gatherMs), and the writer resends what was not acknowledged.',
+        'Three phases, in the figures above. The kernel closes a killed process\'s sockets while ' +
+        'tearing it down (noticed). The survivors race for the address, each through several ' +
+        'filesystem steps (bind a private name, link it, probe the dead socket, take the guard, ' +
+        'probe again, unlink, bind) after up to 3 ms of jitter (new host). The new host then ' +
+        'waits for every previous member to reconnect before it orders anything, so the first ' +
+        'acknowledgement comes once the last survivor is back.',
     };
   },
 };

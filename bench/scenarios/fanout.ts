@@ -40,9 +40,11 @@ export const fanout: Scenario = {
       figures,
       series,
       reading:
-        'Two cores serve all N processes: every replica parses and applies every patch, so the total ' +
-        'work grows with N while the CPU does not. The relay falls with N for the same reason; the ratio ' +
-        'shows what memsync adds per replica.',
+        'Every process applies every patch and the machine has two cores, so the slowest reader\'s ' +
+        'rate is about the cores divided by the CPU all the replicas spend on one patch: both ' +
+        'curves fall roughly as 1/N. The ratio to the relay is the ratio of that CPU per replica: ' +
+        'a memsync reader parses, checks, applies and observes each patch, a relay reader only ' +
+        'parses it.',
     };
   },
 };

@@ -2,6 +2,7 @@ import { caller, withGroup } from '../lib/child.js';
 import { type Figure, formatNumber, makeFigure } from '../lib/figures.js';
 import type { MemorySample, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
 import type { MicroCommand, MicroResults } from '../workers/micro-commands.js';
+import { median } from '../lib/stats.js';
 import { joinRuns } from './document-mesh.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
@@ -115,7 +116,8 @@ export const memory: Scenario = {
     const startRss = traces.map((t) => rssAt(t, patches, 0.2) / MB);
     growthFigure.goal = {
       text: `flat: growth <= ${flatBound * 100}% of RSS at 20%`,
-      met: growth.every((g, i) => g <= startRss[i]! * flatBound),
+      // Judged on medians, like every figure: RSS moves with the GC's timing from run to run.
+      met: growthFigure.value.median <= median(startRss) * flatBound,
     };
     figures.push(
       makeFigure(
@@ -134,9 +136,12 @@ export const memory: Scenario = {
         `host RSS (MB) at 10%..100% of the patches, run 1: ${steps.map((f) => (rssAt(trace, patches, f) / MB).toFixed(0)).join(' ')}`,
       ],
       reading:
-        'A replica holds the document as V8 objects, whose headers and pointers make it larger than its ' +
-        'JSON text, as the JSON.parse baseline shows; the host bounds its entry log to logSize entries, ' +
-        'so its memory under load depends on logSize, not on the patch count.',
+        'A replica is the document as V8 objects: headers, pointers and, for objects with ' +
+        'thousands of keys (here 40 maps of about 3,200 records each), property dictionaries, all ' +
+        'larger than the JSON text; JSON.parse of the same text is the floor. The host, and any ' +
+        'replica that received the document as patches, also keeps those patches in its entry log ' +
+        'until logSize newer ones push them out. Under a stream of small patches the log is ' +
+        'bounded by logSize, so the host\'s memory stays flat.',
     };
   },
 };

@@ -28,8 +28,9 @@ export const validation: Scenario = {
     return {
       figures,
       reading:
-        'The schema check is a compiled function of property tests; the validator walks the update, ' +
-        'checks every key against the allow-list and the limits, and deep-copies it.',
+        'The schema check is one compiled function of property tests; the validator walks the ' +
+        'update, checks every key against the allow-list and the limits, and deep-copies it, so it ' +
+        'grows with the size of the patch.',
     };
   },
 };
