@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemSync } from '../src/index.js';
+import { exitWithParent, killIfRunning, stopChild, waitFor } from './lib/children.js';
 
 const WORKERS = 3;
 const MESH = 'cluster-config';
@@ -32,7 +33,7 @@ else await worker();
 async function worker(): Promise<void> {
   const who = `worker-${cluster.worker?.id}`;
   const send = (message: FromWorker): void => void process.send?.(message);
-  process.on('disconnect', () => process.exit(0));
+  exitWithParent();
   // A joiner takes the mesh's state: these empty defaults only matter if no mesh existed.
   const mem = new MemSync<Shared>(MESH, { config: {} }, { dir: process.env.MEMSYNC_DIR, id: who });
   process.on('message', async (message: ToWorker) => {
@@ -83,10 +84,12 @@ async function primary(): Promise<void> {
       });
       workers.push(w);
     }
-    const readies = await waitFor(inbox, 15_000, 'every worker to join', () => {
+    const everyReady = (): Extract<FromWorker, { type: 'ready' }>[] | undefined => {
       const r = received.filter((m) => m.type === 'ready');
       return r.length === WORKERS ? r : undefined;
-    });
+    };
+    const joining = { timeoutMs: 15_000, what: 'every worker to join' };
+    const readies = await waitFor(inbox, 'message', everyReady, joining);
     console.log(`\n${WORKERS} cluster workers joined:`);
     for (const r of readies) {
       console.log(`  ${r.who} is ${r.role}; it reads config ${JSON.stringify(r.config)}`);
@@ -94,14 +97,19 @@ async function primary(): Promise<void> {
 
     const everyone = WORKERS + 1;
     const sawEverywhere = (path: string, value: unknown): Promise<boolean> =>
-      waitFor(inbox, 10_000, `every process to see ${path} = ${value}`, () => {
-        const who = new Set(
-          received
-            .filter((m): m is Seen => m.type === 'seen' && m.path === path && m.value === value)
-            .map((m) => m.who),
-        );
-        return who.size === everyone ? true : undefined;
-      }).catch((error: unknown) => {
+      waitFor(
+        inbox,
+        'message',
+        () => {
+          const who = new Set(
+            received
+              .filter((m): m is Seen => m.type === 'seen' && m.path === path && m.value === value)
+              .map((m) => m.who),
+          );
+          return who.size === everyone ? true : undefined;
+        },
+        { timeoutMs: 10_000, what: `every process to see ${path} = ${value}` },
+      ).catch((error: unknown) => {
         console.log(`  ${String(error)}`);
         return false;
       });
@@ -138,18 +146,10 @@ async function primary(): Promise<void> {
       `each process saw that change exactly once, made by ${writerName}`,
     );
 
-    await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
+    const stop: ToWorker = { cmd: 'stop' };
+    await Promise.all(workers.map((w) => stopChild(w.process, stop, 5_000)));
   } finally {
-    for (const w of workers) {
-      const pid = w.process.pid;
-      if (w.process.exitCode === null && w.process.signalCode === null && pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // it exited meanwhile
-        }
-      }
-    }
+    for (const w of workers) killIfRunning(w.process);
     await mem.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,43 +159,4 @@ async function primary(): Promise<void> {
   } else {
     console.log('\none setting changed anywhere reaches every worker of the cluster');
   }
-}
-
-/** Re-checks `probe` on every message in `inbox` until it gives a value; bounded by `timeoutMs`. */
-function waitFor<R>(
-  inbox: EventEmitter,
-  timeoutMs: number,
-  what: string,
-  probe: () => R | undefined,
-): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      inbox.off('message', check);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const check = (): void => {
-      const value = probe();
-      if (value === undefined) return;
-      cleanup();
-      resolve(value);
-    };
-    inbox.on('message', check);
-    check();
-  });
-}
-
-function stopWorker(w: Worker, timeoutMs: number): Promise<void> {
-  if (w.process.exitCode !== null || w.process.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    w.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    w.send({ cmd: 'stop' } satisfies ToWorker);
-  });
 }

@@ -10,12 +10,20 @@
  * Exits with 0 when exactly 10 purchases succeeded and every process ends with stock 0
  * and the same 10 orders, else 1.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { MemSync } from '../src/index.js';
+import {
+  ask,
+  exitWithParent,
+  forkWithTsx,
+  killIfRunning,
+  nextMessage,
+  stopChild,
+} from './lib/children.js';
 
 const STOCK = 10;
 const BUYERS = 4;
@@ -39,7 +47,7 @@ if (process.argv[2] === 'buyer') await buyer(Number(process.argv[3]), process.ar
 else await main();
 
 async function buyer(id: number, dir: string): Promise<void> {
-  process.on('disconnect', () => process.exit(0));
+  exitWithParent();
   const send = (message: FromBuyer): void => void process.send?.(message);
   const mem = new MemSync<State>('stock', { stock: STOCK, orders: [] }, { dir });
   let rejectedEvents = 0;
@@ -64,7 +72,8 @@ async function buyer(id: number, dir: string): Promise<void> {
         lastVersion: Math.max(...results.map((r) => r.version)),
       });
     } else if (message.cmd === 'final') {
-      await whenVersion(mem, message.atLeast, 10_000);
+      // On timeout, report anyway: the parent compares what every process holds.
+      await mem.whenVersion(message.atLeast, { timeout: 10_000 }).catch(() => undefined);
       send({ type: 'final', id, version: mem.version, data: mem.data });
     } else if (message.cmd === 'stop') {
       await mem.stop();
@@ -84,18 +93,15 @@ async function main(): Promise<void> {
   };
   try {
     for (let id = 0; id < BUYERS; id++) {
-      children.push(
-        fork(import.meta.filename, ['buyer', String(id), dir], { execArgv: ['--import', 'tsx'] }),
-      );
+      children.push(forkWithTsx(import.meta.filename, ['buyer', String(id), dir]));
     }
     const readies = await Promise.all(children.map((c) => nextMessage<Ready>(c, 'ready', 15_000)));
     console.log(`stock ${STOCK}; ${BUYERS} buyer processes joined:`);
     for (const r of readies) console.log(`  p${r.id} is ${r.role}`);
 
     console.log(`\neach buyer sends ${EACH_WANTS} purchases at once, each "only if stock > 0"`);
-    const bought = await Promise.all(
-      children.map((c) => ask<Bought>(c, { cmd: 'go' }, 'bought', 15_000)),
-    );
+    const go: ToBuyer = { cmd: 'go' };
+    const bought = await Promise.all(children.map((c) => ask<Bought>(c, go, 'bought', 15_000)));
     for (const b of bought) {
       const refused = b.reasons.length;
       console.log(
@@ -105,9 +111,8 @@ async function main(): Promise<void> {
 
     // Every result is in; have each process catch up to the last ordered purchase.
     const last = Math.max(...bought.map((b) => b.lastVersion));
-    const finals = await Promise.all(
-      children.map((c) => ask<Final>(c, { cmd: 'final', atLeast: last }, 'final', 12_000)),
-    );
+    const final: ToBuyer = { cmd: 'final', atLeast: last };
+    const finals = await Promise.all(children.map((c) => ask<Final>(c, final, 'final', 12_000)));
     console.log('\nevery process now sees:');
     for (const f of finals) {
       const { stock, orders } = f.data;
@@ -137,7 +142,8 @@ async function main(): Promise<void> {
       'every process lists the same orders in the same order',
     );
 
-    await Promise.all(children.map((c) => stopChild(c, 5_000)));
+    const stop: ToBuyer = { cmd: 'stop' };
+    await Promise.all(children.map((c) => stopChild(c, stop, 5_000)));
   } finally {
     for (const child of children) killIfRunning(child);
     rmSync(dir, { recursive: true, force: true });
@@ -147,80 +153,5 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   } else {
     console.log('\nthe condition was judged in order, the same way everywhere');
-  }
-}
-
-/**
- * Resolves once `mem.version >= version`, or after `timeoutMs` (the caller checks). Polls:
- * a refused patch from another process changes nothing here, so no `change` event tells us
- * it was ordered.
- */
-async function whenVersion(mem: MemSync<State>, version: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (mem.version < version && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function ask<M extends FromBuyer>(
-  child: ChildProcess,
-  command: ToBuyer,
-  reply: M['type'],
-  timeoutMs: number,
-): Promise<M> {
-  const answer = nextMessage<M>(child, reply, timeoutMs);
-  child.send(command);
-  return answer;
-}
-
-/** The child's next message of `type`; rejects if the child exits first or time runs out. */
-function nextMessage<M extends FromBuyer>(
-  child: ChildProcess,
-  type: M['type'],
-  timeoutMs: number,
-): Promise<M> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`pid ${child.pid}: no '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: FromBuyer): void => {
-      if (message.type !== type) return;
-      cleanup();
-      resolve(message as M);
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      cleanup();
-      reject(new Error(`pid ${child.pid} exited (${signal ?? code}) before '${type}'`));
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-/** Asks the child to leave the mesh and waits for it to exit (bounded). */
-function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.send({ cmd: 'stop' } satisfies ToBuyer);
-  });
-}
-
-function killIfRunning(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // it exited meanwhile
   }
 }

@@ -7,11 +7,20 @@
  *
  * Exits with 0 when every process saw exactly 2000 and every increment was applied, else 1.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemSync } from '../src/index.js';
+import {
+  exitWithParent,
+  forkWithTsx,
+  killIfRunning,
+  nextCommand,
+  nextMessage,
+  stopChild,
+  waitUntil,
+} from './lib/children.js';
 
 const PROCESSES = 4;
 const INCREMENTS = 500;
@@ -35,8 +44,7 @@ if (process.argv[2] === 'worker') await worker(Number(process.argv[3]), process.
 else await main();
 
 async function worker(id: number, dir: string): Promise<void> {
-  // The parent is gone (crashed or killed): never linger holding the socket.
-  process.on('disconnect', () => process.exit(0));
+  exitWithParent();
   const mem = new MemSync<State>('counter', { count: 0 }, { dir });
   const role = await mem.start();
   const go = nextCommand('go');
@@ -57,7 +65,8 @@ async function worker(id: number, dir: string): Promise<void> {
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const ms = performance.now() - started;
   // Our own increments are ordered; the other processes' may still be on their way here.
-  await whenCountReaches(mem, TOTAL, 10_000);
+  // On timeout, go on anyway: the parent judges the count this process reports.
+  await waitUntil(mem, 'change', () => mem.data.count >= TOTAL, 10_000);
 
   const stop = nextCommand('stop');
   const count = mem.data.count;
@@ -74,9 +83,7 @@ async function main(): Promise<void> {
     console.log(`starting ${PROCESSES} processes; they elect a host among themselves`);
     const readies: Promise<Ready>[] = [];
     for (let id = 0; id < PROCESSES; id++) {
-      const child = fork(import.meta.filename, ['worker', String(id), dir], {
-        execArgv: ['--import', 'tsx'],
-      });
+      const child = forkWithTsx(import.meta.filename, ['worker', String(id), dir]);
       children.push(child);
       readies.push(nextMessage<Ready>(child, 'ready', 15_000));
     }
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
     console.log(`every increment was applied:        ${allApplied ? 'yes' : 'NO'}`);
     if (!exact || !allApplied) process.exitCode = 1;
 
-    await Promise.all(children.map((child) => stopChild(child, 5_000)));
+    await Promise.all(children.map((child) => stopChild(child, 'stop', 5_000)));
   } finally {
     for (const child of children) killIfRunning(child);
     rmSync(dir, { recursive: true, force: true });
@@ -117,84 +124,4 @@ async function main(): Promise<void> {
 
 function send(message: FromWorker): void {
   process.send?.(message);
-}
-
-function nextCommand(command: string): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown): void => {
-      if (message !== command) return;
-      process.off('message', listener);
-      resolve();
-    };
-    process.on('message', listener);
-  });
-}
-
-function whenCountReaches(mem: MemSync<State>, target: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      mem.off('change', check);
-      resolve();
-    };
-    // On timeout, resolve anyway: the parent judges the count this process reports.
-    const timer = setTimeout(finish, timeoutMs);
-    const check = (): void => {
-      if (mem.data.count >= target) finish();
-    };
-    mem.on('change', check);
-    check();
-  });
-}
-
-/** The child's next message of `type`; rejects if the child exits first or time runs out. */
-function nextMessage<M extends FromWorker>(
-  child: ChildProcess,
-  type: M['type'],
-  timeoutMs: number,
-): Promise<M> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`pid ${child.pid}: no '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: FromWorker): void => {
-      if (message.type !== type) return;
-      cleanup();
-      resolve(message as M);
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      cleanup();
-      reject(new Error(`pid ${child.pid} exited (${signal ?? code}) before '${type}'`));
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-/** Asks the child to leave the mesh and waits for it to exit (bounded). */
-function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.send('stop');
-  });
-}
-
-function killIfRunning(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // it exited meanwhile
-  }
 }

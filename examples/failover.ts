@@ -8,11 +8,20 @@
  *
  * Exits with 0 when all of that held, else 1.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemSync } from '../src/index.js';
+import {
+  ask,
+  exitWithParent,
+  forkWithTsx,
+  killIfRunning,
+  nextMessage,
+  stopChild,
+  waitFor,
+} from './lib/children.js';
 
 const PROCESSES = 3;
 const WRITES_EACH = 10;
@@ -27,6 +36,7 @@ type Snapshot = {
   version: number;
   data: State;
 };
+type Reply<K extends FromWorker['type']> = Extract<FromWorker, { type: K }>;
 type FromWorker =
   | { type: 'ready'; id: number; peer: string; role: string }
   | { type: 'role'; id: number; role: string; previous: string; at: number }
@@ -49,7 +59,7 @@ type ToWorker =
   | { cmd: 'stop' };
 
 async function worker(id: number, dir: string): Promise<void> {
-  process.on('disconnect', () => process.exit(0));
+  exitWithParent();
   const send = (message: FromWorker): void => void process.send?.(message);
   const mem = new MemSync<State>('failover', { counter: 0, entries: [] }, { dir });
   let armed = false;
@@ -77,7 +87,8 @@ async function worker(id: number, dir: string): Promise<void> {
       armed = true;
       send({ type: 'armed', id });
     } else if (message.cmd === 'snapshot') {
-      await whenVersion(mem, message.atLeast, 10_000);
+      // On timeout, report anyway: the parent compares what every process holds.
+      await mem.whenVersion(message.atLeast, { timeout: 10_000 }).catch(() => undefined);
       const status = await mem.status();
       send({
         type: 'snapshot',
@@ -206,122 +217,62 @@ function snapshots(peers: Peer[], atLeast: number): Promise<Snapshot[]> {
   return Promise.all(peers.map((p) => p.ask({ cmd: 'snapshot', atLeast }, 'snapshot', 12_000)));
 }
 
-/** Resolves once `mem.version >= version`, or after `timeoutMs` (the caller checks). */
-function whenVersion(mem: MemSync<State>, version: number, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      mem.off('change', check);
-      resolve();
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    const check = (): void => {
-      if (mem.version >= version) finish();
-    };
-    mem.on('change', check);
-    check();
-  });
-}
-
 /** One forked process, seen from the parent: every message it sent, and commands to it. */
 class Peer {
   private readonly child: ChildProcess;
   private readonly messages: FromWorker[] = [];
-  private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly id: number,
     dir: string,
   ) {
-    this.child = fork(import.meta.filename, ['worker', String(id), dir], {
-      execArgv: ['--import', 'tsx'],
-    });
-    this.child.on('message', (message: FromWorker) => {
-      this.messages.push(message);
-      for (const listener of [...this.listeners]) listener();
-    });
+    this.child = forkWithTsx(import.meta.filename, ['worker', String(id), dir]);
+    // Registered first, so a probe run on a message already finds it here.
+    this.child.on('message', (message: FromWorker) => this.messages.push(message));
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  rolesSince(at: number): Extract<FromWorker, { type: 'role' }>[] {
+  rolesSince(at: number): Reply<'role'>[] {
     return this.messages.filter((m) => m.type === 'role').filter((r) => r.at >= at);
   }
 
   /** Resolves with the role once this process has been `electing` and settled on a new role. */
   settledRole(since: number, timeoutMs: number): Promise<string> {
-    return this.waitFor(() => {
+    const settled = (): string | undefined => {
       const roles = this.rolesSince(since);
       const last = roles.at(-1)?.role;
       return roles.some((r) => r.role === 'electing') && (last === 'host' || last === 'client')
         ? last
         : undefined;
-    }, timeoutMs);
+    };
+    const what = `p${this.id} to settle on a role`;
+    return waitFor(this.child, 'message', settled, { timeoutMs, what, child: this.child });
   }
 
   /** The first message of `type` sent from now on. */
-  next<K extends FromWorker['type']>(
-    type: K,
-    timeoutMs: number,
-  ): Promise<Extract<FromWorker, { type: K }>> {
-    const from = this.messages.length;
-    const match = (m: FromWorker): m is Extract<FromWorker, { type: K }> => m.type === type;
-    return this.waitFor(() => this.messages.slice(from).find(match), timeoutMs);
+  next<K extends FromWorker['type']>(type: K, timeoutMs: number): Promise<Reply<K>> {
+    // Reply<K>['type'] is K; TypeScript cannot see through the Extract.
+    return nextMessage<Reply<K>>(this.child, type as Reply<K>['type'], timeoutMs);
   }
 
   ask<K extends FromWorker['type']>(
     command: ToWorker,
     reply: K,
     timeoutMs: number,
-  ): Promise<Extract<FromWorker, { type: K }>> {
-    const answer = this.next(reply, timeoutMs);
-    this.child.send(command);
-    return answer;
+  ): Promise<Reply<K>> {
+    return ask<Reply<K>>(this.child, command, reply as Reply<K>['type'], timeoutMs);
   }
 
   /** Asks the process to leave the mesh; resolves when it exited or after `timeoutMs`. */
   stop(timeoutMs: number): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.send({ cmd: 'stop' } satisfies ToWorker);
-    return Promise.race([exited, new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
+    return stopChild(this.child, { cmd: 'stop' } satisfies ToWorker, timeoutMs);
   }
 
   kill(): void {
-    if (this.exited || this.child.pid === undefined) return;
-    try {
-      process.kill(this.child.pid, 'SIGKILL');
-    } catch {
-      // it exited meanwhile
-    }
-  }
-
-  private get exited(): boolean {
-    return this.child.exitCode !== null || this.child.signalCode !== null;
-  }
-
-  /** Re-checks `probe` on every message from the child; rejects on exit or timeout. */
-  private waitFor<R>(probe: () => R | undefined, timeoutMs: number): Promise<R> {
-    return new Promise((resolve, reject) => {
-      const settle = (error: Error | undefined, value?: R): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        this.child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(value as R);
-      };
-      const timer = setTimeout(() => settle(new Error(`p${this.id}: timed out`)), timeoutMs);
-      const onExit = (): void => settle(new Error(`p${this.id} exited unexpectedly`));
-      const check = (): void => {
-        const value = probe();
-        if (value !== undefined) settle(undefined, value);
-      };
-      this.listeners.add(check);
-      this.child.on('exit', onExit);
-      check();
-    });
+    killIfRunning(this.child);
   }
 }
 

@@ -14,12 +14,22 @@
  * Exits with 0 when both processes end with the expected object after exactly one patch
  * per tick, else 1.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type ChangeEvent, MemSync } from '../src/index.js';
+import {
+  ask,
+  exitWithParent,
+  forkWithTsx,
+  killIfRunning,
+  nextCommand,
+  nextMessage,
+  stopChild,
+  waitUntil,
+} from './lib/children.js';
 
 type User = { name: string };
 type State = {
@@ -35,19 +45,19 @@ const EXPECTED: State = {
 };
 const TICKS = 2;
 
-type FromWriter =
-  | { type: 'ready'; peer: string; role: string }
-  | { type: 'report'; data: State; version: number };
+type Ready = { type: 'ready'; peer: string; role: string };
+type Report = { type: 'report'; data: State; version: number };
+type FromWriter = Ready | Report;
 
 if (process.argv[2] === 'writer') await writer(process.argv[3] ?? '');
 else await main();
 
 async function writer(dir: string): Promise<void> {
-  process.on('disconnect', () => process.exit(0));
+  exitWithParent();
   const send = (message: FromWriter): void => void process.send?.(message);
   const mem = new MemSync<State>('live-object', DEFAULTS, { dir });
   const role = await mem.start();
-  const go = new Promise((resolve) => process.once('message', resolve));
+  const go = nextCommand('go');
   send({ type: 'ready', peer: mem.id, role });
   await go;
 
@@ -101,14 +111,15 @@ async function main(): Promise<void> {
       for (const line of observed.splice(0)) console.log(`      ${line}`);
     });
 
-    child = fork(import.meta.filename, ['writer', dir], { execArgv: ['--import', 'tsx'] });
+    child = forkWithTsx(import.meta.filename, ['writer', dir]);
     const writer = child;
-    const ready = await nextMessage(writer, 'ready', 15_000);
+    const ready = await nextMessage<Ready>(writer, 'ready', 15_000);
     console.log(`writer joined as ${ready.role}; it mutates mem.live() in two ticks\n`);
     writer.send('go');
 
-    const reached = await whenData(mem, EXPECTED, 10_000);
-    const report = await ask(writer, 'report', 5_000);
+    const holdsExpected = (): boolean => isDeepStrictEqual(mem.data, EXPECTED);
+    const reached = await waitUntil(mem, 'change', holdsExpected, 10_000);
+    const report = await ask<Report>(writer, 'report', 'report', 5_000);
 
     console.log('\nchecks:');
     check(reached, `the observer holds ${JSON.stringify(EXPECTED)}`);
@@ -129,23 +140,10 @@ async function main(): Promise<void> {
       'the first patch carried the push, the assignment and the delete together',
     );
 
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5_000);
-      writer.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      writer.send('stop');
-    });
+    await stopChild(writer, 'stop', 5_000);
   } finally {
     await mem.stop();
-    if (child?.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // it exited meanwhile
-      }
-    }
+    if (child) killIfRunning(child);
     rmSync(dir, { recursive: true, force: true });
   }
   if (failures.length > 0) {
@@ -154,61 +152,4 @@ async function main(): Promise<void> {
   } else {
     console.log('\none tick of plain-object writes = one patch = one change event everywhere');
   }
-}
-
-/** Resolves true once `mem.data` equals `expected`, false after `timeoutMs`. */
-function whenData(mem: MemSync<State>, expected: State, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const finish = (reached: boolean): void => {
-      clearTimeout(timer);
-      mem.off('change', check);
-      resolve(reached);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    const check = (): void => {
-      if (isDeepStrictEqual(mem.data, expected)) finish(true);
-    };
-    mem.on('change', check);
-    check();
-  });
-}
-
-function ask<K extends FromWriter['type']>(
-  child: ChildProcess,
-  type: K,
-  timeoutMs: number,
-): Promise<Extract<FromWriter, { type: K }>> {
-  const reply = nextMessage(child, type, timeoutMs);
-  child.send(type);
-  return reply;
-}
-
-/** The child's next message of `type`; rejects if the child exits first or time runs out. */
-function nextMessage<K extends FromWriter['type']>(
-  child: ChildProcess,
-  type: K,
-  timeoutMs: number,
-): Promise<Extract<FromWriter, { type: K }>> {
-  return new Promise((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`the writer sent no '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onMessage = (message: FromWriter): void => {
-      if (message.type !== type) return;
-      cleanup();
-      resolve(message as Extract<FromWriter, { type: K }>);
-    };
-    const onExit = (): void => {
-      cleanup();
-      reject(new Error(`the writer exited before '${type}'`));
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
 }
