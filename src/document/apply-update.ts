@@ -27,7 +27,10 @@ export function applyPlanTo(
   const changed: string[] = [...cow.created];
   try {
     for (const { spec, expr } of plan.runs) {
-      for (const path of spec.run(expr, plan.arrayFilters)(cow.root)) changed.push(path);
+      const paths =
+        (plan.arrayFilters.length === 0 ? spec.fast?.(expr, cow.root) : undefined) ??
+        spec.run(expr, plan.arrayFilters)(cow.root);
+      for (const path of paths) changed.push(path);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -14,6 +14,7 @@ import {
   $unset,
 } from 'mingo/operators/update';
 import type { JsonObject, JsonValue, UpdateOperator } from '../types.js';
+import { type FastRun, fastInc, fastSet, fastUnset } from './fast-operators.js';
 import { UPDATE_OPTIONS } from './mingo.js';
 
 /** Runs one operator's argument against a root that mingo may mutate; returns the changed paths. */
@@ -35,6 +36,8 @@ export interface OperatorSpec {
   /** mingo changes the array found at the path in place, so it must be copied first. */
   readonly mutatesLeaf: boolean;
   readonly checkLeaf?: LeafCheck;
+  /** A direct implementation for plain object paths (fast-operators.ts); mingo runs the rest. */
+  readonly fast?: FastRun;
 }
 
 function typeName(value: JsonValue): string {
@@ -74,9 +77,12 @@ const relative = { absolute: false } as const;
 
 /** The operators, keyed by name. `$currentDate` runs as `$set` with a value from the patch's ts. */
 export const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map<UpdateOperator, OperatorSpec>([
-  ['$set', { ...absolute, builds: true, run: (e, f) => $set(e, f, o) }],
-  ['$currentDate', { ...absolute, builds: true, run: (e, f) => $set(e, f, o) }],
-  ['$unset', { ...absolute, builds: false, run: (e, f) => $unset(e as Record<string, ''>, f, o) }],
+  ['$set', { ...absolute, builds: true, fast: fastSet, run: (e, f) => $set(e, f, o) }],
+  ['$currentDate', { ...absolute, builds: true, fast: fastSet, run: (e, f) => $set(e, f, o) }],
+  [
+    '$unset',
+    { ...absolute, builds: false, fast: fastUnset, run: (e, f) => $unset(e as Record<string, ''>, f, o) },
+  ],
   [
     '$rename',
     { ...absolute, builds: false, run: (e, f) => $rename(e as Record<string, string>, f, o) },
@@ -88,6 +94,7 @@ export const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map<UpdateOperat
       builds: true,
       mutatesLeaf: false,
       checkLeaf: numeric('$inc', (a, b) => a + b),
+      fast: fastInc,
       run: (e, f) => $inc(e as Record<string, number>, f, o),
     },
   ],

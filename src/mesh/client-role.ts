@@ -222,8 +222,10 @@ export class ClientRole {
           `version gap: have ${version}, got ${entry.version}`,
         );
       }
-      // The host is a peer like any other: its input is checked at the edge too.
-      validatePatchInput(entry.patch, this.options.limits);
+      // The host is a peer like any other: its input is checked at the edge too — except
+      // our own pending patches coming back, which we validated when they were written.
+      const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
+      if (!own) validatePatchInput(entry.patch, this.options.limits);
       this.core.applyOrdered(entry);
     }
     this.checkSynced();

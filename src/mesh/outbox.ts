@@ -3,9 +3,12 @@ import type { Patch, PatchResult } from '../types.js';
 
 interface PendingWrite {
   patch: Patch;
+  deadline: number;
+  timeoutMs: number;
   resolve(result: PatchResult): void;
   reject(error: MemSyncError): void;
-  cleanup(): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 export interface OutboxWaitOptions {
@@ -18,9 +21,14 @@ export interface OutboxWaitOptions {
  * is what makes a `patch()` promise always settle: resolved when the ordered patch comes
  * back (also from a new host after a failover), or rejected on timeout or abort, in which
  * case `onGiveUp` lets the owner roll the change back out of the view.
+ *
+ * One timer serves every deadline (armed for the earliest): a timer per patch would be
+ * created and cleared tens of thousands of times a second under load.
  */
 export class Outbox {
   private readonly writes = new Map<number, PendingWrite>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly onGiveUp: (patch: Patch, error: MemSyncError) => void) {}
 
@@ -40,59 +48,84 @@ export class Outbox {
   add(patch: Patch, options: OutboxWaitOptions): Promise<PatchResult> {
     return new Promise<PatchResult>((resolve, reject) => {
       const { signal } = options;
-      const giveUp = (error: MemSyncError): void => {
-        if (!this.writes.delete(patch.seq)) return;
-        write.cleanup();
-        this.onGiveUp(patch, error);
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          giveUp(
-            new TimeoutError(
-              `patch ${patch.seq} was not ordered within ${options.timeoutMs} ms; it was rolled back from the view (if it reached the host it may still be applied)`,
-            ),
-          ),
-        options.timeoutMs,
-      );
-      const onAbort = (): void =>
-        giveUp(
-          new AbortError('ERR_ABORTED', `patch ${patch.seq} aborted`, { cause: signal?.reason }),
-        );
-      signal?.addEventListener('abort', onAbort, { once: true });
       const write: PendingWrite = {
         patch,
+        deadline: Date.now() + options.timeoutMs,
+        timeoutMs: options.timeoutMs,
         resolve,
         reject,
-        cleanup: () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
+        signal,
+        onAbort: undefined,
       };
+      if (signal) {
+        write.onAbort = () =>
+          this.giveUp(write, new AbortError('ERR_ABORTED', `patch ${patch.seq} aborted`, { cause: signal.reason }));
+        signal.addEventListener('abort', write.onAbort, { once: true });
+      }
       this.writes.set(patch.seq, write);
+      if (write.deadline < this.timerAt) this.arm(write.deadline);
     });
   }
 
   /** The host ordered `seq`: settle its promise. Returns false if nobody waits for it. */
   settle(seq: number, result: PatchResult): boolean {
-    const write = this.writes.get(seq);
+    const write = this.take(seq);
     if (!write) return false;
-    this.writes.delete(seq);
-    write.cleanup();
     write.resolve(result);
     return true;
   }
 
   /** Fail one write without rolling anything back (the owner already did). */
   fail(seq: number, error: MemSyncError): void {
-    const write = this.writes.get(seq);
-    if (!write) return;
-    this.writes.delete(seq);
-    write.cleanup();
-    write.reject(error);
+    this.take(seq)?.reject(error);
   }
 
   failAll(error: MemSyncError): void {
     for (const seq of [...this.writes.keys()]) this.fail(seq, error);
+  }
+
+  private take(seq: number): PendingWrite | undefined {
+    const write = this.writes.get(seq);
+    if (!write) return undefined;
+    this.writes.delete(seq);
+    if (write.onAbort) write.signal?.removeEventListener('abort', write.onAbort);
+    if (this.writes.size === 0) this.disarm();
+    return write;
+  }
+
+  private giveUp(write: PendingWrite, error: MemSyncError): void {
+    if (this.take(write.patch.seq) !== write) return;
+    this.onGiveUp(write.patch, error);
+    write.reject(error);
+  }
+
+  private arm(at: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - Date.now()));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    for (const write of [...this.writes.values()]) {
+      if (write.deadline > now) continue;
+      this.giveUp(
+        write,
+        new TimeoutError(
+          `patch ${write.patch.seq} was not ordered within ${write.timeoutMs} ms; it was rolled back from the view (if it reached the host it may still be applied)`,
+        ),
+      );
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (const write of this.writes.values()) if (write.deadline < next) next = write.deadline;
+    if (next < Number.POSITIVE_INFINITY) this.arm(next);
   }
 }

@@ -191,3 +191,30 @@ describe('changes() and whenVersion()', () => {
     }
   });
 });
+
+describe('patch() always settles', () => {
+  it('rejects on timeout or abort and rolls the change back out of the view', async () => {
+    const transport = createLoopbackTransport();
+    const path = '/loopback/settle';
+    const host = new MemSync('settle', { n: 0 } as never, { transport, path, gatherMs: 10 });
+    const client = new MemSync('settle', {} as never, { transport, path, gatherMs: 10, clientOnly: true, timeout: 60_000 });
+    try {
+      await host.start();
+      await client.start();
+      transport.kill({ kind: 'unix', path }); // no host left, and the client may not host
+      const timedOut = client.patch({ $inc: { n: 1 } }, { timeout: 30 });
+      expect(client.data).toEqual({ n: 1 }); // read-your-writes while waiting
+      await expect(timedOut).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+      expect(client.data).toEqual({ n: 0 });
+      const controller = new AbortController();
+      const aborted = client.patch({ $set: { s: 'x' } }, { signal: controller.signal });
+      expect(client.get('s' as never)).toBe('x');
+      controller.abort();
+      await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+      expect(client.data).toEqual({ n: 0 });
+      expect((await client.status()).pending).toBe(0);
+    } finally {
+      await Promise.all([host.stop(), client.stop()]);
+    }
+  });
+});
