@@ -1,6 +1,6 @@
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { splitPath } from './paths.js';
+import { splitPath, WILDCARD } from './paths.js';
 import { PatternTrie } from './pattern-trie.js';
 import { collectValueChanges, type ValueChange } from './value-changes.js';
 
@@ -51,7 +51,23 @@ interface Observer {
   readonly pattern: string;
   readonly segments: readonly string[];
   readonly callback: ObserveCallback;
+  /** The pattern holds a `*`: it is expanded per concrete path. */
+  readonly wild: boolean;
   active: boolean;
+}
+
+const NO_SEEDS: string[][] = [];
+
+/** Transition paths repeat (the same fields change again and again): split each once. */
+const splitPaths = new Map<string, string[]>();
+function splitCached(path: string): string[] {
+  let segments = splitPaths.get(path);
+  if (segments === undefined) {
+    if (splitPaths.size >= 4096) splitPaths.clear();
+    segments = splitPath(path);
+    splitPaths.set(path, segments);
+  }
+  return segments;
 }
 
 /**
@@ -105,7 +121,14 @@ export class ObserverRegistry {
         `Invalid observe path '${pattern}': empty segment`,
       );
     }
-    const observer: Observer = { id: this.#nextId++, pattern, segments, callback, active: true };
+    const observer: Observer = {
+      id: this.#nextId++,
+      pattern,
+      segments,
+      wild: segments.includes(WILDCARD),
+      callback,
+      active: true,
+    };
     this.#trie.add(observer);
     return () => {
       if (!observer.active) return;
@@ -116,10 +139,13 @@ export class ObserverRegistry {
 
   /** Tells every observer whose value changed in `transition`. Never throws from a callback. */
   notify(transition: Transition, meta: TransitionMeta): void {
-    this.#queue.push({ transition, meta });
-    if (this.#notifying) return;
+    if (this.#notifying) {
+      this.#queue.push({ transition, meta });
+      return;
+    }
     this.#notifying = true;
     try {
+      this.#deliver(transition, meta);
       for (let i = 0; i < this.#queue.length; i++) {
         const next = this.#queue[i]!;
         this.#deliver(next.transition, next.meta);
@@ -134,13 +160,19 @@ export class ObserverRegistry {
     const { before, after } = transition;
     if (before === after || this.#trie.size === 0) return;
     const seedsByObserver = this.#collectSeeds(transition.paths);
-    const observers = [...seedsByObserver.keys()].sort((a, b) => a.id - b.id);
+    const observers = [...seedsByObserver.keys()];
+    if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
     for (const observer of observers) {
       if (!observer.active) continue;
       const changes: ValueChange[] = [];
-      const seen = new Set<string>();
-      for (const seed of seedsByObserver.get(observer)!) {
-        collectValueChanges(before, after, seed, seen, changes);
+      if (!observer.wild) {
+        // No wildcard: the only value to compare is the one at the pattern itself.
+        collectValueChanges(before, after, observer.segments, undefined, changes);
+      } else {
+        const seen = new Set<string>();
+        for (const seed of seedsByObserver.get(observer)!) {
+          collectValueChanges(before, after, seed, seen, changes);
+        }
       }
       for (const change of changes) {
         // An earlier callback may have unsubscribed this observer.
@@ -154,8 +186,12 @@ export class ObserverRegistry {
     const seeds = new Map<Observer, string[][]>();
     const seenSeeds = new Set<string>();
     for (const path of paths) {
-      const pathSegments = splitPath(path);
+      const pathSegments = splitCached(path);
       this.#trie.forEachOverlapping(pathSegments, (observer, depth) => {
+        if (!observer.wild) {
+          if (!seeds.has(observer)) seeds.set(observer, NO_SEEDS);
+          return;
+        }
         // The pattern matched the path's first `depth` segments: those bind the pattern's
         // wildcards, so only the rest of the pattern is left to expand.
         const segments = [...pathSegments.slice(0, depth), ...observer.segments.slice(depth)];

@@ -21,7 +21,7 @@ export function collectValueChanges(
   before: JsonValue | undefined,
   after: JsonValue | undefined,
   segments: readonly string[],
-  seen: Set<string>,
+  seen: Set<string> | undefined,
   out: ValueChange[],
 ): void {
   expand(before, after, '', 0);
@@ -34,8 +34,10 @@ export function collectValueChanges(
   ): void {
     if (previous === value) return;
     if (index === segments.length) {
-      if (seen.has(path)) return;
-      seen.add(path);
+      if (seen !== undefined) {
+        if (seen.has(path)) return;
+        seen.add(path);
+      }
       if (!jsonEqual(previous, value)) out.push({ path, previous, value });
       return;
     }
