@@ -26,6 +26,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export interface PatchBudget {
   readonly limits: DocumentLimits;
   bytes: number;
+  /**
+   * Check without copying, and return the value itself: for JSON that nobody else holds
+   * (just parsed from a frame) or that is immutable already (a replica's state root).
+   */
+  readonly inPlace?: boolean;
 }
 
 /** How a value is judged: as data written into the document, or as a mingo condition. */
@@ -155,28 +160,34 @@ function copyContainer(
   ancestors.add(value);
   spend(budget, 2);
   let copy: JsonValue;
+  const inPlace = budget.inPlace === true;
   if (Array.isArray(value)) {
-    const items: JsonValue[] = new Array(value.length);
+    const items: JsonValue[] | undefined = inPlace ? undefined : new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (item === undefined) {
         throw new PatchValidationError(rules.invalidCode, 'an array holds undefined or a hole');
       }
       spend(budget, 1);
-      items[i] = copyValue(item, depth + 1, budget, rules, ancestors);
+      const checked = copyValue(item, depth + 1, budget, rules, ancestors);
+      if (items) items[i] = checked;
     }
-    copy = items;
+    copy = items ?? (value as JsonValue[]);
   } else if (isPlainObject(value)) {
-    const fields: JsonObject = {};
+    const fields: JsonObject | undefined = inPlace ? undefined : {};
     for (const key of Object.keys(value)) {
       checkKey(key, budget.limits);
       if (rules.condition) checkConditionKey(key, rules);
       const item = value[key];
-      if (item === undefined) continue;
+      if (item === undefined) {
+        if (inPlace) throw new PatchValidationError(rules.invalidCode, `'${key}' is undefined`);
+        continue;
+      }
       spend(budget, key.length + 4);
-      fields[key] = copyValue(item, depth + 1, budget, rules, ancestors);
+      const checked = copyValue(item, depth + 1, budget, rules, ancestors);
+      if (fields) fields[key] = checked;
     }
-    copy = fields;
+    copy = fields ?? (value as JsonObject);
   } else {
     const kind = value.constructor?.name ?? 'object';
     throw new PatchValidationError(rules.invalidCode, `a ${kind} is not a plain JSON value`);

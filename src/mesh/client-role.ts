@@ -11,7 +11,7 @@ import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
-import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
 
 export interface ClientRoleOptions {
   mesh: string;
@@ -232,7 +232,7 @@ export class ClientRole {
   }
 
   private onSnapshotPart(part: MessageOf<'snapshot'>): void {
-    this.snapshot ??= new SnapshotAssembler(this.options.maxSnapshotBytes);
+    this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS);
     const snapshot = this.snapshot.add(part);
     if (!snapshot) return;
     this.snapshot = undefined;
@@ -268,9 +268,9 @@ export class ClientRole {
     }
     // Our log does not bridge the gap: hand the host our whole state instead.
     const epoch = this.epoch;
-    void sendSnapshot(replica.snapshot(), (part, last, data) => {
+    void sendSnapshot(replica.snapshot(), epoch, (message) => {
       if (this.closed || this.conn.closed) return false;
-      this.conn.send({ type: 'snapshot', epoch, part, last, data });
+      this.conn.send(message);
       return true;
     });
   }

@@ -9,7 +9,7 @@ import { admitPatches } from './admission.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
-import { SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
 
 interface Peer {
   conn: Connection;
@@ -240,7 +240,7 @@ export class HostRole {
   private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
-    peer.upload ??= new SnapshotAssembler(this.options.limits.maxFrameBytes * 16);
+    peer.upload ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS);
     const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
     if (!snapshot) return;
     peer.upload = undefined;
@@ -292,9 +292,9 @@ export class HostRole {
   }
 
   private sendSnapshot(peer: Peer): void {
-    sendSnapshot(this.core.replica.snapshot(), (part, last, data) => {
+    sendSnapshot(this.core.replica.snapshot(), this.epoch, (message) => {
       if (peer.conn.closed) return false;
-      peer.conn.send({ type: 'snapshot', epoch: this.epoch, part, last, data });
+      peer.conn.send(message);
       return true;
     }).catch((error: unknown) =>
       this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),

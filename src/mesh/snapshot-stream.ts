@@ -1,6 +1,12 @@
 import type { ReplicaSnapshot } from '../document/index.js';
+import { RESERVED_KEYS } from '../document/json.js';
 import { ProtocolError } from '../errors.js';
 import type { MessageOf } from '../protocol/messages.js';
+import { RawJson } from '../transport/framing.js';
+import type { JsonObject, JsonValue } from '../types.js';
+
+/** Top-level keys a snapshot may carry: a peer cannot grow our memory key by key forever. */
+export const MAX_SNAPSHOT_KEYS = 10_000_000;
 
 /** Size of one snapshot part on the wire. */
 export const SNAPSHOT_PART_BYTES = 1 << 20;
@@ -8,60 +14,76 @@ export const SNAPSHOT_PART_BYTES = 1 << 20;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Streams a snapshot as JSON text in parts of about {@link SNAPSHOT_PART_BYTES}. The state
- * is serialised one top-level key at a time, yielding to the event loop between parts, so
- * serving a joiner a large document does not stall the host's ordering for long. The
+ * Streams a snapshot as `snapshot` messages of about {@link SNAPSHOT_PART_BYTES}, each
+ * holding whole top-level keys of the state as real JSON values, and the replica's tables
+ * in the last. Each value is stringified once, here (to size the parts), and the frame text is
+ * sent as it is; the receiver parses each frame once. The sender yields to the event loop
+ * between parts, so serving a joiner a large document does not stall ordering for long; the
  * state root is immutable (copy-on-write), so it may be read while new versions are applied.
  * `send` returns false when the receiver is gone.
  */
 export async function sendSnapshot(
   snapshot: ReplicaSnapshot,
-  send: (part: number, last: boolean, data: string) => boolean,
+  epoch: number,
+  send: (message: RawJson) => boolean,
 ): Promise<void> {
   const { state, ...meta } = snapshot;
   let part = 0;
-  let buffer = `${JSON.stringify(meta).slice(0, -1)},"state":{`;
-  let first = true;
+  let pairs: string[] = [];
+  let bytes = 0;
+  const frame = (last: boolean): RawJson =>
+    new RawJson(
+      `{"type":"snapshot","epoch":${epoch},"part":${part},"last":${last},"entries":[${pairs.join(',')}]${
+        last ? `,"meta":${JSON.stringify(meta)}` : ''
+      }}`,
+    );
   for (const key of Object.keys(state)) {
-    buffer += `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(state[key])}`;
-    first = false;
-    while (buffer.length >= SNAPSHOT_PART_BYTES) {
-      if (!send(part++, false, buffer.slice(0, SNAPSHOT_PART_BYTES))) return;
-      buffer = buffer.slice(SNAPSHOT_PART_BYTES);
+    const pair = `[${JSON.stringify(key)},${JSON.stringify(state[key])}]`;
+    pairs.push(pair);
+    bytes += pair.length;
+    if (bytes >= SNAPSHOT_PART_BYTES) {
+      if (!send(frame(false))) return;
+      part++;
+      pairs = [];
+      bytes = 0;
       await yieldToLoop();
     }
   }
-  send(part, true, `${buffer}}}`);
+  send(frame(true));
 }
 
-/** Collects snapshot parts in order and parses the whole once the last part is in. */
+/** Collects snapshot parts in order into the whole snapshot (checked later by the replica). */
 export class SnapshotAssembler {
-  private parts: string[] = [];
+  private state: JsonObject = {};
+  private parts = 0;
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxKeys: number) {}
 
   /** Returns the snapshot when complete, undefined while parts are missing. */
   add(message: MessageOf<'snapshot'>): ReplicaSnapshot | undefined {
-    if (message.part !== this.parts.length) {
+    if (message.part !== this.parts) {
       throw new ProtocolError('ERR_PROTOCOL', `snapshot part ${message.part} out of order`);
     }
-    this.bytes += message.data.length;
-    if (this.bytes > this.maxBytes)
-      throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
-    this.parts.push(message.data);
-    if (!message.last) return undefined;
-    const text = this.parts.join('');
-    this.parts = [];
-    try {
-      // Shape and content are checked by Replica.fromSnapshot.
-      return JSON.parse(text) as ReplicaSnapshot;
-    } catch (error) {
-      throw new ProtocolError('ERR_PROTOCOL', 'snapshot is not valid JSON', { cause: error });
+    this.parts++;
+    this.bytes += message.entries.length;
+    if (this.bytes > this.maxKeys) throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
+    for (const [key, value] of message.entries) {
+      // Assigning '__proto__' would set the prototype: refuse before touching anything.
+      if (RESERVED_KEYS.has(key)) throw new ProtocolError('ERR_PROTOCOL', `snapshot key '${key}' is reserved`);
+      this.state[key] = value as JsonValue;
     }
+    if (!message.last) return undefined;
+    if (message.meta === undefined) throw new ProtocolError('ERR_PROTOCOL', 'the last snapshot part has no meta');
+    // Shape and content are checked by Replica.fromSnapshot.
+    const snapshot = { ...message.meta, state: this.state } as unknown as ReplicaSnapshot;
+    this.state = {};
+    this.parts = 0;
+    this.bytes = 0;
+    return snapshot;
   }
 
   get receiving(): boolean {
-    return this.parts.length > 0;
+    return this.parts > 0;
   }
 }

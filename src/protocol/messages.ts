@@ -98,10 +98,13 @@ const Entries = Type.Object({
 const Snapshot = Type.Object({
   type: Type.Literal('snapshot'),
   epoch: Epoch,
-  /** Parts arrive in order, 0, 1, 2, ...; the whole is JSON once `last` is true. */
+  /** Parts arrive in order, 0, 1, 2, ...; the last carries the replica's tables. */
   part: Count,
   last: Type.Boolean(),
-  data: Type.String(),
+  /** Top-level keys of the state with their values (checked by Replica.fromSnapshot). */
+  entries: Type.Array(Type.Tuple([Type.String({ maxLength: 1_000_000 }), Type.Unknown()])),
+  /** In the last part: version, epoch, stamps and seqs (checked by Replica.fromSnapshot). */
+  meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 const Members = Type.Object({

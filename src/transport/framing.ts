@@ -45,7 +45,17 @@ function encodeFrameUncached(message: unknown, maxFrameBytes: number): Buffer {
  * JSON text of a message.
  * @throws MemSyncError `ERR_INVALID_VALUE` when it has none (undefined, a function, a bigint, a cycle).
  */
+/**
+ * A message already encoded as JSON text by its sender (who had to stringify its parts
+ * anyway, e.g. to size snapshot parts): sent as it is instead of being encoded again.
+ * The receiver gets the parsed message like any other.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 export function stringifyMessage(message: unknown): string {
+  if (message instanceof RawJson) return message.text;
   let json: string | undefined;
   try {
     json = JSON.stringify(message);

@@ -88,7 +88,7 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
     epoch,
     part: count,
     last: fc.boolean(),
-    data: fc.string(),
+    entries: fc.array(fc.tuple(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })), { maxLength: 3 }),
   }),
   fc.record({ type: fc.constant('members'), epoch, members: fc.array(member, { maxLength: 3 }) }),
   fc.record({ type: fc.constant('request-history'), epoch, after: count, atEpoch: epoch }),
