@@ -131,7 +131,8 @@ function copyValue(
       if (!Number.isFinite(value)) {
         throw new PatchValidationError(rules.invalidCode, `${value} is not a JSON number`);
       }
-      spend(budget, String(value).length);
+      // Sizing a number means formatting it: only where a size limit applies.
+      if (budget.limits.maxPatchBytes !== Number.POSITIVE_INFINITY) spend(budget, String(value).length);
       return value;
     case 'boolean':
       spend(budget, 5);
@@ -154,13 +155,16 @@ function copyContainer(
   rules: CopyRules,
   ancestors: Set<object>,
 ): JsonValue {
-  if (ancestors.has(value)) {
-    throw new PatchValidationError(rules.invalidCode, 'a value contains a cycle');
+  const inPlace = budget.inPlace === true;
+  // Parsed JSON and immutable roots cannot hold cycles; a caller's objects can.
+  if (!inPlace) {
+    if (ancestors.has(value)) {
+      throw new PatchValidationError(rules.invalidCode, 'a value contains a cycle');
+    }
+    ancestors.add(value);
   }
-  ancestors.add(value);
   spend(budget, 2);
   let copy: JsonValue;
-  const inPlace = budget.inPlace === true;
   if (Array.isArray(value)) {
     const items: JsonValue[] | undefined = inPlace ? undefined : new Array(value.length);
     for (let i = 0; i < value.length; i++) {
@@ -192,6 +196,6 @@ function copyContainer(
     const kind = value.constructor?.name ?? 'object';
     throw new PatchValidationError(rules.invalidCode, `a ${kind} is not a plain JSON value`);
   }
-  ancestors.delete(value);
+  if (!inPlace) ancestors.delete(value);
   return copy;
 }
