@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
 import { bundleWorkers } from './lib/bundle.js';
 import { cleanUpEverything } from './lib/child.js';
-import { describeMachine } from './lib/machine.js';
+import { describeMachine, describeSource } from './lib/machine.js';
 import { benchmarksMarkdown } from './lib/markdown.js';
 import { type BenchReport, formatText } from './lib/report.js';
 import { throughputChart } from './lib/svg-chart.js';
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     runs,
     machine: describeMachine(),
+    source: describeSource(ROOT),
     load: { before: loadavg()[0]!, after: 0 },
     scenarios: [],
   };

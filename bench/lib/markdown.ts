@@ -57,6 +57,7 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: string | unde
     row(['system', report.machine.os]),
     row(['Node', report.machine.node]),
     row(['command', `\`${report.command}\``]),
+    row(['code', report.source]),
     row(['load average', `${report.load.before.toFixed(1)} before the run, ${report.load.after.toFixed(1)} after (1 min)`]),
     row([
       'runs',

@@ -19,6 +19,8 @@ export interface BenchReport {
   mode: 'quick' | 'full';
   runs: number;
   machine: Machine;
+  /** The commit measured (see describeSource). */
+  source: string;
   /** 1-minute load average before and after the run: other work on the machine skews figures. */
   load: { before: number; after: number };
   scenarios: ScenarioReport[];
@@ -30,7 +32,9 @@ export function figureRows(figure: Figure): string[] {
   return [
     `${figure.label}${figure.note ? ` [${figure.note}]` : ''}`,
     `${formatSummary(figure.value)} ${figure.unit}`,
-    figure.baseline ? `${formatSummary(figure.baseline)} ${figure.unit}` : '-',
+    figure.baseline
+      ? `${formatSummary(figure.baseline)} ${figure.unit}${figure.baselineName ? ` (${figure.baselineName})` : ''}`
+      : '-',
     ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
     figure.goal ? `${figure.goal.text}: ${figure.goal.met ? 'met' : 'MISSED'}` : '',
   ];
@@ -63,6 +67,7 @@ export function formatText(report: BenchReport): string {
     `memsync benchmarks (${report.mode}, ${report.runs} runs per figure) — ${report.date}`,
     `machine: ${machineLine(report.machine)}`,
     `command: ${report.command}`,
+    `code: ${report.source}`,
     `load average (1 min): ${report.load.before.toFixed(1)} before, ${report.load.after.toFixed(1)} after`,
     '',
   ];

@@ -32,9 +32,10 @@ export const apply: Scenario = {
     return {
       figures,
       reading:
-        "Per entry: checks, a plan (paths parsed), the timestamp rule, mingo's update operator on a " +
-        "copy-on-write root, and stamps for the written paths. mingo's path walking and the copies " +
-        'are most of it; collecting the garbage they leave is about a quarter.',
+        'Per entry: checks, a plan (paths parsed), the timestamp rule, the update on a ' +
+        'copy-on-write root, and stamps for the written paths. $set, $inc and $unset on plain ' +
+        "object paths are applied directly (differential-tested against mingo); everything else " +
+        "goes through mingo's update operators, whose general path walking costs several times more.",
     };
   },
 };

@@ -41,11 +41,12 @@ export const join: Scenario = {
     return {
       figures,
       reading:
-        'The host streams the state as JSON text in 1 MB parts, each carried as a string inside a ' +
-        'snapshot message (so escaped and parsed twice); the joiner joins the parts, parses the ' +
-        'whole, and checks and deep-copies it into a replica. The baseline only stringifies, ' +
-        'sends one frame and parses it, the floor for moving a JSON document between processes: ' +
-        'every step of both is linear in the document.',
+        'The host stringifies the state one top-level key at a time into ~1 MB snapshot frames ' +
+        '(yielding between them); the joiner parses each frame once and checks the state in place ' +
+        '(reserved keys, depth, JSON-only values) before it becomes the replica. The baseline only ' +
+        'stringifies, sends one frame and parses it: the floor for moving a JSON document between ' +
+        'processes. On this machine JSON.stringify plus JSON.parse of 10.5 MB alone take well over ' +
+        '150 ms, so that goal is below the floor; memsync is within a small factor of it.',
     };
   },
 };
