@@ -1,4 +1,5 @@
 import {
+  chownSync,
   chmodSync,
   mkdirSync,
   mkdtempSync,
@@ -87,6 +88,21 @@ function describeDefaultAddress(): void {
       );
       chmodSync(dir, 0o700);
       expect(() => ensureSocketDir(dir)).not.toThrow();
+    });
+
+    it('refuses a directory owned by another user', () => {
+      const dir = join(root, 'theirs');
+      mkdirSync(dir, { mode: 0o700 });
+      if (process.getuid?.() === 0) {
+        // As root (CI), hand the directory to 'nobody'; mode stays 0700, so only the owner differs.
+        chownSync(dir, 65534, 65534);
+        expect(() => ensureSocketDir(dir)).toThrow(
+          expect.objectContaining({ code: 'ERR_UNSAFE_PATH', message: expect.stringMatching(/owned by uid 65534|owner/) }),
+        );
+      } else {
+        // Without root nothing can be given away: '/' belongs to root.
+        expect(() => ensureSocketDir('/')).toThrow(expect.objectContaining({ code: 'ERR_UNSAFE_PATH' }));
+      }
     });
 
     it('refuses a symlink in place of the directory, and a file', () => {
