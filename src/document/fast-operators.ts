@@ -1,5 +1,6 @@
 import { isEqual } from 'mingo/util';
 import type { JsonObject, JsonValue } from '../types.js';
+import { splitDotted } from './paths.js';
 
 /**
  * `$set`, `$inc` and `$unset` on plain object paths, done directly: the commonest patches,
@@ -20,7 +21,7 @@ function plainPaths(expr: Record<string, JsonValue>, root: JsonObject): boolean 
   for (const path of Object.keys(expr)) {
     if (path.includes('$')) return false;
     let node: JsonValue | undefined = root;
-    const segments = path.split('.');
+    const segments = splitDotted(path);
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
       if (DIGITS.test(segment)) return false;
@@ -33,7 +34,7 @@ function plainPaths(expr: Record<string, JsonValue>, root: JsonObject): boolean 
 }
 
 /** The object holding the last segment, creating missing objects when `build` is set. */
-function holder(root: JsonObject, segments: string[], build: boolean): JsonObject | undefined {
+function holder(root: JsonObject, segments: readonly string[], build: boolean): JsonObject | undefined {
   let node = root;
   for (let i = 0; i < segments.length - 1; i++) {
     const key = segments[i]!;
@@ -53,7 +54,7 @@ function fast(write: (holder: JsonObject, key: string, arg: JsonValue) => boolea
     if (!plainPaths(expr, root)) return undefined;
     const changed: string[] = [];
     for (const path of Object.keys(expr)) {
-      const segments = path.split('.');
+      const segments = splitDotted(path);
       const parent = holder(root, segments, build);
       if (parent && write(parent, segments[segments.length - 1]!, expr[path]!)) changed.push(path);
     }

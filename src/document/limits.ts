@@ -33,6 +33,20 @@ export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({
 
 /** Fills in defaults; extra properties (a wider limits object) are ignored. */
 export function resolveDocumentLimits(limits?: Partial<DocumentLimits>): DocumentLimits {
+  // Called for every patch with the same options object: resolve it once, and hand out the
+  // same result (memos downstream are keyed by it).
+  if (limits === undefined) return DEFAULT_DOCUMENT_LIMITS;
+  let resolved = resolvedLimits.get(limits);
+  if (resolved === undefined) {
+    resolved = resolveFresh(limits);
+    resolvedLimits.set(limits, resolved);
+  }
+  return resolved;
+}
+
+const resolvedLimits = new WeakMap<Partial<DocumentLimits>, DocumentLimits>();
+
+function resolveFresh(limits: Partial<DocumentLimits>): DocumentLimits {
   return {
     maxDepth: limits?.maxDepth ?? DEFAULT_DOCUMENT_LIMITS.maxDepth,
     maxPatchBytes: limits?.maxPatchBytes ?? DEFAULT_DOCUMENT_LIMITS.maxPatchBytes,

@@ -45,6 +45,37 @@ export function fixedPrefixLength(segments: readonly string[]): number {
  * must name one field.
  */
 export function parsePath(path: string, limits: DocumentLimits, positional = true): ParsedPath {
+  // The same few paths are written again and again: remember the verdict per limits object.
+  let memo = parsedPaths.get(limits);
+  if (memo === undefined) {
+    memo = new Map();
+    parsedPaths.set(limits, memo);
+  }
+  const key = positional ? path : `\u0000${path}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const parsed = parsePathUncached(path, limits, positional);
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(key, parsed);
+  return parsed;
+}
+
+const MEMO_SIZE = 4096;
+const parsedPaths = new WeakMap<DocumentLimits, Map<string, ParsedPath>>();
+const splitMemo = new Map<string, readonly string[]>();
+
+/** `path.split('.')`, remembered (bounded): callers must not change the array. */
+export function splitDotted(path: string): readonly string[] {
+  let segments = splitMemo.get(path);
+  if (segments === undefined) {
+    if (splitMemo.size >= MEMO_SIZE) splitMemo.clear();
+    segments = path.split('.');
+    splitMemo.set(path, segments);
+  }
+  return segments;
+}
+
+function parsePathUncached(path: string, limits: DocumentLimits, positional: boolean): ParsedPath {
   if (path.length === 0) throw new PatchValidationError('ERR_INVALID_PATH', 'empty path');
   const segments = path.split('.');
   if (segments.length > limits.maxDepth) {
@@ -101,11 +132,25 @@ interface TrieNode {
  * and mingo refuses such patches too.
  */
 export class DisjointPaths {
-  readonly #root: TrieNode = { terminal: false, children: undefined };
+  #root: TrieNode | undefined;
+  /** Most patches write one path: the trie is only built when a second one comes. */
+  #first: { segments: readonly string[]; length: number } | undefined;
 
   /** @returns false when `segments[0..length)` overlaps a path already added. */
   add(segments: readonly string[], length = segments.length): boolean {
-    let node = this.#root;
+    if (this.#root === undefined) {
+      if (this.#first === undefined) {
+        this.#first = { segments, length };
+        return true;
+      }
+      this.#root = { terminal: false, children: undefined };
+      this.#insert(this.#first.segments, this.#first.length);
+    }
+    return this.#insert(segments, length);
+  }
+
+  #insert(segments: readonly string[], length: number): boolean {
+    let node = this.#root!;
     for (let i = 0; i < length; i++) {
       if (node.terminal) return false;
       node.children ??= new Map();

@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue, Patch } from '../types.js';
 import { patchFailed, type WriteTarget } from './cow.js';
 import { isPlainObject } from './json.js';
 import { OPERATORS, type OperatorSpec } from './operators.js';
-import { fixedPrefixLength } from './paths.js';
+import { fixedPrefixLength, splitDotted } from './paths.js';
 
 /** What planning and applying need from a patch. */
 export type UpdateSource = Pick<Patch, 'update' | 'arrayFilters' | 'ts'>;
@@ -62,7 +62,7 @@ function target(
   mutatesLeaf: boolean,
   spec: OperatorSpec | undefined,
 ): WriteTarget {
-  const segments = path.split('.');
+  const segments = splitDotted(path);
   return {
     op,
     path,

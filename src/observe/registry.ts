@@ -2,7 +2,7 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { splitPath, WILDCARD } from './paths.js';
 import { PatternTrie } from './pattern-trie.js';
-import { collectValueChanges, type ValueChange } from './value-changes.js';
+import { collectValueChanges, plainValueChange, type ValueChange } from './value-changes.js';
 
 /** What an observer is told about one change. */
 export interface Change<V = JsonValue | undefined> {
@@ -151,7 +151,7 @@ export class ObserverRegistry {
         this.#deliver(next.transition, next.meta);
       }
     } finally {
-      this.#queue.length = 0;
+      if (this.#queue.length > 0) this.#queue.length = 0;
       this.#notifying = false;
     }
   }
@@ -164,11 +164,14 @@ export class ObserverRegistry {
     if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
     for (const observer of observers) {
       if (!observer.active) continue;
-      const changes: ValueChange[] = [];
       if (!observer.wild) {
         // No wildcard: the only value to compare is the one at the pattern itself.
-        collectValueChanges(before, after, observer.segments, undefined, changes);
-      } else {
+        const change = plainValueChange(before, after, observer.segments, observer.pattern);
+        if (change !== undefined) this.#fire(observer, change, meta);
+        continue;
+      }
+      const changes: ValueChange[] = [];
+      {
         const seen = new Set<string>();
         for (const seed of seedsByObserver.get(observer)!) {
           collectValueChanges(before, after, seed, seen, changes);

@@ -59,6 +59,27 @@ export function collectValueChanges(
   }
 }
 
+/**
+ * The same for a pattern without `*`: one concrete path, `path` itself, so no path strings
+ * are built on the way down. Returns the change, or undefined when the value is the same.
+ */
+export function plainValueChange(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  segments: readonly string[],
+  path: string,
+): ValueChange | undefined {
+  let previous = before;
+  let value = after;
+  for (let i = 0; i < segments.length; i++) {
+    if (previous === value) return undefined;
+    previous = childOf(previous, segments[i]!);
+    value = childOf(value, segments[i]!);
+  }
+  if (previous === value || jsonEqual(previous, value)) return undefined;
+  return { path, previous, value };
+}
+
 function unionOfKeys(a: JsonValue | undefined, b: JsonValue | undefined): string[] {
   const keys = childKeys(a);
   const known = new Set(keys);
