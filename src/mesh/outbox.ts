@@ -22,8 +22,9 @@ export interface OutboxWaitOptions {
  * back (also from a new host after a failover), or rejected on timeout or abort, in which
  * case `onGiveUp` lets the owner roll the change back out of the view.
  *
- * One timer serves every deadline (armed for the earliest): a timer per patch would be
- * created and cleared tens of thousands of times a second under load.
+ * One timer serves every deadline (armed for the earliest, and left armed when patches
+ * settle): a timer per patch would be created and cleared tens of thousands of times a
+ * second under load.
  */
 export class Outbox {
   private readonly writes = new Map<number, PendingWrite>();
@@ -89,7 +90,8 @@ export class Outbox {
     if (!write) return undefined;
     this.writes.delete(seq);
     if (write.onAbort) write.signal?.removeEventListener('abort', write.onAbort);
-    if (this.writes.size === 0) this.disarm();
+    // The timer stays armed: re-arming it on every patch is the churn it exists to avoid.
+    // When it fires with nothing due it simply is not re-armed.
     return write;
   }
 
@@ -103,12 +105,9 @@ export class Outbox {
     clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => this.expire(), Math.max(0, at - Date.now()));
-  }
-
-  private disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+    // A deadline alone must not keep the process alive: the connection or the election does
+    // while anything can still be ordered, and stop() fails whatever is left.
+    this.timer.unref();
   }
 
   private expire(): void {
