@@ -18,7 +18,6 @@ export interface ClientRoleOptions {
   self: Member;
   /** Shared secret: wait for the host's challenge and prove we hold it (mesh/auth.ts). */
   secret: string | undefined;
-  maxSnapshotBytes: number;
   limits: Partial<DocumentLimits>;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */

@@ -163,7 +163,6 @@ export class MeshNode {
       self: this.self,
       secret: this.options.secret,
       limits: this.options.limits,
-      maxSnapshotBytes: this.options.limits.maxFrameBytes * 16,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
       onDiverged: (dropped, held, now) =>
         this.events.error(

@@ -165,7 +165,6 @@ export class ClientHarness {
       mesh: MESH,
       self: { peer: 'client', clientOnly: false },
       secret: undefined,
-      maxSnapshotBytes: 1 << 20,
       limits: DEFAULT_LIMITS,
       onMembers: () => {},
       onDiverged: () => {},
