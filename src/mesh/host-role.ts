@@ -6,6 +6,8 @@ import { type Member, type Message, type MessageOf, parseMessage } from '../prot
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { admitPatches } from './admission.js';
+import { EntryBroadcast } from './entry-broadcast.js';
+import { GatherWindow } from './gather-window.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
@@ -52,20 +54,22 @@ export class HostRole {
   private readonly queue: Patch[] = [];
   /** Highest seq per writer among the patches queued while gathering. */
   private readonly queuedSeq = new Map<string, number>();
-  private gathering = true;
-  private gatherTimer: NodeJS.Timeout | undefined;
-  private outgoing: OrderedPatch[] = [];
-  private flushScheduled = false;
+  private readonly gather: GatherWindow;
+  private readonly broadcast: EntryBroadcast;
   private stopped = false;
   private listener: Listener | undefined;
-  private readonly knewNobody: boolean;
 
   constructor(
     private readonly core: ReplicaCore,
     private readonly options: HostRoleOptions,
   ) {
-    this.knewNobody = options.firstHost;
-    this.gatherTimer = setTimeout(() => this.endGather(), options.gatherMs);
+    this.gather = new GatherWindow(options.expected, options.firstHost, options.gatherMs, () =>
+      this.endGather(),
+    );
+    this.broadcast = new EntryBroadcast((entries) => {
+      const message = { type: 'entries', epoch: this.epoch, entries } as const;
+      for (const peer of this.peers) if (peer.member) peer.conn.send(message);
+    });
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());
   }
@@ -75,7 +79,7 @@ export class HostRole {
   }
 
   get ready(): boolean {
-    return !this.gathering;
+    return !this.gather.gathering;
   }
 
   attach(listener: Listener): void {
@@ -126,8 +130,8 @@ export class HostRole {
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.gatherTimer);
-    this.flush();
+    this.gather.cancel();
+    this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
       : null;
@@ -190,7 +194,7 @@ export class HostRole {
       members: this.members(),
       ...(verdict.proof === undefined ? {} : { proof: verdict.proof }),
     });
-    const plan = planCatchUp(hello, replica, log, this.gathering);
+    const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     if (plan.kind === 'entries') {
       peer.conn.send({ type: 'entries', epoch: this.epoch, entries: plan.entries });
     } else if (plan.kind === 'snapshot') {
@@ -200,7 +204,7 @@ export class HostRole {
       peer.awaitingHistory = true;
       peer.conn.send({ type: 'request-history', epoch: this.epoch, after: replica.version, atEpoch: replica.epoch });
     }
-    this.options.expected.delete(hello.peer);
+    this.gather.arrived(hello.peer);
     this.membersChanged();
     this.checkGather();
   }
@@ -213,7 +217,7 @@ export class HostRole {
       clockNow: this.core.clockNow(),
       lastSeq: Math.max(this.core.replica.lastSeq(sender), this.queuedSeq.get(sender) ?? 0),
     });
-    if (this.gathering && this.queue.length + patches.length > this.options.limits.maxPendingPerPeer) {
+    if (this.gather.gathering && this.queue.length + patches.length > this.options.limits.maxPendingPerPeer) {
       throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
     }
     for (const patch of patches) this.enqueue(patch);
@@ -223,7 +227,7 @@ export class HostRole {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
     peer.awaitingHistory = false;
-    if (this.gathering) {
+    if (this.gather.gathering) {
       for (const entry of entries) {
         if (entry.version <= this.core.replica.version) continue;
         if (entry.version !== this.core.replica.version + 1) {
@@ -231,7 +235,7 @@ export class HostRole {
         }
         validatePatchInput(entry.patch, this.options.limits);
         this.core.applyOrdered(entry);
-        this.broadcast(entry);
+        this.broadcast.add(entry);
       }
     }
     this.checkGather();
@@ -245,7 +249,7 @@ export class HostRole {
     if (!snapshot) return;
     peer.upload = undefined;
     peer.awaitingHistory = false;
-    if (this.gathering && snapshot.version > this.core.replica.version) {
+    if (this.gather.gathering && snapshot.version > this.core.replica.version) {
       this.core.installSnapshot(snapshot, peer.member?.peer ?? '?');
       // Everyone already welcomed holds a shorter history: bring them over wholesale.
       for (const other of this.peers) if (other !== peer && other.member) this.sendSnapshot(other);
@@ -254,7 +258,7 @@ export class HostRole {
   }
 
   private enqueue(patch: Patch): void {
-    if (this.gathering) {
+    if (this.gather.gathering) {
       this.queue.push(patch);
       if (patch.seq > (this.queuedSeq.get(patch.peer) ?? 0)) this.queuedSeq.set(patch.peer, patch.seq);
       return;
@@ -272,23 +276,7 @@ export class HostRole {
       patch,
     };
     this.core.applyOrdered(entry);
-    this.broadcast(entry);
-  }
-
-  private broadcast(entry: OrderedPatch): void {
-    this.outgoing.push(entry);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // One message per tick carries every entry ordered in it: far fewer frames under load.
-    queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outgoing.length === 0) return;
-    const message = { type: 'entries', epoch: this.epoch, entries: this.outgoing } as const;
-    this.outgoing = [];
-    for (const peer of this.peers) if (peer.member) peer.conn.send(message);
+    this.broadcast.add(entry);
   }
 
   private sendSnapshot(peer: Peer): void {
@@ -302,19 +290,11 @@ export class HostRole {
   }
 
   private checkGather(): void {
-    // Knowing nobody is not knowing that nobody is out there: a host that starts with no
-    // member list (a new process, perhaps restarted by a supervisor after the old host died)
-    // waits the whole window, so that surviving replicas can hand it the mesh's state
-    // before it orders anything on top of its own defaults.
-    if (!this.gathering || this.knewNobody || this.options.expected.size > 0) return;
-    for (const peer of this.peers) if (peer.awaitingHistory) return;
-    this.endGather();
+    this.gather.check([...this.peers].some((peer) => peer.awaitingHistory));
   }
 
   private endGather(): void {
-    if (!this.gathering || this.stopped) return;
-    this.gathering = false;
-    clearTimeout(this.gatherTimer);
+    if (this.stopped) return;
     this.queuedSeq.clear();
     for (const patch of this.queue.splice(0)) this.sequence(patch);
     this.options.onReady();
