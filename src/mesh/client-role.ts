@@ -33,6 +33,8 @@ export interface ClientRoleOptions {
  * it already applied, so nothing is applied twice.
  */
 const MAX_PATCHES_PER_SUBMIT = 10_000;
+/** Patches after which a submit leaves at once rather than at the end of the tick. */
+const EARLY_SUBMIT = 64;
 
 export class ClientRole {
   private epoch = -1;
@@ -108,6 +110,7 @@ export class ClientRole {
   submit(patches: Patch[]): void {
     if (this.epoch < 0 || this.closed || patches.length === 0) return; // resent after welcome
     for (const patch of patches) this.outgoing.push(patch);
+    if (this.outgoing.length >= EARLY_SUBMIT) return this.flushSubmits();
     if (this.submitScheduled) return;
     this.submitScheduled = true;
     // Every patch() of one tick travels in one message: one encode, one frame.
