@@ -34,7 +34,7 @@ export interface ClientRoleOptions {
  */
 const MAX_PATCHES_PER_SUBMIT = 10_000;
 /** Patches after which a submit leaves at once rather than at the end of the tick. */
-const EARLY_SUBMIT = 64;
+const EARLY_SUBMIT = 32;
 
 export class ClientRole {
   private epoch = -1;

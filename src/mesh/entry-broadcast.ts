@@ -5,7 +5,7 @@ import type { OrderedPatch } from '../types.js';
  * fewer frames under load, and the transport encodes the shared message once for all peers.
  */
 /** Entries after which a message leaves at once, so readers start while we order the rest. */
-const EARLY_FLUSH = 64;
+const EARLY_FLUSH = 32;
 
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];

@@ -15,7 +15,7 @@ const LINGER_MS = 2_000;
 let nextConnectionNumber = 1;
 
 /** Bytes queued after which a send writes at once instead of at the end of the tick. */
-const EARLY_FLUSH_BYTES = 8 * 1024;
+const EARLY_FLUSH_BYTES = 4 * 1024;
 
 export class IpcConnection implements Connection {
   readonly id: string;
