@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
+import { bundleForNode } from './bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,16 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => void> {
   const runDir = join(import.meta.dirname, '..', '..', 'node_modules', '.memsync-test', `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
-  await build({
-    entryPoints: [join(import.meta.dirname, 'worker-main.ts')],
-    outfile: join(runDir, 'worker.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleForNode(join(import.meta.dirname, 'worker-main.ts'), join(runDir, 'worker.mjs'));
   project.provide('memsyncRunDir', runDir);
   return () => {
     let pids: string[] = [];

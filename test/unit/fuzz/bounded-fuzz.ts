@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { bundleForNode } from '../../support/bundle.js';
 import { RUN_DIR as BUILD_DIR } from '../../support/run-dir.js';
 import type { FuzzPropertyName } from './fuzz-properties.js';
 import type { FuzzWorkerInput, FuzzWorkerOutput } from './fuzz-worker.js';
@@ -15,16 +15,7 @@ const bundle = join(BUILD_DIR, `fuzz-worker-${process.pid}.mjs`);
 let built: Promise<string> | undefined;
 
 function buildWorker(): Promise<string> {
-  built ??= build({
-    entryPoints: [join(import.meta.dirname, 'fuzz-worker.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  }).then(() => bundle);
+  built ??= bundleForNode(join(import.meta.dirname, 'fuzz-worker.ts'), bundle);
   return built;
 }
 

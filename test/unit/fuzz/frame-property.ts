@@ -6,6 +6,7 @@ import { FrameDecoder } from '../../../src/transport/framing.js';
 import { assertRefusal, type Beat } from './fuzz-checks.js';
 import { hostileJsonText } from './hostile-arbitraries.js';
 import { assertPrototypesUntouched } from './prototype-guard.js';
+import { splitAt } from '../../support/bytes.js';
 
 const MAX_FRAME = 1024;
 
@@ -32,17 +33,6 @@ const segment: fc.Arbitrary<Segment> = fc.oneof(
   fc.constant({ bytes: Buffer.from([0, 0, 0, 4, 0x22, 0xc3, 0x28, 0x22]) }),
 );
 
-function splitAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 /**
  * Any bytes, cut anywhere: the decoder never throws, reports only ProtocolErrors, stays

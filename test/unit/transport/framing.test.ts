@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
 import { encodeFrame, FrameDecoder } from '../../../src/transport/framing.js';
+import { splitAt } from '../../support/bytes.js';
 
 const MAX = 64 * 1024 * 1024;
 
@@ -16,18 +17,6 @@ function rawFrame(body: string | Buffer): Buffer {
   return Buffer.concat([header(bytes.length), bytes]);
 }
 
-/** Cuts `bytes` at the given offsets (sorted, deduplicated, in range). */
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of points) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
 
 describe('encodeFrame', () => {
   it('writes a big-endian byte length, then UTF-8 JSON', () => {
