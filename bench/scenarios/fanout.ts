@@ -1,5 +1,5 @@
 import { type Figure, makeFigure, ratioGoal } from '../lib/figures.js';
-import { type System, withFlowMesh } from './mesh-flow.js';
+import { cpuFigures, type FlowResult, type System, withFlowMesh } from './mesh-flow.js';
 import type { Scenario, Series } from './types.js';
 
 const SIZES = [2, 4, 8, 16];
@@ -16,12 +16,14 @@ export const fanout: Scenario = {
   async run(context) {
     const seconds = context.quick ? 0.3 : 1.5;
     const rates: Record<System, number[][]> = { memsync: [], relay: [] };
+    const flows: Record<System, FlowResult[][]> = { memsync: [], relay: [] };
     for (const system of ['relay', 'memsync'] as const) {
       await withFlowMesh(context, system, async (mesh) => {
         for (const processes of SIZES) {
           await mesh.grow(processes);
           const { results } = await mesh.measureFor(seconds, context.runs, WINDOW, context.quick ? 3 : 6);
           rates[system].push(results.map((r) => Math.min(r.host, ...r.clients)));
+          flows[system].push(results);
           context.log(`fanout ${system} ${processes}: ${rates[system].at(-1)!.map((r) => r.toFixed(0)).join(', ')} patches/s`);
         }
       });
@@ -36,6 +38,9 @@ export const fanout: Scenario = {
       series.relay.push(figure.baseline!.median);
       return figure;
     });
+    SIZES.forEach((processes, i) =>
+      figures.push(...cpuFigures(`fanout.${processes}`, `${processes} processes`, flows.memsync[i]!, flows.relay[i]!)),
+    );
     return {
       figures,
       series,

@@ -11,6 +11,8 @@
 import { caller, type Child, type ProcessGroup, withGroup } from '../lib/child.js';
 import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
 import type { CountedEvent, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import { type Figure, makeFigure } from '../lib/figures.js';
+import { median } from '../lib/stats.js';
 import type { ScenarioContext } from './types.js';
 
 export type System = 'memsync' | 'relay';
@@ -19,6 +21,8 @@ export type System = 'memsync' | 'relay';
 export interface FlowResult {
   host: number;
   clients: number[];
+  /** CPU time (user + system) each process spent per patch during the flow, in microseconds. */
+  cpu: { host: number; writer: number; readers: number[] };
 }
 
 /** What differs between memsync and the relay: how a member joins, counts and writes. */
@@ -66,6 +70,9 @@ function relayDriver(context: ScenarioContext, group: ProcessGroup): Driver {
 
 const WARMUP_PATCHES = 3000;
 const MIN_PATCHES = 2000;
+
+/** CPU microseconds a worker has used so far (every bench worker answers `cpu`). */
+const cpuTime = (child: Child): Promise<number> => child.call<number>({ cmd: 'cpu' });
 
 const rateOf = (e: CountedEvent): number => ((e.lastValue - e.firstValue) / (e.lastAt - e.firstAt)) * 1000;
 
@@ -133,9 +140,13 @@ export class FlowMesh {
       const event = await member.waitFor((e) => e.event === 'counted' && e.path === key, timeoutMs, `count of ${key}`);
       return rateOf(event as unknown as CountedEvent);
     });
+    const members = [this.host!, this.writer!, ...this.readers];
+    const cpuBefore = await Promise.all(members.map(cpuTime));
     await this.driver.write(this.writer!, key, patches, window, timeoutMs);
     const [host, ...clients] = await Promise.all(rates);
-    return { host: host!, clients };
+    const cpuAfter = await Promise.all(members.map(cpuTime));
+    const [hostCpu, writerCpu, ...readersCpu] = cpuAfter.map((after, i) => (after - cpuBefore[i]!) / patches);
+    return { host: host!, clients, cpu: { host: hostCpu!, writer: writerCpu!, readers: readersCpu } };
   }
 }
 
@@ -145,4 +156,24 @@ export function withFlowMesh<R>(context: ScenarioContext, system: System, body: 
     const driver = system === 'memsync' ? memsyncDriver(context, group) : relayDriver(context, group);
     return body(new FlowMesh(driver));
   });
+}
+
+/**
+ * What each patch costs in CPU, memsync against the relay: one reader (the median over the
+ * readers of a run), the host, and the whole mesh (every process added up). With every
+ * process busy, the whole-mesh figure is what the cores divide: rate ~ cores / CPU per patch.
+ */
+export function cpuFigures(id: string, label: string, memsync: FlowResult[], relay: FlowResult[]): Figure[] {
+  const reader = (r: FlowResult): number => median(r.cpu.readers);
+  const whole = (r: FlowResult): number => r.cpu.host + r.cpu.writer + r.cpu.readers.reduce((a, b) => a + b, 0);
+  const figure = (suffix: string, what: string, pick: (r: FlowResult) => number): Figure =>
+    makeFigure(`${id}.cpu.${suffix}`, `${label}: CPU per patch, ${what}`, 'us', memsync.map(pick), {
+      baseline: relay.map(pick),
+    });
+  const hasReaders = memsync.every((r) => r.cpu.readers.length > 0);
+  return [
+    ...(hasReaders ? [figure('reader', 'one reader', reader)] : []),
+    figure('host', 'host', (r) => r.cpu.host),
+    figure('mesh', 'all processes', whole),
+  ];
 }

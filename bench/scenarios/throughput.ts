@@ -1,5 +1,5 @@
 import { makeFigure, ratioGoal } from '../lib/figures.js';
-import { type FlowResult, type System, withFlowMesh } from './mesh-flow.js';
+import { cpuFigures, type FlowResult, type System, withFlowMesh } from './mesh-flow.js';
 import type { Scenario } from './types.js';
 
 const WINDOW = 256;
@@ -12,11 +12,13 @@ export const throughput: Scenario = {
     const seconds = context.quick ? 0.5 : 2;
     const rates: Record<System, number[]> = { memsync: [], relay: [] };
     const sizes: Record<System, number> = { memsync: 0, relay: 0 };
+    const flows: Record<System, FlowResult[]> = { memsync: [], relay: [] };
     for (const system of ['relay', 'memsync'] as const) {
       await withFlowMesh(context, system, async (mesh) => {
         await mesh.grow(3);
         const { results, patches } = await mesh.measureFor(seconds, context.runs, WINDOW);
         rates[system] = results.map((r: FlowResult) => r.clients[0]!);
+        flows[system] = results;
         sizes[system] = patches;
       });
       context.log(`throughput ${system}: ${rates[system].map((r) => r.toFixed(0)).join(', ')} patches/s`);
@@ -27,7 +29,7 @@ export const throughput: Scenario = {
     });
     figure.goal = ratioGoal(figure, 0.5, 'atLeast');
     return {
-      figures: [figure],
+      figures: [figure, ...cpuFigures('throughput', 'writer -> host -> reader', flows.memsync, flows.relay)],
       reading:
         'CPU per patch, and stages that take turns. A reader spends per entry about 0.5 us in ' +
         'JSON.parse, 0.1 us in the schema check, 0.2 us validating, 0.6 us applying and 0.5 us ' +

@@ -14,6 +14,12 @@ export function serve(
 ): void {
   process.on('message', (raw: { id: number; cmd: string } & Record<string, unknown>) => {
     if (raw.cmd === 'exit') process.exit(0);
+    if (raw.cmd === 'cpu') {
+      // Every worker answers this one: CPU time used so far, user + system, in microseconds.
+      const { user, system } = process.cpuUsage();
+      answer({ id: raw.id, ok: true, result: user + system });
+      return;
+    }
     handle(raw).then(
       (result) => answer({ id: raw.id, ok: true, result }),
       (error: unknown) =>

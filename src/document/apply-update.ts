@@ -23,14 +23,16 @@ export function applyPlanTo(
 ): UpdateResult {
   const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
   for (const write of plan.writes) cow.prepare(write);
-  // MongoDB creates the array even when $slice leaves it empty: that is a change too.
-  const changed: string[] = [...cow.created];
+  // MongoDB creates the array even when $slice leaves it empty: that is a change too. The
+  // list is the copy-on-write's own (made for this call alone), extended in place.
+  let changed: string[] = cow.created;
   try {
     for (const { spec, expr } of plan.runs) {
       const paths =
         (plan.arrayFilters.length === 0 ? spec.fast?.(expr, cow.root) : undefined) ??
         spec.run(expr, plan.arrayFilters)(cow.root);
-      for (const path of paths) changed.push(path);
+      if (changed.length === 0) changed = paths;
+      else for (const path of paths) changed.push(path);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -10,6 +10,9 @@ type Container = JsonObject | JsonValue[];
 /** A write past the end of an array pads it with nulls; this far and no further. */
 const MAX_ARRAY_GAP = 10_000;
 
+/** Containers a patch owns before their lookup moves from a list to a Set. */
+const MAX_LISTED_OWNED = 16;
+
 /** A canonical array index: what mingo's walk treats as one without leaving a stray key. */
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,8})$/;
 
@@ -59,9 +62,15 @@ function set(holder: Container, key: string | number, value: JsonValue): void {
  */
 export class CopyOnWrite {
   readonly root: JsonObject;
-  readonly #owned = new Set<Container>();
-  /** Arrays owned by the patch, with their length when copied. */
-  readonly #arrays: Array<{ array: JsonValue[]; length: number }> = [];
+  /**
+   * Containers made for this patch. An array, not a Set: a patch owns a handful of them (the
+   * root and the path down to each write), and this object is made for every patch applied
+   * on every replica, where a Set's hash table was a large share of the garbage. A patch
+   * that owns many (`$[]` over a long array) switches to a Set, so lookups stay O(1).
+   */
+  #owned: Container[] | Set<Container> = [];
+  /** Arrays owned by the patch, with their length when copied (made when the first comes). */
+  #arrays: Array<{ array: JsonValue[]; length: number }> | undefined;
   readonly #matches: ElementMatcher;
   /** Paths where the preparation itself created a value (an empty array for `$push`). */
   readonly created: string[] = [];
@@ -78,20 +87,25 @@ export class CopyOnWrite {
 
   /** JSON has no holes: a write past the end of an array leaves nulls before it, as MongoDB does. */
   fillHoles(): void {
+    if (this.#arrays === undefined) return;
     for (const { array, length } of this.#arrays) {
       for (let i = length; i < array.length; i++) if (!(i in array)) array[i] = null;
     }
   }
 
   #own(value: Container): Container {
-    if (this.#owned.has(value)) return value;
+    const owned = this.#owned;
+    if (Array.isArray(owned) ? owned.includes(value) : owned.has(value)) return value;
     return this.#fresh(Array.isArray(value) ? value.slice() : { ...value });
   }
 
   /** Registers a container made for this patch. */
   #fresh<C extends Container>(copy: C): C {
-    if (Array.isArray(copy)) this.#arrays.push({ array: copy, length: copy.length });
-    this.#owned.add(copy);
+    if (Array.isArray(copy)) (this.#arrays ??= []).push({ array: copy, length: copy.length });
+    const owned = this.#owned;
+    if (!Array.isArray(owned)) owned.add(copy);
+    else if (owned.length < MAX_LISTED_OWNED) owned.push(copy);
+    else this.#owned = new Set([...owned, copy]);
     return copy;
   }
 

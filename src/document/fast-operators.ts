@@ -58,7 +58,7 @@ function fast(write: (holder: JsonObject, key: string, arg: JsonValue) => boolea
       const parent = holder(root, segments, build);
       if (parent && write(parent, segments[segments.length - 1]!, expr[path]!)) changed.push(path);
     }
-    return changed.sort();
+    return changed.length > 1 ? changed.sort() : changed;
   };
 }
 

@@ -14,6 +14,7 @@ export {
   type PatchInput,
   UPDATE_OPERATORS,
   type ValidPatchBody,
+  checkParsedPatch,
   validatePatchInput,
 } from './validate.js';
 export { type ConfirmResult, OptimisticView, type ViewChange } from './view.js';

@@ -81,7 +81,8 @@ export function copyJson(
   budget: PatchBudget,
   rules: CopyRules,
 ): JsonValue {
-  return copyValue(value, depth, budget, rules, new Set());
+  // The cycle guard is made when the first container is met: most values are scalars.
+  return copyValue(value, depth, budget, rules, undefined);
 }
 
 /** A condition's keys are dotted field paths: each segment must be an ordinary name. */
@@ -105,7 +106,7 @@ function copyValue(
   depth: number,
   budget: PatchBudget,
   rules: CopyRules,
-  ancestors: Set<object>,
+  ancestors: Set<object> | undefined,
 ): JsonValue {
   if (depth > budget.limits.maxDepth) {
     throw new PatchValidationError(
@@ -153,11 +154,12 @@ function copyContainer(
   depth: number,
   budget: PatchBudget,
   rules: CopyRules,
-  ancestors: Set<object>,
+  guard: Set<object> | undefined,
 ): JsonValue {
   const inPlace = budget.inPlace === true;
   // Parsed JSON and immutable roots cannot hold cycles; a caller's objects can.
-  if (!inPlace) {
+  const ancestors = inPlace ? undefined : (guard ?? new Set<object>());
+  if (ancestors !== undefined) {
     if (ancestors.has(value)) {
       throw new PatchValidationError(rules.invalidCode, 'a value contains a cycle');
     }
@@ -196,6 +198,6 @@ function copyContainer(
     const kind = value.constructor?.name ?? 'object';
     throw new PatchValidationError(rules.invalidCode, `a ${kind} is not a plain JSON value`);
   }
-  if (!inPlace) ancestors.delete(value);
+  ancestors?.delete(value);
   return copy;
 }

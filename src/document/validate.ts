@@ -59,8 +59,22 @@ export function validatePatchInput(
   input: PatchInput,
   limits: Partial<DocumentLimits> = {},
 ): ValidPatchBody {
-  const budget: PatchBudget = { limits: resolveDocumentLimits(limits), bytes: 0 };
-  const identifiers = new Set<string>();
+  return checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0 });
+}
+
+/**
+ * The same verdict as {@link validatePatchInput} for a patch freshly parsed from a frame,
+ * which nothing else holds: checked where it lies, no copy made. Every replica runs this on
+ * every entry it receives, so the copy it would throw away was most of the check's garbage.
+ * @throws PatchValidationError as validatePatchInput does.
+ */
+export function checkParsedPatch(input: PatchInput, limits: Partial<DocumentLimits> = {}): void {
+  checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true });
+}
+
+function checkBody(input: PatchInput, budget: PatchBudget): ValidPatchBody {
+  // Array-filter identifiers named by the update's paths; rarely any, so a list.
+  const identifiers: string[] = [];
   const body: ValidPatchBody = { update: copyUpdate(input.update, budget, identifiers) };
   if (input.if !== undefined) {
     if (!isPlainObject(input.if)) {
@@ -76,7 +90,7 @@ export function validatePatchInput(
   return body;
 }
 
-function copyUpdate(update: unknown, budget: PatchBudget, identifiers: Set<string>): Update {
+function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[]): Update {
   if (!isPlainObject(update)) {
     throw new PatchValidationError(
       'ERR_UNKNOWN_OPERATOR',
@@ -134,12 +148,12 @@ function copyPath(
   value: unknown,
   budget: PatchBudget,
   written: DisjointPaths,
-  identifiers: Set<string>,
+  identifiers: string[],
 ): JsonValue {
   const isRename = op === '$rename';
   const parsed = parsePath(path, budget.limits, !isRename);
   claim(written, parsed.segments, parsed.fixedLength, path);
-  for (const id of parsed.identifiers) identifiers.add(id);
+  for (const id of parsed.identifiers) if (!identifiers.includes(id)) identifiers.push(id);
   if (!isRename) return copyOperatorValue(op, path, value, parsed.segments.length, budget);
   if (typeof value !== 'string') {
     throw new PatchValidationError(
@@ -170,8 +184,9 @@ function claim(
 function copyArrayFilters(
   filters: unknown,
   budget: PatchBudget,
-  identifiers: ReadonlySet<string>,
+  identifiers: readonly string[],
 ): JsonObject[] | undefined {
+  if (filters === undefined && identifiers.length === 0) return undefined;
   const covered = new Set<string>();
   let copies: JsonObject[] | undefined;
   if (filters !== undefined) {
@@ -199,7 +214,7 @@ function copyArrayFilters(
 function copyArrayFilter(
   filter: unknown,
   budget: PatchBudget,
-  identifiers: ReadonlySet<string>,
+  identifiers: readonly string[],
   covered: Set<string>,
 ): JsonObject {
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) {
@@ -227,7 +242,7 @@ function copyArrayFilter(
     }
     identifier = id;
   }
-  if (identifier === undefined || !identifiers.has(identifier)) {
+  if (identifier === undefined || !identifiers.includes(identifier)) {
     throw new PatchValidationError(
       'ERR_INVALID_CONDITION',
       `array filter for '${identifier}' matches no '$[${identifier}]' in the update`,

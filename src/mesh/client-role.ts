@@ -1,4 +1,4 @@
-import { type DocumentLimits, validatePatchInput } from '../document/index.js';
+import { checkParsedPatch, type DocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import {
   type Member,
@@ -227,7 +227,7 @@ export class ClientRole {
       // The host is a peer like any other: its input is checked at the edge too — except
       // our own pending patches coming back, which we validated when they were written.
       const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
-      if (!own) validatePatchInput(entry.patch, this.options.limits);
+      if (!own) checkParsedPatch(entry.patch, this.options.limits);
       this.core.applyOrdered(entry);
     }
     this.checkSynced();

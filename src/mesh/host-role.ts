@@ -1,5 +1,5 @@
 import type { ReplicaSnapshot } from '../document/index.js';
-import { validatePatchInput } from '../document/index.js';
+import { checkParsedPatch } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
@@ -233,7 +233,7 @@ export class HostRole {
         if (entry.version !== this.core.replica.version + 1) {
           throw new ProtocolError('ERR_PROTOCOL', 'history with a gap');
         }
-        validatePatchInput(entry.patch, this.options.limits);
+        checkParsedPatch(entry.patch, this.options.limits);
         this.core.applyOrdered(entry);
         this.broadcast.add(entry);
       }

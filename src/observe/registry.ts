@@ -54,6 +54,8 @@ interface Observer {
   /** The pattern holds a `*`: it is expanded per concrete path. */
   readonly wild: boolean;
   active: boolean;
+  /** The notify round that last collected this observer: dedupes without a Set per round. */
+  round: number;
 }
 
 const NO_SEEDS: string[][] = [];
@@ -95,6 +97,7 @@ export class ObserverRegistry {
   readonly #queue: Array<{ transition: Transition; meta: TransitionMeta }> = [];
   #notifying = false;
   #nextId = 1;
+  #round = 0;
 
   constructor(options: ObserverRegistryOptions = {}) {
     this.#onError = options.onError ?? reportToConsole;
@@ -128,6 +131,7 @@ export class ObserverRegistry {
       wild: segments.includes(WILDCARD),
       callback,
       active: true,
+      round: 0,
     };
     this.#trie.add(observer);
     return () => {
@@ -159,8 +163,7 @@ export class ObserverRegistry {
   #deliver(transition: Transition, meta: TransitionMeta): void {
     const { before, after } = transition;
     if (before === after || this.#trie.size === 0) return;
-    const seedsByObserver = this.#collectSeeds(transition.paths);
-    const observers = [...seedsByObserver.keys()];
+    const { observers, seedsByObserver } = this.#collect(transition.paths);
     if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
     for (const observer of observers) {
       if (!observer.active) continue;
@@ -173,7 +176,7 @@ export class ObserverRegistry {
       const changes: ValueChange[] = [];
       {
         const seen = new Set<string>();
-        for (const seed of seedsByObserver.get(observer)!) {
+        for (const seed of seedsByObserver?.get(observer) ?? NO_SEEDS) {
           collectValueChanges(before, after, seed, seen, changes);
         }
       }
@@ -185,16 +188,29 @@ export class ObserverRegistry {
     }
   }
 
-  #collectSeeds(paths: readonly string[]): Map<Observer, string[][]> {
-    const seeds = new Map<Observer, string[][]>();
-    const seenSeeds = new Set<string>();
+  /**
+   * The observers whose pattern overlaps a path of the transition, each once, and for those
+   * with wildcards the concrete paths to expand them from. Runs for every change on every
+   * replica: the common case (no wildcard matched) makes one array and nothing else.
+   */
+  #collect(paths: readonly string[]): {
+    observers: Observer[];
+    seedsByObserver: Map<Observer, string[][]> | undefined;
+  } {
+    const round = ++this.#round;
+    const observers: Observer[] = [];
+    let seeds: Map<Observer, string[][]> | undefined;
+    let seenSeeds: Set<string> | undefined;
     for (const path of paths) {
       const pathSegments = splitCached(path);
       this.#trie.forEachOverlapping(pathSegments, (observer, depth) => {
-        if (!observer.wild) {
-          if (!seeds.has(observer)) seeds.set(observer, NO_SEEDS);
-          return;
+        if (observer.round !== round) {
+          observer.round = round;
+          observers.push(observer);
         }
+        if (!observer.wild) return;
+        seeds ??= new Map();
+        seenSeeds ??= new Set();
         // The pattern matched the path's first `depth` segments: those bind the pattern's
         // wildcards, so only the rest of the pattern is left to expand.
         const segments = [...pathSegments.slice(0, depth), ...observer.segments.slice(depth)];
@@ -209,7 +225,7 @@ export class ObserverRegistry {
         list.push(segments);
       });
     }
-    return seeds;
+    return { observers, seedsByObserver: seeds };
   }
 
   #fire(observer: Observer, change: ValueChange, meta: TransitionMeta): void {

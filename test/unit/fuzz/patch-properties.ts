@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Replica, validatePatchInput } from '../../../src/document/index.js';
+import { checkParsedPatch, Replica, validatePatchInput } from '../../../src/document/index.js';
 import { MemSyncError, PatchValidationError, ProtocolError } from '../../../src/errors.js';
 import { parseMessage } from '../../../src/protocol/messages.js';
 import { ClientHarness, HOST_EPOCH, HostHarness, settle } from '../protocol/role-harness.js';
@@ -43,6 +43,16 @@ function reservedInUpdate(update: Record<string, Record<string, unknown>>): stri
     }
   }
   return found;
+}
+
+/** 'accepted', or the code of the error a check threw. */
+function verdictOf(check: () => unknown): string {
+  try {
+    check();
+    return 'accepted';
+  } catch (error) {
+    return error instanceof MemSyncError ? error.code : `not a MemSyncError: ${String(error)}`;
+  }
 }
 
 /** Validates one patch that passed the schema and, when accepted, applies it to a replica. */
@@ -129,7 +139,14 @@ const anyPatchBody: fc.Arbitrary<PatchBodyText> = fc.oneof(hostilePatchBody, pla
 export function validateHostileProperty(beat: Beat) {
   return fc.property(anyPatchBody, (text) => {
     beat();
-    validateAndApply({ peer: 'p', seq: 1, ts: 1, ...parseBody(text) });
+    const patch = { peer: 'p', seq: 1, ts: 1, ...parseBody(text) };
+    // Receivers check parsed patches in place, without the copy: same verdict required.
+    assert.equal(
+      verdictOf(() => checkParsedPatch(patch)),
+      verdictOf(() => validatePatchInput(patch)),
+      'checkParsedPatch and validatePatchInput agree',
+    );
+    validateAndApply(patch);
     assertPrototypesUntouched();
   });
 }
