@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSIONS,
   parseMessage,
 } from '../protocol/messages.js';
+import { frameTextOf } from '../transport/framing.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
@@ -149,7 +150,7 @@ export class ClientRole {
     }
     switch (message.type) {
       case 'entries':
-        return this.onEntries(message.entries);
+        return this.onEntries(message);
       case 'snapshot':
         return this.onSnapshotPart(message);
       case 'members':
@@ -206,15 +207,18 @@ export class ClientRole {
     this.checkSynced();
   }
 
-  private onEntries(entries: OrderedPatch[]): void {
+  private onEntries(message: MessageOf<'entries'>): void {
     if (this.snapshot?.receiving || this.snapshot) {
-      this.buffered.push(...entries);
+      this.buffered.push(...message.entries);
       return;
     }
-    this.applyEntries(entries);
+    this.applyEntries(message.entries, frameTextOf(message));
   }
 
-  private applyEntries(entries: OrderedPatch[]): void {
+  /** `text`: the JSON the entries arrived in, which the log keeps instead of them. */
+  private applyEntries(entries: OrderedPatch[], text?: string): void {
+    let first = 0;
+    let last = 0;
     for (const entry of entries) {
       const version = this.core.replica.version;
       if (entry.version <= version) continue; // already applied (e.g. adopted from us)
@@ -229,7 +233,10 @@ export class ClientRole {
       const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
       if (!own) checkParsedPatch(entry.patch, this.options.limits);
       this.core.applyOrdered(entry);
+      if (first === 0) first = entry.version;
+      last = entry.version;
     }
+    if (text !== undefined && first > 0) this.core.log.seal(first, last, text);
     this.checkSynced();
   }
 

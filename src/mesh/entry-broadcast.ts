@@ -1,4 +1,7 @@
+import { RawJson, stringifyMessage } from '../transport/framing.js';
+import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
+import type { EntryLog } from './entry-log.js';
 
 /**
  * Collects the entries ordered in one tick and hands them out as one `entries` message: far
@@ -28,4 +31,21 @@ export class EntryBroadcast {
     this.outgoing = [];
     this.deliver(entries);
   }
+}
+
+/**
+ * Sends one `entries` message to every member, encoded once for all of them; the log then
+ * keeps that text in place of the entries (see entry-log.ts). With nobody to send to, nothing
+ * is encoded and the log keeps the entries themselves.
+ */
+export function sendEntries(
+  entries: OrderedPatch[],
+  epoch: number,
+  members: readonly Connection[],
+  log: EntryLog,
+): void {
+  if (members.length === 0 || entries.length === 0) return;
+  const text = new RawJson(stringifyMessage({ type: 'entries', epoch, entries }));
+  for (const conn of members) conn.send(text);
+  log.seal(entries[0]!.version, entries[entries.length - 1]!.version, text.text);
 }

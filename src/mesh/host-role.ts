@@ -6,7 +6,7 @@ import { type Member, type Message, type MessageOf, parseMessage } from '../prot
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { admitPatches } from './admission.js';
-import { EntryBroadcast } from './entry-broadcast.js';
+import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
 import { GatherWindow } from './gather-window.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp } from './hello-check.js';
@@ -67,8 +67,8 @@ export class HostRole {
       this.endGather(),
     );
     this.broadcast = new EntryBroadcast((entries) => {
-      const message = { type: 'entries', epoch: this.epoch, entries } as const;
-      for (const peer of this.peers) if (peer.member) peer.conn.send(message);
+      const members = [...this.peers].filter((peer) => peer.member).map((peer) => peer.conn);
+      sendEntries(entries, this.epoch, members, this.core.log);
     });
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());

@@ -170,10 +170,28 @@ export class FrameDecoder {
   }
 }
 
+/** The JSON text each decoded message was parsed from, while the message lives. */
+const frameTexts = new WeakMap<object, string>();
+
+/**
+ * The JSON text `message` was decoded from, when it came out of a frame: a receiver may keep
+ * this one flat string instead of the objects parsed from it (see mesh/entry-log.ts).
+ */
+export function frameTextOf(message: object): string | undefined {
+  return frameTexts.get(message);
+}
+
+/** JSON.parse, remembering the text of an object it returns (for {@link frameTextOf}). */
+export function parseFrameText(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === 'object' && value !== null) frameTexts.set(value, text);
+  return value;
+}
+
 function parseBody(body: Buffer): { value: unknown } | ProtocolError {
   if (!isUtf8(body)) return new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
   try {
-    return { value: JSON.parse(body.toString('utf8')) };
+    return { value: parseFrameText(body.toString('utf8')) };
   } catch (cause) {
     // SyntaxError for bad JSON; RangeError is possible on absurd nesting in some engines.
     return new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
