@@ -104,6 +104,7 @@ export class CopyOnWrite {
     if (Array.isArray(copy)) (this.#arrays ??= []).push({ array: copy, length: copy.length });
     const owned = this.#owned;
     if (!Array.isArray(owned)) owned.add(copy);
+    else if (owned.length === 0) this.#owned = [copy]; // a literal: push would reserve 17 slots
     else if (owned.length < MAX_LISTED_OWNED) owned.push(copy);
     else this.#owned = new Set([...owned, copy]);
     return copy;

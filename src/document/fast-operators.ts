@@ -52,12 +52,16 @@ function holder(root: JsonObject, segments: readonly string[], build: boolean): 
 function fast(write: (holder: JsonObject, key: string, arg: JsonValue) => boolean, build: boolean): FastRun {
   return (expr, root) => {
     if (!plainPaths(expr, root)) return undefined;
-    const changed: string[] = [];
+    let changed: string[] | undefined;
     for (const path of Object.keys(expr)) {
       const segments = splitDotted(path);
       const parent = holder(root, segments, build);
-      if (parent && write(parent, segments[segments.length - 1]!, expr[path]!)) changed.push(path);
+      if (!parent || !write(parent, segments[segments.length - 1]!, expr[path]!)) continue;
+      // A literal for the first: an empty array grown by push reserves 17 slots.
+      if (changed === undefined) changed = [path];
+      else changed.push(path);
     }
+    if (changed === undefined) return [];
     return changed.length > 1 ? changed.sort() : changed;
   };
 }

@@ -85,8 +85,8 @@ function target(
 export function planUpdate(patch: UpdateSource): UpdatePlan {
   const update: unknown = patch.update;
   if (!isPlainObject(update)) throw patchFailed('an update must be an object of operators');
-  const runs: OperatorRunPlan[] = [];
-  const writes: WriteTarget[] = [];
+  let runs: OperatorRunPlan[] = [];
+  let writes: WriteTarget[] = [];
   for (const op of Object.keys(update)) {
     const spec = OPERATORS.get(op);
     const raw = update[op];
@@ -98,7 +98,11 @@ export function planUpdate(patch: UpdateSource): UpdatePlan {
     for (const path of Object.keys(expr)) {
       const arg = expr[path]!;
       if (op !== '$rename') {
-        writes.push(target(op, path, arg, spec.absolute, spec.builds, spec.mutatesLeaf, spec));
+        const write = target(op, path, arg, spec.absolute, spec.builds, spec.mutatesLeaf, spec);
+        // The first as a literal: an empty array grown by push reserves room for 17, and a
+        // plan is made for every patch on every replica (most write one path).
+        if (writes.length === 0) writes = [write];
+        else writes.push(write);
         continue;
       }
       if (typeof arg !== 'string')
@@ -106,7 +110,8 @@ export function planUpdate(patch: UpdateSource): UpdatePlan {
       writes.push(target(op, path, arg, true, false, false, undefined));
       writes.push(target(op, arg, arg, true, true, false, undefined));
     }
-    runs.push({ spec, expr });
+    if (runs.length === 0) runs = [{ spec, expr }];
+    else runs.push({ spec, expr });
   }
   return { runs, writes, arrayFilters: patch.arrayFilters ?? [] };
 }
