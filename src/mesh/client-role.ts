@@ -1,4 +1,4 @@
-import { checkParsedPatch, type DocumentLimits } from '../document/index.js';
+import { checkParsedPatch, type DocumentLimits, resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import {
   type Member,
@@ -241,7 +241,7 @@ export class ClientRole {
   }
 
   private onSnapshotPart(part: MessageOf<'snapshot'>): void {
-    this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS);
+    this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot = this.snapshot.add(part);
     if (!snapshot) return;
     this.snapshot = undefined;

@@ -1,5 +1,5 @@
 import type { ReplicaSnapshot } from '../document/index.js';
-import { checkParsedPatch } from '../document/index.js';
+import { checkParsedPatch, resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
@@ -244,7 +244,7 @@ export class HostRole {
   private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
-    peer.upload ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS);
+    peer.upload ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
     if (!snapshot) return;
     peer.upload = undefined;

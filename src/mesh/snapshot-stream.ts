@@ -1,15 +1,14 @@
-import type { ReplicaSnapshot } from '../document/index.js';
+import { type DocumentLimits, type ReplicaSnapshot, SnapshotStateBuilder } from '../document/index.js';
 import { RESERVED_KEYS } from '../document/json.js';
 import { ProtocolError } from '../errors.js';
 import type { MessageOf } from '../protocol/messages.js';
 import { RawJson } from '../transport/framing.js';
-import type { JsonObject, JsonValue } from '../types.js';
 
 /** Top-level keys a snapshot may carry: a peer cannot grow our memory key by key forever. */
 export const MAX_SNAPSHOT_KEYS = 10_000_000;
 
 /** Size of one snapshot part on the wire. */
-export const SNAPSHOT_PART_BYTES = 1 << 20;
+export const SNAPSHOT_PART_BYTES = 64 * 1024;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -52,13 +51,22 @@ export async function sendSnapshot(
   send(frame(true));
 }
 
-/** Collects snapshot parts in order into the whole snapshot (checked later by the replica). */
+/**
+ * Collects snapshot parts in order into the whole snapshot. The state is checked part by
+ * part as it arrives (see SnapshotStateBuilder); the tables in the last part are checked by
+ * the replica.
+ */
 export class SnapshotAssembler {
-  private state: JsonObject = {};
+  private state: SnapshotStateBuilder;
   private parts = 0;
   private bytes = 0;
 
-  constructor(private readonly maxKeys: number) {}
+  constructor(
+    private readonly maxKeys: number,
+    private readonly limits: DocumentLimits,
+  ) {
+    this.state = new SnapshotStateBuilder(limits);
+  }
 
   /** Returns the snapshot when complete, undefined while parts are missing. */
   add(message: MessageOf<'snapshot'>): ReplicaSnapshot | undefined {
@@ -71,13 +79,13 @@ export class SnapshotAssembler {
     for (const [key, value] of message.entries) {
       // Assigning '__proto__' would set the prototype: refuse before touching anything.
       if (RESERVED_KEYS.has(key)) throw new ProtocolError('ERR_PROTOCOL', `snapshot key '${key}' is reserved`);
-      this.state[key] = value as JsonValue;
+      this.state.add(key, value);
     }
     if (!message.last) return undefined;
     if (message.meta === undefined) throw new ProtocolError('ERR_PROTOCOL', 'the last snapshot part has no meta');
-    // Shape and content are checked by Replica.fromSnapshot.
-    const snapshot = { ...message.meta, state: this.state } as unknown as ReplicaSnapshot;
-    this.state = {};
+    // The tables' shape and content are checked by Replica.fromSnapshot.
+    const snapshot = { ...message.meta, state: this.state.build() } as unknown as ReplicaSnapshot;
+    this.state = new SnapshotStateBuilder(this.limits);
     this.parts = 0;
     this.bytes = 0;
     return snapshot;
