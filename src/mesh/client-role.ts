@@ -7,7 +7,6 @@ import {
   PROTOCOL_VERSIONS,
   parseMessage,
 } from '../protocol/messages.js';
-import { frameTextOf } from '../transport/framing.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
@@ -63,9 +62,9 @@ export class ClientRole {
     });
     this.whenSynced.catch(() => {});
     conn.setHandlers({
-      message: (raw) => {
+      message: (raw, text) => {
         try {
-          this.onMessage(parseMessage(raw));
+          this.onMessage(parseMessage(raw), text);
         } catch (error) {
           this.fail(
             error instanceof MemSyncError
@@ -133,7 +132,8 @@ export class ClientRole {
     this.conn.close();
   }
 
-  private onMessage(message: Message): void {
+  /** `text`: the JSON the message arrived as, when the transport has it. */
+  private onMessage(message: Message, text?: string): void {
     if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
@@ -150,7 +150,7 @@ export class ClientRole {
     }
     switch (message.type) {
       case 'entries':
-        return this.onEntries(message);
+        return this.onEntries(message, text);
       case 'snapshot':
         return this.onSnapshotPart(message);
       case 'members':
@@ -207,12 +207,12 @@ export class ClientRole {
     this.checkSynced();
   }
 
-  private onEntries(message: MessageOf<'entries'>): void {
+  private onEntries(message: MessageOf<'entries'>, text: string | undefined): void {
     if (this.snapshot?.receiving || this.snapshot) {
       this.buffered.push(...message.entries);
       return;
     }
-    this.applyEntries(message.entries, frameTextOf(message));
+    this.applyEntries(message.entries, text);
   }
 
   /** `text`: the JSON the entries arrived in, which the log keeps instead of them. */

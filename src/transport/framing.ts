@@ -71,6 +71,8 @@ export function stringifyMessage(message: unknown): string {
 /** What one {@link FrameDecoder.push} produced: the messages completed, then possibly an error. */
 export interface DecodeResult {
   messages: unknown[];
+  /** The JSON text of each message, index for index. */
+  texts: string[];
   /** Set once the stream broke the protocol; every later push returns it again. */
   error?: ProtocolError;
 }
@@ -104,7 +106,8 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): DecodeResult {
     const messages: unknown[] = [];
-    if (this.#error) return { messages, error: this.#error };
+    const texts: string[] = [];
+    if (this.#error) return { messages, texts, error: this.#error };
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -138,8 +141,9 @@ export class FrameDecoder {
         break;
       }
       messages.push(parsed.value);
+      texts.push(parsed.text);
     }
-    return this.#error ? { messages, error: this.#error } : { messages };
+    return this.#error ? { messages, texts, error: this.#error } : { messages, texts };
   }
 
   /** Reads (the rest of) a header; sets #expected when complete. Returns the new offset. */
@@ -170,28 +174,11 @@ export class FrameDecoder {
   }
 }
 
-/** The JSON text each decoded message was parsed from, while the message lives. */
-const frameTexts = new WeakMap<object, string>();
-
-/**
- * The JSON text `message` was decoded from, when it came out of a frame: a receiver may keep
- * this one flat string instead of the objects parsed from it (see mesh/entry-log.ts).
- */
-export function frameTextOf(message: object): string | undefined {
-  return frameTexts.get(message);
-}
-
-/** JSON.parse, remembering the text of an object it returns (for {@link frameTextOf}). */
-export function parseFrameText(text: string): unknown {
-  const value: unknown = JSON.parse(text);
-  if (typeof value === 'object' && value !== null) frameTexts.set(value, text);
-  return value;
-}
-
-function parseBody(body: Buffer): { value: unknown } | ProtocolError {
+function parseBody(body: Buffer): { value: unknown; text: string } | ProtocolError {
   if (!isUtf8(body)) return new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
+  const text = body.toString('utf8');
   try {
-    return { value: parseFrameText(body.toString('utf8')) };
+    return { value: JSON.parse(text), text };
   } catch (cause) {
     // SyntaxError for bad JSON; RangeError is possible on absurd nesting in some engines.
     return new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });

@@ -21,6 +21,8 @@ export function reportHandlerError(error: unknown): void {
 export class Inbox {
   #handlers: ConnectionHandlers | undefined;
   #pending: unknown[] = [];
+  /** The JSON text of each pending message, index for index. */
+  #pendingTexts: Array<string | undefined> = [];
   #drainScheduled = false;
   #ended = false;
   #closeError: MemSyncError | undefined;
@@ -40,15 +42,16 @@ export class Inbox {
     if (first) this.#scheduleDrain();
   }
 
-  /** One inbound message; ignored once the inbox has ended. */
-  deliver(message: unknown): void {
+  /** One inbound message (with its JSON text, when known); ignored once the inbox has ended. */
+  deliver(message: unknown, text?: string): void {
     if (this.#ended) return;
     const handlers = this.#handlers;
     if (handlers && !this.#drainScheduled && this.#pending.length === 0) {
-      callGuarded(handlers, message);
+      callGuarded(handlers, message, text);
       return;
     }
     this.#pending.push(message);
+    this.#pendingTexts.push(text);
   }
 
   /**
@@ -61,6 +64,7 @@ export class Inbox {
     this.#closeError = error;
     if (!keepPending) {
       this.#pending = [];
+      this.#pendingTexts = [];
       this.#discarded = true;
     }
     this.#scheduleDrain();
@@ -71,6 +75,7 @@ export class Inbox {
     this.#ended = true;
     this.#abandoned = true;
     this.#pending = [];
+    this.#pendingTexts = [];
     this.#discarded = true;
   }
 
@@ -88,9 +93,11 @@ export class Inbox {
     while (this.#pending.length > 0 && !this.#discarded) {
       // Swap the array out so a long backlog is not shifted element by element.
       const batch = this.#pending;
+      const texts = this.#pendingTexts;
       this.#pending = [];
+      this.#pendingTexts = [];
       for (let i = 0; i < batch.length && !this.#discarded; i++) {
-        callGuarded(handlers, batch[i]);
+        callGuarded(handlers, batch[i], texts[i]);
       }
     }
     if (this.#ended && !this.#closeNotified && !this.#abandoned) {
@@ -104,9 +111,9 @@ export class Inbox {
   }
 }
 
-function callGuarded(handlers: ConnectionHandlers, message: unknown): void {
+function callGuarded(handlers: ConnectionHandlers, message: unknown, text: string | undefined): void {
   try {
-    handlers.message(message);
+    handlers.message(message, text);
   } catch (error) {
     reportHandlerError(error);
   }

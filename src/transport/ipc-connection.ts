@@ -103,8 +103,8 @@ export class IpcConnection implements Connection {
   /** Bytes read from the socket, in order. */
   receive(chunk: Buffer): void {
     if (this.#closed) return;
-    const { messages, error } = this.#decoder.push(chunk);
-    for (const message of messages) this.#inbox.deliver(message);
+    const { messages, texts, error } = this.#decoder.push(chunk);
+    for (let i = 0; i < messages.length; i++) this.#inbox.deliver(messages[i], texts[i]);
     if (error) this.#fail(error);
   }
 

@@ -4,7 +4,7 @@
  * decoded on its way, and delivered asynchronously, in order, like over a socket.
  */
 import { ConnectionError, type MemSyncError } from '../errors.js';
-import { parseFrameText, stringifyMessage } from './framing.js';
+import { stringifyMessage } from './framing.js';
 import { Inbox, reportHandlerError } from './inbox.js';
 import { systemError } from './system-errors.js';
 import type { Address, Connection, ConnectionHandlers, Listener, Transport } from './types.js';
@@ -92,7 +92,7 @@ class LoopbackConnection implements Connection {
   }
 
   receive(json: string): void {
-    this.#inbox.deliver(parseFrameText(json));
+    this.#inbox.deliver(JSON.parse(json), json);
   }
 
   #scheduleFlush(): void {

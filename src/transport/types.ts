@@ -23,8 +23,12 @@ export interface TlsFiles {
 
 /** Callbacks of one connection. Both are called from the event loop, never from inside `send`. */
 export interface ConnectionHandlers {
-  /** One decoded message, in the order the peer sent them. */
-  message(msg: unknown): void;
+  /**
+   * One decoded message, in the order the peer sent them, with the JSON text it was decoded
+   * from when the transport has it (a receiver may keep that flat string rather than the
+   * objects parsed from it: see mesh/entry-log.ts).
+   */
+  message(msg: unknown, text?: string): void;
   /** Called exactly once, after the last message: local close, remote close, or failure (`error` set). */
   close(error?: MemSyncError): void;
 }

@@ -49,7 +49,10 @@ describe('FrameDecoder', () => {
       encodeFrame({ a: [2] }, MAX),
       encodeFrame('3', MAX),
     ]);
-    expect(new FrameDecoder(MAX).push(frames)).toEqual({ messages: [1, { a: [2] }, '3'] });
+    expect(new FrameDecoder(MAX).push(frames)).toEqual({
+      messages: [1, { a: [2] }, '3'],
+      texts: ['1', '{"a":[2]}', '"3"'],
+    });
     const decoder = new FrameDecoder(MAX);
     const out: unknown[] = [];
     for (const byte of frames) out.push(...decoder.push(Buffer.from([byte])).messages);
