@@ -17,8 +17,8 @@ export type FastRun = (expr: Record<string, JsonValue>, root: JsonObject) => str
 const DIGITS = /^\d+$/;
 
 /** The containers along each path are plain objects or missing: the fast path applies. */
-function plainPaths(expr: Record<string, JsonValue>, root: JsonObject): boolean {
-  for (const path of Object.keys(expr)) {
+function plainPaths(paths: readonly string[], root: JsonObject): boolean {
+  for (const path of paths) {
     if (path.includes('$')) return false;
     let node: JsonValue | undefined = root;
     const segments = splitDotted(path);
@@ -51,9 +51,10 @@ function holder(root: JsonObject, segments: readonly string[], build: boolean): 
 
 function fast(write: (holder: JsonObject, key: string, arg: JsonValue) => boolean, build: boolean): FastRun {
   return (expr, root) => {
-    if (!plainPaths(expr, root)) return undefined;
+    const paths = Object.keys(expr);
+    if (!plainPaths(paths, root)) return undefined;
     let changed: string[] | undefined;
-    for (const path of Object.keys(expr)) {
+    for (const path of paths) {
       const segments = splitDotted(path);
       const parent = holder(root, segments, build);
       if (!parent || !write(parent, segments[segments.length - 1]!, expr[path]!)) continue;

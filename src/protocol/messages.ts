@@ -15,9 +15,11 @@ export const PROTOCOL_VERSIONS = [1] as const;
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Epoch = Type.Number({ minimum: 0 });
-const AnyObject = Type.Record(Type.String(), Type.Unknown());
 // The schema checks that these are objects; their deep content (operators, paths, JSON-only
-// values, reserved keys) is checked by the document layer's validator before any use.
+// values, reserved keys) is checked by the document layer's validator before any use. An
+// empty Type.Object compiles to that check alone, where Type.Record(String, Unknown) walks
+// Object.entries of every update of every entry received: two arrays per key, for nothing.
+const AnyObject = Type.Object({});
 const UpdateObject = Type.Unsafe<Update>(AnyObject);
 const ConditionObject = Type.Unsafe<JsonObject>(AnyObject);
 
