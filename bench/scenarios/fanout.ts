@@ -45,11 +45,15 @@ export const fanout: Scenario = {
       figures,
       series,
       reading:
-        'Every process applies every patch and the machine has two cores, so the slowest reader\'s ' +
-        'rate is about the cores divided by the CPU all the replicas spend on one patch: both ' +
-        'curves fall roughly as 1/N. The ratio to the relay is the ratio of that CPU per replica: ' +
-        'a memsync reader parses, checks, applies and observes each patch, a relay reader only ' +
-        'parses it.',
+        'Every process applies every patch and the machine has two cores: the rate is about the ' +
+        'cores divided by the CPU the whole mesh spends on one patch (the \'all processes\' rows), ' +
+        'so both curves fall as 1/N, and as N grows the ratio tends to the ratio of one reader\'s ' +
+        'CPU per patch (the \'one reader\' rows: 3-4x). A relay reader only parses the frame; a ' +
+        'memsync reader parses, checks, applies and observes it. Holding 0.5x at 8 and 16 ' +
+        'processes would need a replica that applies an entry within 2x of a bare JSON.parse of ' +
+        'its bytes, which this design (immutable copy-on-write state, per-path timestamps, ' +
+        'per-change observers) does not reach: in one process, with no socket, a reader\'s whole ' +
+        'pipeline measures about 1.6 us per entry against 0.6 us for the parse alone.',
     };
   },
 };

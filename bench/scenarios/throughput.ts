@@ -31,14 +31,16 @@ export const throughput: Scenario = {
     return {
       figures: [figure, ...cpuFigures('throughput', 'writer -> host -> reader', flows.memsync, flows.relay)],
       reading:
-        'CPU per patch, and stages that take turns. A reader spends per entry about 0.5 us in ' +
-        'JSON.parse, 0.1 us in the schema check, 0.2 us validating, 0.6 us applying and 0.5 us ' +
-        'in observers, plus garbage collection (about a quarter of every profile); the host adds ' +
-        'encoding, the writer its optimistic apply and promise bookkeeping. The relay only parses ' +
-        'and forwards (about 1 us). With 256 in flight each process handles a whole batch while ' +
-        'the others wait for it: profiles show each process 40-70% idle, three processes sharing ' +
-        'two cores. Measured with `npm run bench -- --only=throughput --profile=DIR` and ' +
-        '`node --import tsx bench/profile-summary.ts DIR`.',
+        'CPU per patch. The rows below measure it per process in this run (user + system time ' +
+        'over the flow, divided by the patches): the mesh spends about 2.5x the relay\'s CPU on ' +
+        'each patch, and three processes share two cores. A reader parses, schema-checks, ' +
+        'validates, applies (copy-on-write, timestamp table, exactly-once table) and observes ' +
+        'every entry; the relay reader only parses. The writer is the costliest stage: it ' +
+        'validates and copies the caller\'s update, applies it optimistically, keeps a promise per ' +
+        'patch and parses its own patches coming back. Profiles (`npm run bench -- ' +
+        '--only=throughput --profile=DIR`, then `node --import tsx bench/profile-summary.ts DIR`) ' +
+        'show a reader\'s time in JSON.parse (about a fifth), garbage collection (about a fifth) ' +
+        'and the apply path spread over a dozen functions of a few percent each.',
     };
   },
 };
