@@ -8,7 +8,7 @@
  */
 
 /** Logical ticks per millisecond. */
-const TICKS_PER_MS = 1000;
+export const TICKS_PER_MS = 1000;
 
 export class HybridClock {
   readonly #now: () => number;

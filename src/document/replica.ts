@@ -1,3 +1,4 @@
+import { TICKS_PER_MS } from '../clock/hlc.js';
 import { ProtocolError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
@@ -10,7 +11,22 @@ import { StampTable } from './stamps.js';
 export interface ReplicaOptions {
   /** Bounds on the initial document and on snapshots received. */
   limits?: Partial<DocumentLimits>;
+  /**
+   * How long (in milliseconds of patch time) the timestamp table remembers a write. It must
+   * be the same on every replica of a mesh: the mesh fixes it, tests shorten it.
+   * @default STAMP_RETENTION_MS (10 minutes)
+   */
+  stampRetentionMs?: number;
 }
+
+/**
+ * The timestamp table forgets writes this much older than the newest patch applied, and an
+ * absolute write stamped before that horizon is refused as stale. A patch is stamped when
+ * `patch()` is called and ordered within its timeout (30 s by default) or given up, so an
+ * honest write is never that late; without a horizon the table would keep one entry for
+ * every path ever written, forever.
+ */
+export const STAMP_RETENTION_MS = 10 * 60_000;
 
 /** What applying one ordered entry did. */
 export interface ApplyOutcome {
@@ -51,6 +67,9 @@ export class Replica {
   #version = 0;
   #epoch = 0;
   #stamps = new StampTable();
+  /** Absolute writes stamped before this are stale: the table has forgotten older stamps. */
+  #horizon = 0;
+  readonly #retention: number;
   #seqs = new Map<string, number>();
   readonly limits: DocumentLimits;
   /** Compiled conditions, shared with views over this replica. */
@@ -59,6 +78,7 @@ export class Replica {
   /** @param initial - The document at version 0; deep-copied. */
   constructor(initial: JsonObject, options: ReplicaOptions = {}) {
     this.limits = resolveDocumentLimits(options.limits);
+    this.#retention = (options.stampRetentionMs ?? STAMP_RETENTION_MS) * TICKS_PER_MS;
     this.#state = copyState(initial, this.limits);
   }
 
@@ -94,7 +114,12 @@ export class Replica {
     this.#checkEntry(entry);
     this.#version = entry.version;
     this.#epoch = entry.epoch;
-    const { patch } = entry;
+    const outcome = this.#applyPatch(entry.patch, precomputed);
+    this.#advanceHorizon(entry.patch.ts);
+    return outcome;
+  }
+
+  #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined): ApplyOutcome {
     const before = this.#state;
     if (patch.seq <= this.lastSeq(patch.peer)) return refused(before, 'duplicate');
     this.#seqs.set(patch.peer, patch.seq);
@@ -124,6 +149,19 @@ export class Replica {
     return { applied: true, changedPaths: result.changedPaths, before, after: result.root };
   }
 
+  /**
+   * Moves the horizon up once patch time has gone half a retention past it, and prunes the
+   * table then: a walk of the table every few minutes of patch time, not one per patch. It
+   * depends only on the entries applied (and the horizon a snapshot carries), so every
+   * replica prunes at the same entry and judges every later write alike.
+   */
+  #advanceHorizon(ts: number): void {
+    const candidate = ts - this.#retention;
+    if (candidate <= this.#horizon + this.#retention / 2) return;
+    this.#horizon = candidate;
+    this.#stamps.prune(candidate);
+  }
+
   /** Plain JSON of everything this replica is. The state is shared, not copied: it is immutable. */
   snapshot(): ReplicaSnapshot {
     return {
@@ -131,6 +169,7 @@ export class Replica {
       version: this.#version,
       epoch: this.#epoch,
       stamps: this.#stamps.toJSON(),
+      horizon: this.#horizon,
       seqs: [...this.#seqs],
     };
   }
@@ -147,17 +186,20 @@ export class Replica {
     replica.#version = checked.version;
     replica.#epoch = checked.epoch;
     replica.#stamps = checked.stamps;
+    replica.#horizon = checked.horizon;
     replica.#seqs = checked.seqs;
     return replica;
   }
 
-  /** An absolute write is stale when an overlapping path holds a newer stamp. */
+  /**
+   * An absolute write is stale when an overlapping path holds a newer stamp, or when it is
+   * older than the horizon (a newer stamp may have been forgotten).
+   */
   #isStale(plan: UpdatePlan, patch: Patch): boolean {
     for (const write of plan.writes) {
-      if (
-        write.absolute &&
-        this.#stamps.hasNewerOverlap(write.segments, write.fixedLength, patch.ts, patch.peer)
-      ) {
+      if (!write.absolute) continue;
+      if (patch.ts < this.#horizon) return true;
+      if (this.#stamps.hasNewerOverlap(write.segments, write.fixedLength, patch.ts, patch.peer)) {
         return true;
       }
     }

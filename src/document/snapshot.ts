@@ -12,8 +12,10 @@ export interface ReplicaSnapshot {
   state: JsonObject;
   version: number;
   epoch: number;
-  /** The timestamp table: `[path, ts, peer]` per path written. */
+  /** The timestamp table: `[path, ts, peer]` per path written since the horizon. */
   stamps: StampEntries;
+  /** Absolute writes stamped before this are stale (see Replica). Absent means 0. */
+  horizon?: number;
   /** Exactly-once table: `[peer, last seq applied or refused]`. */
   seqs: Array<[peer: string, seq: number]>;
 }
@@ -24,6 +26,7 @@ export interface CheckedSnapshot {
   version: number;
   epoch: number;
   stamps: StampTable;
+  horizon: number;
   seqs: Map<string, number>;
 }
 
@@ -90,11 +93,11 @@ export class SnapshotStateBuilder {
 export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): CheckedSnapshot {
   if (!isPlainObject(snapshot))
     throw new ProtocolError('ERR_PROTOCOL', 'a snapshot must be an object');
-  const { version, epoch, seqs } = snapshot;
-  if (!isCount(version) || !isCount(epoch)) {
+  const { version, epoch, seqs, horizon = 0 } = snapshot;
+  if (!isCount(version) || !isCount(epoch) || !isCount(horizon)) {
     throw new ProtocolError(
       'ERR_PROTOCOL',
-      'snapshot version and epoch must be non-negative integers',
+      'snapshot version, epoch and horizon must be non-negative integers',
     );
   }
   let state: JsonObject;
@@ -122,5 +125,5 @@ export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): Checke
     }
     table.set(peer, seq);
   }
-  return { state, version, epoch, stamps: StampTable.fromJSON(snapshot.stamps), seqs: table };
+  return { state, version, epoch, stamps: StampTable.fromJSON(snapshot.stamps), horizon, seqs: table };
 }

@@ -26,6 +26,22 @@ function max(a: Stamp | undefined, b: Stamp): Stamp {
   return a === undefined || compareStamps(b.ts, b.peer, a.ts, a.peer) > 0 ? b : a;
 }
 
+/** Prunes `node`'s subtree in place; returns its newest stamp left (undefined: all gone). */
+function pruneBelow(node: StampNode, horizon: number): Stamp | undefined {
+  if (node.own !== undefined && node.own.ts < horizon) node.own = undefined;
+  let newest = node.own;
+  if (node.children !== undefined) {
+    for (const [segment, child] of node.children) {
+      const kept = child.newest !== undefined && child.newest.ts >= horizon ? pruneBelow(child, horizon) : undefined;
+      if (kept === undefined) node.children.delete(segment);
+      else newest = max(newest, kept);
+    }
+    if (node.children.size === 0) node.children = undefined;
+  }
+  node.newest = newest;
+  return newest;
+}
+
 function emptyNode(): StampNode {
   return { own: undefined, newest: undefined, children: undefined };
 }
@@ -68,6 +84,17 @@ export class StampTable {
       node.newest = max(node.newest, stamp);
     }
     node.own = max(node.own, stamp);
+  }
+
+  /**
+   * Forgets every write stamped before `horizon`: the table then holds only paths written
+   * since, so it stays bounded by recent activity instead of growing with every path ever
+   * written. The caller refuses absolute writes older than the horizon (they could be stale
+   * against a forgotten stamp); for any newer write the verdict is unchanged, since a
+   * forgotten stamp is older than it.
+   */
+  prune(horizon: number): void {
+    pruneBelow(this.#root, horizon);
   }
 
   /** Plain JSON for snapshots. */

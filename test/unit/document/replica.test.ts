@@ -195,6 +195,34 @@ describe('Replica: timestamp rule', () => {
   });
 });
 
+describe('Replica: timestamp horizon', () => {
+  function set(version: number, ms: number, path: string): OrderedPatch {
+    return { version, epoch: 1, patch: { peer: 'p', seq: version, ts: ms * 1000, update: { $set: { [path]: version } } } };
+  }
+
+  it('forgets old writes: the table stays bounded however many paths are ever written', () => {
+    const replica = new Replica({}, { stampRetentionMs: 10 });
+    // One new path per millisecond of patch time, 2,000 of them.
+    for (let i = 1; i <= 2000; i++) expect(replica.apply(set(i, i, `k${i}`)).applied).toBe(true);
+    const { stamps, horizon } = replica.snapshot();
+    // At most a retention and a half of paths are remembered.
+    expect(stamps.length).toBeLessThanOrEqual(16);
+    expect(horizon).toBeGreaterThan(1980 * 1000);
+    expect(Object.keys(replica.state)).toHaveLength(2000);
+  });
+
+  it('refuses an absolute write stamped before the horizon as stale, and still applies a relative one', () => {
+    const replica = new Replica({ n: 0 }, { stampRetentionMs: 10 });
+    replica.apply(set(1, 100, 'a'));
+    const { horizon = 0 } = replica.snapshot();
+    expect(horizon).toBe(90 * 1000);
+    expect(replica.apply(set(2, 89, 'b'))).toMatchObject({ applied: false, reason: 'stale' });
+    expect(replica.apply(set(3, 91, 'b')).applied).toBe(true);
+    const late = { version: 4, epoch: 1, patch: { peer: 'q', seq: 1, ts: 1000, update: { $inc: { n: 1 } } } };
+    expect(replica.apply(late).applied).toBe(true);
+  });
+});
+
 describe('Replica: $currentDate', () => {
   it('never reads the clock', () => {
     const now = vi.spyOn(Date, 'now');
@@ -241,6 +269,7 @@ describe('Replica: snapshots', () => {
     ['a missing state', { version: 0, epoch: 0, stamps: [], seqs: [] }],
     ['a state that is an array', { state: [], version: 0, epoch: 0, stamps: [], seqs: [] }],
     ['a negative version', { state: {}, version: -1, epoch: 0, stamps: [], seqs: [] }],
+    ['a fractional horizon', { state: {}, version: 0, epoch: 0, stamps: [], horizon: 1.5, seqs: [] }],
     ['a string epoch', { state: {}, version: 0, epoch: '1', stamps: [], seqs: [] }],
     ['bad stamps', { state: {}, version: 0, epoch: 0, stamps: {}, seqs: [] }],
     ['bad seqs', { state: {}, version: 0, epoch: 0, stamps: [], seqs: [['p']] }],
