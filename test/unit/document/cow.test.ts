@@ -29,6 +29,18 @@ describe('copy-on-write', () => {
     expect(next.l).toBe(root.l);
   });
 
+  it('owns many containers at once (past the list it starts with) and copies each once', () => {
+    // 40 elements written through '$[]': the patch owns the root, the array and 40 objects.
+    const root = { list: Array.from({ length: 40 }, (_, i) => ({ n: i, tag: { t: i } })) };
+    const { root: next, changedPaths } = apply(root, { $inc: { 'list.$[].n': 1 }, $set: { 'list.$[].tag.t': 0 } });
+    const list = next.list as Array<{ n: number; tag: { t: number } }>;
+    expect(list.map((item) => item.n)).toEqual(root.list.map((item) => item.n + 1));
+    expect(list.every((item) => item.tag.t === 0)).toBe(true);
+    // Every element was copied (once: both writes landed on the same copy), none shared.
+    for (let i = 0; i < 40; i++) expect(list[i]).not.toBe(root.list[i]);
+    expect(changedPaths).toEqual(['list']);
+  });
+
   it('leaves arrays that mingo changes in place untouched: $push, $pop, $push with $sort', () => {
     const root = { l: [3, 1, 2], m: [{ t: [1] }, { t: [2] }] };
     apply(root, { $push: { l: { $each: [0], $sort: 1, $slice: 3 } } });
