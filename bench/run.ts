@@ -18,6 +18,7 @@ import { failover } from './scenarios/failover.js';
 import { fanout } from './scenarios/fanout.js';
 import { join as joinScenario } from './scenarios/join.js';
 import { memory } from './scenarios/memory.js';
+import { reader } from './scenarios/reader.js';
 import { roundTrip } from './scenarios/round-trip.js';
 import { throughput } from './scenarios/throughput.js';
 import type { Scenario, ScenarioContext } from './scenarios/types.js';
@@ -26,6 +27,7 @@ import { validation } from './scenarios/validation.js';
 const SCENARIOS: Scenario[] = [
   throughput,
   fanout,
+  reader,
   roundTrip,
   failover,
   joinScenario,

@@ -10,7 +10,12 @@ export type MicroCommand =
   | { cmd: 'apply'; kinds: ApplyKind[]; count: number }
   | { cmd: 'validate'; kinds: ValidationKind[]; count: number }
   /** Heap held by `JSON.parse` of the bench document of `mb` MB: the floor for any replica. */
-  | { cmd: 'plainHeap'; mb: number };
+  | { cmd: 'plainHeap'; mb: number }
+  /** A reader's work per entry received, in this process: `entries` $inc entries, 32 a frame. */
+  | { cmd: 'reader'; kinds: ReaderKind[]; entries: number };
+
+/** `parse`: frame decoding and JSON.parse alone (what a relay reader does); `pipeline`: all of it. */
+export type ReaderKind = 'parse' | 'pipeline';
 
 export interface MicroResults {
   /** Patches per second, by kind. */
@@ -19,4 +24,6 @@ export interface MicroResults {
   validate: Partial<Record<ValidationKind, number>>;
   /** Bytes of heap retained, and the JSON size of the document. */
   plainHeap: { heapBytes: number; jsonBytes: number };
+  /** Nanoseconds per entry, by kind. */
+  reader: Partial<Record<ReaderKind, number>>;
 }

@@ -8,6 +8,7 @@ import type { JsonObject, OrderedPatch, Patch, Update } from '../../src/index.js
 import { parseMessage } from '../../src/protocol/messages.js';
 import type { ApplyKind, MicroCommand, MicroResults, ValidationKind } from './micro-commands.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
+import { measureReader } from './reader-pipeline.js';
 import { collectGarbage, serve } from './serve.js';
 
 /** The update of patch number `i` of each kind. */
@@ -113,5 +114,7 @@ serve(async (raw) => {
       return Object.fromEntries(command.kinds.map((kind) => [kind, validate(kind, command.count)]));
     case 'plainHeap':
       return plainHeap(command.mb);
+    case 'reader':
+      return Object.fromEntries(command.kinds.map((kind) => [kind, measureReader(kind, command.entries)]));
   }
 });

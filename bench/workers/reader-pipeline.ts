@@ -1,0 +1,78 @@
+/**
+ * A replica's work per entry it receives, measured in one process with no socket: the
+ * frames a host sends (32 `$inc` entries each) decoded and parsed, then either dropped (what
+ * a relay reader does) or taken through everything a memsync reader does with them — the
+ * schema check, the patch check, the apply, the catch-up log and one observer.
+ */
+import { checkParsedPatch } from '../../src/document/index.js';
+import { ReplicaCore } from '../../src/mesh/replica-core.js';
+import { ObserverRegistry } from '../../src/observe/registry.js';
+import { parseMessage } from '../../src/protocol/messages.js';
+import { encodeFrame, FrameDecoder } from '../../src/transport/framing.js';
+import type { OrderedPatch } from '../../src/types.js';
+import type { ReaderKind } from './micro-commands.js';
+
+const PER_FRAME = 32;
+const MAX_FRAME = 1 << 26;
+const LIMITS = {};
+
+function frames(entries: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let first = 1; first <= entries; first += PER_FRAME) {
+    const batch: OrderedPatch[] = [];
+    for (let v = first; v < first + PER_FRAME && v <= entries; v++) {
+      batch.push({ version: v, epoch: 1, patch: { peer: 'writer-4f1c2a9e', seq: v, ts: 1_763_900_000_000_000 + v, update: { $inc: { n: 1 } } } });
+    }
+    out.push(encodeFrame({ type: 'entries', epoch: 1, entries: batch }, MAX_FRAME));
+  }
+  return out;
+}
+
+function parseOnly(input: Buffer[]): number {
+  const decoder = new FrameDecoder(MAX_FRAME);
+  let entries = 0;
+  for (const frame of input) {
+    for (const message of decoder.push(frame).messages) entries += (message as { entries: unknown[] }).entries.length;
+  }
+  return entries;
+}
+
+function pipeline(input: Buffer[]): number {
+  const decoder = new FrameDecoder(MAX_FRAME);
+  const observers = new ObserverRegistry();
+  let seen = 0;
+  observers.observe('n', (value) => {
+    if (typeof value === 'number') seen = value;
+  });
+  const core = new ReplicaCore(
+    { peer: 'reader', defaults: {}, logSize: 10_000, now: Date.now, limits: {} },
+    { viewChanged: (change, meta) => observers.notify(change, meta), advanced: () => {}, ownRefused: () => {} },
+  );
+  for (const frame of input) {
+    const { messages, texts } = decoder.push(frame);
+    for (let i = 0; i < messages.length; i++) {
+      const message = parseMessage(messages[i]);
+      if (message.type !== 'entries') throw new Error('not entries');
+      for (const entry of message.entries) {
+        checkParsedPatch(entry.patch, LIMITS);
+        core.applyOrdered(entry);
+      }
+      core.log.seal(message.entries[0]!.version, message.entries[message.entries.length - 1]!.version, texts[i]!);
+    }
+  }
+  return seen;
+}
+
+const RUN: Record<ReaderKind, (input: Buffer[]) => number> = { parse: parseOnly, pipeline };
+
+/** Nanoseconds per entry for `kind`, after a warm-up pass over a tenth as many entries. */
+export function measureReader(kind: ReaderKind, entries: number): number {
+  const run = RUN[kind];
+  run(frames(Math.max(PER_FRAME, Math.floor(entries / 10))));
+  const input = frames(entries);
+  const began = process.hrtime.bigint();
+  const counted = run(input);
+  const ns = Number(process.hrtime.bigint() - began);
+  if (counted !== entries) throw new Error(`${kind}: ${counted} of ${entries} entries`);
+  return ns / entries;
+}
