@@ -1,3 +1,5 @@
+import { tsToMillis } from '../clock/hlc.js';
+import { highestAcceptableSeq } from '../clock/write-numbers.js';
 import { validatePatchInput } from '../document/index.js';
 import { ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
@@ -19,14 +21,17 @@ export interface AdmissionContext {
  * Checks a client's patches before any of them is queued: all are admitted or none. Each
  * must carry its sender as peer, pass the document validator, have a timestamp no further
  * ahead of our clock than {@link MAX_CLOCK_LEAD_MS} (a forged far-future stamp would win every
- * last-writer-wins contest and drag every clock forward), and a seq no further ahead than the
- * patches its writer could have withdrawn (a forged huge seq would make the writer's real
- * patches look like resends).
+ * last-writer-wins contest and drag every clock forward), and a seq no further ahead than a
+ * writer numbering from its start time could be (clock/write-numbers.ts; a forged huge seq
+ * would make the writer's real patches look like resends).
  */
 export function admitPatches(raw: readonly Patch[], context: AdmissionContext): Patch[] {
   const admitted: Patch[] = [];
   let lastSeq = context.lastSeq;
   const latest = context.clockNow + MAX_CLOCK_LEAD_MS * 1000;
+  const nowMs = tsToMillis(context.clockNow);
+  const highestSeq = (last: number): number =>
+    highestAcceptableSeq(last, nowMs, MAX_CLOCK_LEAD_MS, context.limits.maxPendingPerPeer);
   for (const candidate of raw) {
     if (candidate.peer !== context.sender) {
       throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
@@ -34,7 +39,7 @@ export function admitPatches(raw: readonly Patch[], context: AdmissionContext): 
     if (candidate.ts > latest) {
       throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
     }
-    if (candidate.seq > lastSeq + context.limits.maxPendingPerPeer) {
+    if (candidate.seq > highestSeq(lastSeq)) {
       throw new ProtocolError('ERR_PROTOCOL', `patch seq ${candidate.seq} jumps too far past ${lastSeq}`);
     }
     const body = validatePatchInput(candidate, context.limits);

@@ -1,4 +1,5 @@
 import { HybridClock } from '../clock/hlc.js';
+import { firstSeqBase } from '../clock/write-numbers.js';
 import {
   type ApplyOutcome,
   OptimisticView,
@@ -50,6 +51,7 @@ export class ReplicaCore {
     this.view = new OptimisticView(this.replica, options.peer);
     this.log = new EntryLog(options.logSize);
     this.clock = new HybridClock(options.now);
+    this.seq = firstSeqBase(options.now());
     this.outbox = new Outbox((patch) => this.rollBack(patch));
   }
 

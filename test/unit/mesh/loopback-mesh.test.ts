@@ -71,6 +71,21 @@ describe('mesh over loopback', () => {
     expect(b.version).toBe(1);
   });
 
+  it('a process restarted with the same id writes on: its patches are not taken for resends', async () => {
+    transport = createLoopbackTransport();
+    const host = replica();
+    await host.start();
+    const first = replica({ id: 'worker-1', clientOnly: true });
+    await first.start();
+    for (let i = 0; i < 5; i++) await first.patch({ $inc: { n: 1 } });
+    await first.stop();
+    // The same id, a new process: each numbers its patches from its start time.
+    const second = replica({ id: 'worker-1', clientOnly: true, patchTimeout: 2000 });
+    await second.start();
+    expect(await second.patch({ $inc: { n: 1 } })).toEqual({ version: 6, applied: true });
+    expect(host.data).toEqual({ n: 6 });
+  });
+
   it('fails over when the host dies: a client is elected and pending writes are resent once', async () => {
     transport = createLoopbackTransport();
     const a = replica();

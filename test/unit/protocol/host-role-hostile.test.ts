@@ -112,6 +112,25 @@ describe('host role against hostile peers', () => {
     });
   });
 
+  describe('a seq far ahead', () => {
+    it('takes what a writer numbering from its start time could send, and refuses a forged future one', async () => {
+      const h = host();
+      await settle();
+      // A process started now numbers from now in microseconds (clock/write-numbers.ts).
+      const honest = h.join('restarted');
+      honest.deliver(submit('restarted', { $inc: { n: 1 } }, { seq: Date.now() * 1000 + 1 }));
+      await settle();
+      expect(honest.closed).toBe(false);
+      expect(h.core.replica.version).toBe(1);
+      // An hour ahead: it would make the writer's real patches look like resends.
+      const attacker = h.join('attacker');
+      attacker.deliver(submit('attacker', { $inc: { n: 1 } }, { seq: (Date.now() + 3_600_000) * 1000 }));
+      await settle();
+      expect(attacker.closed).toBe(true);
+      expect(h.core.replica.version).toBe(1);
+    });
+  });
+
   describe('history a gathering host asked for', () => {
     /** A host that waits for `x` and asked the attacker, who claims version 5, for history. */
     function askedForHistory(): { h: HostHarness; attacker: ScriptedConnection } {
