@@ -5,7 +5,7 @@ import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { ConditionCache } from './conditions.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
-import { checkSnapshot, copyState, type ReplicaSnapshot } from './snapshot.js';
+import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
 import { StampTable } from './stamps.js';
 
 export interface ReplicaOptions {
@@ -70,7 +70,7 @@ export class Replica {
   /** Absolute writes stamped before this are stale: the table has forgotten older stamps. */
   #horizon = 0;
   readonly #retention: number;
-  #seqs = new Map<string, number>();
+  #seqs = new Map<string, WriterMark>();
   readonly limits: DocumentLimits;
   /** Compiled conditions, shared with views over this replica. */
   readonly conditions = new ConditionCache();
@@ -99,7 +99,7 @@ export class Replica {
 
   /** The last seq of `peer` this replica applied or refused (0 when none). */
   lastSeq(peer: string): number {
-    return this.#seqs.get(peer) ?? 0;
+    return this.#seqs.get(peer)?.seq ?? 0;
   }
 
   /**
@@ -121,8 +121,17 @@ export class Replica {
 
   #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined): ApplyOutcome {
     const before = this.#state;
-    if (patch.seq <= this.lastSeq(patch.peer)) return refused(before, 'duplicate');
-    this.#seqs.set(patch.peer, patch.seq);
+    const mark = this.#seqs.get(patch.peer);
+    if (mark === undefined) {
+      // A writer the table does not know: new, or forgotten with its last patch older than
+      // the horizon. A patch that old could be a resend of one already applied: refused.
+      if (patch.ts < this.#horizon) return refused(before, 'stale');
+      this.#seqs.set(patch.peer, { seq: patch.seq, ts: patch.ts });
+    } else {
+      if (patch.seq <= mark.seq) return refused(before, 'duplicate');
+      mark.seq = patch.seq;
+      if (patch.ts > mark.ts) mark.ts = patch.ts;
+    }
     try {
       if (patch.if !== undefined && !this.conditions.holds(patch.if, before))
         return refused(before, 'condition');
@@ -160,6 +169,9 @@ export class Replica {
     if (candidate <= this.#horizon + this.#retention / 2) return;
     this.#horizon = candidate;
     this.#stamps.prune(candidate);
+    // Writers silent since before the horizon are forgotten too: a process gone for good
+    // (most ids are random per process) no longer costs an entry in every replica forever.
+    for (const [peer, mark] of this.#seqs) if (mark.ts < candidate) this.#seqs.delete(peer);
   }
 
   /** Plain JSON of everything this replica is. The state is shared, not copied: it is immutable. */
@@ -170,7 +182,7 @@ export class Replica {
       epoch: this.#epoch,
       stamps: this.#stamps.toJSON(),
       horizon: this.#horizon,
-      seqs: [...this.#seqs],
+      seqs: [...this.#seqs].map(([peer, { seq, ts }]) => [peer, seq, ts]),
     };
   }
 

@@ -16,8 +16,11 @@ export interface ReplicaSnapshot {
   stamps: StampEntries;
   /** Absolute writes stamped before this are stale (see Replica). Absent means 0. */
   horizon?: number;
-  /** Exactly-once table: `[peer, last seq applied or refused]`. */
-  seqs: Array<[peer: string, seq: number]>;
+  /**
+   * Exactly-once table: `[peer, last seq applied or refused, newest ts of its patches]` (a
+   * missing ts reads as 0).
+   */
+  seqs: Array<[peer: string, seq: number, ts?: number]>;
 }
 
 /** A snapshot's parts, checked. */
@@ -27,7 +30,15 @@ export interface CheckedSnapshot {
   epoch: number;
   stamps: StampTable;
   horizon: number;
-  seqs: Map<string, number>;
+  seqs: Map<string, WriterMark>;
+}
+
+/** What the exactly-once table keeps of one writer. */
+export interface WriterMark {
+  /** Its last seq applied or refused. */
+  seq: number;
+  /** The newest timestamp among its patches: the table forgets it once that is old. */
+  ts: number;
 }
 
 function isCount(value: unknown): value is number {
@@ -114,16 +125,16 @@ export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): Checke
   }
   if (!Array.isArray(seqs))
     throw new ProtocolError('ERR_PROTOCOL', 'snapshot seqs must be an array');
-  const table = new Map<string, number>();
+  const table = new Map<string, WriterMark>();
   for (const entry of seqs) {
-    if (!Array.isArray(entry) || entry.length !== 2) {
-      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq]');
+    if (!Array.isArray(entry) || (entry.length !== 2 && entry.length !== 3)) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq, ts]');
     }
-    const [peer, seq] = entry as unknown[];
-    if (typeof peer !== 'string' || !isCount(seq)) {
-      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq]');
+    const [peer, seq, ts = 0] = entry as unknown[];
+    if (typeof peer !== 'string' || !isCount(seq) || !isCount(ts)) {
+      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot seq must be [peer, seq, ts]');
     }
-    table.set(peer, seq);
+    table.set(peer, { seq, ts });
   }
   return { state, version, epoch, stamps: StampTable.fromJSON(snapshot.stamps), horizon, seqs: table };
 }

@@ -218,8 +218,27 @@ describe('Replica: timestamp horizon', () => {
     expect(horizon).toBe(90 * 1000);
     expect(replica.apply(set(2, 89, 'b'))).toMatchObject({ applied: false, reason: 'stale' });
     expect(replica.apply(set(3, 91, 'b')).applied).toBe(true);
-    const late = { version: 4, epoch: 1, patch: { peer: 'q', seq: 1, ts: 1000, update: { $inc: { n: 1 } } } };
+    const late = { version: 4, epoch: 1, patch: { peer: 'p', seq: 4, ts: 1000, update: { $inc: { n: 1 } } } };
     expect(replica.apply(late).applied).toBe(true);
+  });
+
+  it('forgets writers silent since before the horizon; an old patch of a forgotten one is refused, not applied twice', () => {
+    const replica = new Replica({ n: 0 }, { stampRetentionMs: 10 });
+    const inc = (version: number, peer: string, seq: number, ms: number): OrderedPatch => ({
+      version,
+      epoch: 1,
+      patch: { peer, seq, ts: ms * 1000, update: { $inc: { n: 1 } } },
+    });
+    // 500 short-lived writers, one patch each, one per millisecond.
+    for (let i = 1; i <= 500; i++) expect(replica.apply(inc(i, `w${i}`, 1, i)).applied).toBe(true);
+    expect(replica.snapshot().seqs.length).toBeLessThanOrEqual(16);
+    expect(replica.lastSeq('w1')).toBe(0);
+    // w1's patch again (a resend that took 500 ms): it cannot be told from a new one, so refused.
+    expect(replica.apply(inc(501, 'w1', 1, 1))).toMatchObject({ applied: false, reason: 'stale' });
+    // A recent writer's resend is still a duplicate, and a new writer is welcome.
+    expect(replica.apply(inc(502, 'w500', 1, 500))).toMatchObject({ applied: false, reason: 'duplicate' });
+    expect(replica.apply(inc(503, 'fresh', 1, 501)).applied).toBe(true);
+    expect(replica.state.n).toBe(501);
   });
 });
 
