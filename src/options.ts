@@ -47,9 +47,9 @@ export interface MemSyncOptions {
   timeout?: number;
   /**
    * How long a `patch()` may wait to be ordered before it rejects with `ERR_TIMEOUT` and its
-   * change rolls back out of the view. Covers failovers shorter than this. (An absolute
-   * write ordered more than 10 minutes after it was stamped is refused as stale anyway: the
-   * timestamp table remembers 10 minutes.)
+   * change rolls back out of the view. Covers failovers shorter than this. (A patch ordered
+   * more than 10 minutes after it was stamped may be refused as stale anyway: the timestamp
+   * and exactly-once tables remember 10 minutes of patch time.)
    * @default 30000
    */
   patchTimeout?: number;
