@@ -21,6 +21,9 @@ export interface MeshNodeEvents {
  * lost (or hands over), elect again at once. Own patches go to whatever role is current;
  * while electing they wait in the outbox and are resent to the next host.
  */
+/** Longest pause between two failed joins of one election. */
+const MAX_RETRY_DELAY_MS = 250;
+
 export class MeshNode {
   role: Role = 'idle';
   host: HostRole | undefined;
@@ -75,13 +78,20 @@ export class MeshNode {
   }
 
   private async runElection(deadline: number, initialDelayMs: number): Promise<'host' | 'client'> {
+    // Why the last join failed: a start() that times out says it (an id in use, say), and
+    // consecutive failures back off so a refused joiner does not hammer the host.
+    let lastFailure: unknown;
+    let retryDelayMs = 0;
+    const timedOut = (cause: unknown): TimeoutError => {
+      const why = lastFailure instanceof Error ? `; last attempt: ${lastFailure.message}` : '';
+      return new TimeoutError(
+        `no host found and none could be elected within ${this.options.timeout} ms${why}`,
+        { cause: lastFailure ?? cause },
+      );
+    };
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new TimeoutError(
-          `no host found and none could be elected within ${this.options.timeout} ms`,
-        );
-      }
+      if (remaining <= 0) throw timedOut(undefined);
       const round = elect({
         transport: this.transport,
         address: this.address,
@@ -90,12 +100,7 @@ export class MeshNode {
         cancelled: () => this.stopping || Date.now() > deadline,
         initialDelayMs,
       }).catch((error: unknown) => {
-        if (Date.now() > deadline && !this.stopping) {
-          throw new TimeoutError(
-            `no host found and none could be elected within ${this.options.timeout} ms`,
-            { cause: error },
-          );
-        }
+        if (Date.now() > deadline && !this.stopping) throw timedOut(error);
         throw error;
       });
       const won = await round;
@@ -115,8 +120,11 @@ export class MeshNode {
         ) {
           throw error;
         }
-        // The host went away while we joined: run the next round.
-        initialDelayMs = 1;
+        // The host went away while we joined (retry at once), or refused us for now (an id
+        // still connected: retry, slower and slower, until the deadline).
+        lastFailure = error;
+        retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(1, retryDelayMs * 2));
+        initialDelayMs = retryDelayMs;
       }
     }
   }

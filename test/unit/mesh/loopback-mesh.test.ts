@@ -86,6 +86,19 @@ describe('mesh over loopback', () => {
     expect(host.data).toEqual({ n: 6 });
   });
 
+  it('a second process with an id already connected: start() times out saying why', async () => {
+    transport = createLoopbackTransport();
+    await replica().start();
+    await replica({ id: 'twin', clientOnly: true }).start();
+    const twin = replica({ id: 'twin', clientOnly: true, timeout: 600 });
+    const failure = await twin.start().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: 'ERR_TIMEOUT' });
+    expect((failure as Error).message).toMatch(/'twin' is connected already/);
+  });
+
   it('fails over when the host dies: a client is elected and pending writes are resent once', async () => {
     transport = createLoopbackTransport();
     const a = replica();
