@@ -8,7 +8,8 @@ export {
   Replica,
   type ReplicaOptions,
 } from './replica.js';
-export { type ReplicaSnapshot, SnapshotStateBuilder } from './snapshot.js';
+export type { ReplicaSnapshot } from './snapshot.js';
+export { type SnapshotPath, SnapshotStateBuilder } from './snapshot-builder.js';
 export { type Stamp, type StampEntries, StampTable } from './stamps.js';
 export {
   type PatchInput,

@@ -1,6 +1,7 @@
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { JsonObject } from '../types.js';
-import { checkKey, copyJson, isPlainObject, type PatchBudget, VALUE_RULES } from './json.js';
+import { copyJson, isPlainObject, VALUE_RULES } from './json.js';
+import { isCheckedState, snapshotStateError } from './snapshot-builder.js';
 import type { DocumentLimits } from './limits.js';
 import { type StampEntries, StampTable } from './stamps.js';
 
@@ -57,46 +58,6 @@ export function copyState(state: unknown, limits: DocumentLimits, inPlace = fals
   return copyJson(state, 0, budget, VALUE_RULES) as JsonObject;
 }
 
-/** States assembled by a {@link SnapshotStateBuilder}: checked as they arrived. */
-const checkedStates = new WeakSet<object>();
-
-function stateError(error: unknown): ProtocolError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProtocolError('ERR_PROTOCOL', `snapshot state: ${message}`, { cause: error });
-}
-
-/**
- * A snapshot's state received part by part (top-level keys with their values, freshly
- * parsed), checked in place as each part arrives: the check of a large document overlaps
- * with the wait for its next part instead of running after the last one. The same verdict
- * as {@link checkSnapshot} gives the whole state, which then does not check it again.
- */
-export class SnapshotStateBuilder {
-  readonly #state: JsonObject = {};
-  readonly #budget: PatchBudget;
-
-  constructor(limits: DocumentLimits) {
-    this.#budget = { limits: { ...limits, maxPatchBytes: Number.POSITIVE_INFINITY }, bytes: 0, inPlace: true };
-  }
-
-  /** @throws ProtocolError `ERR_PROTOCOL` when the key or the value is not allowed in a state. */
-  add(key: string, value: unknown): void {
-    try {
-      checkKey(key, this.#budget.limits);
-      // Depth 1: the value sits one level below the root, as in a check of the whole state.
-      this.#state[key] = copyJson(value, 1, this.#budget, VALUE_RULES);
-    } catch (error) {
-      throw stateError(error);
-    }
-  }
-
-  /** The state assembled so far, marked as checked (add nothing to it afterwards). */
-  build(): JsonObject {
-    checkedStates.add(this.#state);
-    return this.#state;
-  }
-}
-
 /**
  * Checks a snapshot received from a peer.
  * @throws ProtocolError `ERR_PROTOCOL` when anything in it is malformed.
@@ -112,7 +73,7 @@ export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): Checke
     );
   }
   let state: JsonObject;
-  if (checkedStates.has(snapshot.state as object)) {
+  if (isCheckedState(snapshot.state)) {
     state = snapshot.state as JsonObject;
   } else {
     try {
@@ -120,7 +81,7 @@ export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): Checke
       // checked where it lies, not copied (a deep copy of a large document doubles join time).
       state = copyState(snapshot.state, limits, true);
     } catch (error) {
-      throw stateError(error);
+      throw snapshotStateError(error);
     }
   }
   if (!Array.isArray(seqs))

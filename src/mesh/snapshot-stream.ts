@@ -1,30 +1,71 @@
 import { type DocumentLimits, type ReplicaSnapshot, SnapshotStateBuilder } from '../document/index.js';
 import { RESERVED_KEYS } from '../document/json.js';
 import { ProtocolError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../types.js';
 import type { MessageOf } from '../protocol/messages.js';
 import { RawJson } from '../transport/framing.js';
 
-/** Top-level keys a snapshot may carry: a peer cannot grow our memory key by key forever. */
+/** Entries a snapshot may carry: a peer cannot grow our memory entry by entry forever. */
 export const MAX_SNAPSHOT_KEYS = 10_000_000;
 
 /** Size of one snapshot part on the wire. */
 export const SNAPSHOT_PART_BYTES = 64 * 1024;
 
+/**
+ * A value whose JSON is longer than `bytes` is sent child by child rather than whole. One
+ * top-level key can hold most of a document; whole, it would be one frame — parsed only once
+ * all of it has arrived, and refused outright past maxFrameBytes, so that no process could
+ * ever join. Values under the bound (most, in most documents) cost one stringify as before;
+ * one over it is stringified again child by child.
+ */
+export interface SnapshotSplit {
+  bytes: number;
+}
+const SPLIT: SnapshotSplit = { bytes: 1 << 20 };
+
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function hasChildren(value: JsonValue): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value === 'object' && value !== null && Object.keys(value).length > 0;
+}
+
+/**
+ * The entries of a value, each `[path, value]` as JSON text: the value whole, or an empty
+ * container followed by the entries of its children. `pathJson` is the path as it goes on
+ * the wire: a top-level key alone (`"key"`), nested ones as arrays (`["key","child",0]`).
+ */
+function* entriesOf(pathJson: string, value: JsonValue, split: SnapshotSplit): Generator<string> {
+  const json = JSON.stringify(value);
+  if (json.length <= split.bytes || !hasChildren(value)) {
+    yield `[${pathJson},${json}]`;
+    return;
+  }
+  yield `[${pathJson},${Array.isArray(value) ? '[]' : '{}'}]`;
+  // '"key"' becomes '["key",', '["key","child"]' becomes '["key","child",'.
+  const prefix = pathJson.startsWith('[') ? `${pathJson.slice(0, -1)},` : `[${pathJson},`;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) yield* entriesOf(`${prefix}${i}]`, value[i]!, split);
+  } else {
+    const object = value as JsonObject;
+    for (const key of Object.keys(object)) yield* entriesOf(`${prefix}${JSON.stringify(key)}]`, object[key]!, split);
+  }
+}
 
 /**
  * Streams a snapshot as `snapshot` messages of about {@link SNAPSHOT_PART_BYTES}, each
- * holding whole top-level keys of the state as real JSON values, and the replica's tables
- * in the last. Each value is stringified once, here (to size the parts), and the frame text is
- * sent as it is; the receiver parses each frame once. The sender yields to the event loop
- * between parts, so serving a joiner a large document does not stall ordering for long; the
- * state root is immutable (copy-on-write), so it may be read while new versions are applied.
+ * holding entries of the state as real JSON values, and the replica's tables in the last.
+ * Each value is stringified once, here (to size the parts), and the frame text is sent as
+ * it is; the receiver parses each frame once. The sender yields to the event loop between
+ * parts, so serving a joiner a large document does not stall ordering for long; the state
+ * root is immutable (copy-on-write), so it may be read while new versions are applied.
  * `send` returns false when the receiver is gone.
  */
 export async function sendSnapshot(
   snapshot: ReplicaSnapshot,
   epoch: number,
   send: (message: RawJson) => boolean,
+  split: SnapshotSplit = SPLIT,
 ): Promise<void> {
   const { state, ...meta } = snapshot;
   let part = 0;
@@ -37,10 +78,10 @@ export async function sendSnapshot(
       }}`,
     );
   for (const key of Object.keys(state)) {
-    const pair = `[${JSON.stringify(key)},${JSON.stringify(state[key])}]`;
-    pairs.push(pair);
-    bytes += pair.length;
-    if (bytes >= SNAPSHOT_PART_BYTES) {
+    for (const pair of entriesOf(JSON.stringify(key), state[key]!, split)) {
+      pairs.push(pair);
+      bytes += pair.length;
+      if (bytes < SNAPSHOT_PART_BYTES) continue;
       if (!send(frame(false))) return;
       part++;
       pairs = [];
@@ -76,10 +117,12 @@ export class SnapshotAssembler {
     this.parts++;
     this.bytes += message.entries.length;
     if (this.bytes > this.maxKeys) throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
-    for (const [key, value] of message.entries) {
+    for (const [path, value] of message.entries) {
       // Assigning '__proto__' would set the prototype: refuse before touching anything.
-      if (RESERVED_KEYS.has(key)) throw new ProtocolError('ERR_PROTOCOL', `snapshot key '${key}' is reserved`);
-      this.state.add(key, value);
+      if (typeof path === 'string' && RESERVED_KEYS.has(path)) {
+        throw new ProtocolError('ERR_PROTOCOL', `snapshot key '${path}' is reserved`);
+      }
+      this.state.add(path, value);
     }
     if (!message.last) return undefined;
     if (message.meta === undefined) throw new ProtocolError('ERR_PROTOCOL', 'the last snapshot part has no meta');

@@ -103,8 +103,22 @@ const Snapshot = Type.Object({
   /** Parts arrive in order, 0, 1, 2, ...; the last carries the replica's tables. */
   part: Count,
   last: Type.Boolean(),
-  /** Top-level keys of the state with their values (checked by Replica.fromSnapshot). */
-  entries: Type.Array(Type.Tuple([Type.String({ maxLength: 1_000_000 }), Type.Unknown()])),
+  /**
+   * Entries of the state: a top-level key with its value, or a path below one (keys and array
+   * indexes) for a value sent child by child. Checked as they arrive (SnapshotStateBuilder).
+   */
+  entries: Type.Array(
+    Type.Tuple([
+      Type.Union([
+        Type.String({ maxLength: 1_000_000 }),
+        Type.Array(Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Integer({ minimum: 0 })]), {
+          minItems: 2,
+          maxItems: 1000,
+        }),
+      ]),
+      Type.Unknown(),
+    ]),
+  ),
   /** In the last part: version, epoch, stamps and seqs (checked by Replica.fromSnapshot). */
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });

@@ -61,6 +61,18 @@ describe('a late joiner of a multi-megabyte document', () => {
     expect(await early.call('get', { path: 'big.k0_0' })).toBe('replaced');
   });
 
+  it('joins when one top-level key is larger than a frame may be: it is sent child by child', { timeout: 120_000 }, async () => {
+    cluster = new Cluster();
+    // Frames of at most 2 MiB everywhere; the 'big' key alone is ~5.4 MB of JSON.
+    const options = { limits: { maxFrameBytes: 2 * 1024 * 1024 } };
+    const host = (await cluster.start(options, { n: 0 })).worker;
+    await host.call('fill', FILL, 60_000);
+    const reference = (await digests([host]))[0] as Digest;
+    expect(reference.bytes).toBeGreaterThan(4 * 1024 * 1024);
+    const late = (await cluster.start({ ...options, clientOnly: true, timeout: 30_000 }, { n: 0 })).worker;
+    expect((await digests([late]))[0]).toEqual(reference);
+  });
+
   it('after the host that held it is killed, a joiner gets the same copy from the new host', {
     timeout: 120_000,
   }, async () => {
