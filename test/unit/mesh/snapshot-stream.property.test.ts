@@ -23,6 +23,11 @@ async function roundTrip(state: JsonObject, split: SnapshotSplit): Promise<Repli
   return done;
 }
 
+/** A first snapshot part holding `entries`, checked against the schema as a receiver does. */
+function firstPart(entries: unknown[]): MessageOf<'snapshot'> {
+  return parseMessage({ type: 'snapshot', epoch: 1, part: 0, last: false, entries }) as MessageOf<'snapshot'>;
+}
+
 const jsonState = fc
   .dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 })
   .map((state) => JSON.parse(JSON.stringify(state)) as JsonObject);
@@ -65,13 +70,7 @@ describe('snapshot stream', () => {
     ['an index into an object', [['o', 0], 1]],
   ])('refuses %s, as a protocol error', (_, entry) => {
     const assembler = new SnapshotAssembler(1_000_000, limits);
-    const message = parseMessage({
-      type: 'snapshot',
-      epoch: 1,
-      part: 0,
-      last: false,
-      entries: [['n', 1], ['o', {}], ['list', []], entry],
-    }) as MessageOf<'snapshot'>;
+    const message = firstPart([['n', 1], ['o', {}], ['list', []], entry]);
     expect(() => assembler.add(message)).toThrow(ProtocolError);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -79,13 +78,7 @@ describe('snapshot stream', () => {
   it('refuses a value that a path puts deeper than maxDepth', () => {
     const shallow = resolveDocumentLimits({ maxDepth: 3 });
     const assembler = new SnapshotAssembler(1_000_000, shallow);
-    const message = parseMessage({
-      type: 'snapshot',
-      epoch: 1,
-      part: 0,
-      last: false,
-      entries: [['a', {}], [['a', 'b'], {}], [['a', 'b', 'c'], { d: 1 }]],
-    }) as MessageOf<'snapshot'>;
+    const message = firstPart([['a', {}], [['a', 'b'], {}], [['a', 'b', 'c'], { d: 1 }]]);
     expect(() => assembler.add(message)).toThrow(/maxDepth/);
   });
 });
