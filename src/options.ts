@@ -146,6 +146,15 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     }
     limits[key as keyof MemSyncLimits] = positive(`limits.${key}`, value, 0);
   }
+  // One patch must always fit in a frame, whatever its JSON escapes cost (a control
+  // character counts once in maxPatchBytes and takes six bytes in JSON): anything larger
+  // could be ordered and then never sent.
+  if (limits.maxFrameBytes < 8 * limits.maxPatchBytes) {
+    throw new MemSyncError(
+      'ERR_INVALID_OPTION',
+      `limits.maxFrameBytes (${limits.maxFrameBytes}) must be at least 8 x limits.maxPatchBytes (${limits.maxPatchBytes})`,
+    );
+  }
   if (options.path !== undefined && options.tcp !== undefined) {
     throw new MemSyncError('ERR_INVALID_OPTION', 'give either path or tcp, not both');
   }

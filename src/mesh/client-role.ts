@@ -1,5 +1,6 @@
-import { checkParsedPatch, type DocumentLimits, resolveDocumentLimits } from '../document/index.js';
+import { checkParsedPatch, resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
+import type { MemSyncLimits } from '../options.js';
 import {
   type Member,
   type Message,
@@ -11,14 +12,15 @@ import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
-import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+import { sendInBatches } from './frame-batches.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot, snapshotSplit } from './snapshot-stream.js';
 
 export interface ClientRoleOptions {
   mesh: string;
   self: Member;
   /** Shared secret: wait for the host's challenge and prove we hold it (mesh/auth.ts). */
   secret: string | undefined;
-  limits: Partial<DocumentLimits>;
+  limits: MemSyncLimits;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */
   onDiverged(dropped: number, held: number, now: number): void;
@@ -122,8 +124,14 @@ export class ClientRole {
     const patches = this.outgoing;
     this.outgoing = [];
     if (this.closed) return; // the outbox still holds them: resent to the next host
+    const epoch = this.epoch;
     for (let i = 0; i < patches.length; i += MAX_PATCHES_PER_SUBMIT) {
-      this.conn.send({ type: 'submit', epoch: this.epoch, patches: patches.slice(i, i + MAX_PATCHES_PER_SUBMIT) });
+      // Large patches sent together may not fit in one frame: as many as they need.
+      sendInBatches(
+        patches.slice(i, i + MAX_PATCHES_PER_SUBMIT),
+        (batch) => ({ type: 'submit', epoch, patches: batch }) as const,
+        (m) => this.conn.send(m),
+      );
     }
   }
 
@@ -271,17 +279,27 @@ export class ClientRole {
           : log.epochAt(request.after);
     const tail =
       ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
-    if (tail !== undefined) {
-      this.conn.send({ type: 'history', epoch: this.epoch, entries: tail });
-      return;
-    }
-    // Our log does not bridge the gap: hand the host our whole state instead.
+    if (tail !== undefined && this.sendHistory(tail)) return;
+    // Our log does not bridge the gap (or the tail is larger than a frame): hand the host
+    // our whole state instead, which travels in parts.
     const epoch = this.epoch;
+    const split = snapshotSplit(this.options.limits.maxFrameBytes);
     void sendSnapshot(replica.snapshot(), epoch, (message) => {
       if (this.closed || this.conn.closed) return false;
       this.conn.send(message);
       return true;
-    });
+    }, split);
+  }
+
+  /** One `history` message; false when it does not fit in a frame (nothing was sent). */
+  private sendHistory(entries: OrderedPatch[]): boolean {
+    try {
+      this.conn.send({ type: 'history', epoch: this.epoch, entries });
+      return true;
+    } catch (error) {
+      if (error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED') return false;
+      throw error;
+    }
   }
 
   private checkSynced(): void {

@@ -2,6 +2,7 @@ import { RawJson, stringifyMessage } from '../transport/framing.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
 import type { EntryLog } from './entry-log.js';
+import { sendInBatches } from './frame-batches.js';
 
 /**
  * Collects the entries ordered in one tick and hands them out as one `entries` message: far
@@ -44,8 +45,13 @@ export function sendEntries(
   members: readonly Connection[],
   log: EntryLog,
 ): void {
-  if (members.length === 0 || entries.length === 0) return;
-  const text = new RawJson(stringifyMessage({ type: 'entries', epoch, entries }));
-  for (const conn of members) conn.send(text);
-  log.seal(entries[0]!.version, entries[entries.length - 1]!.version, text.text);
+  if (members.length === 0) return;
+  sendInBatches(
+    entries,
+    (batch) => ({ batch, text: new RawJson(stringifyMessage({ type: 'entries', epoch, entries: batch })) }),
+    ({ batch, text }) => {
+      for (const conn of members) conn.send(text);
+      log.seal(batch[0]!.version, batch[batch.length - 1]!.version, text.text);
+    },
+  );
 }

@@ -7,11 +7,12 @@ import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { admitPatches } from './admission.js';
 import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
+import { sendInBatches } from './frame-batches.js';
 import { GatherWindow } from './gather-window.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
-import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot } from './snapshot-stream.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot, snapshotSplit } from './snapshot-stream.js';
 
 interface Peer {
   conn: Connection;
@@ -196,7 +197,9 @@ export class HostRole {
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     if (plan.kind === 'entries') {
-      peer.conn.send({ type: 'entries', epoch: this.epoch, entries: plan.entries });
+      // A long catch-up tail may not fit in one frame: it goes in as many as it needs.
+      const epoch = this.epoch;
+      sendInBatches(plan.entries, (entries) => ({ type: 'entries', epoch, entries }) as const, (m) => peer.conn.send(m));
     } else if (plan.kind === 'snapshot') {
       this.sendSnapshot(peer);
     } else if (plan.kind === 'history') {
@@ -280,11 +283,12 @@ export class HostRole {
   }
 
   private sendSnapshot(peer: Peer): void {
+    const split = snapshotSplit(this.options.limits.maxFrameBytes);
     sendSnapshot(this.core.replica.snapshot(), this.epoch, (message) => {
       if (peer.conn.closed) return false;
       peer.conn.send(message);
       return true;
-    }).catch((error: unknown) =>
+    }, split).catch((error: unknown) =>
       this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
   }

@@ -21,7 +21,11 @@ export const SNAPSHOT_PART_BYTES = 64 * 1024;
 export interface SnapshotSplit {
   bytes: number;
 }
-const SPLIT: SnapshotSplit = { bytes: 1 << 20 };
+
+/** The split for a mesh whose frames are at most `maxFrameBytes`: a quarter of that, at most 1 MiB. */
+export function snapshotSplit(maxFrameBytes: number): SnapshotSplit {
+  return { bytes: Math.min(1 << 20, Math.floor(maxFrameBytes / 4)) };
+}
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -65,7 +69,7 @@ export async function sendSnapshot(
   snapshot: ReplicaSnapshot,
   epoch: number,
   send: (message: RawJson) => boolean,
-  split: SnapshotSplit = SPLIT,
+  split: SnapshotSplit,
 ): Promise<void> {
   const { state, ...meta } = snapshot;
   let part = 0;
@@ -77,16 +81,21 @@ export async function sendSnapshot(
         last ? `,"meta":${JSON.stringify(meta)}` : ''
       }}`,
     );
+  const flush = async (): Promise<boolean> => {
+    if (!send(frame(false))) return false;
+    part++;
+    pairs = [];
+    bytes = 0;
+    await yieldToLoop();
+    return true;
+  };
   for (const key of Object.keys(state)) {
     for (const pair of entriesOf(JSON.stringify(key), state[key]!, split)) {
+      // A part is up to SNAPSHOT_PART_BYTES of entries, or one larger entry on its own.
+      if (pairs.length > 0 && bytes + pair.length > SNAPSHOT_PART_BYTES && !(await flush())) return;
       pairs.push(pair);
       bytes += pair.length;
-      if (bytes < SNAPSHOT_PART_BYTES) continue;
-      if (!send(frame(false))) return;
-      part++;
-      pairs = [];
-      bytes = 0;
-      await yieldToLoop();
+      if (bytes >= SNAPSHOT_PART_BYTES && !(await flush())) return;
     }
   }
   send(frame(true));

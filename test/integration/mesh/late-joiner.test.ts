@@ -63,10 +63,11 @@ describe('a late joiner of a multi-megabyte document', () => {
 
   it('joins when one top-level key is larger than a frame may be: it is sent child by child', { timeout: 120_000 }, async () => {
     cluster = new Cluster();
-    // Frames of at most 2 MiB everywhere; the 'big' key alone is ~5.4 MB of JSON.
-    const options = { limits: { maxFrameBytes: 2 * 1024 * 1024 } };
+    // Frames of at most 1 MiB everywhere (patches of at most 128 KiB, which must fit eight
+    // times over); the 'big' key alone is ~5.4 MB of JSON.
+    const options = { limits: { maxFrameBytes: 1024 * 1024, maxPatchBytes: 128 * 1024 } };
     const host = (await cluster.start(options, { n: 0 })).worker;
-    await host.call('fill', FILL, 60_000);
+    await host.call('fill', { ...FILL, patches: 60, keysPerPatch: 1 }, 60_000);
     const reference = (await digests([host]))[0] as Digest;
     expect(reference.bytes).toBeGreaterThan(4 * 1024 * 1024);
     const late = (await cluster.start({ ...options, clientOnly: true, timeout: 30_000 }, { n: 0 })).worker;

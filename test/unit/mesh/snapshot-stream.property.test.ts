@@ -28,9 +28,12 @@ function firstPart(entries: unknown[]): MessageOf<'snapshot'> {
   return parseMessage({ type: 'snapshot', epoch: 1, part: 0, last: false, entries }) as MessageOf<'snapshot'>;
 }
 
+// States a replica can hold: no reserved key anywhere (those are refused, tested below).
 const jsonState = fc
   .dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 6 })
-  .map((state) => JSON.parse(JSON.stringify(state)) as JsonObject);
+  .map((state) => JSON.stringify(state))
+  .filter((text) => !/"(__proto__|constructor|prototype)":/.test(text))
+  .map((text) => JSON.parse(text) as JsonObject);
 
 describe('snapshot stream', () => {
   it('gives back the same state, whichever values are sent child by child', async () => {
