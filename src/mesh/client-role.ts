@@ -13,7 +13,8 @@ import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
-import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot, snapshotSplit } from './snapshot-stream.js';
+import { answerHistoryRequest } from './history-upload.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler } from './snapshot-stream.js';
 
 export interface ClientRoleOptions {
   mesh: string;
@@ -164,7 +165,7 @@ export class ClientRole {
       case 'members':
         return this.options.onMembers(message.members, this.host, this.epoch);
       case 'request-history':
-        return this.onRequestHistory(message);
+        return answerHistoryRequest(this.core, this.conn, this.epoch, message, this.options.limits.maxFrameBytes);
       case 'handover':
         this.handover = { successor: message.successor };
         return;
@@ -265,41 +266,6 @@ export class ClientRole {
     this.applyEntries(buffered);
     // Patches the snapshot did not contain go (again) to the host.
     this.submit(this.core.unordered());
-  }
-
-  private onRequestHistory(request: MessageOf<'request-history'>): void {
-    const { replica, log } = this.core;
-    // From version 0 the host's initial state is its own defaults, not the mesh's: a
-    // tail would not reproduce our state, so it gets the whole snapshot.
-    const ourEpoch =
-      request.after === 0
-        ? -1
-        : request.after === replica.version
-          ? replica.epoch
-          : log.epochAt(request.after);
-    const tail =
-      ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
-    if (tail !== undefined && this.sendHistory(tail)) return;
-    // Our log does not bridge the gap (or the tail is larger than a frame): hand the host
-    // our whole state instead, which travels in parts.
-    const epoch = this.epoch;
-    const split = snapshotSplit(this.options.limits.maxFrameBytes);
-    void sendSnapshot(replica.snapshot(), epoch, (message) => {
-      if (this.closed || this.conn.closed) return false;
-      this.conn.send(message);
-      return true;
-    }, split);
-  }
-
-  /** One `history` message; false when it does not fit in a frame (nothing was sent). */
-  private sendHistory(entries: OrderedPatch[]): boolean {
-    try {
-      this.conn.send({ type: 'history', epoch: this.epoch, entries });
-      return true;
-    } catch (error) {
-      if (error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED') return false;
-      throw error;
-    }
   }
 
   private checkSynced(): void {

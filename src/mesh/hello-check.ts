@@ -1,9 +1,11 @@
 import type { Replica } from '../document/index.js';
 import type { MemSyncErrorCode } from '../errors.js';
 import { type MessageOf, PROTOCOL_VERSIONS } from '../protocol/messages.js';
+import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
 import { clientProof, hostProof, proofsMatch } from './auth.js';
 import type { EntryLog } from './entry-log.js';
+import { sendInBatches } from './frame-batches.js';
 
 export interface HelloContext {
   mesh: string;
@@ -73,4 +75,31 @@ export function planCatchUp(
   const tail = log.after(joiner.version, replica.version);
   if (tail === undefined) return { kind: 'snapshot' };
   return tail.length > 0 ? { kind: 'entries', entries: tail } : { kind: 'none' };
+}
+
+/**
+ * Sends a newly welcomed member what it needs: the tail it lacks (in as many frames as it
+ * takes), a snapshot, or our request for the history it holds beyond ours. Returns whether
+ * that history was asked for (the gather then waits for it).
+ */
+export function sendCatchUp(
+  plan: CatchUp,
+  conn: Connection,
+  epoch: number,
+  replica: Replica,
+  sendSnapshot: () => void,
+): boolean {
+  switch (plan.kind) {
+    case 'entries':
+      sendInBatches(plan.entries, (entries) => ({ type: 'entries', epoch, entries }) as const, (m) => conn.send(m));
+      return false;
+    case 'snapshot':
+      sendSnapshot();
+      return false;
+    case 'history':
+      conn.send({ type: 'request-history', epoch, after: replica.version, atEpoch: replica.epoch });
+      return true;
+    case 'none':
+      return false;
+  }
 }

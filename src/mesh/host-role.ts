@@ -1,5 +1,5 @@
 import type { ReplicaSnapshot } from '../document/index.js';
-import { checkParsedPatch, resolveDocumentLimits } from '../document/index.js';
+import { resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
@@ -7,12 +7,12 @@ import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { admitPatches } from './admission.js';
 import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
-import { sendInBatches } from './frame-batches.js';
 import { GatherWindow } from './gather-window.js';
+import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
-import { checkHello, planCatchUp } from './hello-check.js';
+import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
-import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, sendSnapshot, snapshotSplit } from './snapshot-stream.js';
+import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 
 interface Peer {
   conn: Connection;
@@ -57,6 +57,7 @@ export class HostRole {
   private readonly queuedSeq = new Map<string, number>();
   private readonly gather: GatherWindow;
   private readonly broadcast: EntryBroadcast;
+  private readonly adoption: Adoption;
   private stopped = false;
   private listener: Listener | undefined;
 
@@ -71,6 +72,12 @@ export class HostRole {
       const members = [...this.peers].filter((peer) => peer.member).map((peer) => peer.conn);
       sendEntries(entries, this.epoch, members, this.core.log);
     });
+    this.adoption = {
+      core,
+      limits: options.limits,
+      gathering: () => this.gather.gathering,
+      ordered: (entry) => this.broadcast.add(entry),
+    };
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());
   }
@@ -196,17 +203,8 @@ export class HostRole {
       ...(verdict.proof === undefined ? {} : { proof: verdict.proof }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
-    if (plan.kind === 'entries') {
-      // A long catch-up tail may not fit in one frame: it goes in as many as it needs.
-      const epoch = this.epoch;
-      sendInBatches(plan.entries, (entries) => ({ type: 'entries', epoch, entries }) as const, (m) => peer.conn.send(m));
-    } else if (plan.kind === 'snapshot') {
-      this.sendSnapshot(peer);
-    } else if (plan.kind === 'history') {
-      // It holds history we lack: adopt it before ordering anything new.
-      peer.awaitingHistory = true;
-      peer.conn.send({ type: 'request-history', epoch: this.epoch, after: replica.version, atEpoch: replica.epoch });
-    }
+    // When it holds history we lack, we adopt it before ordering anything new.
+    peer.awaitingHistory = sendCatchUp(plan, peer.conn, this.epoch, replica, () => this.sendSnapshot(peer));
     this.gather.arrived(hello.peer);
     this.membersChanged();
     this.checkGather();
@@ -230,17 +228,7 @@ export class HostRole {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
     peer.awaitingHistory = false;
-    if (this.gather.gathering) {
-      for (const entry of entries) {
-        if (entry.version <= this.core.replica.version) continue;
-        if (entry.version !== this.core.replica.version + 1) {
-          throw new ProtocolError('ERR_PROTOCOL', 'history with a gap');
-        }
-        checkParsedPatch(entry.patch, this.options.limits);
-        this.core.applyOrdered(entry);
-        this.broadcast.add(entry);
-      }
-    }
+    adoptHistory(this.adoption, entries);
     this.checkGather();
   }
 
@@ -252,8 +240,7 @@ export class HostRole {
     if (!snapshot) return;
     peer.upload = undefined;
     peer.awaitingHistory = false;
-    if (this.gather.gathering && snapshot.version > this.core.replica.version) {
-      this.core.installSnapshot(snapshot, peer.member?.peer ?? '?');
+    if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
       // Everyone already welcomed holds a shorter history: bring them over wholesale.
       for (const other of this.peers) if (other !== peer && other.member) this.sendSnapshot(other);
     }
@@ -283,13 +270,9 @@ export class HostRole {
   }
 
   private sendSnapshot(peer: Peer): void {
-    const split = snapshotSplit(this.options.limits.maxFrameBytes);
-    sendSnapshot(this.core.replica.snapshot(), this.epoch, (message) => {
-      if (peer.conn.closed) return false;
-      peer.conn.send(message);
-      return true;
-    }, split).catch((error: unknown) =>
-      this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
+    const { conn } = peer;
+    streamSnapshotTo(conn, this.core.replica.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
+      (error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
   }
 

@@ -4,6 +4,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import type { MessageOf } from '../protocol/messages.js';
 import { RawJson } from '../transport/framing.js';
+import type { Connection } from '../transport/types.js';
 
 /** Entries a snapshot may carry: a peer cannot grow our memory entry by entry forever. */
 export const MAX_SNAPSHOT_KEYS = 10_000_000;
@@ -146,4 +147,19 @@ export class SnapshotAssembler {
   get receiving(): boolean {
     return this.parts > 0;
   }
+}
+
+/** Streams `snapshot` to `conn` in frames that fit its limit; stops if the connection closes. */
+export function streamSnapshotTo(
+  conn: Connection,
+  snapshot: ReplicaSnapshot,
+  epoch: number,
+  maxFrameBytes: number,
+): Promise<void> {
+  const send = (message: RawJson): boolean => {
+    if (conn.closed) return false;
+    conn.send(message);
+    return true;
+  };
+  return sendSnapshot(snapshot, epoch, send, snapshotSplit(maxFrameBytes));
 }
