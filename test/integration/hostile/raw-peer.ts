@@ -4,6 +4,7 @@
  * including what the product's own encoder would never produce.
  */
 import { connect, type Socket } from 'node:net';
+import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 
 /** One message received from the host, as parsed JSON. */
 export type WireMessage = Record<string, unknown> & { type?: unknown };
@@ -24,7 +25,7 @@ export function helloFor(
 ): Record<string, unknown> {
   return {
     type: 'hello',
-    protocols: [1],
+    protocols: [...PROTOCOL_VERSIONS],
     mesh,
     peer,
     clientOnly: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
-import { parseMessage } from '../../../src/protocol/messages.js';
+import { PROTOCOL_VERSIONS, parseMessage } from '../../../src/protocol/messages.js';
 
 const DEPTH = 100_000;
 const deepArray = '['.repeat(DEPTH) + ']'.repeat(DEPTH);
@@ -24,7 +24,7 @@ function expectProtocolError(json: string): void {
 
 const validHello = {
   type: 'hello',
-  protocols: [1],
+  protocols: [...PROTOCOL_VERSIONS],
   mesh: 'm',
   peer: 'p',
   clientOnly: false,

@@ -7,6 +7,7 @@ import type { MemSyncError } from '../../../src/errors.js';
 import { ClientRole } from '../../../src/mesh/client-role.js';
 import { HostRole } from '../../../src/mesh/host-role.js';
 import { ReplicaCore } from '../../../src/mesh/replica-core.js';
+import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
 import type { Connection, ConnectionHandlers } from '../../../src/transport/types.js';
 import type { JsonObject } from '../../../src/types.js';
@@ -77,7 +78,7 @@ export function helloFrom(
 ): Record<string, unknown> {
   return {
     type: 'hello',
-    protocols: [1],
+    protocols: [...PROTOCOL_VERSIONS],
     mesh: MESH,
     peer,
     clientOnly: false,
@@ -174,7 +175,7 @@ export class ClientHarness {
     });
     this.conn.deliver({
       type: 'welcome',
-      protocol: 1,
+      protocol: PROTOCOL_VERSIONS[0],
       host: HOST_ID,
       epoch: HOST_EPOCH,
       version: 0,
