@@ -27,8 +27,9 @@ export function snapshotStateError(error: unknown): ProtocolError {
  * which then does not check it again.
  *
  * Entries are top-level keys with their values, or — for a value too large for one part —
- * a path below one: the sender first puts an empty object or array there, then its children
- * one by one (array elements in order), each checked at its own depth.
+ * an empty object or array first, then its children: in groups merged into it (`merge`:
+ * fields assigned, elements appended) or, for a child too large itself, by a path below it.
+ * Every value is checked at its own depth.
  */
 export class SnapshotStateBuilder {
   readonly #state: JsonObject = {};
@@ -38,9 +39,17 @@ export class SnapshotStateBuilder {
     this.#budget = { limits: { ...limits, maxPatchBytes: Number.POSITIVE_INFINITY }, bytes: 0, inPlace: true };
   }
 
-  /** @throws ProtocolError `ERR_PROTOCOL` when the path or the value is not allowed in a state. */
-  add(path: SnapshotPath, value: unknown): void {
+  /**
+   * Puts `value` at `path`, or with `merge` adds its fields or elements to the object or
+   * array already there.
+   * @throws ProtocolError `ERR_PROTOCOL` when the path or the value is not allowed in a state.
+   */
+  add(path: SnapshotPath, value: unknown, merge = false): void {
     try {
+      if (merge) {
+        this.#merge(path, value);
+        return;
+      }
       if (typeof path === 'string') {
         checkKey(path, this.#budget.limits);
         // Depth 1: the value sits one level below the root, as in a check of the whole state.
@@ -57,6 +66,27 @@ export class SnapshotStateBuilder {
   build(): JsonObject {
     checkedStates.add(this.#state);
     return this.#state;
+  }
+
+  #merge(path: SnapshotPath, value: unknown): void {
+    const segments = typeof path === 'string' ? [path] : path;
+    if (segments.length >= this.#budget.limits.maxDepth) {
+      throw new ProtocolError('ERR_PROTOCOL', `snapshot path of ${segments.length} segments`);
+    }
+    let node: JsonValue | undefined = this.#state;
+    for (const segment of segments) node = childOf(node, segment);
+    // The children sit one level below the container.
+    const depth = segments.length + 1;
+    if (Array.isArray(node) && Array.isArray(value)) {
+      for (const item of value as unknown[]) node.push(copyJson(item, depth, this.#budget, VALUE_RULES));
+    } else if (isPlainObject(node) && isPlainObject(value)) {
+      for (const key of Object.keys(value)) {
+        checkKey(key, this.#budget.limits);
+        node[key] = copyJson(value[key], depth, this.#budget, VALUE_RULES);
+      }
+    } else {
+      throw new ProtocolError('ERR_PROTOCOL', 'a snapshot merge needs an object into an object or an array into an array');
+    }
   }
 
   #addAt(path: ReadonlyArray<string | number>, value: unknown): void {

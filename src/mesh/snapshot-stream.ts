@@ -21,6 +21,8 @@ export const SNAPSHOT_PART_BYTES = 64 * 1024;
  */
 export interface SnapshotSplit {
   bytes: number;
+  /** JSON bytes of small children sent together as one merge. @default SNAPSHOT_PART_BYTES */
+  group?: number;
 }
 
 /** The split for a mesh whose frames are at most `maxFrameBytes`: a quarter of that, at most 1 MiB. */
@@ -40,21 +42,48 @@ function hasChildren(value: JsonValue): boolean {
  * container followed by the entries of its children. `pathJson` is the path as it goes on
  * the wire: a top-level key alone (`"key"`), nested ones as arrays (`["key","child",0]`).
  */
-function* entriesOf(pathJson: string, value: JsonValue, split: SnapshotSplit): Generator<string> {
-  const json = JSON.stringify(value);
+function* entriesOf(
+  pathJson: string,
+  value: JsonValue,
+  split: SnapshotSplit,
+  json = JSON.stringify(value),
+): Generator<string> {
   if (json.length <= split.bytes || !hasChildren(value)) {
     yield `[${pathJson},${json}]`;
     return;
   }
-  yield `[${pathJson},${Array.isArray(value) ? '[]' : '{}'}]`;
+  const array = Array.isArray(value);
+  yield `[${pathJson},${array ? '[]' : '{}'}]`;
+  // Small children travel in groups merged into the container (a part's worth each), so a
+  // container of millions of small values is not millions of entries; a child too large
+  // itself goes by its own path, in order (elements are appended as they come).
+  let group: string[] = [];
+  let groupBytes = 0;
+  const merge = (): string => {
+    const entry = `[${pathJson},${array ? '[' : '{'}${group.join(',')}${array ? ']' : '}'},"merge"]`;
+    group = [];
+    groupBytes = 0;
+    return entry;
+  };
   // '"key"' becomes '["key",', '["key","child"]' becomes '["key","child",'.
   const prefix = pathJson.startsWith('[') ? `${pathJson.slice(0, -1)},` : `[${pathJson},`;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) yield* entriesOf(`${prefix}${i}]`, value[i]!, split);
-  } else {
-    const object = value as JsonObject;
-    for (const key of Object.keys(object)) yield* entriesOf(`${prefix}${JSON.stringify(key)}]`, object[key]!, split);
+  const keys = array ? undefined : Object.keys(value as JsonObject);
+  const count = keys ? keys.length : (value as JsonValue[]).length;
+  for (let i = 0; i < count; i++) {
+    const key = keys?.[i];
+    const child = (key === undefined ? (value as JsonValue[])[i] : (value as JsonObject)[key])!;
+    const childJson = JSON.stringify(child);
+    const keyJson = key === undefined ? '' : JSON.stringify(key);
+    if (childJson.length > split.bytes && hasChildren(child)) {
+      if (group.length > 0) yield merge();
+      yield* entriesOf(`${prefix}${key === undefined ? i : keyJson}]`, child, split, childJson);
+      continue;
+    }
+    group.push(key === undefined ? childJson : `${keyJson}:${childJson}`);
+    groupBytes += childJson.length + keyJson.length;
+    if (groupBytes >= (split.group ?? SNAPSHOT_PART_BYTES)) yield merge();
   }
+  if (group.length > 0) yield merge();
 }
 
 /**
@@ -127,12 +156,12 @@ export class SnapshotAssembler {
     this.parts++;
     this.bytes += message.entries.length;
     if (this.bytes > this.maxKeys) throw new ProtocolError('ERR_LIMIT_EXCEEDED', 'snapshot too large');
-    for (const [path, value] of message.entries) {
+    for (const [path, value, mode] of message.entries) {
       // Assigning '__proto__' would set the prototype: refuse before touching anything.
       if (typeof path === 'string' && RESERVED_KEYS.has(path)) {
         throw new ProtocolError('ERR_PROTOCOL', `snapshot key '${path}' is reserved`);
       }
-      this.state.add(path, value);
+      this.state.add(path, value, mode === 'merge');
     }
     if (!message.last) return undefined;
     if (message.meta === undefined) throw new ProtocolError('ERR_PROTOCOL', 'the last snapshot part has no meta');

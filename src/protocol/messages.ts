@@ -97,6 +97,15 @@ const Entries = Type.Object({
   entries: Type.Array(EntrySchema, { maxItems: 1_000_000 }),
 });
 
+/** A top-level key, or a path below one (keys and array indexes). */
+const SnapshotPath = Type.Union([
+  Type.String({ maxLength: 1_000_000 }),
+  Type.Array(Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Integer({ minimum: 0 })]), {
+    minItems: 2,
+    maxItems: 1000,
+  }),
+]);
+
 const Snapshot = Type.Object({
   type: Type.Literal('snapshot'),
   epoch: Epoch,
@@ -108,15 +117,10 @@ const Snapshot = Type.Object({
    * indexes) for a value sent child by child. Checked as they arrive (SnapshotStateBuilder).
    */
   entries: Type.Array(
-    Type.Tuple([
-      Type.Union([
-        Type.String({ maxLength: 1_000_000 }),
-        Type.Array(Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Integer({ minimum: 0 })]), {
-          minItems: 2,
-          maxItems: 1000,
-        }),
-      ]),
-      Type.Unknown(),
+    Type.Union([
+      Type.Tuple([SnapshotPath, Type.Unknown()]),
+      // Fields or elements added to the object or array already at the path.
+      Type.Tuple([SnapshotPath, Type.Unknown(), Type.Literal('merge')]),
     ]),
   ),
   /** In the last part: version, epoch, stamps and seqs (checked by Replica.fromSnapshot). */

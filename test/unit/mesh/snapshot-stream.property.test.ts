@@ -40,7 +40,7 @@ describe('snapshot stream', () => {
     await fc.assert(
       fc.asyncProperty(
         jsonState,
-        fc.record({ bytes: fc.integer({ min: 1, max: 60 }) }),
+        fc.record({ bytes: fc.integer({ min: 1, max: 60 }), group: fc.integer({ min: 1, max: 40 }) }),
         async (state, split) => {
           const snapshot = await roundTrip(state, split);
           expect(JSON.stringify(snapshot.state)).toBe(JSON.stringify(state));
@@ -59,9 +59,13 @@ describe('snapshot stream', () => {
     await sendSnapshot({ state, version: 1, epoch: 1, stamps: [], seqs: [] }, 1, (f) => frames.push(f) > 0, {
       bytes: 32 * 1024,
     });
-    // About 70 KB of JSON over a 32 KB bound: child by child, in two parts.
+    // About 70 KB of JSON over a 32 KB bound: an empty object, then its fields merged in
+    // groups of a part's worth, in two parts or more.
     expect(frames.length).toBeGreaterThan(1);
-    expect(frames[0]!.text).toContain('[["users","u0"],');
+    const text = frames.map((f) => f.text).join('\n');
+    expect(text).toContain('["users",{}]');
+    expect(text).toContain('["users",{"u0":');
+    expect(text).toContain(',"merge"]');
   });
 
   it.each([
@@ -71,6 +75,9 @@ describe('snapshot stream', () => {
     ['a reserved key on the way', [['o', '__proto__', 'x'], 1]],
     ['an element out of order', [['list', 1], 'b']],
     ['an index into an object', [['o', 0], 1]],
+    ['a merge of an array into an object', ['o', [1], 'merge']],
+    ['a merge into nothing', ['missing', { a: 1 }, 'merge']],
+    ['a merge with a reserved field', ['o', JSON.parse('{"__proto__":{"polluted":true}}'), 'merge']],
   ])('refuses %s, as a protocol error', (_, entry) => {
     const assembler = new SnapshotAssembler(1_000_000, limits);
     const message = firstPart([['n', 1], ['o', {}], ['list', []], entry]);
@@ -83,5 +90,21 @@ describe('snapshot stream', () => {
     const assembler = new SnapshotAssembler(1_000_000, shallow);
     const message = firstPart([['a', {}], [['a', 'b'], {}], [['a', 'b', 'c'], { d: 1 }]]);
     expect(() => assembler.add(message)).toThrow(/maxDepth/);
+  });
+});
+
+describe('snapshot stream, large containers', () => {
+  it('sends a million small elements as a few merges, not a million entries', async () => {
+    const state = { big: Array.from({ length: 1_000_000 }, (_, i) => i % 1000) };
+    const frames: RawJson[] = [];
+    const meta = { version: 1, epoch: 1, stamps: [], seqs: [] };
+    await sendSnapshot({ state, ...meta }, 1, (frame) => frames.push(frame) > 0, { bytes: 1 << 20 });
+    const entries = frames.reduce((sum, f) => sum + (JSON.parse(f.text) as { entries: unknown[] }).entries.length, 0);
+    expect(entries).toBeLessThan(200);
+    const assembler = new SnapshotAssembler(1_000, limits);
+    let done: ReplicaSnapshot | undefined;
+    for (const frame of frames) done = assembler.add(parseMessage(JSON.parse(frame.text)) as MessageOf<'snapshot'>);
+    expect((done!.state.big as number[]).length).toBe(1_000_000);
+    expect((done!.state.big as number[])[999_999]).toBe(999);
   });
 });
