@@ -125,6 +125,7 @@ export class ClientRole {
     const patches = this.outgoing;
     this.outgoing = [];
     if (this.closed) return; // the outbox still holds them: resent to the next host
+    this.core.submitted = true;
     const epoch = this.epoch;
     for (let i = 0; i < patches.length; i += MAX_PATCHES_PER_SUBMIT) {
       // Large patches sent together may not fit in one frame: as many as they need.
@@ -212,6 +213,9 @@ export class ClientRole {
     this.host = welcome.host;
     this.targetVersion = welcome.version;
     this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
+    // A previous life of our id numbered past where we start (its clock was ahead of ours):
+    // our patches would look like its resends. Before we ever sent one, we renumber.
+    if (welcome.lastSeq !== undefined && !this.core.submitted) this.core.numberAbove(welcome.lastSeq);
     this.submit(this.core.unordered());
     this.checkSynced();
   }

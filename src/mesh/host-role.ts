@@ -200,6 +200,7 @@ export class HostRole {
       epoch: this.epoch,
       version: replica.version,
       members: this.members(),
+      lastSeq: replica.lastSeq(hello.peer),
       ...(verdict.proof === undefined ? {} : { proof: verdict.proof }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);

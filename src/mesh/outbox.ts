@@ -68,6 +68,19 @@ export class Outbox {
     });
   }
 
+  /**
+   * Gives every waiting patch a new number from `next`, oldest first (see
+   * ReplicaCore.numberAbove): the patch objects are changed in place.
+   */
+  renumber(next: () => number): void {
+    const writes = [...this.writes.values()];
+    this.writes.clear();
+    for (const write of writes) {
+      write.patch.seq = next();
+      this.writes.set(write.patch.seq, write);
+    }
+  }
+
   /** The host ordered `seq`: settle its promise. Returns false if nobody waits for it. */
   settle(seq: number, result: PatchResult): boolean {
     const write = this.take(seq);

@@ -41,6 +41,8 @@ export class ReplicaCore {
   readonly outbox: Outbox;
   /** Newest epoch seen anywhere: a host older than this must not lead us. */
   knownEpoch = 0;
+  /** Some own patch has been sent to a host: from then on our numbers are fixed. */
+  submitted = false;
   private seq = 0;
 
   constructor(
@@ -75,6 +77,18 @@ export class ReplicaCore {
     if (body.if !== undefined) patch.if = body.if;
     if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
     return patch;
+  }
+
+  /**
+   * Numbers our patches above `floor` (the last seq the mesh holds for our id) when they are
+   * not already: the patches waiting and every later one. Only for patches never sent, whose
+   * numbers nobody else has seen; the same Patch objects sit in the view, so it follows.
+   */
+  numberAbove(floor: number): void {
+    const waiting = this.outbox.patches();
+    if ((waiting[0]?.seq ?? this.seq + 1) > floor) return;
+    this.seq = floor;
+    this.outbox.renumber(() => ++this.seq);
   }
 
   /** Read-your-writes: show an own patch in the view before the host has ordered it. */

@@ -75,6 +75,8 @@ const Welcome = Type.Object({
   epoch: Epoch,
   version: Count,
   members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  /** The last seq the host has ordered from the joiner's id (a previous life's, say). */
+  lastSeq: Type.Optional(Count),
   /** With a shared secret: the host's proof that it holds it too. */
   proof: Type.Optional(Type.String({ maxLength: 128 })),
 });

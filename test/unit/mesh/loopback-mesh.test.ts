@@ -86,6 +86,24 @@ describe('mesh over loopback', () => {
     expect(host.data).toEqual({ n: 6 });
   });
 
+  it('a restart with the same id after the clock stepped back an hour still writes (renumbered at welcome)', async () => {
+    transport = createLoopbackTransport();
+    await replica().start();
+    const now = Date.now();
+    const first = replica({ id: 'stepped', clientOnly: true, now: () => now });
+    await first.start();
+    for (let i = 0; i < 3; i++) await first.patch({ $inc: { n: 1 } });
+    await first.stop();
+    // Its clock an hour behind: it would number below its previous life.
+    const second = replica({ id: 'stepped', clientOnly: true, patchTimeout: 2000, now: () => now - 3_600_000 });
+    const starting = second.start();
+    const early = second.patch({ $inc: { n: 10 } }); // written before the welcome
+    await starting;
+    expect(await early).toMatchObject({ applied: true });
+    expect(await second.patch({ $inc: { n: 100 } })).toMatchObject({ applied: true });
+    expect(second.data).toEqual({ n: 113 });
+  });
+
   it('a second process with an id already connected: start() times out saying why', async () => {
     transport = createLoopbackTransport();
     await replica().start();
