@@ -11,6 +11,7 @@ import {
   refusedChangesNothingProperty,
   validateHostileProperty,
 } from './patch-properties.js';
+import { snapshotPartsProperty } from './snapshot-properties.js';
 
 /** What one property run found. */
 export interface FuzzOutcome {
@@ -63,6 +64,7 @@ export const FUZZ_PROPERTIES = {
   'parse-mutated-messages': spec(3000, parseMutatedProperty),
   'validate-hostile-patches': spec(3000, validateHostileProperty),
   'refused-patch-changes-nothing': spec(1000, refusedChangesNothingProperty),
+  'snapshot-parts': spec(1500, snapshotPartsProperty),
 } satisfies Record<string, FuzzSpec>;
 
 export type FuzzPropertyName = keyof typeof FUZZ_PROPERTIES;
