@@ -15,23 +15,25 @@ export const fanout: Scenario = {
   title: 'Fan-out: one writer, N-1 readers (host included)',
   async run(context) {
     const seconds = context.quick ? 0.3 : 1.5;
-    const rates: Record<System, number[][]> = { memsync: [], relay: [] };
     const flows: Record<System, FlowResult[][]> = { memsync: [], relay: [] };
+    /** The slowest reader's patches per second, run by run, at the `size`-th mesh size. */
+    const rates = (system: System, size: number): number[] =>
+      flows[system][size]!.map((r) => Math.min(r.host, ...r.clients));
     for (const system of ['relay', 'memsync'] as const) {
       await withFlowMesh(context, system, async (mesh) => {
         for (const processes of SIZES) {
           await mesh.grow(processes);
           const { results } = await mesh.measureFor(seconds, context.runs, WINDOW, context.quick ? 3 : 6);
-          rates[system].push(results.map((r) => Math.min(r.host, ...r.clients)));
           flows[system].push(results);
-          context.log(`fanout ${system} ${processes}: ${rates[system].at(-1)!.map((r) => r.toFixed(0)).join(', ')} patches/s`);
+          const rate = rates(system, flows[system].length - 1);
+          context.log(`fanout ${system} ${processes}: ${rate.map((r) => r.toFixed(0)).join(', ')} patches/s`);
         }
       });
     }
     const series: Series = { processes: SIZES, memsync: [], relay: [] };
     const figures: Figure[] = SIZES.map((processes, i) => {
-      const figure = makeFigure(`fanout.${processes}`, `${processes} processes (${processes - 1} reading)`, 'patches/s', rates.memsync[i]!, {
-        baseline: rates.relay[i]!,
+      const figure = makeFigure(`fanout.${processes}`, `${processes} processes (${processes - 1} reading)`, 'patches/s', rates('memsync', i), {
+        baseline: rates('relay', i),
       });
       figure.goal = ratioGoal(figure, 0.5, 'atLeast');
       series.memsync.push(figure.value.median);

@@ -10,21 +10,21 @@ export const throughput: Scenario = {
   title: 'Throughput: writer -> host -> reader',
   async run(context) {
     const seconds = context.quick ? 0.5 : 2;
-    const rates: Record<System, number[]> = { memsync: [], relay: [] };
     const sizes: Record<System, number> = { memsync: 0, relay: 0 };
     const flows: Record<System, FlowResult[]> = { memsync: [], relay: [] };
+    /** Patches per second the reader saw, run by run. */
+    const rates = (system: System): number[] => flows[system].map((r) => r.clients[0]!);
     for (const system of ['relay', 'memsync'] as const) {
       await withFlowMesh(context, system, async (mesh) => {
         await mesh.grow(3);
         const { results, patches } = await mesh.measureFor(seconds, context.runs, WINDOW);
-        rates[system] = results.map((r: FlowResult) => r.clients[0]!);
         flows[system] = results;
         sizes[system] = patches;
       });
-      context.log(`throughput ${system}: ${rates[system].map((r) => r.toFixed(0)).join(', ')} patches/s`);
+      context.log(`throughput ${system}: ${rates(system).map((r) => r.toFixed(0)).join(', ')} patches/s`);
     }
-    const figure = makeFigure('throughput', `$inc, ${WINDOW} in flight`, 'patches/s', rates.memsync, {
-      baseline: rates.relay,
+    const figure = makeFigure('throughput', `$inc, ${WINDOW} in flight`, 'patches/s', rates('memsync'), {
+      baseline: rates('relay'),
       note: `${sizes.memsync.toLocaleString('en-US')} vs ${sizes.relay.toLocaleString('en-US')} patches per run`,
     });
     figure.goal = ratioGoal(figure, 0.5, 'atLeast');

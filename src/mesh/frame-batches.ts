@@ -1,5 +1,10 @@
 import { MemSyncError } from '../errors.js';
 
+/** The transport refused to encode a message larger than a frame (nothing was sent). */
+export function isTooLargeForFrame(error: unknown): boolean {
+  return error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED';
+}
+
 /**
  * Sends `items` in as few messages as fit in a frame: all in one when they fit, else each
  * half the same way. A message too large for a frame is refused while it is encoded, before
@@ -19,8 +24,7 @@ export function sendInBatches<T, M>(
     send(build(items));
     return;
   } catch (error) {
-    const tooLarge = error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED';
-    if (!tooLarge || items.length === 1) throw error;
+    if (!isTooLargeForFrame(error) || items.length === 1) throw error;
   }
   const middle = items.length >> 1;
   sendInBatches(items.slice(0, middle), build, send);

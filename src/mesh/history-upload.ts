@@ -1,7 +1,7 @@
-import { MemSyncError } from '../errors.js';
 import type { MessageOf } from '../protocol/messages.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
+import { isTooLargeForFrame } from './frame-batches.js';
 import type { ReplicaCore } from './replica-core.js';
 import { streamSnapshotTo } from './snapshot-stream.js';
 
@@ -37,7 +37,7 @@ function sendHistory(conn: Connection, epoch: number, entries: OrderedPatch[]): 
     conn.send({ type: 'history', epoch, entries });
     return true;
   } catch (error) {
-    if (error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED') return false;
+    if (isTooLargeForFrame(error)) return false;
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import { ClientRole } from '../../../src/mesh/client-role.js';
 import { HostRole } from '../../../src/mesh/host-role.js';
 import { ReplicaCore } from '../../../src/mesh/replica-core.js';
 import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
+import { helloFor } from '../../integration/hostile/raw-peer.js';
 import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
 import type { Connection, ConnectionHandlers } from '../../../src/transport/types.js';
 import type { JsonObject } from '../../../src/types.js';
@@ -76,17 +77,7 @@ export function helloFrom(
   peer: string,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return {
-    type: 'hello',
-    protocols: [...PROTOCOL_VERSIONS],
-    mesh: MESH,
-    peer,
-    clientOnly: false,
-    version: 0,
-    entryEpoch: 0,
-    knownEpoch: 0,
-    ...extra,
-  };
+  return helloFor(MESH, peer, { clientOnly: false, ...extra });
 }
 
 export interface HostHarnessOptions {
