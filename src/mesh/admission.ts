@@ -5,42 +5,43 @@ import { ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import type { Patch } from '../types.js';
 
-/** How far ahead of the host's clock a patch timestamp may be (ms): processes share one clock. */
+/** How far ahead of real time a patch timestamp may be (ms): processes share one clock. */
 export const MAX_CLOCK_LEAD_MS = 60_000;
 
 export interface AdmissionContext {
   sender: string;
   limits: MemSyncLimits;
-  /** The host's clock now, in clock units (ms * 1000): the newest stamp it could vouch for. */
-  clockNow: number;
+  /** The latest stamp admitted, in clock units (ReplicaCore.stampCeiling). */
+  ceiling: number;
   /** Highest seq of `sender` already applied or queued. */
   lastSeq: number;
 }
 
 /**
  * Checks a client's patches before any of them is queued: all are admitted or none. Each
- * must carry its sender as peer, pass the document validator, have a timestamp no further
- * ahead of our clock than {@link MAX_CLOCK_LEAD_MS} (a forged far-future stamp would win every
- * last-writer-wins contest and drag every clock forward), and a seq no further ahead than a
- * writer numbering from its start time could be (clock/write-numbers.ts; a forged huge seq
- * would make the writer's real patches look like resends).
+ * must carry its sender as peer, pass the document validator, have a timestamp no later
+ * than the ceiling (a forged far-future stamp would win every last-writer-wins contest and
+ * drag every clock forward), and a seq no further ahead than a writer numbering from its
+ * start time could be (clock/write-numbers.ts; a forged huge seq would make the writer's
+ * real patches look like resends). Both bounds follow real time, never the stamps admitted:
+ * see ReplicaCore.stampCeiling.
  */
 export function admitPatches(raw: readonly Patch[], context: AdmissionContext): Patch[] {
   const admitted: Patch[] = [];
   let lastSeq = context.lastSeq;
-  const latest = context.clockNow + MAX_CLOCK_LEAD_MS * 1000;
-  const nowMs = tsToMillis(context.clockNow);
+  const latest = context.ceiling;
+  const nowMs = tsToMillis(context.ceiling);
   const highestSeq = (last: number): number =>
-    highestAcceptableSeq(last, nowMs, MAX_CLOCK_LEAD_MS, context.limits.maxPendingPerPeer);
+    highestAcceptableSeq(last, nowMs, 0, context.limits.maxPendingPerPeer);
   for (const candidate of raw) {
     if (candidate.peer !== context.sender) {
       throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
     }
-    if (candidate.ts > latest) {
-      throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
-    }
     if (candidate.seq > highestSeq(lastSeq)) {
       throw new ProtocolError('ERR_PROTOCOL', `patch seq ${candidate.seq} jumps too far past ${lastSeq}`);
+    }
+    if (candidate.ts > latest) {
+      throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
     }
     const body = validatePatchInput(candidate, context.limits);
     const patch: Patch = { peer: candidate.peer, seq: candidate.seq, ts: candidate.ts, update: body.update };

@@ -49,6 +49,8 @@ export class ClientRole {
   private closed = false;
   private outgoing: Patch[] = [];
   private submitScheduled = false;
+  private ackScheduled = false;
+  private isSynced = false;
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -160,11 +162,15 @@ export class ClientRole {
     }
     switch (message.type) {
       case 'entries':
-        return this.onEntries(message, text);
+        this.onEntries(message, text);
+        if (message.ack) this.scheduleAck();
+        return;
       case 'snapshot':
         return this.onSnapshotPart(message);
       case 'members':
-        return this.options.onMembers(message.members, this.host, this.epoch);
+        this.options.onMembers(message.members, this.host, this.epoch);
+        // The host welcomes a joiner only once we know of it: say we do.
+        return this.sendAck(message.seq);
       case 'request-history':
         return answerHistoryRequest(this.core, this.conn, this.epoch, message, this.options.limits.maxFrameBytes);
       case 'handover':
@@ -202,14 +208,16 @@ export class ClientRole {
       }
     }
     if (welcome.epoch < this.core.knownEpoch) {
-      // A host older than one we already followed: it cannot lead us.
+      // A host older than one we already followed cannot lead us. (An honest one steps down
+      // when our hello says so, and the next term is newer: try again.)
       throw new MemSyncError(
-        'ERR_INCOMPATIBLE_PEER',
+        'ERR_CONNECTION',
         `host epoch ${welcome.epoch} is older than ${this.core.knownEpoch}`,
       );
     }
     this.epoch = welcome.epoch;
     this.core.knownEpoch = welcome.epoch;
+    this.core.clock.observe(welcome.clock);
     this.host = welcome.host;
     this.targetVersion = welcome.version;
     this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
@@ -232,9 +240,22 @@ export class ClientRole {
   private applyEntries(entries: OrderedPatch[], text?: string): void {
     let first = 0;
     let last = 0;
+    let heldByHost = 0;
     for (const entry of entries) {
       const version = this.core.replica.version;
-      if (entry.version <= version) continue; // already applied (e.g. adopted from us)
+      if (entry.version <= version) {
+        // Already held (adopted from us, say) — unless another epoch ordered that version:
+        // then our history is not the mesh's, and keeping it would be a silent split.
+        const ours = entry.version === version ? this.core.replica.epoch : this.core.log.epochAt(entry.version);
+        if (ours !== undefined && ours !== entry.epoch) {
+          throw new ProtocolError(
+            'ERR_PROTOCOL',
+            `diverged: version ${entry.version} is of epoch ${ours} here and ${entry.epoch} at the host; rejoining for its state`,
+          );
+        }
+        heldByHost = entry.version;
+        continue;
+      }
       if (entry.version !== version + 1) {
         throw new ProtocolError(
           'ERR_PROTOCOL',
@@ -250,6 +271,9 @@ export class ClientRole {
       last = entry.version;
     }
     if (text !== undefined && first > 0) this.core.log.seal(first, last, text);
+    // Own writes we ordered while we hosted, held until another replica had them (see
+    // ReplicaCore.holdOwn): the host sending us an entry means it holds everything to it.
+    this.core.releaseOwn(Math.max(heldByHost, last));
     this.checkSynced();
   }
 
@@ -273,7 +297,25 @@ export class ClientRole {
   }
 
   private checkSynced(): void {
-    if (this.core.replica.version >= this.targetVersion && !this.snapshot) this.synced.resolve();
+    if (this.isSynced || this.core.replica.version < this.targetVersion || this.snapshot) return;
+    this.isSynced = true;
+    this.sendAck();
+    this.synced.resolve();
+  }
+
+  private scheduleAck(): void {
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    queueMicrotask(() => {
+      this.ackScheduled = false;
+      this.sendAck();
+    });
+  }
+
+  private sendAck(members?: number): void {
+    if (this.closed) return;
+    const version = this.core.replica.version;
+    this.conn.send(members === undefined ? { type: 'ack', epoch: this.epoch, version } : { type: 'ack', epoch: this.epoch, version, members });
   }
 
   private fail(error: MemSyncError): void {

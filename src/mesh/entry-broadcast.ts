@@ -37,18 +37,23 @@ export class EntryBroadcast {
 /**
  * Sends one `entries` message to every member, encoded once for all of them; the log then
  * keeps that text in place of the entries (see entry-log.ts). With nobody to send to, nothing
- * is encoded and the log keeps the entries themselves.
+ * is encoded and the log keeps the entries themselves. `ack`: ask the members to say they
+ * hold them (the host's own writes wait for that).
  */
 export function sendEntries(
   entries: OrderedPatch[],
   epoch: number,
   members: readonly Connection[],
   log: EntryLog,
+  ack = false,
 ): void {
   if (members.length === 0) return;
   sendInBatches(
     entries,
-    (batch) => ({ batch, text: new RawJson(stringifyMessage({ type: 'entries', epoch, entries: batch })) }),
+    (batch) => ({
+      batch,
+      text: new RawJson(stringifyMessage(ack ? { type: 'entries', epoch, entries: batch, ack } : { type: 'entries', epoch, entries: batch })),
+    }),
     ({ batch, text }) => {
       for (const conn of members) conn.send(text);
       log.seal(batch[0]!.version, batch[batch.length - 1]!.version, text.text);

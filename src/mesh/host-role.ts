@@ -12,18 +12,14 @@ import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.j
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import type { ReplicaCore } from './replica-core.js';
+import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 
-interface Peer {
-  conn: Connection;
-  member?: Member;
-  helloTimer?: NodeJS.Timeout | undefined;
-  /** We asked this peer for the history it holds beyond ours. */
-  awaitingHistory: boolean;
-  upload?: SnapshotAssembler;
-  /** Our nonce for this connection, when the mesh has a secret. */
-  nonce?: string;
-}
+/**
+ * How long a joiner waits for the members that must learn of it (host-peers.ts) before those
+ * that have not answered are disconnected as stalled (they rejoin when they run again).
+ */
+const MEMBER_ACK_TIMEOUT_MS = 2000;
 
 export interface HostRoleOptions {
   mesh: string;
@@ -32,10 +28,16 @@ export interface HostRoleOptions {
   /** Shared secret: authenticate every connection (mesh/auth.ts). */
   secret: string | undefined;
   /** Members of the previous epoch we wait for before ordering anything new. */
-  expected: Set<string>;
+  expected: Map<string, Member>;
   /** We never belonged to this mesh before: we cannot know who else is out there. */
   firstHost: boolean;
   gatherMs: number;
+  /** The longest a gather waits for live members and for history still arriving. */
+  gatherLimitMs: number;
+  /** Whether a member's process is alive (undefined: cannot tell). */
+  isAlive(member: Member): boolean | undefined;
+  /** A joiner has followed a newer epoch than ours: we must not lead it; step down. */
+  onBehind(epoch: number): void;
   limits: MemSyncLimits;
   onMembers(members: Member[]): void;
   onReady(): void;
@@ -60,17 +62,27 @@ export class HostRole {
   private readonly adoption: Adoption;
   private stopped = false;
   private listener: Listener | undefined;
+  /** Numbers our member lists (see `ack` in protocol/messages.ts). */
+  private membersSeq = 0;
+  private joinTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
     private readonly options: HostRoleOptions,
   ) {
-    this.gather = new GatherWindow(options.expected, options.firstHost, options.gatherMs, () =>
-      this.endGather(),
-    );
+    this.gather = new GatherWindow({
+      expected: options.expected,
+      waitFull: options.firstHost,
+      windowMs: options.gatherMs,
+      longMs: options.gatherLimitMs,
+      isAlive: options.isAlive,
+      historyPending: () => [...this.peers].some((peer) => peer.awaitingHistory),
+      onEnd: () => this.endGather(),
+    });
     this.broadcast = new EntryBroadcast((entries) => {
-      const members = [...this.peers].filter((peer) => peer.member).map((peer) => peer.conn);
-      sendEntries(entries, this.epoch, members, this.core.log);
+      const members = [...this.peers].filter((peer) => peer.welcomed).map((peer) => peer.conn);
+      // Our own writes wait for a replica to say it holds them: ask for that.
+      sendEntries(entries, this.epoch, members, this.core.log, this.core.holdingOwn);
     });
     this.adoption = {
       core,
@@ -102,7 +114,7 @@ export class HostRole {
 
   accept(conn: Connection): void {
     if (this.stopped) return conn.close();
-    const peer: Peer = { conn, awaitingHistory: false };
+    const peer = newHostPeer(conn);
     this.peers.add(peer);
     // A peer that connects and never speaks must not hold a slot forever.
     peer.helloTimer = setTimeout(
@@ -138,14 +150,16 @@ export class HostRole {
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.core.holdOwn = false;
     this.gather.cancel();
+    clearTimeout(this.joinTimer);
     this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
       : null;
     for (const peer of this.peers) {
       clearTimeout(peer.helloTimer);
-      if (handover && peer.member)
+      if (handover && peer.welcomed)
         peer.conn.send({ type: 'handover', epoch: this.epoch, successor });
     }
     // Closing the listener releases the address; the successor cannot bind before that,
@@ -166,6 +180,8 @@ export class HostRole {
           throw new ProtocolError('ERR_PROTOCOL', `submit for epoch ${message.epoch}, ours is ${this.epoch}`);
         }
         return this.onSubmit(peer, message.patches);
+      case 'ack':
+        return this.onAck(peer, message);
       case 'history':
         return this.onHistory(peer, message.entries);
       case 'snapshot':
@@ -184,6 +200,13 @@ export class HostRole {
       nonce: peer.nonce,
       isConnected: (id) => this.byId.has(id),
     });
+    if (verdict.ok && hello.knownEpoch > this.epoch) {
+      // It followed a host newer than us (our clock is behind, say): we cannot lead it, and
+      // refusing it forever would split the mesh in two. Step down; the next term is newer.
+      peer.conn.send({ type: 'refused', code: 'ERR_CONNECTION', message: 'host epoch behind yours: re-electing' });
+      this.drop(peer, new MemSyncError('ERR_CONNECTION', `peer '${hello.peer}' followed a newer epoch`));
+      return this.options.onBehind(hello.knownEpoch);
+    }
     if (!verdict.ok) {
       peer.conn.send({ type: 'refused', code: verdict.code, message: verdict.message });
       return this.drop(peer, new MemSyncError(verdict.code, `peer '${hello.peer}' refused: ${verdict.message}`));
@@ -191,24 +214,86 @@ export class HostRole {
     clearTimeout(peer.helloTimer);
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
+    peer.hello = hello;
+    peer.accepted = { protocol: verdict.protocol, proof: verdict.proof };
     this.byId.set(hello.peer, peer);
+    // History it holds beyond ours is asked for once it is welcomed; the gather waits for it.
+    peer.awaitingHistory = this.gather.gathering && hello.version > this.core.replica.version;
+    this.gather.arrived(hello.peer);
+    this.membersChanged();
+    peer.joinSeq = this.membersSeq;
+    this.welcomeReady();
+    this.checkGather();
+  }
+
+  /** Welcomes every joiner that every host-capable member now knows of. */
+  private welcomeReady(): void {
+    let waiting = false;
+    for (const peer of this.peers) {
+      if (!peer.member || peer.welcomed) continue;
+      if (notYetAware(peer, this.peers).length === 0) this.welcome(peer);
+      else waiting = true;
+    }
+    if (!waiting) {
+      clearTimeout(this.joinTimer);
+      this.joinTimer = undefined;
+    } else {
+      this.joinTimer ??= setTimeout(() => this.dropStalled(), MEMBER_ACK_TIMEOUT_MS);
+    }
+  }
+
+  /** Members that did not acknowledge a joiner in time are stalled: cut them off. */
+  private dropStalled(): void {
+    this.joinTimer = undefined;
+    const stalled = new Set<Peer>();
+    for (const peer of this.peers) {
+      if (peer.member && !peer.welcomed) for (const late of notYetAware(peer, this.peers)) stalled.add(late);
+    }
+    for (const peer of stalled) {
+      this.drop(peer, new MemSyncError('ERR_CONNECTION', `member '${peer.member?.peer}' did not acknowledge a joiner in time`));
+    }
+    this.welcomeReady();
+  }
+
+  private welcome(peer: Peer): void {
+    const hello = peer.hello!;
+    const { protocol, proof } = peer.accepted!;
+    peer.welcomed = true;
+    peer.knownSeq = this.membersSeq;
     const { replica, log } = this.core;
     peer.conn.send({
       type: 'welcome',
-      protocol: verdict.protocol,
+      protocol,
       host: this.options.self.peer,
       epoch: this.epoch,
       version: replica.version,
       members: this.members(),
+      membersSeq: this.membersSeq,
+      clock: this.core.clock.last,
       lastSeq: replica.lastSeq(hello.peer),
-      ...(verdict.proof === undefined ? {} : { proof: verdict.proof }),
+      ...(proof === undefined ? {} : { proof }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     // When it holds history we lack, we adopt it before ordering anything new.
     peer.awaitingHistory = sendCatchUp(plan, peer.conn, this.epoch, replica, () => this.sendSnapshot(peer));
-    this.gather.arrived(hello.peer);
-    this.membersChanged();
+    this.holdOwnWrites();
     this.checkGather();
+  }
+
+  private onAck(peer: Peer, ack: MessageOf<'ack'>): void {
+    if (ack.epoch !== this.epoch || !peer.welcomed) return;
+    // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
+    peer.ackedVersion = Math.max(peer.ackedVersion, Math.min(ack.version, this.core.replica.version));
+    if (ack.members !== undefined) peer.knownSeq = Math.max(peer.knownSeq, Math.min(ack.members, this.membersSeq));
+    this.core.releaseOwn(replicatedVersion(this.peers));
+    if (ack.members !== undefined) this.welcomeReady();
+  }
+
+  /** Our own writes are acknowledged once another replica holds them, at once when alone. */
+  private holdOwnWrites(): void {
+    const hold = hasWelcomed(this.peers);
+    this.core.holdOwn = hold;
+    this.core.releaseOwn(hold ? replicatedVersion(this.peers) : Number.POSITIVE_INFINITY);
   }
 
   private onSubmit(peer: Peer, raw: Patch[]): void {
@@ -216,7 +301,7 @@ export class HostRole {
     const patches = admitPatches(raw, {
       sender,
       limits: this.options.limits,
-      clockNow: this.core.clockNow(),
+      ceiling: this.core.stampCeiling(),
       lastSeq: Math.max(this.core.replica.lastSeq(sender), this.queuedSeq.get(sender) ?? 0),
     });
     if (this.gather.gathering && this.queue.length + patches.length > this.options.limits.maxPendingPerPeer) {
@@ -243,7 +328,7 @@ export class HostRole {
     peer.awaitingHistory = false;
     if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
       // Everyone already welcomed holds a shorter history: bring them over wholesale.
-      for (const other of this.peers) if (other !== peer && other.member) this.sendSnapshot(other);
+      for (const other of this.peers) if (other !== peer && other.welcomed) this.sendSnapshot(other);
     }
     this.checkGather();
   }
@@ -278,11 +363,18 @@ export class HostRole {
   }
 
   private checkGather(): void {
-    this.gather.check([...this.peers].some((peer) => peer.awaitingHistory));
+    this.gather.check();
   }
 
   private endGather(): void {
     if (this.stopped) return;
+    // The gather closed on its limit while history was still coming: what those members hold
+    // beyond us will be replaced by a snapshot when they rejoin, and they are told so.
+    for (const peer of [...this.peers]) {
+      if (peer.awaitingHistory) {
+        this.drop(peer, new MemSyncError('ERR_CONNECTION', `history of '${peer.member?.peer}' not received within the gather limit`));
+      }
+    }
     this.queuedSeq.clear();
     for (const patch of this.queue.splice(0)) this.sequence(patch);
     this.options.onReady();
@@ -290,8 +382,9 @@ export class HostRole {
 
   private membersChanged(): void {
     const members = this.members();
+    const seq = ++this.membersSeq;
     for (const peer of this.peers)
-      if (peer.member) peer.conn.send({ type: 'members', epoch: this.epoch, members });
+      if (peer.welcomed) peer.conn.send({ type: 'members', epoch: this.epoch, members, seq });
     this.options.onMembers(members);
   }
 
@@ -308,6 +401,10 @@ export class HostRole {
     clearTimeout(peer.helloTimer);
     if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
     if (peer.awaitingHistory) this.checkGather();
-    if (peer.member && !this.stopped) this.membersChanged();
+    if (peer.member && !this.stopped) {
+      this.membersChanged();
+      this.welcomeReady();
+      this.holdOwnWrites();
+    }
   }
 }

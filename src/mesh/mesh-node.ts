@@ -23,6 +23,8 @@ export interface MeshNodeEvents {
  */
 /** Longest pause between two failed joins of one election. */
 const MAX_RETRY_DELAY_MS = 250;
+/** Epochs of hosts that start at the same clock reading differ by a random part below this. */
+const EPOCH_SPREAD = 1000;
 
 export class MeshNode {
   role: Role = 'idle';
@@ -33,6 +35,12 @@ export class MeshNode {
   epoch = 0;
   private stopping = false;
   private early: Connection[] = [];
+  /**
+   * This replica has held the mesh's state: synced as a client, or hosted through a gather.
+   * Until then it knows of nobody, which is not knowing that nobody is out there.
+   */
+  private belonged = false;
+  private unannounce: (() => void) | undefined;
 
   constructor(
     private readonly name: string,
@@ -73,6 +81,7 @@ export class MeshNode {
     this.client?.close();
     this.client = undefined;
     for (const conn of this.early.splice(0)) conn.close();
+    this.unannounce?.();
     await host?.stop(true);
     this.setRole('stopped');
   }
@@ -105,8 +114,8 @@ export class MeshNode {
       });
       const won = await round;
       if (won.role === 'host') {
-        await this.becomeHost(won.listener);
-        return 'host';
+        if (await this.becomeHost(won.listener)) return 'host';
+        continue; // stepped down before it was ready: a newer epoch is out there
       }
       try {
         await this.becomeClient(won.connection, deadline);
@@ -129,33 +138,53 @@ export class MeshNode {
     }
   }
 
-  private becomeHost(listener: import('../transport/types.js').Listener): Promise<void> {
+  /** Resolves true once the host has gathered, false if it stepped down before that. */
+  private becomeHost(listener: import('../transport/types.js').Listener): Promise<boolean> {
     // A fresh epoch above anything seen: every message carries it, older ones are refused.
-    const epoch = Math.max(this.core.clock.next(), this.core.knownEpoch + 1);
+    // The random part keeps two hosts whose clocks lag the epoch they knew from both
+    // taking the same number (an entry of one would pass for the other's).
+    const epoch =
+      Math.max(this.core.clock.next(), this.core.knownEpoch + 1) + Math.floor(Math.random() * EPOCH_SPREAD);
     this.core.knownEpoch = epoch;
-    const expected = new Set(
-      this.members
-        .filter((m) => m.peer !== this.core.peer && m.peer !== this.hostId)
-        .map((m) => m.peer),
-    );
-    return new Promise<void>((resolve) => {
+    const { transport, address } = this;
+    // Whom to wait for: the members we knew, and the processes recorded beside the socket
+    // as holding the mesh's state (all we can know of it when we never belonged).
+    const expected = new Map<string, Member>();
+    for (const m of this.members) if (m.peer !== this.hostId) expected.set(m.peer, m);
+    for (const r of transport.announced?.(address) ?? []) {
+      if (!expected.has(r.peer)) expected.set(r.peer, { peer: r.peer, clientOnly: false, pid: r.pid });
+    }
+    expected.delete(this.core.peer);
+    return new Promise<boolean>((resolve) => {
       const host = new HostRole(this.core, {
         mesh: this.name,
         epoch,
         self: this.self,
         secret: this.options.secret,
         expected,
-        firstHost: this.members.length === 0,
+        firstHost: !this.belonged,
         gatherMs: this.options.gatherMs,
+        gatherLimitMs: this.options.timeout,
+        isAlive: (member) => transport.isAlive?.(member, address),
         limits: this.options.limits,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
-          // Own patches written while we had no host are ordered now.
-          for (const patch of this.core.unordered()) host.submitLocal(patch);
-          resolve();
+          this.markBelonged();
+          resolve(true);
+        },
+        onBehind: (newer) => {
+          if (host.ready) return this.stepDown(host, newer);
+          // Still electing: the running election goes round again.
+          this.raiseKnownEpoch(newer);
+          this.host = undefined;
+          void host.stop(false).then(() => resolve(false));
         },
         onPeerError: (error) => this.events.error(error),
       });
+      // Own patches still unordered (in flight to the host that died) go first, in seq
+      // order, ahead of any written while we gather: ordered after newer ones, they would
+      // look like resends and be dropped.
+      for (const patch of this.core.unordered()) host.submitLocal(patch);
       host.attach(listener);
       this.host = host;
       this.client = undefined;
@@ -163,6 +192,15 @@ export class MeshNode {
       this.setRole('host');
       for (const conn of this.early.splice(0)) host.accept(conn);
     });
+  }
+
+  /** A member followed a newer epoch than ours: give the address up and elect again. */
+  private stepDown(host: HostRole, newer: number): void {
+    if (this.host !== host || this.stopping) return;
+    this.raiseKnownEpoch(newer);
+    this.host = undefined;
+    this.setRole('electing');
+    void host.stop(false).then(() => this.reelect(0));
   }
 
   private async becomeClient(conn: Connection, deadline: number): Promise<void> {
@@ -198,7 +236,13 @@ export class MeshNode {
     } finally {
       clearTimeout(timer);
     }
+    this.markBelonged();
     this.setRole('client');
+  }
+
+  private markBelonged(): void {
+    this.belonged = true;
+    this.unannounce ??= this.transport.announce?.(this.address, { peer: this.core.peer, pid: process.pid });
   }
 
   private onHostLost(
@@ -231,6 +275,10 @@ export class MeshNode {
         initialDelayMs = 50;
       }
     }
+  }
+
+  private raiseKnownEpoch(epoch: number): void {
+    if (epoch > this.core.knownEpoch) this.core.knownEpoch = epoch;
   }
 
   private setMembers(members: Member[], hostId: string, epoch: number): void {

@@ -1,4 +1,4 @@
-import { HybridClock } from '../clock/hlc.js';
+import { HybridClock, TICKS_PER_MS } from '../clock/hlc.js';
 import { firstSeqBase } from '../clock/write-numbers.js';
 import {
   type ApplyOutcome,
@@ -9,8 +9,11 @@ import {
 } from '../document/index.js';
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, PatchResult } from '../types.js';
+import { MAX_CLOCK_LEAD_MS } from './admission.js';
 import { EntryLog } from './entry-log.js';
 import { Outbox } from './outbox.js';
+
+const STAMP_LEAD = MAX_CLOCK_LEAD_MS * TICKS_PER_MS;
 
 /** What the core tells its owner: every change of the view, and refusals of own patches. */
 export interface CoreListener {
@@ -43,7 +46,15 @@ export class ReplicaCore {
   knownEpoch = 0;
   /** Some own patch has been sent to a host: from then on our numbers are fixed. */
   submitted = false;
+  /**
+   * Set by a host with members: an own patch it orders is acknowledged only once another
+   * replica holds it (releaseOwn), so a host that dies just after it answered cannot take
+   * an acknowledged write with it.
+   */
+  holdOwn = false;
+  private held: Array<{ seq: number; result: PatchResult; patch: Patch }> = [];
   private seq = 0;
+  private wallHigh = 0;
 
   constructor(
     private readonly options: ReplicaCoreOptions,
@@ -61,9 +72,17 @@ export class ReplicaCore {
     return this.options.peer;
   }
 
-  /** The newest stamp this process could vouch for now, without advancing the clock. */
-  clockNow(): number {
-    return Math.max(this.clock.last, this.options.now() * 1000);
+  /**
+   * The latest patch stamp a host admits as it is (later ones are lowered to it): real time
+   * plus the allowed lead. Real time is the highest wall-clock reading this process has made
+   * (a clock stepped back does not pull it back), or the newest stamp it holds less the lead
+   * (a new host after a step learns it from the history) — never a stamp itself, or stamps at
+   * the ceiling would raise it, each a little further than the last.
+   */
+  stampCeiling(): number {
+    const wall = Math.floor(this.options.now()) * TICKS_PER_MS;
+    if (wall > this.wallHigh) this.wallHigh = wall;
+    return Math.max(this.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;
   }
 
   /** Stamps a validated update as this writer's next patch. */
@@ -109,15 +128,35 @@ export class ReplicaCore {
       const result: PatchResult = { version: entry.version, applied: outcome.applied };
       if (outcome.reason !== undefined) result.reason = outcome.reason;
       if (outcome.message !== undefined) result.message = outcome.message;
-      if (this.outbox.settle(entry.patch.seq, result) && !outcome.applied) {
-        this.listener.ownRefused(entry.patch, result);
-      }
+      if (this.holdOwn && this.outbox.has(entry.patch.seq)) this.held.push({ seq: entry.patch.seq, result, patch: entry.patch });
+      else this.settleOwn(entry.patch, result);
     }
     return outcome;
   }
 
+  /** Own results held for replication (see holdOwn): some wait. */
+  get holdingOwn(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Another replica holds every entry up to `version`: acknowledge own writes up to it. */
+  releaseOwn(version: number): void {
+    if (this.held.length === 0 || this.held[0]!.result.version > version) return;
+    let n = 0;
+    while (n < this.held.length && this.held[n]!.result.version <= version) n++;
+    for (const { patch, result } of this.held.splice(0, n)) this.settleOwn(patch, result);
+  }
+
+  private settleOwn(patch: Patch, result: PatchResult): void {
+    if (this.outbox.settle(patch.seq, result) && !result.applied) this.listener.ownRefused(patch, result);
+  }
+
   /** Replaces the replica with a snapshot from the host (a joiner far behind, or divergent). */
   installSnapshot(snapshot: ReplicaSnapshot, origin: string): void {
+    // Results held for replication were of entries the snapshot replaces: their patches are
+    // still in the outbox, and are settled below like any other (failed if the snapshot
+    // covers them, resent if it does not).
+    this.held = [];
     const replica = Replica.fromSnapshot(snapshot, this.options.limits);
     this.replica = replica;
     this.log.clear();

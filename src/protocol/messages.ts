@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [2] as const;
+export const PROTOCOL_VERSIONS = [3] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -75,6 +75,13 @@ const Welcome = Type.Object({
   epoch: Epoch,
   version: Count,
   members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  /** The number of that member list (see `members`). */
+  membersSeq: Count,
+  /**
+   * The host's clock: a joiner's first stamps come after everything in the state it joins,
+   * even when its own clock reads earlier (started after the system clock stepped back).
+   */
+  clock: Count,
   /** The last seq the host has ordered from the joiner's id (a previous life's, say). */
   lastSeq: Type.Optional(Count),
   /** With a shared secret: the host's proof that it holds it too. */
@@ -97,6 +104,20 @@ const Entries = Type.Object({
   type: Type.Literal('entries'),
   epoch: Epoch,
   entries: Type.Array(EntrySchema, { maxItems: 1_000_000 }),
+  /** The host waits to hear that a replica holds these (its own writes): answer with `ack`. */
+  ack: Type.Optional(Type.Boolean()),
+});
+
+/**
+ * A member tells the host what it holds: every entry up to `version`, and the member list
+ * numbered `members` (both only ever grow). The host acknowledges its own writes once another
+ * replica holds them, and welcomes a joiner only once every host-capable member knows of it.
+ */
+const Ack = Type.Object({
+  type: Type.Literal('ack'),
+  epoch: Epoch,
+  version: Count,
+  members: Type.Optional(Count),
 });
 
 /** A top-level key, or a path below one (keys and array indexes). */
@@ -133,6 +154,8 @@ const Members = Type.Object({
   type: Type.Literal('members'),
   epoch: Epoch,
   members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  /** Numbers the member lists of one epoch: the receiver acknowledges it (see `ack`). */
+  seq: Count,
 });
 
 const RequestHistory = Type.Object({
@@ -162,6 +185,7 @@ const MessageSchema = Type.Union([
   Refused,
   Submit,
   Entries,
+  Ack,
   Snapshot,
   Members,
   RequestHistory,

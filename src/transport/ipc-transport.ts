@@ -5,6 +5,8 @@
  */
 import { MemSyncError } from '../errors.js';
 import { connectIpc } from './ipc-client.js';
+import { announcePeer, livePeers } from './peer-registry.js';
+import { isProcessAlive } from './process-alive.js';
 import { type IpcBindTarget, type IpcServer, startIpcServer } from './ipc-server.js';
 import { resolveTransportLimits } from './limits.js';
 import { systemError, toConnectionError } from './system-errors.js';
@@ -71,6 +73,9 @@ export function createIpcTransport(
       }
       return connectIpc(address, resolved, timeoutMs);
     },
+    isAlive: (peer, address) => (address.kind === 'unix' ? isProcessAlive(peer.pid) : undefined),
+    announce: (address, self) => (address.kind === 'unix' && process.platform !== 'win32' ? announcePeer(address.path, self) : () => {}),
+    announced: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? livePeers(address.path) : []),
   };
 }
 

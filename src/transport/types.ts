@@ -79,4 +79,18 @@ export interface TransportLimits {
 export interface Transport {
   listen(address: Address, onConnection: (c: Connection) => void): Promise<Listener>;
   connect(address: Address, options?: { timeoutMs?: number }): Promise<Connection>;
+  /**
+   * Whether the process behind a peer is still alive, when this transport can tell (a Unix
+   * socket's peers share our machine and announce their pid); undefined when it cannot. A new
+   * host waits longer for the previous members that are alive (see mesh/gather-window.ts).
+   */
+  isAlive?(peer: { peer: string; pid?: number | undefined }, address: Address): boolean | undefined;
+  /**
+   * Records, where this transport can, that this process holds the state of the mesh at
+   * `address`, so that a process that never belonged to it learns whom to wait for when it
+   * finds the address free. Returns the function that removes the record.
+   */
+  announce?(address: Address, self: { peer: string; pid: number }): () => void;
+  /** The processes recorded at `address` that are still alive. */
+  announced?(address: Address): Array<{ peer: string; pid: number }>;
 }

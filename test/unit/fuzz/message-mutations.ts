@@ -75,6 +75,8 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
     epoch,
     version: count,
     members: fc.array(member, { maxLength: 3 }),
+    membersSeq: count,
+    clock: count,
   }),
   fc.record({ type: fc.constant('refused'), code: fc.constant('ERR_AUTH'), message: fc.string() }),
   fc.record({
@@ -83,6 +85,7 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
     patches: fc.array(validPatch, { minLength: 1, maxLength: 3 }),
   }),
   fc.record({ type: fc.constant('entries'), epoch, entries: fc.array(entry, { maxLength: 3 }) }),
+  fc.record({ type: fc.constant('ack'), epoch, version: count, members: count }),
   fc.record({
     type: fc.constant('snapshot'),
     epoch,
@@ -90,7 +93,7 @@ export const validMessage: fc.Arbitrary<Record<string, Json>> = fc.oneof(
     last: fc.boolean(),
     entries: fc.array(fc.tuple(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })), { maxLength: 3 }),
   }),
-  fc.record({ type: fc.constant('members'), epoch, members: fc.array(member, { maxLength: 3 }) }),
+  fc.record({ type: fc.constant('members'), epoch, members: fc.array(member, { maxLength: 3 }), seq: count }),
   fc.record({ type: fc.constant('request-history'), epoch, after: count, atEpoch: epoch }),
   fc.record({ type: fc.constant('history'), epoch, entries: fc.array(entry, { maxLength: 3 }) }),
   fc.record({ type: fc.constant('handover'), epoch, successor: fc.option(peerId, { nil: null }) }),

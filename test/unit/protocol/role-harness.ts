@@ -103,10 +103,13 @@ export class HostHarness {
       epoch: HOST_EPOCH,
       self: { peer: HOST_ID, clientOnly: false },
       secret: undefined,
-      expected: new Set(options.expected ?? []),
+      expected: new Map((options.expected ?? []).map((peer) => [peer, { peer, clientOnly: false }] as const)),
       // A host that knows its previous members, so the gather ends once they are back.
       firstHost: false,
       gatherMs: options.gatherMs ?? 60_000,
+      gatherLimitMs: options.gatherMs ?? 60_000,
+      isAlive: () => undefined,
+      onBehind: () => {},
       limits,
       onMembers: () => {},
       onReady: () => {
@@ -123,11 +126,21 @@ export class HostHarness {
     return conn;
   }
 
+  /** Connections that joined, acknowledging member lists as honest clients do. */
+  private readonly joined: ScriptedConnection[] = [];
+
   /** A connection that said a valid hello as `peer` and was welcomed. */
   join(peer: string): ScriptedConnection {
     const conn = this.connect();
     conn.deliver(helloFrom(peer));
+    // The host welcomes a joiner once the members already in know of it: they say so.
+    for (const other of this.joined) {
+      const lists = other.sentOf('members');
+      const seq = lists[lists.length - 1]?.seq;
+      if (typeof seq === 'number') other.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: seq });
+    }
     if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
+    this.joined.push(conn);
     return conn;
   }
 
@@ -171,6 +184,8 @@ export class ClientHarness {
       epoch: HOST_EPOCH,
       version: 0,
       members: [{ peer: HOST_ID, clientOnly: false }],
+      membersSeq: 1,
+      clock: 0,
     });
   }
 }

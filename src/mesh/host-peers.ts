@@ -1,0 +1,58 @@
+import type { Member, MessageOf } from '../protocol/messages.js';
+import type { Connection } from '../transport/types.js';
+import type { SnapshotAssembler } from './snapshot-stream.js';
+
+/** One connection to the host, from accept to close. */
+export interface HostPeer {
+  conn: Connection;
+  /** Set once its hello is accepted: it is a member from then on. */
+  member?: Member;
+  hello?: MessageOf<'hello'>;
+  /** What checkHello granted: the protocol spoken and our proof of the secret. */
+  accepted?: { protocol: number; proof: string | undefined };
+  /** Sent its welcome: it receives entries and member lists from then on. */
+  welcomed: boolean;
+  /** The newest member list this peer is known to hold (welcome or acknowledged). */
+  knownSeq: number;
+  /** The member list that first named this peer. */
+  joinSeq: number;
+  /** Every entry up to this version is known to be held by this peer. */
+  ackedVersion: number;
+  helloTimer?: NodeJS.Timeout | undefined;
+  /** We asked this peer for the history it holds beyond ours (or will, once welcomed). */
+  awaitingHistory: boolean;
+  upload?: SnapshotAssembler;
+  /** Our nonce for this connection, when the mesh has a secret. */
+  nonce?: string;
+}
+
+export function newHostPeer(conn: Connection): HostPeer {
+  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false };
+}
+
+/**
+ * The members that must know of `joiner` before it is welcomed: every welcomed member that
+ * could become host. Until they do, the joiner may write nothing — else a next host that
+ * never heard of it would not wait for it after a failover, and the writes it was told were
+ * ordered (it holds them: it may be the only one) would be lost when the gather closed.
+ */
+export function notYetAware(joiner: HostPeer, peers: Iterable<HostPeer>): HostPeer[] {
+  const out: HostPeer[] = [];
+  for (const peer of peers) {
+    if (peer === joiner || !peer.welcomed || !peer.member || peer.member.clientOnly) continue;
+    if (peer.knownSeq < joiner.joinSeq) out.push(peer);
+  }
+  return out;
+}
+
+/** The highest version some welcomed member is known to hold (0 when none). */
+export function replicatedVersion(peers: Iterable<HostPeer>): number {
+  let version = 0;
+  for (const peer of peers) if (peer.welcomed && peer.ackedVersion > version) version = peer.ackedVersion;
+  return version;
+}
+
+export function hasWelcomed(peers: Iterable<HostPeer>): boolean {
+  for (const peer of peers) if (peer.welcomed && peer.member) return true;
+  return false;
+}

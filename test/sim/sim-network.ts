@@ -1,0 +1,236 @@
+/**
+ * A simulated network for the deterministic failover simulation: many "processes" in one
+ * JS realm, each with its own Transport, over connections whose delivery times come from a
+ * seeded random source (FIFO per connection, interleaved at random across connections).
+ * Run under fake timers, a whole mesh history is a function of the seed and the schedule.
+ *
+ * Death is modelled as SIGKILL is: what a process had handed to the kernel (flushed) still
+ * arrives, then its peers see the connection reset; what it had only queued in user space
+ * is lost; its listener vanishes at once; and from then on it can reach nobody (its timers
+ * may still run in this realm, but every send, listen and connect goes nowhere).
+ */
+import { ConnectionError, type MemSyncError } from '../../src/errors.js';
+import { stringifyMessage } from '../../src/transport/framing.js';
+import { Inbox } from '../../src/transport/inbox.js';
+import { systemError } from '../../src/transport/system-errors.js';
+import type { Address, Connection, ConnectionHandlers, Listener, Transport } from '../../src/transport/types.js';
+
+/** Seeded PRNG (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+let connectionNumber = 1;
+
+class SimConnection implements Connection {
+  readonly id = `sim-${connectionNumber++}`;
+  peer: SimConnection | undefined;
+  readonly inbox = new Inbox();
+  private queued: string[] = [];
+  private flushScheduled = false;
+  private closedLocally = false;
+  private ended = false;
+  /** Virtual time before which nothing more on this direction may arrive (FIFO). */
+  private lastArrival = 0;
+
+  constructor(
+    readonly owner: SimProcess,
+    private readonly net: SimNetwork,
+  ) {}
+
+  get closed(): boolean {
+    return this.closedLocally || this.ended;
+  }
+
+  get bufferedBytes(): number {
+    return 0;
+  }
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    this.inbox.setHandlers(handlers);
+  }
+
+  send(message: unknown): void {
+    if (this.closed || !this.owner.alive) return;
+    this.queued.push(stringifyMessage(message));
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Per-tick batching, like the socket transport: until this runs, the bytes are only in
+    // the process's memory and die with it.
+    setImmediate(() => this.flush());
+  }
+
+  close(error?: MemSyncError): void {
+    if (this.closed) return;
+    this.closedLocally = true;
+    this.inbox.end(error, false);
+    if (this.owner.alive) this.flush();
+    this.transmit(() => this.peer?.remoteEnded(undefined));
+  }
+
+  /** The process died: queued bytes are lost, the peer sees a reset after what was in flight. */
+  die(): void {
+    this.queued = [];
+    this.inbox.abandon();
+    if (this.ended || this.closedLocally) return;
+    this.ended = true;
+    this.transmit(() =>
+      this.peer?.remoteEnded(new ConnectionError('ERR_CONNECTION', 'connection reset: peer died')),
+    );
+  }
+
+  remoteEnded(error: MemSyncError | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.inbox.end(error, true);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (!this.owner.alive) return;
+    const batch = this.queued;
+    this.queued = [];
+    for (const json of batch) this.transmit(() => this.peer?.receive(json));
+  }
+
+  receive(json: string): void {
+    if (!this.owner.alive || this.closedLocally) return;
+    this.inbox.deliver(JSON.parse(json), json);
+  }
+
+  /** Schedules something to happen at the other end, after every earlier transmission. */
+  private transmit(arrive: () => void): void {
+    const at = Math.max(this.lastArrival, Date.now() + this.net.delay());
+    this.lastArrival = at;
+    setTimeout(arrive, at - Date.now());
+  }
+}
+
+/** One simulated process: its transport, and whether it is alive. */
+export class SimProcess {
+  alive = true;
+  readonly connections = new Set<SimConnection>();
+  readonly transport: Transport;
+
+  constructor(
+    readonly name: string,
+    private readonly net: SimNetwork,
+  ) {
+    this.transport = {
+      listen: (address, onConnection) => this.listen(address, onConnection),
+      connect: (address) => this.connect(address),
+      isAlive: (peer) => net.isAlive(peer.peer),
+      announce: (_address, self) => {
+        net.announced.add(self.peer);
+        return () => net.announced.delete(self.peer);
+      },
+      announced: () => [...net.announced].filter((peer) => net.isAlive(peer)).map((peer) => ({ peer, pid: 1 })),
+    };
+  }
+
+  kill(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.net.dropListenersOf(this);
+    for (const conn of this.connections) conn.die();
+    this.connections.clear();
+  }
+
+  private async listen(address: Address, onConnection: (c: Connection) => void): Promise<Listener> {
+    if (!this.alive) return never();
+    const key = keyOf(address);
+    if (this.net.listeners.has(key)) {
+      throw new ConnectionError('ERR_CONNECTION', `listen on ${key} failed: EADDRINUSE`, {
+        cause: systemError('EADDRINUSE', 'listen', key),
+      });
+    }
+    const entry = { owner: this, onConnection, accepted: new Set<SimConnection>() };
+    this.net.listeners.set(key, entry);
+    return {
+      address,
+      close: async () => {
+        if (this.net.listeners.get(key) !== entry) return;
+        this.net.listeners.delete(key);
+        for (const conn of entry.accepted) conn.close();
+      },
+    };
+  }
+
+  private async connect(address: Address): Promise<Connection> {
+    if (!this.alive) return never();
+    await new Promise((resolve) => setTimeout(resolve, this.net.delay()));
+    if (!this.alive) return never();
+    const key = keyOf(address);
+    const server = this.net.listeners.get(key);
+    if (!server) {
+      throw new ConnectionError('ERR_CONNECTION', `connect to ${key} failed: ECONNREFUSED`, {
+        cause: systemError('ECONNREFUSED', 'connect', key),
+      });
+    }
+    const dialed = new SimConnection(this, this.net);
+    const accepted = new SimConnection(server.owner, this.net);
+    dialed.peer = accepted;
+    accepted.peer = dialed;
+    this.connections.add(dialed);
+    server.owner.connections.add(accepted);
+    server.accepted.add(accepted);
+    setImmediate(() => {
+      if (server.owner.alive && !accepted.closed) server.onConnection(accepted);
+    });
+    return dialed;
+  }
+}
+
+interface ListenerEntry {
+  owner: SimProcess;
+  onConnection: (c: Connection) => void;
+  accepted: Set<SimConnection>;
+}
+
+function keyOf(address: Address): string {
+  return address.kind === 'unix' ? address.path : `${address.host}:${address.port}`;
+}
+
+export class SimNetwork {
+  readonly listeners = new Map<string, ListenerEntry>();
+  /** Peer ids recorded as holding the mesh's state (the transport's peer registry). */
+  readonly announced = new Set<string>();
+  private readonly byName = new Map<string, SimProcess>();
+
+  /** @param random seeded source of every delay */
+  constructor(
+    private readonly random: () => number,
+    private readonly maxDelayMs = 3,
+  ) {}
+
+  /** A delivery delay: mostly a few ms, sometimes a spike of tens of ms. */
+  delay(): number {
+    const r = this.random();
+    if (r < 0.03) return 10 + Math.floor(this.random() * 40);
+    return Math.floor(r * (this.maxDelayMs + 1));
+  }
+
+  process(name: string): SimProcess {
+    const proc = new SimProcess(name, this);
+    this.byName.set(name, proc);
+    return proc;
+  }
+
+  /** Whether the newest process named `peer` is alive (unknown names: dead). */
+  isAlive(peer: string): boolean {
+    return this.byName.get(peer)?.alive ?? false;
+  }
+
+  dropListenersOf(owner: SimProcess): void {
+    for (const [key, entry] of this.listeners) if (entry.owner === owner) this.listeners.delete(key);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * One run of the deterministic failover simulation: processes over a SimNetwork, driven by a
+ * schedule of actions (writes, kills, restarts with the same or a new id, graceful stops,
+ * clock steps, waits), under fake timers. After the schedule it lets the mesh settle and
+ * checks the promise: every acknowledged write is in the final history exactly once, no
+ * write is there twice, one host, every live replica identical, at most one host per epoch.
+ */
+import { vi } from 'vitest';
+import { MemSync } from '../../src/index.js';
+import { SimNetwork, type SimProcess, seededRandom } from './sim-network.js';
+
+export type Action =
+  | { t: 'write'; p: number; n: number }
+  | { t: 'kill'; p: number }
+  | { t: 'start'; p: number; fresh: boolean }
+  | { t: 'stop'; p: number }
+  | { t: 'clock'; p: number; ms: number }
+  | { t: 'wait'; ms: number };
+
+export interface Schedule {
+  seed: number;
+  /** Processes started before the schedule runs (host-capable; the last may be clientOnly). */
+  processes: number;
+  gatherMs: number;
+  actions: Action[];
+}
+
+export interface SimVerdict {
+  ok: boolean;
+  problems: string[];
+  acked: number;
+  present: number;
+}
+
+interface Slot {
+  name: string;
+  generation: number;
+  clientOnly: boolean;
+  proc: SimProcess | undefined;
+  mem: MemSync<{ log: string[] }> | undefined;
+  started: boolean;
+  offsetMs: number;
+}
+
+const PATH = '/sim/mesh';
+
+export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'],
+    now: 1_800_000_000_000,
+  });
+  const random = seededRandom(schedule.seed);
+  const realRandom = Math.random;
+  Math.random = seededRandom(schedule.seed ^ 0x5bd1e995);
+  const net = new SimNetwork(random);
+  const slots: Slot[] = [];
+  /** Acknowledged writes, with the processes that held them when the writer was told. */
+  const acked = new Map<string, SimProcess[]>();
+  const written = new Set<string>();
+  const hostsByEpoch = new Map<number, Set<string>>();
+  const problems: string[] = [];
+  let writeNumber = 0;
+  let unhandled: unknown;
+  const onUnhandled = (reason: unknown): void => {
+    unhandled ??= reason;
+  };
+  process.on('unhandledRejection', onUnhandled);
+
+  const advance = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => {});
+
+  function launch(slot: Slot, fresh: boolean): void {
+    if (fresh) slot.generation++;
+    const id = slot.generation === 0 ? slot.name : `${slot.name}.${slot.generation}`;
+    const proc = net.process(id);
+    const mem = new MemSync<{ log: string[] }>(
+      'sim',
+      { log: [] },
+      {
+        id,
+        transport: proc.transport,
+        path: PATH,
+        gatherMs: schedule.gatherMs,
+        clientOnly: slot.clientOnly,
+        patchTimeout: 20_000,
+        timeout: 20_000,
+        now: () => Date.now() + slot.offsetMs,
+      },
+    );
+    const debug = process.env.SIM_DEBUG ? (...a: unknown[]) => console.log(Date.now() % 100000, id, ...a) : undefined;
+    mem.on('error', (e) => debug?.('error', e.message));
+    mem.on('role', ({ role }) => {
+      debug?.('role', role, 'v', mem.version, JSON.stringify(mem.data));
+      if (role !== 'host' || !proc.alive) return;
+      void mem.status().then((s) => {
+        const hosts = hostsByEpoch.get(s.epoch) ?? new Set<string>();
+        hosts.add(id);
+        hostsByEpoch.set(s.epoch, hosts);
+      });
+    });
+    slot.proc = proc;
+    slot.mem = mem;
+    slot.started = false;
+    mem.start().then(
+      () => {
+        if (slot.mem === mem) slot.started = true;
+      },
+      () => {},
+    );
+  }
+
+  function write(slot: Slot, n: number): void {
+    const { mem, proc } = slot;
+    if (!mem || !proc || !proc.alive || !slot.started) return;
+    for (let i = 0; i < n; i++) {
+      const id = `w${writeNumber++}`;
+      written.add(id);
+      mem.patch({ $push: { log: id } }).then(
+        (result) => {
+          if (!result.applied || !proc.alive) return;
+          const holders = slots.filter((s) => s.proc !== proc && s.proc?.alive && s.mem && confirmedLog(s.mem).includes(id));
+          acked.set(id, [proc, ...holders.map((s) => s.proc!)]);
+          if (process.env.SIM_DEBUG) console.log(Date.now() % 100000, mem.id, 'acked', id, 'v', result.version, 'holders', holders.map((h) => h.mem!.id));
+          // A host acknowledges its own write once another replica holds it, unless alone.
+          if (mem.role === 'host' && holders.length === 0 && members(mem) > 1) {
+            problems.push(`host ${mem.id} acknowledged ${id} while no other replica held it`);
+          }
+        },
+        () => {},
+      );
+    }
+  }
+
+  try {
+    for (let i = 0; i < schedule.processes; i++) {
+      const slot: Slot = {
+        name: `p${i}`,
+        generation: 0,
+        clientOnly: i === schedule.processes - 1 && i > 1,
+        proc: undefined,
+        mem: undefined,
+        started: false,
+        offsetMs: 0,
+      };
+      slots.push(slot);
+      launch(slot, false);
+      await advance(1 + Math.floor(random() * 5));
+    }
+    await advance(schedule.gatherMs + 50);
+
+    for (const action of schedule.actions) {
+      const slot = 'p' in action ? slots[action.p % slots.length]! : undefined;
+      switch (action.t) {
+        case 'write':
+          write(slot!, action.n);
+          break;
+        case 'kill':
+          slot!.proc?.kill();
+          break;
+        case 'start':
+          if (!slot!.proc?.alive) launch(slot!, action.fresh);
+          break;
+        case 'stop':
+          {
+            const { proc, mem } = slot!;
+            if (proc?.alive && mem) void mem.stop().then(() => proc.kill());
+          }
+          break;
+        case 'clock':
+          slot!.offsetMs += action.ms;
+          break;
+        case 'wait':
+          await advance(action.ms);
+          break;
+      }
+      await advance(0);
+    }
+
+    // Bring every slot back, then let the mesh settle: elections, gathers, resends.
+    for (const slot of slots) if (!slot.proc?.alive) launch(slot, false);
+    for (let i = 0; i < 60 && !settled(slots); i++) await advance(500);
+    await advance(25_000); // every patch ordered or timed out
+    for (let i = 0; i < 20 && !settled(slots); i++) await advance(500);
+
+    const live = slots.filter((s) => s.proc?.alive && s.mem);
+    const hosts = live.filter((s) => s.mem!.role === 'host');
+    if (hosts.length !== 1) problems.push(`${hosts.length} hosts at the end (${live.map((s) => `${s.mem!.id}:${s.mem!.role}`).join(' ')})`);
+    const texts = new Set(live.map((s) => JSON.stringify([s.mem!.version, s.mem!.data])));
+    if (texts.size !== 1) {
+      problems.push(`replicas differ: ${live.map((s) => `${s.mem!.id}@${s.mem!.version}/${s.mem!.role}`).join(' ')}`);
+    }
+    for (const [epoch, ids] of hostsByEpoch) if (ids.size > 1) problems.push(`epoch ${epoch} had hosts ${[...ids].join(', ')}`);
+    const reference = hosts[0]?.mem ?? live[0]?.mem;
+    const log = reference?.data.log ?? [];
+    const counts = new Map<string, number>();
+    for (const id of log) counts.set(id, (counts.get(id) ?? 0) + 1);
+    // The promise covers a write while a process that held it when it was acknowledged survives.
+    const covered = [...acked].filter(([, holders]) => holders.some((p) => p.alive)).map(([id]) => id);
+    const missing = covered.filter((id) => !counts.has(id));
+    const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+    const unknown = [...counts.keys()].filter((id) => !written.has(id));
+    if (missing.length) problems.push(`${missing.length} acknowledged writes missing: ${missing.slice(0, 5).join(',')}`);
+    if (doubled.length) problems.push(`${doubled.length} writes applied twice: ${doubled.slice(0, 5).join(',')}`);
+    if (unknown.length) problems.push(`${unknown.length} writes nobody made`);
+    if (unhandled !== undefined) problems.push(`unhandled rejection: ${String(unhandled)}`);
+    return { ok: problems.length === 0, problems, acked: covered.length, present: counts.size };
+  } finally {
+    for (const slot of slots) slot.proc?.kill();
+    await advance(30_000).catch(() => {});
+    process.off('unhandledRejection', onUnhandled);
+    Math.random = realRandom;
+    vi.useRealTimers();
+  }
+}
+
+type Internals = { core: { replica: { state: { log: string[] } } }; node: { members: unknown[] } };
+
+/** The replica's confirmed (ordered) state, not the optimistic view. */
+function confirmedLog(mem: MemSync<{ log: string[] }>): string[] {
+  return (mem as unknown as Internals).core.replica.state.log;
+}
+
+function members(mem: MemSync<{ log: string[] }>): number {
+  return (mem as unknown as Internals).node.members.length;
+}
+
+function settled(slots: Slot[]): boolean {
+  const live = slots.filter((s) => s.proc?.alive && s.mem);
+  if (live.some((s) => !s.started || (s.mem!.role !== 'host' && s.mem!.role !== 'client'))) return false;
+  if (live.filter((s) => s.mem!.role === 'host').length !== 1) return false;
+  return new Set(live.map((s) => s.mem!.version)).size === 1;
+}
