@@ -54,9 +54,15 @@ export interface HostRoleOptions {
 export class HostRole {
   private readonly peers = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
-  private readonly queue: Patch[] = [];
-  /** Highest seq per writer among the patches queued while gathering. */
-  private readonly queuedSeq = new Map<string, number>();
+  /**
+   * What arrives while we gather, in arrival order: our own patches, and clients' submits
+   * as they came. Clients' are admitted only when the gather ends: until we adopt the
+   * history the members hold we cannot vouch for time (after the system clock stepped back,
+   * honest stamps and numbers run ahead of ours), and cutting off a member whose history we
+   * await would lose it.
+   */
+  private readonly queue: Array<{ own: Patch } | { peer: Peer; raw: Patch[] }> = [];
+  private queuedCount = 0;
   private readonly gather: GatherWindow;
   private readonly broadcast: EntryBroadcast;
   private readonly adoption: Adoption;
@@ -65,6 +71,7 @@ export class HostRole {
   /** Numbers our member lists (see `ack` in protocol/messages.ts). */
   private membersSeq = 0;
   private joinTimer: NodeJS.Timeout | undefined;
+  private releaseScheduled = false;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -83,7 +90,9 @@ export class HostRole {
       const members = [...this.peers].filter((peer) => peer.welcomed).map((peer) => peer.conn);
       // Our own writes wait for a replica to say it holds them: ask for that.
       sendEntries(entries, this.epoch, members, this.core.log, this.core.holdingOwn);
+      if (members.length === 0) this.releaseAlone();
     });
+    core.holdOwn = true;
     this.adoption = {
       core,
       limits: options.limits,
@@ -150,6 +159,8 @@ export class HostRole {
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds it.
+    if (!hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
@@ -289,25 +300,46 @@ export class HostRole {
     if (ack.members !== undefined) this.welcomeReady();
   }
 
-  /** Our own writes are acknowledged once another replica holds them, at once when alone. */
+  /** Our own writes are acknowledged once another replica holds them, soon when alone. */
   private holdOwnWrites(): void {
-    const hold = hasWelcomed(this.peers);
-    this.core.holdOwn = hold;
-    this.core.releaseOwn(hold ? replicatedVersion(this.peers) : Number.POSITIVE_INFINITY);
+    if (hasWelcomed(this.peers)) this.core.releaseOwn(replicatedVersion(this.peers));
+    else this.releaseAlone();
+  }
+
+  /**
+   * Alone, our own writes are acknowledged on the next turn of the event loop, not in a
+   * microtask: a writer awaiting each patch in a loop would otherwise never let the loop
+   * turn, and no client could even connect.
+   */
+  private releaseAlone(): void {
+    if (this.releaseScheduled || !this.core.holdingOwn) return;
+    this.releaseScheduled = true;
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      if (!this.stopped && !hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+    });
   }
 
   private onSubmit(peer: Peer, raw: Patch[]): void {
+    if (this.gather.gathering) {
+      this.queuedCount += raw.length;
+      if (this.queuedCount > this.options.limits.maxPendingPerPeer) {
+        throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
+      }
+      this.queue.push({ peer, raw });
+      return;
+    }
+    for (const patch of this.admit(peer, raw)) this.sequence(patch);
+  }
+
+  private admit(peer: Peer, raw: Patch[]): Patch[] {
     const sender = peer.member?.peer ?? '';
-    const patches = admitPatches(raw, {
+    return admitPatches(raw, {
       sender,
       limits: this.options.limits,
       ceiling: this.core.stampCeiling(),
-      lastSeq: Math.max(this.core.replica.lastSeq(sender), this.queuedSeq.get(sender) ?? 0),
+      lastSeq: this.core.replica.lastSeq(sender),
     });
-    if (this.gather.gathering && this.queue.length + patches.length > this.options.limits.maxPendingPerPeer) {
-      throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
-    }
-    for (const patch of patches) this.enqueue(patch);
   }
 
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
@@ -335,8 +367,7 @@ export class HostRole {
 
   private enqueue(patch: Patch): void {
     if (this.gather.gathering) {
-      this.queue.push(patch);
-      if (patch.seq > (this.queuedSeq.get(patch.peer) ?? 0)) this.queuedSeq.set(patch.peer, patch.seq);
+      this.queue.push({ own: patch });
       return;
     }
     this.sequence(patch);
@@ -375,8 +406,23 @@ export class HostRole {
         this.drop(peer, new MemSyncError('ERR_CONNECTION', `history of '${peer.member?.peer}' not received within the gather limit`));
       }
     }
-    this.queuedSeq.clear();
-    for (const patch of this.queue.splice(0)) this.sequence(patch);
+    this.queuedCount = 0;
+    for (const item of this.queue.splice(0)) {
+      if ('own' in item) {
+        this.sequence(item.own);
+        continue;
+      }
+      // A member gone since resends what is still unordered to the next host it joins.
+      if (!this.peers.has(item.peer)) continue;
+      let patches: Patch[];
+      try {
+        patches = this.admit(item.peer, item.raw);
+      } catch (error) {
+        this.drop(item.peer, error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
+        continue;
+      }
+      for (const patch of patches) this.sequence(patch);
+    }
     this.options.onReady();
   }
 

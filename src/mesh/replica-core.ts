@@ -158,6 +158,8 @@ export class ReplicaCore {
     // covers them, resent if it does not).
     this.held = [];
     const replica = Replica.fromSnapshot(snapshot, this.options.limits);
+    // Our next stamps come after every one the state holds, whatever our wall clock says.
+    for (const [, , ts] of snapshot.seqs) if (ts !== undefined) this.clock.observe(ts);
     this.replica = replica;
     this.log.clear();
     if (replica.epoch > this.knownEpoch) this.knownEpoch = replica.epoch;

@@ -57,6 +57,8 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
   /** Acknowledged writes, with the processes that held them when the writer was told. */
   const acked = new Map<string, SimProcess[]>();
   const written = new Set<string>();
+  /** Every process of the run, dead ones included. */
+  const everyone: Array<{ proc: SimProcess; mem: MemSync<{ log: string[] }> }> = [];
   const hostsByEpoch = new Map<number, Set<string>>();
   const problems: string[] = [];
   let writeNumber = 0;
@@ -99,6 +101,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     });
     slot.proc = proc;
     slot.mem = mem;
+    everyone.push({ proc, mem });
     slot.started = false;
     mem.start().then(
       () => {
@@ -117,9 +120,10 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
       mem.patch({ $push: { log: id } }).then(
         (result) => {
           if (!result.applied || !proc.alive) return;
-          const holders = slots.filter((s) => s.proc !== proc && s.proc?.alive && s.mem && confirmedLog(s.mem).includes(id));
-          acked.set(id, [proc, ...holders.map((s) => s.proc!)]);
-          if (process.env.SIM_DEBUG) console.log(Date.now() % 100000, mem.id, 'acked', id, 'v', result.version, 'holders', holders.map((h) => h.mem!.id));
+          // Replicas holding it now; a dead one may have held it (and said so) before dying.
+          const holders = everyone.filter((o) => o.proc !== proc && confirmedLog(o.mem).includes(id));
+          acked.set(id, [proc, ...holders.filter((o) => o.proc.alive).map((o) => o.proc)]);
+          if (process.env.SIM_DEBUG) console.log(Date.now() % 100000, mem.id, 'acked', id, 'v', result.version, 'holders', holders.map((h) => h.mem.id));
           // A host acknowledges its own write once another replica holds it, unless alone.
           if (mem.role === 'host' && holders.length === 0 && members(mem) > 1) {
             problems.push(`host ${mem.id} acknowledged ${id} while no other replica held it`);

@@ -1,0 +1,215 @@
+/**
+ * The chaos run: real processes on a real socket, SIGKILLed at random every 100-300 ms (the
+ * host half the time), restarted with the same id or a new one, while each writes `$inc` on
+ * its own counter. At the end every replica must be byte-identical, and each counter must
+ * hold at least what its writers were told was acknowledged (missing: fewer) and, for the
+ * writers alive at the end, at most what they issued (doubled: more).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom } from '../sim/sim-network.js';
+
+export interface ChaosOptions {
+  seconds: number;
+  processes: number;
+  docBytes: number;
+  seed: number;
+  /** The bundled chaos-worker. */
+  workerFile: string;
+  log?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  kills: number;
+  restarts: number;
+  acknowledged: number;
+  present: number;
+  missing: number;
+  doubled: number;
+  identical: boolean;
+  hosts: number;
+  replicas: number;
+  problems: string[];
+}
+
+interface Final {
+  id: string;
+  issued: number;
+  acked: number;
+  role: string;
+  version: number;
+  counters: Record<string, number>;
+  digest: string;
+}
+
+interface Proc {
+  slot: number;
+  id: string;
+  child: ChildProcess;
+  alive: boolean;
+  ready: boolean;
+  role: string;
+  acked: number;
+  issued: number;
+  final?: Final;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const random = seededRandom(options.seed);
+  const log = options.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), 'memsync-chaos-'));
+  const mesh = `chaos-${process.pid}`;
+  const procs: Proc[] = [];
+  const current = new Map<number, Proc>();
+  const generations = new Map<number, number>();
+  let kills = 0;
+  let restarts = 0;
+
+  function spawn(slot: number, freshId: boolean): Proc {
+    const gen = (generations.get(slot) ?? 0) + (freshId ? 1 : 0);
+    generations.set(slot, gen);
+    const id = gen === 0 ? `w${slot}` : `w${slot}-${gen}`;
+    const clientOnly = slot === options.processes - 1 ? '1' : '0';
+    const child = fork(options.workerFile, [mesh, dir, id, clientOnly, '1', String(options.docBytes)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // The bundle needs no loader; a parent's tsx hooks inherited would slow every start.
+      execArgv: [],
+    });
+    const proc: Proc = { slot, id, child, alive: true, ready: false, role: 'starting', acked: 0, issued: 0 };
+    child.on('message', (raw) => {
+      const m = raw as { t: string } & Record<string, unknown>;
+      if (m.t === 'count') {
+        proc.acked = m.acked as number;
+        proc.issued = m.issued as number;
+      } else if (m.t === 'ready') proc.ready = true;
+      else if (m.t === 'role') {
+        proc.role = m.role as string;
+        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} ${id}: ${proc.role}`);
+      }
+      else if (m.t === 'final') proc.final = m as unknown as Final;
+      else if (m.t === 'error' && process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} ${id}: ${String(m.code)} ${String(m.message)}`);
+    });
+    child.on('exit', () => {
+      proc.alive = false;
+    });
+    procs.push(proc);
+    current.set(slot, proc);
+    return proc;
+  }
+
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  async function until(what: string, test: () => boolean, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > end) throw new Error(`chaos: ${what} not reached within ${ms} ms`);
+      await sleep(20);
+    }
+  }
+
+  try {
+    for (let slot = 0; slot < options.processes; slot++) spawn(slot, false);
+    await until('first start', () => {
+      if ([...current.values()].some((p) => !p.alive)) throw new Error('chaos: a process exited during the first start');
+      return [...current.values()].every((p) => p.ready);
+    }, 60_000);
+    log(`chaos: ${options.processes} processes up, killing for ${options.seconds} s (seed ${options.seed})`);
+    const end = Date.now() + options.seconds * 1000;
+    while (Date.now() < end) {
+      await sleep(100 + random() * 200);
+      const live = [...current.values()].filter((p) => p.alive);
+      const host = live.find((p) => p.role === 'host');
+      const victim = host && random() < 0.5 ? host : live[Math.floor(random() * live.length)];
+      // The promise holds while a process that saw a write survives: never kill the last
+      // one that is in sync (on a loaded machine restarts can take longer than the kill
+      // interval, and killing every holder would rightly lose everything).
+      const holders = live.filter((p) => p !== victim && (p.role === 'host' || p.role === 'client'));
+      if (victim && holders.length > 0) {
+        victim.child.kill('SIGKILL');
+        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}`);
+        kills++;
+        const slot = victim.slot;
+        const fresh = random() < 0.5;
+        const delay = random() * 300;
+        void sleep(delay).then(() => {
+          if (current.get(slot) === victim) {
+            spawn(slot, fresh);
+            restarts++;
+          }
+        });
+      }
+    }
+    await sleep(400); // pending restarts
+    for (let slot = 0; slot < options.processes; slot++) {
+      if (!current.get(slot)?.alive) spawn(slot, false);
+    }
+    await until('every process ready', () => [...current.values()].every((p) => p.ready || !p.alive), 60_000);
+    for (const p of current.values()) p.child.send({ t: 'quiet' });
+    // Let every write in flight be ordered, then compare until the replicas agree.
+    const live = (): Proc[] => [...current.values()].filter((p) => p.alive);
+    let agreed = false;
+    const settleEnd = Date.now() + 60_000;
+    while (Date.now() < settleEnd && !agreed) {
+      await sleep(250);
+      for (const p of live()) p.final = undefined;
+      for (const p of live()) p.child.send({ t: 'final' });
+      await until('final reports', () => live().every((p) => p.final), 30_000);
+      const finals = live().map((p) => p.final!);
+      agreed =
+        new Set(finals.map((f) => f.digest)).size === 1 &&
+        finals.filter((f) => f.role === 'host').length === 1 &&
+        finals.every((f) => f.role === 'host' || f.role === 'client');
+    }
+    const finals = live().map((p) => p.final!);
+    const counters = finals.find((f) => f.role === 'host')?.counters ?? finals[0]?.counters ?? {};
+    const problems: string[] = [];
+    const identical = new Set(finals.map((f) => f.digest)).size === 1;
+    const hosts = finals.filter((f) => f.role === 'host').length;
+    if (!identical) problems.push(`replicas differ: ${finals.map((f) => `${f.id}@${f.version}:${f.digest.slice(0, 8)}`).join(' ')}`);
+    if (hosts !== 1) problems.push(`${hosts} hosts at the end`);
+    // Per id (a restart with the same id writes on the same counter): acknowledged and issued.
+    const byId = new Map<string, { acked: number; issued: number; exact: boolean }>();
+    for (const p of procs) {
+      const entry = byId.get(p.id) ?? { acked: 0, issued: 0, exact: true };
+      const final = p.alive ? p.final : undefined;
+      entry.acked += final?.acked ?? p.acked;
+      entry.issued += final?.issued ?? p.issued;
+      if (!final) entry.exact = false;
+      byId.set(p.id, entry);
+    }
+    let acknowledged = 0;
+    let present = 0;
+    let missing = 0;
+    let doubled = 0;
+    for (const [id, { acked, issued, exact }] of byId) {
+      const value = counters[id] ?? 0;
+      acknowledged += acked;
+      present += Math.min(value, acked);
+      if (value < acked) {
+        missing += acked - value;
+        if (process.env.CHAOS_DEBUG) log(`missing ${id}: acked ${acked}, holds ${value}, issued ${issued}`);
+      }
+      // Only a writer alive at the end reported exactly what it issued.
+      if (exact && value > issued) doubled += value - issued;
+    }
+    if (missing > 0) problems.push(`${missing} acknowledged writes missing`);
+    if (doubled > 0) problems.push(`${doubled} writes applied twice`);
+    return { kills, restarts, acknowledged, present, missing, doubled, identical, hosts, replicas: finals.length, problems };
+  } finally {
+    for (const p of procs) {
+      if (p.alive) p.child.kill('SIGKILL');
+    }
+    await Promise.all(
+      procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function describeChaos(r: ChaosResult, seconds: number): string {
+  return (
+    `chaos ${seconds} s: ${r.kills} kills, ${r.restarts} restarts; acknowledged ${r.acknowledged}, present ${r.present}, ` +
+    `missing ${r.missing}, doubled ${r.doubled}; ${r.replicas} replicas ${r.identical ? 'byte-identical' : 'DIFFER'}, ${r.hosts} host(s)`
+  );
+}
