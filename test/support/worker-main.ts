@@ -3,6 +3,7 @@
  * IPC channel (not the product's transport). Bundled by global-setup.ts so it starts fast.
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
 
 type Command =
@@ -35,6 +36,7 @@ type Command =
       keysPerPatch: number;
       valueBytes: number;
     }
+  | { id: number; cmd: 'patchThenDie'; update: Update; file: string }
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
@@ -111,6 +113,14 @@ async function run(command: Command): Promise<unknown> {
       return pollution();
     case 'fill':
       return fill(command);
+    case 'patchThenDie': {
+      // The moment `patch()` says it is done, the process dies: nothing queued in it leaves.
+      // The result is written synchronously first, so the test knows what was acknowledged.
+      const result = await need().patch(command.update);
+      writeFileSync(command.file, JSON.stringify(result));
+      process.kill(process.pid, 'SIGKILL');
+      return result;
+    }
     case 'stop':
       await mem?.stop();
       return true;
