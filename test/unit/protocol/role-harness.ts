@@ -163,9 +163,13 @@ export class ClientHarness {
   readonly role: ClientRole;
   lost: { error: MemSyncError | undefined } | undefined;
 
-  /** A client welcomed by a host at version 0 in {@link HOST_EPOCH}. */
-  constructor(defaults: JsonObject = { n: 0 }) {
+  /**
+   * A client welcomed by a host at version 0 in {@link HOST_EPOCH}; `knownEpoch`: the newest
+   * epoch it had followed before (a welcome of an older one must be refused).
+   */
+  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0) {
     this.core = newCore('client', defaults, DEFAULT_LIMITS);
+    this.core.knownEpoch = knownEpoch;
     this.role = new ClientRole(this.core, this.conn, {
       mesh: MESH,
       self: { peer: 'client', clientOnly: false },

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * A small mutation check of the failover protocol's critical lines: each mutant undoes one
+ * rule the promise rests on; the covering tests must fail on it ("killed"). Prints the score.
+ * `npm run mutate` (a few minutes); `npm run mutate -- <name>` runs the mutants named.
+ * The source is restored after each mutant, also when interrupted.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const SIM = 'test/sim/failover-sim.test.ts';
+const MUTANTS = [
+  {
+    name: 'client follows a host older than one it followed',
+    file: 'src/mesh/client-role.ts',
+    find: 'if (welcome.epoch < this.core.knownEpoch) {',
+    replace: 'if (false) {',
+    tests: ['test/unit/protocol/client-epochs.test.ts'],
+  },
+  {
+    name: 'client takes entries of another epoch after its welcome',
+    file: 'src/mesh/client-role.ts',
+    find: "if ('epoch' in message && message.epoch !== this.epoch) {",
+    replace: 'if (false) {',
+    tests: ['test/unit/protocol/client-epochs.test.ts'],
+  },
+  {
+    name: 'client keeps an entry another epoch ordered at a version it holds',
+    file: 'src/mesh/client-role.ts',
+    find: 'if (ours !== undefined && ours !== entry.epoch) {',
+    replace: 'if (false) {',
+    tests: ['test/unit/protocol/client-epochs.test.ts', SIM],
+  },
+  {
+    name: 'host orders a resend it already ordered',
+    file: 'src/mesh/host-role.ts',
+    find: 'if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;',
+    replace: '',
+    tests: [SIM, 'test/integration/mesh/failover-promise.test.ts', 'test/integration/mesh/exactly-once.test.ts'],
+  },
+  {
+    name: 'host acknowledges its own write before another replica holds it',
+    file: 'src/mesh/replica-core.ts',
+    find: 'if (this.holdOwn && this.outbox.has(entry.patch.seq))',
+    replace: 'if (false)',
+    tests: [SIM, 'test/integration/mesh/failover-promise.test.ts'],
+  },
+  {
+    name: 'joiner welcomed before the members know of it',
+    file: 'src/mesh/host-peers.ts',
+    find: 'if (peer.knownSeq < joiner.joinSeq) out.push(peer);',
+    replace: '',
+    tests: [SIM],
+  },
+  {
+    name: 'gather closes on its window while members are alive',
+    file: 'src/mesh/gather-window.ts',
+    find: 'else if (alive === true) live = true;',
+    replace: '',
+    tests: [SIM],
+  },
+  {
+    name: 'gather closes while asked-for history is arriving',
+    file: 'src/mesh/host-role.ts',
+    find: 'historyPending: () => [...this.peers].some((peer) => peer.awaitingHistory),',
+    replace: 'historyPending: () => false,',
+    tests: [SIM, 'test/integration/mesh/failover-promise.test.ts'],
+  },
+  {
+    name: 'new host orders its in-flight patches after newer ones',
+    file: 'src/mesh/mesh-node.ts',
+    find: 'for (const patch of this.core.unordered()) host.submitLocal(patch);',
+    replace: 'setTimeout(() => { for (const patch of this.core.unordered()) host.submitLocal(patch); }, 0);',
+    tests: [SIM, 'test/integration/mesh/failover-promise.test.ts'],
+  },
+  {
+    name: 'fresh host ignores the survivors recorded beside the socket',
+    file: 'src/mesh/mesh-node.ts',
+    find: 'for (const r of transport.announced?.(address) ?? []) {',
+    replace: 'for (const r of [] as Array<{ peer: string; pid: number }>) {',
+    tests: [SIM],
+  },
+  {
+    name: 'host behind a joiner\'s epoch does not step down',
+    file: 'src/mesh/host-role.ts',
+    find: 'if (verdict.ok && hello.knownEpoch > this.epoch) {',
+    replace: 'if (false) {',
+    tests: [SIM],
+  },
+  {
+    name: 'stamp ceiling follows the stamps admitted',
+    file: 'src/mesh/replica-core.ts',
+    find: 'return Math.max(this.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;',
+    replace: 'return Math.max(this.wallHigh, this.clock.last) + STAMP_LEAD;',
+    tests: ['test/unit/protocol/host-role-hostile.test.ts'],
+  },
+];
+
+const only = process.argv.slice(2);
+const chosen = only.length ? MUTANTS.filter((m) => only.some((o) => m.name.includes(o))) : MUTANTS;
+let killed = 0;
+const results = [];
+for (const mutant of chosen) {
+  const original = readFileSync(mutant.file, 'utf8');
+  const at = original.indexOf(mutant.find);
+  if (at < 0 || original.indexOf(mutant.find, at + 1) >= 0) {
+    console.error(`mutant '${mutant.name}': its line is not found exactly once in ${mutant.file}`);
+    process.exitCode = 2;
+    continue;
+  }
+  const restore = () => writeFileSync(mutant.file, original);
+  process.once('SIGINT', () => {
+    restore();
+    process.exit(130);
+  });
+  writeFileSync(mutant.file, original.slice(0, at) + mutant.replace + original.slice(at + mutant.find.length));
+  const started = Date.now();
+  let run;
+  try {
+    run = spawnSync('npx', ['vitest', 'run', '--bail=1', ...mutant.tests], {
+      env: { ...process.env, SIM_RUNS: process.env.SIM_RUNS ?? '400' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+  } finally {
+    restore();
+  }
+  const dead = run.status !== 0;
+  if (dead) killed++;
+  const line = `${dead ? 'killed  ' : 'SURVIVED'} ${mutant.name} (${((Date.now() - started) / 1000).toFixed(0)} s)`;
+  results.push(line);
+  console.log(line);
+}
+console.log(`mutation score: ${killed}/${chosen.length} killed`);
+if (killed < chosen.length) process.exitCode = 1;
