@@ -62,7 +62,9 @@ export interface MemSyncOptions {
   /**
    * How long a new host waits for the previous members to reconnect (so it can adopt the
    * longest history any of them holds) before it orders new patches. It stops waiting as soon
-   * as every previous member is back.
+   * as every previous member is back. Members whose process it knows to be alive (same
+   * machine: it checks their pids) are waited for longer, up to `timeout`, and history a member
+   * is still uploading always is: closing on them could lose writes they were told were ordered.
    * @default 300
    */
   gatherMs?: number;

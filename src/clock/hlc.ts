@@ -13,6 +13,7 @@ export const TICKS_PER_MS = 1000;
 export class HybridClock {
   readonly #now: () => number;
   #last = 0;
+  #wallHigh = 0;
 
   /**
    * @param now - Wall clock in milliseconds. Injected so tests can step it back or stall it.
@@ -24,7 +25,7 @@ export class HybridClock {
 
   /** A new timestamp, greater than every one this clock returned or observed before. */
   next(): number {
-    const wall = Math.floor(this.#now()) * TICKS_PER_MS;
+    const wall = this.readWall();
     // A wall clock that steps back (NTP) or returns garbage must not break monotonicity.
     const candidate = Number.isSafeInteger(wall) ? Math.max(wall, this.#last + 1) : this.#last + 1;
     this.#last = candidate;
@@ -34,6 +35,21 @@ export class HybridClock {
   /** Takes a timestamp seen on a remote patch into account: the next local stamp will exceed it. */
   observe(remote: number): void {
     if (Number.isSafeInteger(remote) && remote > this.#last) this.#last = remote;
+  }
+
+  /**
+   * Reads the wall clock (in clock units) and remembers the highest reading: real time as far
+   * as this process can vouch for it, which a clock stepped back does not pull back.
+   */
+  readWall(): number {
+    const wall = Math.floor(this.#now()) * TICKS_PER_MS;
+    if (Number.isSafeInteger(wall) && wall > this.#wallHigh) this.#wallHigh = wall;
+    return wall;
+  }
+
+  /** The highest wall-clock reading this clock has made (see readWall). */
+  get wallHigh(): number {
+    return this.#wallHigh;
   }
 
   /** The newest timestamp issued or observed (0 before any). */

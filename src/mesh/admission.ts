@@ -7,6 +7,13 @@ import type { Patch } from '../types.js';
 
 /** How far ahead of real time a patch timestamp may be (ms): processes share one clock. */
 export const MAX_CLOCK_LEAD_MS = 60_000;
+/**
+ * The largest step back of the system clock a mesh rides out (ms). A process started before
+ * the step stamps and numbers its patches ahead of a host started after it, honestly, by as
+ * much as the step: such stamps are lowered to the ceiling and such numbers taken, where
+ * refusing them would cut the writer off for good. Past this, a stamp or a number is forged.
+ */
+export const MAX_CLOCK_STEP_MS = 24 * 3_600_000;
 
 export interface AdmissionContext {
   sender: string;
@@ -19,12 +26,12 @@ export interface AdmissionContext {
 
 /**
  * Checks a client's patches before any of them is queued: all are admitted or none. Each
- * must carry its sender as peer, pass the document validator, have a timestamp no later
- * than the ceiling (a forged far-future stamp would win every last-writer-wins contest and
- * drag every clock forward), and a seq no further ahead than a writer numbering from its
- * start time could be (clock/write-numbers.ts; a forged huge seq would make the writer's
- * real patches look like resends). Both bounds follow real time, never the stamps admitted:
- * see ReplicaCore.stampCeiling.
+ * must carry its sender as peer, pass the document validator, and have a seq no further
+ * ahead than a writer numbering from its start time could be (clock/write-numbers.ts; a
+ * forged huge seq would make the writer's real patches look like resends). A timestamp past
+ * the ceiling is lowered to it (a far-future stamp would win every last-writer-wins contest
+ * and drag every clock forward), one past it by more than {@link MAX_CLOCK_STEP_MS} refused.
+ * The bounds follow real time, never the stamps admitted: see ReplicaCore.stampCeiling.
  */
 export function admitPatches(raw: readonly Patch[], context: AdmissionContext): Patch[] {
   const admitted: Patch[] = [];
@@ -32,7 +39,7 @@ export function admitPatches(raw: readonly Patch[], context: AdmissionContext): 
   const latest = context.ceiling;
   const nowMs = tsToMillis(context.ceiling);
   const highestSeq = (last: number): number =>
-    highestAcceptableSeq(last, nowMs, 0, context.limits.maxPendingPerPeer);
+    highestAcceptableSeq(last, nowMs, MAX_CLOCK_STEP_MS, context.limits.maxPendingPerPeer);
   for (const candidate of raw) {
     if (candidate.peer !== context.sender) {
       throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
@@ -40,11 +47,12 @@ export function admitPatches(raw: readonly Patch[], context: AdmissionContext): 
     if (candidate.seq > highestSeq(lastSeq)) {
       throw new ProtocolError('ERR_PROTOCOL', `patch seq ${candidate.seq} jumps too far past ${lastSeq}`);
     }
-    if (candidate.ts > latest) {
+    if (candidate.ts > latest + MAX_CLOCK_STEP_MS * 1000) {
       throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
     }
     const body = validatePatchInput(candidate, context.limits);
-    const patch: Patch = { peer: candidate.peer, seq: candidate.seq, ts: candidate.ts, update: body.update };
+    const ts = Math.min(candidate.ts, latest);
+    const patch: Patch = { peer: candidate.peer, seq: candidate.seq, ts, update: body.update };
     if (body.if !== undefined) patch.if = body.if;
     if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
     admitted.push(patch);

@@ -54,7 +54,6 @@ export class ReplicaCore {
   holdOwn = false;
   private held: Array<{ seq: number; result: PatchResult; patch: Patch }> = [];
   private seq = 0;
-  private wallHigh = 0;
 
   constructor(
     private readonly options: ReplicaCoreOptions,
@@ -80,9 +79,8 @@ export class ReplicaCore {
    * the ceiling would raise it, each a little further than the last.
    */
   stampCeiling(): number {
-    const wall = Math.floor(this.options.now()) * TICKS_PER_MS;
-    if (wall > this.wallHigh) this.wallHigh = wall;
-    return Math.max(this.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;
+    this.clock.readWall();
+    return Math.max(this.clock.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;
   }
 
   /** Stamps a validated update as this writer's next patch. */

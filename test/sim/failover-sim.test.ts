@@ -13,16 +13,17 @@ const RUNS = Number(process.env.SIM_RUNS ?? 300);
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('write' as const), p: fc.nat(5), n: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('kill' as const), p: fc.nat(5) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('start' as const), p: fc.nat(5), fresh: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('start' as const), p: fc.nat(5), fresh: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('stop' as const), p: fc.nat(5) }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       t: fc.constant('clock' as const),
       p: fc.nat(5),
       ms: fc.constantFrom(-3_600_000, -30_000, -1000, 500, 30_000),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('stall' as const), p: fc.nat(5), ms: fc.integer({ min: 20, max: 600 }) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 120 }) }) },
 );
 

@@ -30,6 +30,8 @@ export function seededRandom(seed: number): () => number {
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
 let connectionNumber = 1;
+/** What a socket's kernel buffers hold in flight, per direction, before writes queue in the process. */
+const KERNEL_BUFFER_BYTES = 2048;
 
 class SimConnection implements Connection {
   readonly id = `sim-${connectionNumber++}`;
@@ -41,6 +43,10 @@ class SimConnection implements Connection {
   private ended = false;
   /** Virtual time before which nothing more on this direction may arrive (FIFO). */
   private lastArrival = 0;
+  /** Flushed messages waiting for room in the kernel's buffer: they die with the process. */
+  private userSpace: string[] = [];
+  /** Bytes handed to the kernel and not yet read by the other end. */
+  private inFlight = 0;
 
   constructor(
     readonly owner: SimProcess,
@@ -80,6 +86,7 @@ class SimConnection implements Connection {
   /** The process died: queued bytes are lost, the peer sees a reset after what was in flight. */
   die(): void {
     this.queued = [];
+    this.userSpace = [];
     this.inbox.abandon();
     if (this.ended || this.closedLocally) return;
     this.ended = true;
@@ -97,9 +104,26 @@ class SimConnection implements Connection {
   private flush(): void {
     this.flushScheduled = false;
     if (!this.owner.alive) return;
-    const batch = this.queued;
+    for (const json of this.queued) this.userSpace.push(json);
     this.queued = [];
-    for (const json of batch) this.transmit(() => this.peer?.receive(json));
+    this.pump();
+  }
+
+  /**
+   * Hands messages to the "kernel" while its buffer has room (one message always fits):
+   * behind a large snapshot, later messages wait in the sender's memory, as on a socket
+   * whose reader is slower than its writer.
+   */
+  private pump(): void {
+    while (this.userSpace.length > 0 && (this.inFlight === 0 || this.inFlight < KERNEL_BUFFER_BYTES)) {
+      const json = this.userSpace.shift()!;
+      this.inFlight += json.length;
+      this.transmit(() => {
+        this.inFlight -= json.length;
+        this.peer?.receive(json);
+        if (this.owner.alive) this.pump();
+      });
+    }
   }
 
   receive(json: string): void {
@@ -109,7 +133,8 @@ class SimConnection implements Connection {
 
   /** Schedules something to happen at the other end, after every earlier transmission. */
   private transmit(arrive: () => void): void {
-    const at = Math.max(this.lastArrival, Date.now() + this.net.delay());
+    const stalled = Math.max(this.owner.stalledUntil, this.peer?.owner.stalledUntil ?? 0);
+    const at = Math.max(this.lastArrival, Date.now() + this.net.delay(), stalled);
     this.lastArrival = at;
     setTimeout(arrive, at - Date.now());
   }
@@ -118,6 +143,8 @@ class SimConnection implements Connection {
 /** One simulated process: its transport, and whether it is alive. */
 export class SimProcess {
   alive = true;
+  /** Until then nothing reaches this process or leaves it (see `stall`). */
+  stalledUntil = 0;
   readonly connections = new Set<SimConnection>();
   readonly transport: Transport;
 
@@ -135,6 +162,11 @@ export class SimProcess {
       },
       announced: () => [...net.announced].filter((peer) => net.isAlive(peer)).map((peer) => ({ peer, pid: 1 })),
     };
+  }
+
+  /** For `ms`, nothing this process sends leaves, and nothing sent to it arrives. */
+  stall(ms: number): void {
+    this.stalledUntil = Math.max(this.stalledUntil, Date.now() + ms);
   }
 
   kill(): void {
@@ -167,7 +199,8 @@ export class SimProcess {
 
   private async connect(address: Address): Promise<Connection> {
     if (!this.alive) return never();
-    await new Promise((resolve) => setTimeout(resolve, this.net.delay()));
+    const wait = Math.max(this.net.delay(), this.stalledUntil - Date.now());
+    await new Promise((resolve) => setTimeout(resolve, wait));
     if (!this.alive) return never();
     const key = keyOf(address);
     const server = this.net.listeners.get(key);

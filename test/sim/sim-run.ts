@@ -14,7 +14,10 @@ export type Action =
   | { t: 'kill'; p: number }
   | { t: 'start'; p: number; fresh: boolean }
   | { t: 'stop'; p: number }
+  /** The machine's clock steps (NTP): `p` is ignored. */
   | { t: 'clock'; p: number; ms: number }
+  /** The process runs, but nothing reaches it or leaves it for a while (a GC pause, a load spike). */
+  | { t: 'stall'; p: number; ms: number }
   | { t: 'wait'; ms: number };
 
 export interface Schedule {
@@ -39,7 +42,6 @@ interface Slot {
   proc: SimProcess | undefined;
   mem: MemSync<{ log: string[] }> | undefined;
   started: boolean;
-  offsetMs: number;
 }
 
 const PATH = '/sim/mesh';
@@ -57,10 +59,13 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
   /** Acknowledged writes, with the processes that held them when the writer was told. */
   const acked = new Map<string, SimProcess[]>();
   const written = new Set<string>();
+  /** Writes whose patch() timed out, with their writer. */
+  const timedOut = new Map<string, SimProcess>();
   /** Every process of the run, dead ones included. */
   const everyone: Array<{ proc: SimProcess; mem: MemSync<{ log: string[] }> }> = [];
   const hostsByEpoch = new Map<number, Set<string>>();
   const problems: string[] = [];
+  const clock = { offsetMs: 0 };
   let writeNumber = 0;
   let unhandled: unknown;
   const onUnhandled = (reason: unknown): void => {
@@ -85,7 +90,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
         clientOnly: slot.clientOnly,
         patchTimeout: 20_000,
         timeout: 20_000,
-        now: () => Date.now() + slot.offsetMs,
+        now: () => Date.now() + clock.offsetMs,
       },
     );
     const debug = process.env.SIM_DEBUG ? (...a: unknown[]) => console.log(Date.now() % 100000, id, ...a) : undefined;
@@ -129,7 +134,9 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
             problems.push(`host ${mem.id} acknowledged ${id} while no other replica held it`);
           }
         },
-        () => {},
+        (error: { code?: string }) => {
+          if (error.code === 'ERR_TIMEOUT') timedOut.set(id, proc);
+        },
       );
     }
   }
@@ -143,7 +150,6 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
         proc: undefined,
         mem: undefined,
         started: false,
-        offsetMs: 0,
       };
       slots.push(slot);
       launch(slot, false);
@@ -170,7 +176,12 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
           }
           break;
         case 'clock':
-          slot!.offsetMs += action.ms;
+          // One machine, one clock: a step moves every process's wall clock (processes
+          // started before it keep hybrid clocks ahead of it; those started after do not).
+          clock.offsetMs += action.ms;
+          break;
+        case 'stall':
+          slot!.proc?.stall(action.ms);
           break;
         case 'wait':
           await advance(action.ms);
@@ -205,6 +216,15 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     if (missing.length) problems.push(`${missing.length} acknowledged writes missing: ${missing.slice(0, 5).join(',')}`);
     if (doubled.length) problems.push(`${doubled.length} writes applied twice: ${doubled.slice(0, 5).join(',')}`);
     if (unknown.length) problems.push(`${unknown.length} writes nobody made`);
+    // Every ordered entry is a write applied: a host that orders a resend again would add a
+    // version refused as a duplicate.
+    if (reference && reference.version !== log.length) {
+      problems.push(`version ${reference.version} for ${log.length} writes: something was ordered twice`);
+    }
+    // A mesh that healed orders every patch of a live writer within its timeout.
+    const stuck = [...timedOut].filter(([, proc]) => proc.alive).map(([id]) => id);
+    if (stuck.length) problems.push(`${stuck.length} patches of live writers timed out: ${stuck.slice(0, 5).join(',')}`);
+
     if (unhandled !== undefined) problems.push(`unhandled rejection: ${String(unhandled)}`);
     return { ok: problems.length === 0, problems, acked: covered.length, present: counts.size };
   } finally {

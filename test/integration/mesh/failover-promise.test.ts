@@ -45,6 +45,8 @@ describe('failover keeps what was acknowledged', () => {
     const defaults = { n: 0 };
     const { worker: host } = await cluster.start({ gatherMs: 50 }, defaults);
     const { worker: writer } = await cluster.start({ gatherMs: 50, patchTimeout: 5000 }, defaults);
+    // A member the new host waits for: the writer keeps writing while it gathers.
+    await cluster.start({ gatherMs: 50, clientOnly: true }, defaults);
     const count = 3000;
     const writing = writer.call<{ applied: number; refused: number }>(
       'patchMany',

@@ -112,6 +112,24 @@ describe('host role against hostile peers', () => {
     });
   });
 
+  describe('stamps that each lead the last by just under the bound', () => {
+    it('cannot walk the clocks forward: the bound follows real time, not what was admitted', async () => {
+      const h = host();
+      await settle();
+      const attacker = h.join('attacker');
+      const honest = h.join('honest');
+      // Each forged stamp 59 s past the previous: against a bound measured from the host's
+      // hybrid clock (which absorbs each one) all would pass, a thousand would be ~16 h ahead.
+      for (let i = 1; i <= 50; i++) {
+        attacker.deliver(submit('attacker', { $set: { x: `forged-${i}` } }, { ts: (Date.now() + 59_000 * i) * 1000 }));
+      }
+      await settle();
+      // Each was lowered to the ceiling: a minute past real time, not fifty.
+      expect(h.core.clock.last).toBeLessThanOrEqual((Date.now() + 61_000) * 1000);
+      expect(honest.closed).toBe(false);
+    });
+  });
+
   describe('a seq far ahead', () => {
     it('takes what a writer numbering from its start time could send, and refuses a forged future one', async () => {
       const h = host();
@@ -122,9 +140,10 @@ describe('host role against hostile peers', () => {
       await settle();
       expect(honest.closed).toBe(false);
       expect(h.core.replica.version).toBe(1);
-      // An hour ahead: it would make the writer's real patches look like resends.
+      // Two days ahead (a clock step of a day is ridden out): it would make the writer's
+      // real patches look like resends.
       const attacker = h.join('attacker');
-      attacker.deliver(submit('attacker', { $inc: { n: 1 } }, { seq: (Date.now() + 3_600_000) * 1000 }));
+      attacker.deliver(submit('attacker', { $inc: { n: 1 } }, { seq: (Date.now() + 2 * 86_400_000) * 1000 }));
       await settle();
       expect(attacker.closed).toBe(true);
       expect(h.core.replica.version).toBe(1);
