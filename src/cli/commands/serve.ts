@@ -1,0 +1,36 @@
+/** `memsync serve <name> [--port 8080] [--host 127.0.0.1]`: the HTTP API and web view. */
+import { createInspectServer } from '../../inspect/index.js';
+import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
+import { type GlobalFlags, openMesh } from '../connect.js';
+import { err, out } from '../output.js';
+
+/** The environment variable holding the token HTTP clients must present. */
+export const TOKEN_ENV = 'MEMSYNC_HTTP_TOKEN';
+
+export async function serve(name: string, flags: GlobalFlags, options: { port: number; host: string }): Promise<ExitCode> {
+  const token = process.env[TOKEN_ENV] || undefined;
+  const mem = await openMesh(name, flags);
+  mem.on('error', (error) => void err(`memsync: warning: ${error.code}: ${oneLine(error.message)}\n`));
+  let server;
+  try {
+    server = await createInspectServer(mem, { port: options.port, host: options.host, ...(token ? { token } : {}) });
+  } catch (error) {
+    await mem.stop();
+    throw error;
+  }
+  // One line on stdout a script can read the address from (with --port 0, say).
+  await out(`${server.url}\n`);
+  const running = server;
+  return new Promise<ExitCode>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running
+        .close()
+        .then(() => mem.stop())
+        .then(() => resolve(EXIT.OK));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
