@@ -10,6 +10,7 @@ import { defaultAddress } from '../transport/address.js';
 import { probeUnixPath } from '../transport/unix-probe.js';
 import type { Address } from '../transport/types.js';
 import type { JsonObject } from '../types.js';
+import { SECRET_ENV } from './env.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The flags every subcommand accepts (see main.ts). */
@@ -23,8 +24,6 @@ export interface GlobalFlags {
   timeout: number;
 }
 
-/** The environment variable holding the mesh's shared secret (never a flag: `ps` shows flags). */
-export const SECRET_ENV = 'MEMSYNC_SECRET';
 
 /** MemSync options for the CLI's peer, from the flags and the environment. */
 export function meshOptions(flags: GlobalFlags): MemSyncOptions {

@@ -7,13 +7,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { classify, EXIT, type ExitCode, errorLine } from './exit-codes.js';
 import type { GlobalFlags } from './connect.js';
-import { SECRET_ENV } from './connect.js';
-import { dump, get } from './commands/get.js';
-import { ls } from './commands/ls.js';
-import { load, patch } from './commands/patch.js';
-import { serve, TOKEN_ENV } from './commands/serve.js';
-import { status } from './commands/status.js';
-import { watch } from './commands/watch.js';
+import { SECRET_ENV, TOKEN_ENV } from './env.js';
+
+// Each subcommand is loaded when it runs: `--help` and usage errors need none of the library.
+const commands = {
+  ls: () => import('./commands/ls.js'),
+  status: () => import('./commands/status.js'),
+  get: () => import('./commands/get.js'),
+  watch: () => import('./commands/watch.js'),
+  patch: () => import('./commands/patch.js'),
+  serve: () => import('./commands/serve.js'),
+};
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -64,13 +68,13 @@ export function program(run: (code: ExitCode) => void): Command {
     .command('ls')
     .description('meshes of this user: name (where known), state (live or stale), socket')
     .option('--json', 'JSON even in a terminal (the default when piped)')
-    .action(act(async (options: { json?: boolean }, command: Command) => ls(flags(command), options)));
+    .action(act(async (options: { json?: boolean }, command: Command) => (await commands.ls()).ls(flags(command), options)));
   cli
     .command('status')
     .description('the host, epoch, version and every member with its role')
     .argument('<name>', 'mesh name')
     .option('--json', 'JSON even in a terminal (the default when piped)')
-    .action(act(async (name: string, options: { json?: boolean }, command: Command) => status(name, flags(command), options)));
+    .action(act(async (name: string, options: { json?: boolean }, command: Command) => (await commands.status()).status(name, flags(command), options)));
   cli
     .command('get')
     .description('the value at a dotted path (the whole state without one) as JSON; exit 1 if none')
@@ -80,7 +84,7 @@ export function program(run: (code: ExitCode) => void): Command {
     .option('--no-pretty', 'one line (the default when piped)')
     .action(
       act(async (name: string, path: string | undefined, options: { pretty?: boolean }, command: Command) =>
-        get(name, path, flags(command), options),
+        (await commands.get()).get(name, path, flags(command), options),
       ),
     );
   cli
@@ -91,7 +95,7 @@ export function program(run: (code: ExitCode) => void): Command {
     .option('--count <n>', 'exit after n changes', integer(0, Number.MAX_SAFE_INTEGER))
     .action(
       act(async (name: string, path: string | undefined, options: { count?: number }, command: Command) =>
-        watch(name, path, flags(command), options),
+        (await commands.watch()).watch(name, path, flags(command), options),
       ),
     );
   cli
@@ -103,7 +107,7 @@ export function program(run: (code: ExitCode) => void): Command {
     .option('--array-filters <filters>', 'JSON array of filters for $[id] segments')
     .action(
       act(async (name: string, update: string, options: { if?: string; arrayFilters?: string }, command: Command) =>
-        patch(name, update, flags(command), options),
+        (await commands.patch()).patch(name, update, flags(command), options),
       ),
     );
   cli
@@ -111,12 +115,12 @@ export function program(run: (code: ExitCode) => void): Command {
     .description('the whole state as JSON (memsync dump <name> > state.json)')
     .argument('<name>', 'mesh name')
     .option('--pretty', 'indent')
-    .action(act(async (name: string, options: { pretty?: boolean }, command: Command) => dump(name, flags(command), options)));
+    .action(act(async (name: string, options: { pretty?: boolean }, command: Command) => (await commands.get()).dump(name, flags(command), options)));
   cli
     .command('load')
     .description('replace the whole state with the JSON object on stdin, in one patch')
     .argument('<name>', 'mesh name')
-    .action(act(async (name: string, _options: object, command: Command) => load(name, flags(command))));
+    .action(act(async (name: string, _options: object, command: Command) => (await commands.patch()).load(name, flags(command))));
   cli
     .command('serve')
     .description('the HTTP API and the live web view of a mesh')
@@ -124,7 +128,7 @@ export function program(run: (code: ExitCode) => void): Command {
     .option('--port <port>', 'TCP port (0: any free one)', integer(0, 65535), 8080)
     .addOption(new Option('--host <host>', `interface to listen on; beyond loopback needs ${TOKEN_ENV}`).default('127.0.0.1'))
     .action(
-      act(async (name: string, options: { port: number; host: string }, command: Command) => serve(name, flags(command), options)),
+      act(async (name: string, options: { port: number; host: string }, command: Command) => (await commands.serve()).serve(name, flags(command), options)),
     );
   for (const sub of cli.commands) sub.addHelpText('after', EXIT_HELP);
   return cli;

@@ -1,11 +1,10 @@
 /** `memsync serve <name> [--port 8080] [--host 127.0.0.1]`: the HTTP API and web view. */
 import { createInspectServer } from '../../inspect/index.js';
+import { TOKEN_ENV } from '../env.js';
 import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
 import { type GlobalFlags, openMesh } from '../connect.js';
 import { err, out } from '../output.js';
 
-/** The environment variable holding the token HTTP clients must present. */
-export const TOKEN_ENV = 'MEMSYNC_HTTP_TOKEN';
 
 export async function serve(name: string, flags: GlobalFlags, options: { port: number; host: string }): Promise<ExitCode> {
   const token = process.env[TOKEN_ENV] || undefined;
