@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from './diagnostics/index.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
 import type { TlsFiles, Transport } from './transport/types.js';
@@ -78,6 +79,13 @@ export interface MemSyncOptions {
    * @default node-ipc over a Unix socket (or a named pipe on Windows, or TCP with `tcp`)
    */
   transport?: Transport;
+  /**
+   * Receives elections, gathers, joins, host losses and refused or dropped peers, as
+   * `logger[level](fields, message)` (pino's order). Nothing is logged without one, except
+   * with `NODE_DEBUG=memsync`.
+   * @example { logger: pino() }
+   */
+  logger?: Logger;
 }
 
 export interface MemSyncLimits {
@@ -128,6 +136,7 @@ export interface ResolvedOptions {
   limits: MemSyncLimits;
   now: () => number;
   transport: Transport | undefined;
+  logger: Logger | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -197,5 +206,6 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     limits,
     now: options.now ?? Date.now,
     transport: options.transport,
+    logger: options.logger,
   };
 }
