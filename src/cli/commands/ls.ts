@@ -1,4 +1,5 @@
 /** `memsync ls`: the meshes of this user, from the socket directory. */
+import { existsSync } from 'node:fs';
 import { defaultSocketDir, ensureSocketDir } from '../../transport/address.js';
 import { listMeshes } from '../../transport/mesh-registry.js';
 import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
@@ -6,8 +7,9 @@ import { json, out } from '../output.js';
 
 export async function ls(flags: { dir?: string }, options: { json?: boolean }): Promise<ExitCode> {
   const dir = flags.dir ?? defaultSocketDir();
-  // The same checks a mesh makes before it trusts the directory (owner, mode 0700).
-  ensureSocketDir(dir);
+  // The same checks a mesh makes before it trusts the directory (owner, mode 0700); a
+  // directory that does not exist holds no mesh, and listing must not create it.
+  if (existsSync(dir)) ensureSocketDir(dir);
   const meshes = await listMeshes(dir);
   if (options.json || !process.stdout.isTTY) {
     await out(json(meshes.map((m) => ({ name: m.name ?? null, state: m.state, socket: m.socket }))));
