@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './diagnostics/index.js';
+import type { InspectServerOptions } from './inspect/index.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
 import type { TlsFiles, Transport } from './transport/types.js';
@@ -86,6 +87,12 @@ export interface MemSyncOptions {
    * @example { logger: pino() }
    */
   logger?: Logger;
+  /**
+   * Serve this replica's HTTP API and live web view from `start()` to `stop()` (see
+   * `createInspectServer`). Loopback only unless a `token` is given.
+   * @example { http: { port: 8080 } }
+   */
+  http?: InspectServerOptions;
 }
 
 export interface MemSyncLimits {
@@ -137,6 +144,7 @@ export interface ResolvedOptions {
   now: () => number;
   transport: Transport | undefined;
   logger: Logger | undefined;
+  http: InspectServerOptions | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -207,5 +215,6 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     now: options.now ?? Date.now,
     transport: options.transport,
     logger: options.logger,
+    http: options.http,
   };
 }
