@@ -12,6 +12,7 @@ import type { Address } from '../transport/types.js';
 import type { JsonObject } from '../types.js';
 import { SECRET_ENV } from './env.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { showJoinProgress } from './progress.js';
 
 /** The flags every subcommand accepts (see main.ts). */
 export interface GlobalFlags {
@@ -103,11 +104,14 @@ export async function openMesh(name: string, flags: GlobalFlags): Promise<MemSyn
   const mem = new MemSync<JsonObject>(name, {}, options);
   // An election round failing while we wait is not our failure to report: start() says it.
   mem.on('error', () => undefined);
+  const progressDone = showJoinProgress(mem.id);
   try {
     await mem.start();
   } catch (error) {
     await mem.stop();
     throw error;
+  } finally {
+    progressDone();
   }
   return mem;
 }

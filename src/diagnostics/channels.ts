@@ -9,6 +9,7 @@
  * | `memsync:patch:refused` | a replica refused one (stale, condition, failed) | {@link OutcomeMessage} |
  * | `memsync:role` | a replica changed role | {@link RoleMessage} |
  * | `memsync:snapshot` | a replica installed a snapshot | {@link SnapshotMessage} |
+ * | `memsync:snapshot:part` | a joiner received one part of a snapshot (join progress) | {@link SnapshotPartMessage} |
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,7 @@ export const CHANNELS = {
   refused: 'memsync:patch:refused',
   role: 'memsync:role',
   snapshot: 'memsync:snapshot',
+  snapshotPart: 'memsync:snapshot:part',
 } as const;
 
 const ordered = diagnosticsChannel.channel(CHANNELS.ordered);
@@ -27,6 +29,7 @@ const applied = diagnosticsChannel.channel(CHANNELS.applied);
 const refused = diagnosticsChannel.channel(CHANNELS.refused);
 const role = diagnosticsChannel.channel(CHANNELS.role);
 const snapshot = diagnosticsChannel.channel(CHANNELS.snapshot);
+const snapshotPart = diagnosticsChannel.channel(CHANNELS.snapshotPart);
 
 export interface OrderedMessage {
   /** The host's peer id. */
@@ -65,6 +68,19 @@ export interface SnapshotMessage {
   origin: string;
 }
 
+/**
+ * Join progress. Parts arrive in order, each about 64 KB on the wire; the stream does not
+ * announce its total (the host serializes it as it goes), so progress counts up to `last`.
+ */
+export interface SnapshotPartMessage {
+  peer: string;
+  /** 0, 1, 2, ... */
+  part: number;
+  /** Entries (keys, or paths below a key) in this part. */
+  entries: number;
+  last: boolean;
+}
+
 /** HLC stamps are microseconds of wall-clock time (clock/hlc.ts). */
 const sinceStamp = (ts: number): number => Date.now() - ts / 1000;
 
@@ -98,6 +114,10 @@ export function publishOutcome(peer: string, entry: OrderedPatch, outcome: { app
 
 export function publishRole(message: RoleMessage): void {
   if (role.hasSubscribers) role.publish(message);
+}
+
+export function publishSnapshotPart(message: SnapshotPartMessage): void {
+  if (snapshotPart.hasSubscribers) snapshotPart.publish(message);
 }
 
 export function publishSnapshot(message: SnapshotMessage): void {

@@ -5,6 +5,8 @@ export {
   type OutcomeMessage,
   publishOrdered,
   publishOutcome,
+  publishSnapshotPart,
+  type SnapshotPartMessage,
   type RoleMessage,
   type SnapshotMessage,
 } from './channels.js';
