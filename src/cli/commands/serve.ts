@@ -17,8 +17,6 @@ export async function serve(name: string, flags: GlobalFlags, options: { port: n
     await mem.stop();
     throw error;
   }
-  // One line on stdout a script can read the address from (with --port 0, say).
-  await out(`${server.url}\n`);
   const running = server;
   return new Promise<ExitCode>((resolve) => {
     const stop = (): void => {
@@ -29,7 +27,10 @@ export async function serve(name: string, flags: GlobalFlags, options: { port: n
         .then(() => mem.stop())
         .then(() => resolve(EXIT.OK));
     };
+    // Listening for signals before the URL is out: whoever reads it may stop us at once.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // One line on stdout a script can read the address from (with --port 0, say).
+    out(`${running.url}\n`).catch(stop);
   });
 }
