@@ -6,15 +6,29 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleForNode } from '../../support/bundle.js';
+import { build } from 'esbuild';
 import { RUN_DIR } from '../../support/run-dir.js';
 
-const CLI = join(RUN_DIR, `memsync-cli-${process.pid}.mjs`);
+const OUT_DIR = join(RUN_DIR, `memsync-cli-${process.pid}`);
 let bundled: Promise<string> | undefined;
 
-/** The bundled CLI (built on first use). */
+/**
+ * The CLI bundled on first use, split at its dynamic imports as the real build (tsc) keeps
+ * them: `--help` and usage errors then load no more than the published bin does.
+ */
 export function cliPath(): Promise<string> {
-  bundled ??= bundleForNode(join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'main.ts'), CLI);
+  bundled ??= build({
+    entryPoints: { main: join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'main.ts') },
+    outdir: OUT_DIR,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  }).then(() => join(OUT_DIR, 'main.mjs'));
   return bundled;
 }
 
