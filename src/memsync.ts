@@ -3,6 +3,7 @@ import { validatePatchInput } from './document/index.js';
 import { MemSyncError } from './errors.js';
 import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
+import { createInspectServer, type InspectServer } from './inspect/index.js';
 import { createLive } from './live/index.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
@@ -65,6 +66,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   private starting: Promise<'host' | 'client'> | undefined;
   private stopping: Promise<void> | undefined;
   private knownMembers: Member[] = [];
+  private http: InspectServer | undefined;
   private readonly versionWaiters = new VersionWaiters();
 
   constructor(
@@ -170,7 +172,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   start(): Promise<'host' | 'client'> {
     if (this.stopping)
       return Promise.reject(new MemSyncError('ERR_STOPPED', 'this instance was stopped'));
-    this.starting ??= this.node.start();
+    this.starting ??= this.node.start().then((role) => this.startHttp(role));
     return this.starting;
   }
 
@@ -283,6 +285,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   /** Leaves the mesh. On the host, hands over to a client at once. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.http?.close();
       await this.node.stop();
       this.core.outbox.failAll(
         new MemSyncError('ERR_STOPPED', 'stopped before the patch was ordered'),
@@ -293,6 +296,18 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /** With `options.http`, serves the HTTP API once in the mesh; a port that cannot be had fails start(). */
+  private async startHttp(role: 'host' | 'client'): Promise<'host' | 'client'> {
+    if (this.options.http === undefined) return role;
+    try {
+      this.http = await createInspectServer(this, this.options.http);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    return role;
   }
 
   private onMembers(members: Member[]): void {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from './diagnostics/index.js';
+import type { InspectServerOptions } from './inspect/index.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
 import type { TlsFiles, Transport } from './transport/types.js';
@@ -80,6 +82,19 @@ export interface MemSyncOptions {
    * @default node-ipc over a Unix socket (or a named pipe on Windows, or TCP with `tcp`)
    */
   transport?: Transport;
+  /**
+   * Receives elections, gathers, joins, host losses and refused or dropped peers, as
+   * `logger[level](fields, message)` (pino's order). Nothing is logged without one, except
+   * with `NODE_DEBUG=memsync`.
+   * @example { logger: pino() }
+   */
+  logger?: Logger;
+  /**
+   * Serve this replica's HTTP API and live web view from `start()` to `stop()` (see
+   * `createInspectServer`). Loopback only unless a `token` is given.
+   * @example { http: { port: 8080 } }
+   */
+  http?: InspectServerOptions;
 }
 
 export interface MemSyncLimits {
@@ -130,6 +145,8 @@ export interface ResolvedOptions {
   limits: MemSyncLimits;
   now: () => number;
   transport: Transport | undefined;
+  logger: Logger | undefined;
+  http: InspectServerOptions | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -199,5 +216,7 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     limits,
     now: options.now ?? Date.now,
     transport: options.transport,
+    logger: options.logger,
+    http: options.http,
   };
 }

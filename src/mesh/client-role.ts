@@ -1,3 +1,4 @@
+import { publishSnapshotPart } from '../diagnostics/index.js';
 import { checkParsedPatch, resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
@@ -43,6 +44,8 @@ export class ClientRole {
   private epoch = -1;
   private host = '';
   private targetVersion = Number.POSITIVE_INFINITY;
+  /** A fresh replica (version 0) always gets a snapshot (planCatchUp): not in sync before it. */
+  private snapshotDue = false;
   private snapshot: SnapshotAssembler | undefined;
   private buffered: OrderedPatch[] = [];
   private handover: { successor: string | null } | undefined;
@@ -220,6 +223,7 @@ export class ClientRole {
     this.core.clock.observe(welcome.clock);
     this.host = welcome.host;
     this.targetVersion = welcome.version;
+    this.snapshotDue = this.core.replica.version === 0;
     this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
     // A previous life of our id numbered past where we start (its clock was ahead of ours):
     // our patches would look like its resends. Before we ever sent one, we renumber.
@@ -280,8 +284,10 @@ export class ClientRole {
   private onSnapshotPart(part: MessageOf<'snapshot'>): void {
     this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot = this.snapshot.add(part);
+    publishSnapshotPart({ peer: this.core.peer, part: part.part, entries: part.entries.length, last: part.last });
     if (!snapshot) return;
     this.snapshot = undefined;
+    this.snapshotDue = false;
     const held = this.core.replica.version;
     if (snapshot.version < held) {
       // We held ordered entries the new host never adopted (we came back after its gather
@@ -297,7 +303,7 @@ export class ClientRole {
   }
 
   private checkSynced(): void {
-    if (this.isSynced || this.core.replica.version < this.targetVersion || this.snapshot) return;
+    if (this.isSynced || this.core.replica.version < this.targetVersion || this.snapshot || this.snapshotDue) return;
     this.isSynced = true;
     this.sendAck();
     this.synced.resolve();

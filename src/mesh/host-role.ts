@@ -1,5 +1,6 @@
 import type { ReplicaSnapshot } from '../document/index.js';
 import { resolveDocumentLimits } from '../document/index.js';
+import { publishOrdered } from '../diagnostics/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
@@ -383,6 +384,7 @@ export class HostRole {
       patch,
     };
     this.core.applyOrdered(entry);
+    publishOrdered(this.options.self.peer, entry);
     this.broadcast.add(entry);
   }
 

@@ -1,3 +1,4 @@
+import { diag } from '../diagnostics/index.js';
 import { ConnectionError, MemSyncError, TimeoutError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Member } from '../protocol/messages.js';
@@ -132,6 +133,7 @@ export class MeshNode {
         // The host went away while we joined (retry at once), or refused us for now (an id
         // still connected: retry, slower and slower, until the deadline).
         lastFailure = error;
+        diag(this.options).joinFailed(error);
         retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(1, retryDelayMs * 2));
         initialDelayMs = retryDelayMs;
       }
@@ -155,6 +157,7 @@ export class MeshNode {
       if (!expected.has(r.peer)) expected.set(r.peer, { peer: r.peer, clientOnly: false, pid: r.pid });
     }
     expected.delete(this.core.peer);
+    diag(this.options).elected(epoch, expected.size);
     return new Promise<boolean>((resolve) => {
       const host = new HostRole(this.core, {
         mesh: this.name,
@@ -169,6 +172,7 @@ export class MeshNode {
         limits: this.options.limits,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
+          diag(this.options).gathered(epoch, this.core.replica.version);
           this.markBelonged();
           resolve(true);
         },
@@ -179,7 +183,10 @@ export class MeshNode {
           this.host = undefined;
           void host.stop(false).then(() => resolve(false));
         },
-        onPeerError: (error) => this.events.error(error),
+        onPeerError: (error, peer) => {
+          diag(this.options).peerError(error, peer);
+          this.events.error(error);
+        },
       });
       // Own patches still unordered (in flight to the host that died) go first, in seq
       // order, ahead of any written while we gather: ordered after newer ones, they would
@@ -238,6 +245,7 @@ export class MeshNode {
     }
     this.markBelonged();
     this.setRole('client');
+    diag(this.options).joined(this.hostId, this.epoch, this.core.replica.version);
   }
 
   private markBelonged(): void {
@@ -254,6 +262,7 @@ export class MeshNode {
     this.client = undefined;
     if (this.role !== 'client') return; // still joining: start()'s loop handles it
     if (error && error.code !== 'ERR_CONNECTION') this.events.error(error);
+    diag(this.options).hostLost(error, handover);
     this.setRole('electing');
     // The named successor binds at once; the others give it a head start.
     const delay = handover ? (handover.successor === this.core.peer ? 0 : 5) : Math.random() * 3;
@@ -267,6 +276,7 @@ export class MeshNode {
         return;
       } catch (error) {
         if (this.stopping) return;
+        diag(this.options).electionFailed(error);
         this.events.error(
           error instanceof MemSyncError
             ? error
@@ -292,6 +302,7 @@ export class MeshNode {
     if (role === this.role) return;
     const previous = this.role;
     this.role = role;
+    diag(this.options).role(role, previous, this.epoch);
     this.events.role(role, previous);
   }
 }

@@ -7,6 +7,7 @@ import {
   type ReplicaSnapshot,
   type ViewChange,
 } from '../document/index.js';
+import { applyStarted, publishOutcome, snapshotInstalled } from '../diagnostics/index.js';
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, PatchResult } from '../types.js';
 import { MAX_CLOCK_LEAD_MS } from './admission.js';
@@ -118,7 +119,9 @@ export class ReplicaCore {
   applyOrdered(entry: OrderedPatch): ApplyOutcome {
     this.clock.observe(entry.patch.ts);
     if (entry.epoch > this.knownEpoch) this.knownEpoch = entry.epoch;
+    const started = applyStarted();
     const { outcome, change } = this.view.confirm(entry);
+    publishOutcome(this.peer, entry, outcome, started);
     this.log.append(entry);
     this.emitView(change, entry.patch.peer);
     this.listener.advanced(entry.version);
@@ -182,6 +185,7 @@ export class ReplicaCore {
       );
     }
     this.emitView(change, origin);
+    snapshotInstalled(this.peer, replica.version, origin);
     this.listener.advanced(replica.version);
   }
 

@@ -7,6 +7,7 @@ import { lstatSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, MemSyncError } from '../errors.js';
+import { recordMeshName } from './mesh-registry.js';
 import type { Address } from './types.js';
 
 /** Longest mesh name accepted. */
@@ -29,6 +30,7 @@ export function defaultAddress(meshName: string, dir?: string): Address {
   }
   const socketDir = dir ?? defaultSocketDir();
   ensureSocketDir(socketDir);
+  recordMeshName(socketDir, meshName); // so that `memsync ls` can name the socket
   // A short fixed-length name: macOS allows only 104 bytes for the whole path.
   return { kind: 'unix', path: join(socketDir, `${shortHash(meshName)}.sock`) };
 }
@@ -72,7 +74,8 @@ export function ensureSocketDir(dir: string): void {
   }
 }
 
-function defaultSocketDir(): string {
+/** Where default sockets live: `$XDG_RUNTIME_DIR/memsync`, else `<tmpdir>/memsync-<uid>`. */
+export function defaultSocketDir(): string {
   const runtimeDir = process.env.XDG_RUNTIME_DIR;
   if (runtimeDir) return join(runtimeDir, 'memsync');
   return join(os.tmpdir(), `memsync-${process.getuid?.() ?? os.userInfo().username}`);

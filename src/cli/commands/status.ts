@@ -1,0 +1,49 @@
+/** `memsync status <name>`: who is in the mesh and where it stands, as its host tells it. */
+import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
+import { type GlobalFlags, openMesh } from '../connect.js';
+import { json, out } from '../output.js';
+
+export async function status(name: string, flags: GlobalFlags, options: { json?: boolean }): Promise<ExitCode> {
+  const mem = await openMesh(name, flags);
+  try {
+    const s = await mem.status();
+    // The CLI's own peer is a passer-by: it is left out of the members it reports.
+    const members = s.members
+      .filter((m) => m.peer !== s.id)
+      .map((m) => ({
+        peer: m.peer,
+        role: m.peer === s.hostId ? 'host' : 'client',
+        clientOnly: m.clientOnly,
+        pid: m.pid ?? null,
+      }));
+    const report = {
+      name,
+      address: s.address,
+      host: s.hostId ?? null,
+      epoch: s.epoch,
+      version: s.version,
+      members,
+    };
+    if (options.json || !process.stdout.isTTY) {
+      await out(json(report));
+      return EXIT.OK;
+    }
+    const where = s.address.kind === 'tcp' ? `${s.address.host}:${s.address.port}` : s.address.path;
+    const lines = [
+      `mesh     ${oneLine(name)}`,
+      `address  ${where}`,
+      `host     ${report.host ?? '-'}`,
+      `epoch    ${s.epoch}`,
+      `version  ${s.version}`,
+      '',
+      'PEER          ROLE    PID      CLIENT-ONLY',
+      ...members.map(
+        (m) => `${m.peer.padEnd(12)}  ${m.role.padEnd(6)}  ${String(m.pid ?? '-').padEnd(7)}  ${m.clientOnly ? 'yes' : 'no'}`,
+      ),
+    ];
+    await out(`${lines.join('\n')}\n`);
+    return EXIT.OK;
+  } finally {
+    await mem.stop();
+  }
+}

@@ -1,0 +1,13 @@
+export {
+  applyStarted,
+  CHANNELS,
+  type OrderedMessage,
+  type OutcomeMessage,
+  publishOrdered,
+  publishOutcome,
+  publishSnapshotPart,
+  type SnapshotPartMessage,
+  type RoleMessage,
+  type SnapshotMessage,
+} from './channels.js';
+export { diag, Diagnostics, type DiagnosticsSource, type Logger, snapshotInstalled } from './log.js';

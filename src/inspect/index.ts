@@ -1,0 +1,1 @@
+export { createInspectServer, type InspectServer, type InspectServerOptions } from './server.js';
