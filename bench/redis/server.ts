@@ -58,18 +58,26 @@ function cpuOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1e6;
 }
 
+export interface StartOptions {
+  /** How long the server may take to accept connections. Default 10 s. */
+  timeoutMs?: number;
+  /** Where its temporary directory goes. Default: the system's temporary directory. */
+  parentDir?: string;
+}
+
 /**
  * Starts a server and resolves once it accepts connections (it says so on stdout), within
  * `timeoutMs`; on any failure the server is killed and its directory removed before rejecting.
  */
-export function startRedisServer(timeoutMs = 10_000): Promise<RedisServer> {
+export function startRedisServer(options: StartOptions = {}): Promise<RedisServer> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const binary = findRedisServer();
   if (!binary) {
     return Promise.reject(
       new Error('redis-server not found on PATH: install it (Debian: apt-get install redis-server) or run the bench with --no-redis'),
     );
   }
-  const dir = mkdtempSync(join(tmpdir(), 'memsync-bench-redis-'));
+  const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'memsync-bench-redis-'));
   const socket = join(dir, 'redis.sock');
   const args = [
     '--port', '0',
@@ -85,7 +93,8 @@ export function startRedisServer(timeoutMs = 10_000): Promise<RedisServer> {
   const entry = { child, dir };
   running.add(entry);
   const stop = async (): Promise<void> => {
-    const exited = child.exitCode !== null || child.signalCode !== null
+    // No pid: it never started (spawn failed), so there is no exit to wait for.
+    const exited = child.pid === undefined || child.exitCode !== null || child.signalCode !== null
       ? Promise.resolve()
       : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     kill(child);
