@@ -13,11 +13,14 @@ import { describeMachine, describeSource } from './lib/machine.js';
 import { benchmarksMarkdown } from './lib/markdown.js';
 import { type BenchReport, formatText } from './lib/report.js';
 import { throughputChart } from './lib/svg-chart.js';
+import { findRedisServer, stopEveryRedisServer } from './redis/server.js';
 import { apply } from './scenarios/apply.js';
+import { coldStart } from './scenarios/cold-start.js';
 import { failover } from './scenarios/failover.js';
 import { fanout } from './scenarios/fanout.js';
 import { join as joinScenario } from './scenarios/join.js';
 import { memory } from './scenarios/memory.js';
+import { mixed } from './scenarios/mixed.js';
 import { reader } from './scenarios/reader.js';
 import { roundTrip } from './scenarios/round-trip.js';
 import { throughput } from './scenarios/throughput.js';
@@ -29,6 +32,8 @@ const SCENARIOS: Scenario[] = [
   fanout,
   reader,
   roundTrip,
+  mixed,
+  coldStart,
   failover,
   joinScenario,
   memory,
@@ -58,12 +63,15 @@ async function main(): Promise<void> {
   const selected =
     args.only.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => args.only.includes(s.id));
   const runs = args.runs ?? (args.quick ? 3 : 5);
+  if (!args.noRedis && !findRedisServer())
+    throw new Error('the Redis rows need redis-server on PATH (Debian: apt-get install redis-server); or run with --no-redis');
   const log = (message: string): void => {
     process.stderr.write(`${message}\n`);
   };
   const context: ScenarioContext = {
     quick: args.quick,
     runs,
+    redis: !args.noRedis,
     workers: await bundleWorkers(),
     spawn: { profileDir: args.profileDir ? resolve(args.profileDir) : undefined },
     log,
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
       `--only=${scenario.id}`,
       args.quick ? '--quick' : '',
       args.runs ? `--runs=${args.runs}` : '',
+      args.noRedis ? '--no-redis' : '',
     ].filter(Boolean);
     report.scenarios.push({
       id: scenario.id,
@@ -111,12 +120,16 @@ async function main(): Promise<void> {
   }
 }
 
-process.once('SIGINT', () => {
-  cleanUpEverything();
-  process.exit(130);
-});
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    cleanUpEverything();
+    stopEveryRedisServer();
+    process.exit(code);
+  });
+}
 try {
   await main();
 } finally {
   cleanUpEverything();
+  stopEveryRedisServer();
 }

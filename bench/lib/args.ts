@@ -12,6 +12,8 @@ export interface BenchArgs {
   profileDir: string | undefined;
   /** Runs per figure; overrides the default of the mode. */
   runs: number | undefined;
+  /** Leave Redis out (no redis-server on this machine). */
+  noRedis: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--write] [--only=id,id] [--runs=N] [--profile=DIR]
@@ -20,7 +22,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--write] [--on
   --write        rewrite BENCHMARKS.md and bench/throughput.svg
   --only=ids     run only these scenarios
   --runs=N       runs per figure (default: 3 quick, 5 full)
-  --profile=DIR  run every worker with --cpu-prof, profiles in DIR`;
+  --profile=DIR  run every worker with --cpu-prof, profiles in DIR
+  --no-redis     leave out the Redis rows (they need redis-server on PATH)`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {
@@ -30,6 +33,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     only: [],
     profileDir: undefined,
     runs: undefined,
+    noRedis: false,
   };
   for (const arg of argv) {
     const [flag, value] = splitFlag(arg);
@@ -37,6 +41,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (flag === '--json') args.json = true;
     else if (flag === '--write') args.write = true;
     else if (flag === '--only' && value) args.only = value.split(',').filter(Boolean);
+    else if (flag === '--no-redis') args.noRedis = true;
     else if (flag === '--profile' && value) args.profileDir = value;
     else if (flag === '--runs' && value && /^[1-9][0-9]*$/.test(value)) args.runs = Number(value);
     else throw new Error(`unknown or incomplete flag '${arg}'\n${USAGE}`);

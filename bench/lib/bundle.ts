@@ -7,12 +7,16 @@ const BENCH_DIR = join(import.meta.dirname, '..');
 export const BUILD_DIR = join(BENCH_DIR, '..', 'node_modules', '.memsync-bench');
 
 /** The worker programs a scenario can fork. */
-export type WorkerKind = 'memsync' | 'relay' | 'micro';
+export type WorkerKind = 'memsync' | 'relay' | 'micro' | 'redis' | 'coldMemsync' | 'coldRedis' | 'coldBare';
 
 const ENTRY_POINTS: Record<WorkerKind, string> = {
   memsync: join(BENCH_DIR, 'workers', 'memsync-worker.ts'),
   relay: join(BENCH_DIR, 'relay', 'relay-worker.ts'),
   micro: join(BENCH_DIR, 'workers', 'micro-worker.ts'),
+  redis: join(BENCH_DIR, 'redis', 'redis-worker.ts'),
+  coldMemsync: join(BENCH_DIR, 'workers', 'cold-memsync.ts'),
+  coldRedis: join(BENCH_DIR, 'redis', 'cold-redis.ts'),
+  coldBare: join(BENCH_DIR, 'workers', 'cold-bare.ts'),
 };
 
 /**

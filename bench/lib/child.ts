@@ -156,6 +156,8 @@ export class Child {
 export class ProcessGroup {
   readonly dir: string;
   readonly children: Child[] = [];
+  /** Run on close, after the children are gone (e.g. stopping a redis-server). */
+  private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(
     readonly name: string,
@@ -182,9 +184,27 @@ export class ProcessGroup {
     return child;
   }
 
+  /**
+   * Forks `file` with `args` and does not wait for it: for one-shot programs that report an
+   * event and exit (the cold-start scenario), with no command channel to wait on.
+   */
+  launch(file: string, args: string[], label: string): Child {
+    const process = fork(file, args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    live.add(process);
+    const child = new Child(process, label, false);
+    this.children.push(child);
+    return child;
+  }
+
+  /** Adds a step to run when the group closes, after its children are gone. */
+  onClose(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
   /** Kills every child (by pid) and removes the socket directory. Safe to call twice. */
   async close(): Promise<void> {
     await Promise.all(this.children.map((child) => child.close()));
+    for (const cleanup of this.cleanups.splice(0)) await cleanup();
     rmSync(this.dir, { recursive: true, force: true });
     directories.delete(this.dir);
   }

@@ -45,9 +45,10 @@ export function makeFigure(
 /** A goal on the ratio to the baseline: `at least` for throughput, `at most` for latency. */
 export function ratioGoal(figure: Figure, bound: number, direction: 'atLeast' | 'atMost'): Goal {
   const ratio = ratioOf(figure) ?? Number.NaN;
+  const name = figure.baselineName ?? 'relay';
   return direction === 'atLeast'
-    ? { text: `>= ${bound}x relay`, met: ratio >= bound }
-    : { text: `<= ${bound}x relay`, met: ratio <= bound };
+    ? { text: `>= ${bound}x ${name}`, met: ratio >= bound }
+    : { text: `<= ${bound}x ${name}`, met: ratio <= bound };
 }
 
 /** A goal on the figure's median itself. */

@@ -23,6 +23,25 @@ const METHOD = `## Method
   flows to about the same duration for memsync and the relay.
 - **Round trip**: A sets \`ping\`, B observes it and sets \`pong\`, A observes \`pong\`
   (A and B are clientOnly, the host is a third process).
+- **Redis** (the rows marked Redis; \`--no-redis\` leaves them out): the bench starts its own
+  \`redis-server\` (Debian's package) in a temporary directory, on a Unix socket only, with no
+  persistence (\`--save ''\`, \`--appendonly no\`), and drives it with ioredis from worker
+  processes of their own. The document is one hash; a write is one atomic Lua script
+  (\`HINCRBY\` or \`HSET\`, then \`PUBLISH\` of the field and its new value on the document's
+  channel), acknowledged by its reply; a reader is a subscriber. Throughput and fan-out use
+  ioredis's auto-pipelining (the commands of one tick in one write, as memsync and the relay
+  batch theirs); round trip and mixed send one command at a time without it. Fan-out with N
+  processes is one writer and N-1 subscribers, plus redis-server. The CPU of redis-server is
+  read from /proc. Within a scenario the measured runs alternate between the systems, so a
+  drift in the machine's load falls on all of them alike.
+- **Mixed**: P processes (2, 4, 8), each a loop of one operation at a time, each awaited:
+  95 % reads of a random key of a 10,000-key document, 5 % \`$inc\` (Redis: \`HGET\` and
+  \`HINCRBY\`), for a fixed time, all processes at once; ops/s summed over the processes, the
+  read p50 the median of the processes' (every 16th read timed). memsync's processes are
+  ordinary (electable) members, the first one the host.
+- **Cold start**: a fresh process forked from a one-shot program, from the fork to the first
+  value it has read of the same 10,000-key document (memsync: \`start()\` joins, then a
+  property read; Redis: connect and \`HGET\`), against a Node process that loads nothing.
 - **Failover**: five electable processes and one clientOnly writer issuing an \`$inc\` about
   every millisecond without waiting. The host is SIGKILLed; then the killed process is
   replaced and the mesh settles before the next kill. Times are wall-clock differences

@@ -1,6 +1,6 @@
 /**
  * The throughput-versus-processes chart of BENCHMARKS.md, drawn from the fan-out figures of
- * the run that writes it: memsync and the bare relay, patches/s seen by the slowest reader.
+ * the run that writes it: memsync, the bare relay and Redis, patches/s seen by the slowest reader.
  */
 import type { Series } from '../scenarios/types.js';
 import { formatNumber } from './figures.js';
@@ -8,7 +8,8 @@ import { formatNumber } from './figures.js';
 const WIDTH = 640;
 const HEIGHT = 360;
 const PAD = { left: 72, right: 120, top: 48, bottom: 48 };
-const COLORS = { memsync: '#d9480f', relay: '#1c7ed6' };
+const COLORS = { memsync: '#d9480f', relay: '#1c7ed6', redis: '#2f9e44' };
+const NAMES = { memsync: 'memsync', relay: 'bare relay', redis: 'Redis' };
 
 const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -31,7 +32,7 @@ export function throughputChart(series: Series, subtitle: string): string {
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   // A log scale: memsync and the relay differ by an order of magnitude, and equal ratios
   // read as equal distances.
-  const all = [...series.memsync, ...series.relay].filter((v) => v > 0);
+  const all = [...series.memsync, ...series.relay, ...series.redis].filter((v) => v > 0);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...all)));
   const yMax = 10 ** Math.ceil(Math.log10(Math.max(...all)));
   // Process counts double: equal spacing reads as a log2 axis.
@@ -60,7 +61,8 @@ export function throughputChart(series: Series, subtitle: string): string {
     `<text x="${PAD.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">processes (host included)</text>`,
     `<text transform="translate(16 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">patches/s (log scale)</text>`,
   );
-  for (const name of ['relay', 'memsync'] as const) {
+  const lines = (['relay', 'redis', 'memsync'] as const).filter((name) => series[name].length > 0);
+  lines.forEach((name, line) => {
     const values = series[name];
     const points = values.map((v, i) => `${round(x(i))},${round(y(v))}`).join(' ');
     parts.push(
@@ -72,12 +74,12 @@ export function throughputChart(series: Series, subtitle: string): string {
         `<text x="${round(x(i) + 6)}" y="${round(y(v) - 6)}" fill="${COLORS[name]}">${formatNumber(v)}</text>`,
       );
     });
-    const legendY = PAD.top + (name === 'relay' ? 10 : 30);
+    const legendY = PAD.top + 10 + line * 20;
     parts.push(
       `<line x1="${WIDTH - PAD.right + 16}" x2="${WIDTH - PAD.right + 36}" y1="${legendY}" y2="${legendY}" stroke="${COLORS[name]}" stroke-width="2"/>`,
-      `<text x="${WIDTH - PAD.right + 42}" y="${legendY + 4}">${name === 'relay' ? 'bare relay' : 'memsync'}</text>`,
+      `<text x="${WIDTH - PAD.right + 42}" y="${legendY + 4}">${NAMES[name]}</text>`,
     );
-  }
+  });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -1,78 +1,114 @@
-import { caller, withGroup } from '../lib/child.js';
-import { makeFigure, ratioGoal } from '../lib/figures.js';
+import { type ProcessGroup, caller, withGroup } from '../lib/child.js';
+import { type Figure, makeFigure, ratioGoal } from '../lib/figures.js';
 import { quantile } from '../lib/stats.js';
+import type { RedisCommand, RedisResults } from '../redis/redis-commands.js';
+import { startRedisServer } from '../redis/server.js';
 import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
 import type { MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import type { System } from './mesh-flow.js';
+import { systemsOf } from './throughput.js';
 import type { Scenario, ScenarioContext } from './types.js';
 
-interface Rounds {
-  rounds: number;
-  warmup: number;
-  /** Measured passes over the same processes, one per run. */
-  runs: number;
+/** `rounds` round trips after `warmup` unmeasured ones; microseconds per round. */
+type Ping = (rounds: number, warmup: number) => Promise<number[]>;
+
+/** A sets `ping`; B observes it and sets `pong`; A observes `pong`. */
+async function memsyncPair(context: ScenarioContext, group: ProcessGroup): Promise<Ping> {
+  const mesh = { name: 'rtt', dir: group.dir };
+  const start = async (label: string, clientOnly: boolean) => {
+    const call = caller<MemsyncCommand, MemsyncResults>(await group.spawn(context.workers.memsync, label));
+    await call({ cmd: 'start', ...mesh, clientOnly });
+    return call;
+  };
+  await start('host', false);
+  const [a, b] = await Promise.all([start('a', true), start('b', true)]);
+  await b({ cmd: 'pong' });
+  return (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000);
 }
 
-/** Microseconds per round trip, one array per run. */
-async function passes(r: Rounds, ping: (rounds: number, warmup: number) => Promise<number[]>): Promise<number[][]> {
-  const out: number[][] = [];
-  for (let run = 0; run < r.runs; run++) out.push(await ping(r.rounds, run === 0 ? r.warmup : 0));
-  return out;
+async function relayPair(context: ScenarioContext, group: ProcessGroup): Promise<Ping> {
+  const path = `${group.dir}/relay.sock`;
+  const start = async (label: string) => caller<RelayCommand, RelayResults>(await group.spawn(context.workers.relay, label));
+  const host = await start('host');
+  await host({ cmd: 'host', path });
+  const [a, b] = await Promise.all([start('a'), start('b')]);
+  await Promise.all([a({ cmd: 'connect', path }), b({ cmd: 'connect', path })]);
+  await b({ cmd: 'pong' });
+  return (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000);
 }
 
-/** A sets `ping`; B observes it and sets `pong`; A observes `pong`. Microseconds per round. */
-function memsyncRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[][]> {
-  return withGroup('rtt-memsync', context.spawn, async (group) => {
-    const mesh = { name: 'rtt', dir: group.dir };
-    const start = async (label: string, clientOnly: boolean) => {
-      const call = caller<MemsyncCommand, MemsyncResults>(
-        await group.spawn(context.workers.memsync, label),
-      );
-      await call({ cmd: 'start', ...mesh, clientOnly });
-      return call;
-    };
-    await start('host', false);
-    const [a, b] = await Promise.all([start('a', true), start('b', true)]);
-    await b!({ cmd: 'pong' });
-    return passes(r, (rounds, warmup) => a!({ cmd: 'ping', rounds, warmup }, 60_000));
-  });
+/** A runs HSET+PUBLISH of `ping`; B, subscribed, answers with `pong`; A sees it published. */
+async function redisPair(context: ScenarioContext, group: ProcessGroup): Promise<Ping> {
+  const server = await startRedisServer();
+  group.onClose(server.stop);
+  const start = async (label: string) => {
+    const call = caller<RedisCommand, RedisResults>(await group.spawn(context.workers.redis, label));
+    // No auto-pipelining: one command at a time, and it would add a setImmediate hop to each.
+    await call({ cmd: 'connect', path: server.socket, pipeline: false });
+    return call;
+  };
+  const [a, b] = await Promise.all([start('a'), start('b')]);
+  await b({ cmd: 'pong' });
+  return (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000);
 }
 
-function relayRoundTrips(context: ScenarioContext, r: Rounds): Promise<number[][]> {
-  return withGroup('rtt-relay', context.spawn, async (group) => {
-    const path = `${group.dir}/relay.sock`;
-    const start = async (label: string) =>
-      caller<RelayCommand, RelayResults>(await group.spawn(context.workers.relay, label));
-    const host = await start('host');
-    await host({ cmd: 'host', path });
-    const [a, b] = await Promise.all([start('a'), start('b')]);
-    await Promise.all([a({ cmd: 'connect', path }), b({ cmd: 'connect', path })]);
-    await b({ cmd: 'pong' });
-    return passes(r, (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000));
-  });
+const PAIRS = { memsync: memsyncPair, relay: relayPair, redis: redisPair };
+
+/** Every system's pair alive at once, in a group of its own each. */
+function withPairs<R>(context: ScenarioContext, systems: readonly System[], body: (pings: Map<System, Ping>) => Promise<R>, pings = new Map<System, Ping>()): Promise<R> {
+  const [system, ...rest] = systems;
+  if (system === undefined) return body(pings);
+  return withGroup(`rtt-${system}`, context.spawn, async (group) =>
+    withPairs(context, rest, body, pings.set(system, await PAIRS[system](context, group))),
+  );
 }
 
 export const roundTrip: Scenario = {
   id: 'rtt',
   title: 'Round trip: A -> host -> B -> host -> A',
   async run(context) {
-    const r = { rounds: context.quick ? 300 : 2000, warmup: context.quick ? 300 : 1000, runs: context.runs };
-    const relay = await relayRoundTrips(context, r);
-    const memsync = await memsyncRoundTrips(context, r);
-    const p50 = { memsync: memsync.map((run) => quantile(run, 0.5)), relay: relay.map((run) => quantile(run, 0.5)) };
-    const p99 = { memsync: memsync.map((run) => quantile(run, 0.99)), relay: relay.map((run) => quantile(run, 0.99)) };
-    context.log(`rtt p50: memsync ${p50.memsync.map((v) => v.toFixed(0)).join(', ')} us; relay ${p50.relay.map((v) => v.toFixed(0)).join(', ')} us`);
-    const note = `${r.rounds} rounds per run`;
-    const median = makeFigure('rtt.p50', 'round trip, p50', 'us', p50.memsync, { baseline: p50.relay, note });
+    const rounds = context.quick ? 300 : 2000;
+    const warmup = context.quick ? 300 : 1000;
+    const systems = systemsOf(context);
+    /** Microseconds per round trip, one array per run; the passes alternate between systems. */
+    const runs = new Map<System, number[][]>(systems.map((s) => [s, []]));
+    await withPairs(context, systems, async (pings) => {
+      for (const ping of pings.values()) await ping(0, warmup);
+      for (let run = 0; run < context.runs; run++) {
+        for (const [system, ping] of pings) runs.get(system)!.push(await ping(rounds, 0));
+      }
+    });
+    const at = (system: System, q: number): number[] => runs.get(system)!.map((run) => quantile(run, q));
+    for (const system of systems) context.log(`rtt p50 ${system}: ${at(system, 0.5).map((v) => v.toFixed(0)).join(', ')} us`);
+    const note = `${rounds} rounds per run`;
+    const median = makeFigure('rtt.p50', 'round trip, p50', 'us', at('memsync', 0.5), { baseline: at('relay', 0.5), note });
     median.goal = ratioGoal(median, 2, 'atMost');
-    const tail = makeFigure('rtt.p99', 'round trip, p99', 'us', p99.memsync, { baseline: p99.relay, note });
+    const tail = makeFigure('rtt.p99', 'round trip, p99', 'us', at('memsync', 0.99), { baseline: at('relay', 0.99), note });
+    const figures: Figure[] = [median, tail];
+    if (context.redis) {
+      const versus = makeFigure('rtt.redis.p50', 'round trip, p50, vs Redis (HSET+PUBLISH script, subscriber answers)', 'us', at('memsync', 0.5), {
+        baseline: at('redis', 0.5),
+        baselineName: 'Redis',
+        note,
+      });
+      versus.goal = ratioGoal(versus, 1.5, 'atMost');
+      const versusTail = makeFigure('rtt.redis.p99', 'round trip, p99, vs Redis', 'us', at('memsync', 0.99), {
+        baseline: at('redis', 0.99),
+        baselineName: 'Redis',
+        note,
+      });
+      figures.push(versus, versusTail);
+    }
     return {
-      figures: [median, tail],
+      figures,
       reading:
         'Latency: four socket hops and four event-loop wake-ups in three processes, as for the ' +
         'relay, plus the CPU work each memsync hop does on the critical path (the writer\'s ' +
         'validation and optimistic apply, the host\'s checks, apply and encode, the reader\'s ' +
         'checks, apply and observer dispatch). The p99 is scheduling: three processes on two ' +
-        'cores, with whatever else the machine runs.',
+        'cores, with whatever else the machine runs. Redis: A -> redis-server -> B -> ' +
+        'redis-server -> A, the same four hops, with one C process in the middle. The passes ' +
+        'alternate between the systems, so a drift in the machine\'s load falls on all alike.',
     };
   },
 };

@@ -6,6 +6,8 @@ export interface ScenarioContext {
   quick: boolean;
   /** Runs per figure. */
   runs: number;
+  /** Measure Redis too (false with --no-redis). */
+  redis: boolean;
   /** Paths of the bundled workers. */
   workers: Record<WorkerKind, string>;
   spawn: SpawnOptions;
@@ -13,11 +15,13 @@ export interface ScenarioContext {
   log(message: string): void;
 }
 
-/** Points of a chart: process count -> patches/s, for memsync and for the relay. */
+/** Points of a chart: process count -> patches/s, for memsync, the relay and Redis. */
 export interface Series {
   processes: number[];
   memsync: number[];
   relay: number[];
+  /** Empty when Redis was not measured. */
+  redis: number[];
 }
 
 export interface ScenarioResult {

@@ -1,5 +1,7 @@
 /** The commands a memsync worker runs, and what each answers. Types only. */
 
+import type { MixedArgs, MixedResult } from './mixed-loop.js';
+
 /** Wall-clock milliseconds (see lib/clock.ts). */
 type At = number;
 
@@ -35,6 +37,10 @@ export type MemsyncCommand =
   /** Records memory and version every `everyMs` until `samples` is called. */
   | { cmd: 'sample'; everyMs: number }
   | { cmd: 'samples' }
+  /** Writes the mixed workload's document: top-level keys k0 .. k(keys-1), all 0. */
+  | { cmd: 'fillKeys'; keys: number }
+  /** The mixed workload: local reads of `data`, awaited $inc patches. */
+  | ({ cmd: 'mixed' } & MixedArgs)
   | { cmd: 'status' }
   | { cmd: 'stop' };
 
@@ -62,6 +68,8 @@ export interface MemsyncResults {
   memory: MemoryFigures;
   sample: true;
   samples: MemorySample[];
+  fillKeys: { version: number };
+  mixed: MixedResult;
   status: { role: string; version: number; peers: number; pending: number };
   stop: true;
 }

@@ -6,6 +6,7 @@
 import { MemSync, type MemSyncOptions } from '../../src/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { MemorySample, MemsyncCommand, MemsyncResults, MeshArgs } from './memsync-commands.js';
+import { mixedLoop } from './mixed-loop.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { collectGarbage, report, serve } from './serve.js';
 import { StreamWriter } from './stream-writer.js';
@@ -93,6 +94,17 @@ async function fill(mb: number): Promise<MemsyncResults['fill']> {
     await m.patch({ $set: { [`c${i}`]: recordsChunk(i) } });
   }
   return { jsonBytes: JSON.stringify(m.data).length, version: m.version };
+}
+
+async function fillKeys(keys: number): Promise<MemsyncResults['fillKeys']> {
+  const m = need();
+  // A thousand keys a patch keeps each well under the patch size limit.
+  for (let first = 0; first < keys; first += 1000) {
+    const fields: Record<string, number> = {};
+    for (let i = first; i < Math.min(keys, first + 1000); i++) fields[`k${i}`] = 0;
+    await m.patch({ $set: fields });
+  }
+  return { version: m.version };
 }
 
 function pong(): true {
@@ -184,6 +196,14 @@ async function run(command: MemsyncCommand): Promise<unknown> {
     case 'samples': {
       if (sampler) clearInterval(sampler.timer);
       return sampler?.samples ?? [];
+    }
+    case 'fillKeys':
+      return fillKeys(command.keys);
+    case 'mixed': {
+      const m = need();
+      // Reads are local: every process holds the whole document.
+      const data = (): Record<string, unknown> => m.data as Record<string, unknown>;
+      return mixedLoop({ read: (key) => data()[key], write: (key) => m.patch({ $inc: { [key]: 1 } }) }, command, process.pid);
     }
     case 'status': {
       const s = await need().status();

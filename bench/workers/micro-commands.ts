@@ -1,7 +1,7 @@
 /** The in-process measurements a micro worker runs, and what each answers. Types only. */
 
 /** Patches applied by `Replica.apply`, one kind per measurement. */
-export type ApplyKind = 'inc' | 'set2' | 'conditionalInc' | 'pushEach';
+export type ApplyKind = 'inc' | 'set2' | 'conditionalInc' | 'pushEach' | 'incWide';
 /** Per-message checks: the wire schema and the patch validator. */
 export type ValidationKind = 'parseSubmit' | 'parseEntries' | 'validateInc' | 'validateSet2';
 

@@ -20,7 +20,13 @@ const PATCHES: Record<ApplyKind, (i: number) => Pick<Patch, 'update' | 'if'>> = 
   pushEach: (i) => ({
     update: { $push: { list: { $each: [i, i + 1, i + 2], $slice: -100 } } } as Update,
   }),
+  incWide: (i) => ({ update: { $inc: { [`k${i % WIDE_KEYS}`]: 1 } } }),
 };
+
+/** The top-level keys of the `incWide` document: the mixed scenario's document. */
+const WIDE_KEYS = 10_000;
+/** `incWide` costs milliseconds per entry: this many entries are enough to time it. */
+const WIDE_COUNT = 300;
 
 function entries(kind: ApplyKind, count: number): OrderedPatch[] {
   return Array.from({ length: count }, (_, k) => {
@@ -29,8 +35,10 @@ function entries(kind: ApplyKind, count: number): OrderedPatch[] {
   });
 }
 
-function apply(kind: ApplyKind, count: number): number {
+function apply(kind: ApplyKind, requested: number): number {
   const initial: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list: [] };
+  const count = kind === 'incWide' ? Math.min(requested, WIDE_COUNT) : requested;
+  if (kind === 'incWide') for (let k = 0; k < WIDE_KEYS; k++) initial[`k${k}`] = 0;
   const replica = new Replica(initial);
   const all = entries(kind, count);
   const warm = Math.floor(count / 10);

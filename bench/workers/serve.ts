@@ -9,6 +9,12 @@ export function report(event: WorkerEvent): void {
   process.send?.(event);
 }
 
+/** Reports `event`, then exits once the channel has taken it (an exit at once could drop it). */
+export function reportAndExit(event: WorkerEvent): void {
+  if (!process.send) process.exit(0);
+  process.send(event, () => process.exit(0));
+}
+
 export function serve(
   handle: (command: { cmd: string } & Record<string, unknown>) => Promise<unknown>,
 ): void {

@@ -1,0 +1,135 @@
+/**
+ * A real `redis-server` for the bench: in a temporary directory of its own, listening only on
+ * a Unix socket there (no TCP port), with no persistence (no RDB snapshots, no AOF), killed by
+ * its pid and its directory removed on stop. Every server still running is also stopped by
+ * {@link stopEveryRedisServer}, which the bench calls on every exit path.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServer {
+  /** The Unix socket clients connect to. */
+  readonly socket: string;
+  readonly pid: number;
+  /** CPU time (user + system) the server has used so far, in microseconds (from /proc). */
+  cpuMicros(): number;
+  /** Kills the server (SIGKILL, by pid), waits for it to exit and removes its directory. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<{ child: ChildProcess; dir: string }>();
+
+/** The redis-server binary on PATH, or undefined. */
+export function findRedisServer(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills every server still running and removes its directory; synchronous, for exit paths. */
+export function stopEveryRedisServer(): void {
+  for (const server of running) {
+    kill(server.child);
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+
+function kill(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, 'SIGKILL');
+  } catch {
+    // exited between the check and the kill
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU fields (USER_HZ). */
+const TICKS = 100;
+
+function cpuOf(pid: number): number {
+  // Fields 14 and 15 (utime, stime) after the parenthesised command name.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1e6;
+}
+
+export interface StartOptions {
+  /** How long the server may take to accept connections. Default 10 s. */
+  timeoutMs?: number;
+  /** Where its temporary directory goes. Default: the system's temporary directory. */
+  parentDir?: string;
+}
+
+/**
+ * Starts a server and resolves once it accepts connections (it says so on stdout), within
+ * `timeoutMs`; on any failure the server is killed and its directory removed before rejecting.
+ */
+export function startRedisServer(options: StartOptions = {}): Promise<RedisServer> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const binary = findRedisServer();
+  if (!binary) {
+    return Promise.reject(
+      new Error('redis-server not found on PATH: install it (Debian: apt-get install redis-server) or run the bench with --no-redis'),
+    );
+  }
+  const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'memsync-bench-redis-'));
+  const socket = join(dir, 'redis.sock');
+  const args = [
+    '--port', '0',
+    '--unixsocket', socket,
+    '--unixsocketperm', '700',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--daemonize', 'no',
+    '--loglevel', 'notice',
+  ];
+  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = { child, dir };
+  running.add(entry);
+  const stop = async (): Promise<void> => {
+    // No pid: it never started (spawn failed), so there is no exit to wait for.
+    const exited = child.pid === undefined || child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    kill(child);
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    running.delete(entry);
+  };
+  return new Promise<RedisServer>((resolve, reject) => {
+    let output = '';
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void stop().then(() => reject(new Error(`redis-server did not start: ${why}\n${output.slice(-2000)}`)));
+    };
+    const timer = setTimeout(() => fail(`not ready in ${timeoutMs} ms`), timeoutMs);
+    child.once('error', (error) => fail(error.message));
+    child.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
+    const onOutput = (chunk: Buffer): void => {
+      output += chunk.toString();
+      // 'Ready to accept connections' (6.x) or 'ready to accept connections at <socket>' (7.x).
+      if (settled || !/ready to accept connections/i.test(output)) return;
+      settled = true;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.stdout?.removeAllListeners('data');
+      // Keep draining its output so the pipe never fills and blocks the server.
+      child.stdout?.resume();
+      const pid = child.pid!;
+      resolve({ socket, pid, cpuMicros: () => cpuOf(pid), stop });
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+  });
+}
