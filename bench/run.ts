@@ -21,6 +21,7 @@ import { fanout } from './scenarios/fanout.js';
 import { join as joinScenario } from './scenarios/join.js';
 import { memory } from './scenarios/memory.js';
 import { mixed } from './scenarios/mixed.js';
+import { ownWrites } from './scenarios/own-writes.js';
 import { reader } from './scenarios/reader.js';
 import { roundTrip } from './scenarios/round-trip.js';
 import { throughput } from './scenarios/throughput.js';
@@ -32,6 +33,7 @@ const SCENARIOS: Scenario[] = [
   fanout,
   reader,
   roundTrip,
+  ownWrites,
   mixed,
   coldStart,
   failover,

@@ -41,6 +41,8 @@ export type MemsyncCommand =
   | { cmd: 'fillKeys'; keys: number }
   /** The mixed workload: local reads of `data`, awaited $inc patches. */
   | ({ cmd: 'mixed' } & MixedArgs)
+  /** `rounds` own patches after `warmup` unmeasured ones, each awaited: microseconds each. */
+  | { cmd: 'own'; rounds: number; warmup: number }
   | { cmd: 'status' }
   | { cmd: 'stop' };
 
@@ -70,6 +72,7 @@ export interface MemsyncResults {
   samples: MemorySample[];
   fillKeys: { version: number };
   mixed: MixedResult;
+  own: number[];
   status: { role: string; version: number; peers: number; pending: number };
   stop: true;
 }

@@ -205,6 +205,16 @@ async function run(command: MemsyncCommand): Promise<unknown> {
       const data = (): Record<string, unknown> => m.data as Record<string, unknown>;
       return mixedLoop({ read: (key) => data()[key], write: (key) => m.patch({ $inc: { [key]: 1 } }) }, command, process.pid);
     }
+    case 'own': {
+      const m = need();
+      const micros: number[] = [];
+      for (let i = 0; i < command.warmup + command.rounds; i++) {
+        const began = performance.now();
+        await m.patch({ $inc: { own: 1 } });
+        if (i >= command.warmup) micros.push((performance.now() - began) * 1000);
+      }
+      return micros;
+    }
     case 'status': {
       const s = await need().status();
       return { role: s.role, version: s.version, peers: s.peers, pending: s.pending };
