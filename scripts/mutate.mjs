@@ -43,14 +43,14 @@ const MUTANTS = [
     file: 'src/mesh/replica-core.ts',
     find: 'if (this.holdOwn && this.outbox.has(entry.patch.seq))',
     replace: 'if (false)',
-    tests: [SIM, 'test/integration/mesh/failover-promise.test.ts'],
+    tests: ['test/unit/protocol/host-welcome.test.ts', SIM, 'test/integration/mesh/failover-promise.test.ts'],
   },
   {
     name: 'joiner welcomed before the members know of it',
     file: 'src/mesh/host-peers.ts',
     find: 'if (peer.knownSeq < joiner.joinSeq) out.push(peer);',
     replace: '',
-    tests: [SIM],
+    tests: ['test/unit/protocol/host-welcome.test.ts', SIM],
   },
   {
     name: 'gather closes on its window while members are alive',
@@ -109,10 +109,11 @@ for (const mutant of chosen) {
     continue;
   }
   const restore = () => writeFileSync(mutant.file, original);
-  process.once('SIGINT', () => {
+  const onInterrupt = () => {
     restore();
     process.exit(130);
-  });
+  };
+  process.once('SIGINT', onInterrupt);
   writeFileSync(mutant.file, original.slice(0, at) + mutant.replace + original.slice(at + mutant.find.length));
   const started = Date.now();
   let run;
@@ -124,6 +125,7 @@ for (const mutant of chosen) {
     });
   } finally {
     restore();
+    process.off('SIGINT', onInterrupt);
   }
   const dead = run.status !== 0;
   if (dead) killed++;

@@ -11,7 +11,15 @@ import { type Action, runSchedule, type Schedule } from './sim-run.js';
 const RUNS = Number(process.env.SIM_RUNS ?? 300);
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('write' as const), p: fc.nat(5), n: fc.integer({ min: 1, max: 4 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('write' as const),
+      p: fc.nat(5),
+      n: fc.integer({ min: 1, max: 4 }),
+      big: fc.constantFrom(false, false, false, true),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('kill' as const), p: fc.nat(5) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('start' as const), p: fc.nat(5), fresh: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('stop' as const), p: fc.nat(5) }) },

@@ -10,7 +10,8 @@ import { MemSync } from '../../src/index.js';
 import { SimNetwork, type SimProcess, seededRandom } from './sim-network.js';
 
 export type Action =
-  | { t: 'write'; p: number; n: number }
+  /** `n` writes by `p`; `big` ones carry a few KB, so that messages queue behind them. */
+  | { t: 'write'; p: number; n: number; big?: boolean }
   | { t: 'kill'; p: number }
   | { t: 'start'; p: number; fresh: boolean }
   | { t: 'stop'; p: number }
@@ -116,11 +117,11 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     );
   }
 
-  function write(slot: Slot, n: number): void {
+  function write(slot: Slot, n: number, big: boolean): void {
     const { mem, proc } = slot;
     if (!mem || !proc || !proc.alive || !slot.started) return;
     for (let i = 0; i < n; i++) {
-      const id = `w${writeNumber++}`;
+      const id = big ? `w${writeNumber++}:${'x'.repeat(3000)}` : `w${writeNumber++}`;
       written.add(id);
       mem.patch({ $push: { log: id } }).then(
         (result) => {
@@ -161,7 +162,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
       const slot = 'p' in action ? slots[action.p % slots.length]! : undefined;
       switch (action.t) {
         case 'write':
-          write(slot!, action.n);
+          write(slot!, action.n, action.big === true);
           break;
         case 'kill':
           slot!.proc?.kill();
@@ -213,8 +214,9 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     const missing = covered.filter((id) => !counts.has(id));
     const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     const unknown = [...counts.keys()].filter((id) => !written.has(id));
-    if (missing.length) problems.push(`${missing.length} acknowledged writes missing: ${missing.slice(0, 5).join(',')}`);
-    if (doubled.length) problems.push(`${doubled.length} writes applied twice: ${doubled.slice(0, 5).join(',')}`);
+    const short = (ids: string[]): string => ids.slice(0, 5).map((id) => id.slice(0, 12)).join(',');
+    if (missing.length) problems.push(`${missing.length} acknowledged writes missing: ${short(missing)}`);
+    if (doubled.length) problems.push(`${doubled.length} writes applied twice: ${short(doubled)}`);
     if (unknown.length) problems.push(`${unknown.length} writes nobody made`);
     // Every ordered entry is a write applied: a host that orders a resend again would add a
     // version refused as a duplicate.

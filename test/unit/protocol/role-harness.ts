@@ -10,6 +10,7 @@ import { ReplicaCore } from '../../../src/mesh/replica-core.js';
 import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 import { helloFor } from '../../integration/hostile/raw-peer.js';
 import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
+import { stringifyMessage } from '../../../src/transport/framing.js';
 import type { Connection, ConnectionHandlers } from '../../../src/transport/types.js';
 import type { JsonObject } from '../../../src/types.js';
 
@@ -36,7 +37,7 @@ export class ScriptedConnection implements Connection {
 
   send(message: unknown): void {
     if (this.closed) return;
-    this.sent.push(JSON.parse(JSON.stringify(message)) as Record<string, unknown>);
+    this.sent.push(JSON.parse(stringifyMessage(message)) as Record<string, unknown>);
   }
 
   close(error?: MemSyncError): void {

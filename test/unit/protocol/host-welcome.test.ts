@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HOST_EPOCH, HostHarness, helloFrom } from './role-harness.js';
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A joiner may write only once every host-capable member knows of it: a next host that never
+ * heard of it would not wait for it after a failover, and the writes it was told were ordered
+ * would be lost when that host's gather closed (issue #9, case 1).
+ */
+describe('a host welcomes a joiner', () => {
+  const harnesses: HostHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+  });
+
+  it('only after every host-capable member acknowledged the member list that names it', async () => {
+    const h = new HostHarness();
+    harnesses.push(h);
+    await settle();
+    const first = h.join('first');
+    const observer = h.connect();
+    observer.deliver(helloFrom('observer', { clientOnly: true }));
+    // The observer cannot host: only `first` must know of the next joiner. It acks the list
+    // that named the observer so that the observer is in.
+    first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: first.sentOf('members').at(-1)!.seq });
+    expect(observer.sentOf('welcome')).toHaveLength(1);
+    const joiner = h.connect();
+    joiner.deliver(helloFrom('joiner'));
+    expect(joiner.sentOf('welcome')).toHaveLength(0);
+    const list = first.sentOf('members').at(-1)!;
+    expect((list.members as Array<{ peer: string }>).map((m) => m.peer)).toContain('joiner');
+    // A clientOnly member's acknowledgement is not enough, nor an older list's.
+    observer.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
+    first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: (list.seq as number) - 1 });
+    expect(joiner.sentOf('welcome')).toHaveLength(0);
+    first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
+    expect(joiner.sentOf('welcome')).toHaveLength(1);
+  });
+
+  it("acknowledges the host's own write only once a member says it holds it", async () => {
+    const h = new HostHarness();
+    harnesses.push(h);
+    await settle();
+    const member = h.join('member');
+    let result: unknown;
+    const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
+    h.core.propose(patch);
+    void h.core.outbox.add(patch, { timeoutMs: 10_000 }).then((r) => (result = r));
+    h.role.submitLocal(patch);
+    await settle();
+    await settle();
+    expect(result).toBeUndefined();
+    const entries = member.sentOf('entries').at(-1)!;
+    expect(entries.ack).toBe(true);
+    member.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 1 });
+    await settle();
+    expect(result).toMatchObject({ version: 1, applied: true });
+  });
+});
