@@ -90,8 +90,8 @@ const MUTANTS = [
   {
     name: 'stamp ceiling follows the stamps admitted',
     file: 'src/mesh/replica-core.ts',
-    find: 'return Math.max(this.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;',
-    replace: 'return Math.max(this.wallHigh, this.clock.last) + STAMP_LEAD;',
+    find: 'return Math.max(this.clock.wallHigh, this.clock.last - STAMP_LEAD) + STAMP_LEAD;',
+    replace: 'return Math.max(this.clock.wallHigh, this.clock.last) + STAMP_LEAD;',
     tests: ['test/unit/protocol/host-role-hostile.test.ts'],
   },
 ];

@@ -37,9 +37,15 @@ type Command =
       valueBytes: number;
     }
   | { id: number; cmd: 'patchThenDie'; update: Update; file: string }
+  /** A patch every `everyMs`, none awaited (a timer-driven writer), until `stopWriting`. */
+  | { id: number; cmd: 'writeEvery'; update: Update; everyMs: number }
+  | { id: number; cmd: 'stopWriting' }
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
+let writer:
+  | { issued: number; applied: number; refused: number; failed: string[]; settled: number; timer: NodeJS.Timeout | undefined }
+  | undefined;
 // Taken before any peer could send us anything: what the prototypes hold untouched.
 const pristineObjectKeys = new Set(Reflect.ownKeys(Object.prototype));
 const pristineArrayKeys = new Set(Reflect.ownKeys(Array.prototype));
@@ -120,6 +126,34 @@ async function run(command: Command): Promise<unknown> {
       writeFileSync(command.file, JSON.stringify(result));
       process.kill(process.pid, 'SIGKILL');
       return result;
+    }
+    case 'writeEvery': {
+      const m = need();
+      writer = { issued: 0, applied: 0, refused: 0, failed: [], settled: 0, timer: undefined };
+      const w = writer;
+      w.timer = setInterval(() => {
+        w.issued++;
+        m.patch(command.update).then(
+          (r) => {
+            w.settled++;
+            if (r.applied) w.applied++;
+            else w.refused++;
+          },
+          (e: { code?: string }) => {
+            w.settled++;
+            w.failed.push(e.code ?? 'error');
+          },
+        );
+      }, command.everyMs);
+      return true;
+    }
+    case 'stopWriting': {
+      const w = writer;
+      if (!w) throw new Error('not writing');
+      clearInterval(w.timer);
+      const end = Date.now() + 60_000;
+      while (w.settled < w.issued && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      return { issued: w.issued, applied: w.applied, refused: w.refused, failed: w.failed };
     }
     case 'stop':
       await mem?.stop();

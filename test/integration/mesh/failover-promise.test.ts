@@ -40,25 +40,23 @@ describe('failover keeps what was acknowledged', () => {
     expect(new Set(await digests(live)).size).toBe(1);
   });
 
-  it('a client that becomes host while writing orders every patch it had in flight: none times out', { timeout: 120_000 }, async () => {
+  it('a client that becomes host while it writes on a timer orders every patch it had in flight: none times out', { timeout: 120_000 }, async () => {
     cluster = new Cluster();
     const defaults = { n: 0 };
     const { worker: host } = await cluster.start({ gatherMs: 50 }, defaults);
     const { worker: writer } = await cluster.start({ gatherMs: 50, patchTimeout: 5000 }, defaults);
     // A member the new host waits for: the writer keeps writing while it gathers.
     await cluster.start({ gatherMs: 50, clientOnly: true }, defaults);
-    const count = 3000;
-    const writing = writer.call<{ applied: number; refused: number }>(
-      'patchMany',
-      { update: { $inc: { n: 1 } }, count, window: 8 },
-      100_000,
-    );
-    await until(async () => (await writer.call<number>('get', { path: 'n' })) > 300, 30_000, 'writes under way');
+    await writer.call('writeEvery', { update: { $inc: { n: 1 } }, everyMs: 2 });
+    await until(async () => (await writer.call<number>('get', { path: 'n' })) > 50, 30_000, 'writes under way');
     await host.kill('SIGKILL');
-    const result = await writing;
-    expect(result).toMatchObject({ applied: count, refused: 0 });
-    expect(await writer.call<number>('get', { path: 'n' })).toBe(count);
-    expect((await writer.call<{ role: string; version: number }>('status')).version).toBe(count);
+    await until(async () => (await writer.call<{ role: string }>('status')).role === 'host', 30_000, 'writer hosts');
+    await until(async () => (await writer.call<number>('get', { path: 'n' })) > 200, 30_000, 'writes go on');
+    const result = await writer.call<{ issued: number; applied: number; refused: number; failed: string[] }>('stopWriting', {}, 90_000);
+    expect(result.failed).toEqual([]);
+    expect(result.applied).toBe(result.issued);
+    expect(await writer.call<number>('get', { path: 'n' })).toBe(result.issued);
+    expect((await writer.call<{ version: number }>('status')).version).toBe(result.issued);
   });
 
   it("a survivor's large history still arriving when the gather window ends is adopted, not replaced", { timeout: 180_000 }, async () => {
