@@ -121,5 +121,8 @@ describe('exactly once across two host kills', () => {
       30_000,
       () => `counter at ${WRITERS * count} everywhere (last: ${JSON.stringify(counters)})`,
     );
+    // One version per patch: a resend ordered again would take a version of its own.
+    const { status } = await cluster.oneHost();
+    expect(status.version).toBe(WRITERS * count);
   });
 });
