@@ -6,7 +6,7 @@ import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
-import { admitPatches } from './admission.js';
+import { admitPatches, MAX_CLOCK_STEP_MS } from './admission.js';
 import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
 import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
@@ -212,6 +212,13 @@ export class HostRole {
       nonce: peer.nonce,
       isConnected: (id) => this.byId.has(id),
     });
+    if (verdict.ok && hello.knownEpoch > this.core.stampCeiling() + MAX_CLOCK_STEP_MS * 1000) {
+      // Epochs come from clocks: one this far past real time was made up, and stepping down
+      // above it would hand every later term an epoch no host could exceed.
+      const message = `epoch ${hello.knownEpoch} is past any clock`;
+      peer.conn.send({ type: 'refused', code: 'ERR_PROTOCOL', message });
+      return this.drop(peer, new ProtocolError('ERR_PROTOCOL', `peer '${hello.peer}' refused: ${message}`));
+    }
     if (verdict.ok && hello.knownEpoch > this.epoch) {
       // It followed a host newer than us (our clock is behind, say): we cannot lead it, and
       // refusing it forever would split the mesh in two. Step down; the next term is newer.

@@ -14,7 +14,9 @@ export const PROTOCOL_VERSIONS = [3] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Epoch = Type.Number({ minimum: 0 });
+// Epochs are clock readings (ms * 1000) plus a small random part: integers, never beyond a
+// safe integer (a peer claiming 1e300 would leave `epoch + 1` equal to itself).
+const Epoch = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 // The schema checks that these are objects; their deep content (operators, paths, JSON-only
 // values, reserved keys) is checked by the document layer's validator before any use. An
 // empty Type.Object compiles to that check alone, where Type.Record(String, Unknown) walks

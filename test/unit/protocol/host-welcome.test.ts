@@ -57,4 +57,15 @@ describe('a host welcomes a joiner', () => {
     await settle();
     expect(result).toMatchObject({ version: 1, applied: true });
   });
+
+  it('refuses a hello claiming an epoch past any clock, instead of stepping down above it', async () => {
+    const h = new HostHarness();
+    harnesses.push(h);
+    await settle();
+    const forger = h.connect();
+    forger.deliver(helloFrom('forger', { knownEpoch: Number.MAX_SAFE_INTEGER - 1 }));
+    expect(forger.sentOf('refused')[0]?.message).toMatch(/past any clock/);
+    expect(forger.closed).toBe(true);
+    expect(h.role.epoch).toBe(HOST_EPOCH);
+  });
 });
