@@ -1,5 +1,5 @@
 /** Opening a connection with node-ipc's client. */
-import { IPCModule } from '@achrinza/node-ipc';
+import nodeIpc from 'node-ipc';
 import { TimeoutError } from '../errors.js';
 import { configureIpc, configureTls } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
@@ -13,7 +13,8 @@ export function connectIpc(
   limits: TransportLimits,
   timeoutMs: number,
 ): Promise<Connection> {
-  const ipc = new IPCModule();
+  // A fresh instance (not the shared singleton) per server and per connection.
+  const ipc = new nodeIpc.IPC();
   configureIpc(ipc, limits);
   if (address.kind === 'tcp' && address.tls) configureTls(ipc, address.tls, 'client');
   if (address.kind === 'unix') ipc.connectTo(CLIENT_ID, address.path);

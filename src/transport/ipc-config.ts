@@ -1,8 +1,11 @@
 /** The node-ipc settings every IPCModule instance of this transport runs with, and why. */
-import type { IPCModule } from '@achrinza/node-ipc';
+import type nodeIpc from 'node-ipc';
 import type { TlsFiles, TransportLimits } from './types.js';
 
-export function configureIpc(ipc: IPCModule, limits: TransportLimits): void {
+/** One node-ipc instance (what `new nodeIpc.IPC()` returns). */
+type IPC = InstanceType<(typeof nodeIpc)['IPC']>;
+
+export function configureIpc(ipc: IPC, limits: TransportLimits): void {
   const config = ipc.config;
   config.id = 'memsync';
   config.silent = true;
@@ -28,7 +31,7 @@ export function configureIpc(ipc: IPCModule, limits: TransportLimits): void {
  * TLS with the user's certificates. A host without its own key and certificate would fall
  * back to the demo key node-ipc ships in its package, so both are required here.
  */
-export function configureTls(ipc: IPCModule, tls: TlsFiles, side: 'server' | 'client'): void {
+export function configureTls(ipc: IPC, tls: TlsFiles, side: 'server' | 'client'): void {
   ipc.config.tls = {
     private: tls.key,
     public: tls.cert,

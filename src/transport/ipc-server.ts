@@ -1,6 +1,6 @@
 /** A node-ipc server bound to one Unix path / pipe or TCP endpoint, handing out IpcConnections. */
 import type { Server as NetServer, Socket } from 'node:net';
-import { IPCModule } from '@achrinza/node-ipc';
+import nodeIpc from 'node-ipc';
 import { reportHandlerError } from './inbox.js';
 import { configureIpc, configureTls } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
@@ -26,7 +26,8 @@ export function startIpcServer(
   limits: TransportLimits,
   onConnection: (connection: Connection) => void,
 ): Promise<IpcServer> {
-  const ipc = new IPCModule();
+  // A fresh instance (not the shared singleton) per server and per connection.
+  const ipc = new nodeIpc.IPC();
   configureIpc(ipc, limits);
   if ('host' in target && target.tls) configureTls(ipc, target.tls, 'server');
   if ('path' in target) ipc.serve(target.path);

@@ -1,8 +1,8 @@
 /**
- * The part of `@achrinza/node-ipc` 10.1.11 this transport uses (the package ships no types).
- * Read from its services/IPC.js, dao/socketServer.js and dao/client.js.
+ * The part of `node-ipc` 9.2.1 this transport uses (the package ships no types).
+ * Read from its node-ipc.js, services/IPC.js, dao/socketServer.js and dao/client.js.
  */
-declare module '@achrinza/node-ipc' {
+declare module 'node-ipc' {
   import type { Server as NetServer, Socket } from 'node:net';
 
   interface IpcConfig {
@@ -54,7 +54,8 @@ declare module '@achrinza/node-ipc' {
     on(type: 'data', handler: (data: Buffer) => void): this;
   }
 
-  class IPCModule {
+  /** services/IPC.js: one independent set of config, server and clients. */
+  class IPC {
     config: IpcConfig;
     of: Record<string, IpcClient | undefined>;
     server: IpcSocketServer | false;
@@ -65,7 +66,12 @@ declare module '@achrinza/node-ipc' {
     disconnect(id: string): void;
   }
 
+  /** node-ipc.js exports one shared instance, which carries the class for fresh ones. */
+  interface IPCModule extends IPC {
+    readonly IPC: typeof IPC;
+  }
+
   const singleton: IPCModule;
 
-  export { IPCModule, singleton as default };
+  export = singleton;
 }
