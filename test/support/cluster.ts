@@ -93,6 +93,14 @@ export class Worker {
     return this.child.pid ?? -1;
   }
 
+  /**
+   * How assertions print a worker. Without it chai walks the ChildProcess, whose deprecated
+   * `_channel` getter prints DEP0129 on every `expect(worker)`.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Worker(pid ${this.pid}${this.exited ? `, exited: ${this.exitedWith}` : ''})`;
+  }
+
   call<R = unknown>(
     cmd: string,
     args: Record<string, unknown> = {},
