@@ -1,29 +1,59 @@
-// ESM + CommonJS + types with the tools already in the tree:
-// tsc emits the ESM build and its declarations; esbuild bundles the same source as CommonJS
-// (dependencies stay external); the declarations are copied beside it under a
-// {"type":"commonjs"} marker so TypeScript reads them as CommonJS for `require` users.
+// The package's dist/, built by `npm run build` and by `prepare` (so `npm pack`, `npm publish`
+// and a git dependency all get it):
+// - dist/index.js (ESM) and dist/index.cjs (CommonJS): esbuild bundles of src/index.ts with
+//   dependencies left external. Their source maps carry the sources (src/ is not shipped).
+// - dist/index.d.ts and dist/index.d.cts: ONE declaration file each, holding only the public
+//   API (dts-bundle-generator). tsc's per-file declarations would drag the internals'
+//   imports of mingo and TypeBox into every consumer's program (~490 declaration files, and
+//   mingo's own do not type-check under exactOptionalPropertyTypes with skipLibCheck off).
 // (tsup would do this in one step, but its rollup dependency ships per-platform binaries
 // that the registry mirror used by CI lacks, which breaks `npm ci`.)
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
+const require = createRequire(import.meta.url);
+// CommonJS only; loaded with require so its TypeScript dependency loads once, on demand.
+const { generateDtsBundle } = require('dts-bundle-generator');
+
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-await build({
+
+const common = {
   entryPoints: ['src/index.ts'],
-  outfile: 'dist/cjs/index.js',
   bundle: true,
   platform: 'node',
-  format: 'cjs',
   target: 'node20',
   packages: 'external',
   sourcemap: true,
+  sourcesContent: true,
   logLevel: 'warning',
-});
-mkdirSync('dist/cjs', { recursive: true });
-cpSync('dist/esm', 'dist/cjs', {
-  recursive: true,
-  filter: (src) => !/\.js(\.map)?$/.test(src),
-});
-writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
+};
+await Promise.all([
+  build({ ...common, format: 'esm', outfile: 'dist/index.js' }),
+  build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' }),
+]);
+
+const [declarations] = generateDtsBundle(
+  [
+    {
+      filePath: 'src/index.ts',
+      output: { noBanner: true, exportReferencedTypes: false },
+      // Only what a consumer already installs with memsync may be referenced.
+      libraries: { importedLibraries: ['eventemitter3'], allowedTypesLibraries: ['node'] },
+    },
+  ],
+  { preferredConfigPath: 'tsconfig.build.json' },
+);
+if (declarations === undefined) throw new Error('dts-bundle-generator produced nothing');
+const leaked = /(?:from |import\()['"](mingo|@sinclair\/typebox|node-ipc)/.exec(declarations);
+if (leaked) throw new Error(`public declarations import ${leaked[1]}: keep it out of exported types`);
+writeFileSync('dist/index.d.ts', declarations);
+// The same declarations, read by TypeScript as CommonJS for `require` users.
+writeFileSync('dist/index.d.cts', declarations);
+
+// Every source path in the maps must be inside the package's own sources (sourcesContent).
+for (const map of ['dist/index.js.map', 'dist/index.cjs.map']) {
+  const parsed = JSON.parse(readFileSync(map, 'utf8'));
+  if (!Array.isArray(parsed.sourcesContent) || parsed.sourcesContent.length !== parsed.sources.length)
+    throw new Error(`${map} does not carry its sources`);
+}

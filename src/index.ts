@@ -11,7 +11,7 @@ export {
 export { CHANNELS as DIAGNOSTICS_CHANNELS, type Logger, type OrderedMessage, type OutcomeMessage } from './diagnostics/index.js';
 export { createInspectServer, type InspectServer, type InspectServerOptions } from './inspect/index.js';
 export type { ChangeEvent, MemSyncEvents, PeerEvent, RejectedEvent, RoleEvent } from './events.js';
-export { MemSync, type MemSyncStatus, type PatchOptions } from './memsync.js';
+export { MemSync, type MemSyncMember, type MemSyncStatus, type PatchOptions } from './memsync.js';
 export type { Role } from './mesh/mesh-node.js';
 export type { Change, PathOf, ValueAt } from './observe/index.js';
 export type { MemSyncLimits, MemSyncOptions } from './options.js';

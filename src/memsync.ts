@@ -16,7 +16,6 @@ import {
   type ValueAt,
 } from './observe/index.js';
 import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import type { Member } from './protocol/messages.js';
 import { defaultAddress } from './transport/address.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
@@ -34,16 +33,36 @@ export interface PatchOptions {
   timeout?: number;
 }
 
-/** What `status()` reports. */
+/**
+ * One process of the mesh, as {@link MemSyncStatus.members} lists it. (A plain interface
+ * rather than the wire schema's type, so that consumers' programs need no TypeBox types.)
+ */
+export interface MemSyncMember {
+  /** Its peer id (`options.id`, or random). */
+  peer: string;
+  /** It was started with `clientOnly` and never becomes host. */
+  clientOnly: boolean;
+  /** Its process id, when it reported one. */
+  pid?: number;
+}
+
+/** What `status()` reports: this replica's view of the mesh at the moment of the call. */
 export interface MemSyncStatus {
+  /** This replica's role (see {@link MemSync.role}). */
   role: Role;
+  /** This peer's id. */
   id: string;
+  /** The current host's peer id; `undefined` while no host is known (electing, stopped). */
   hostId: string | undefined;
+  /** The host's term: each new host opens an epoch higher than any before it (`0` before the first join). */
   epoch: number;
+  /** Confirmed version: how many patches this replica has applied in host order. */
   version: number;
   /** Processes in the mesh, this one included. */
   peers: number;
-  members: Member[];
+  /** Every process in the mesh, this one included, as the host last announced them. */
+  members: MemSyncMember[];
+  /** The socket (or TCP endpoint) the mesh is reached at. */
   address: Address;
   /** Own patches not yet ordered. */
   pending: number;
@@ -65,7 +84,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   private readonly observers: ObserverRegistry;
   private starting: Promise<'host' | 'client'> | undefined;
   private stopping: Promise<void> | undefined;
-  private knownMembers: Member[] = [];
+  private knownMembers: MemSyncMember[] = [];
   private http: InspectServer | undefined;
   private readonly versionWaiters = new VersionWaiters();
 
@@ -310,7 +329,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return role;
   }
 
-  private onMembers(members: Member[]): void {
+  private onMembers(members: MemSyncMember[]): void {
     const before = new Map(this.knownMembers.map((m) => [m.peer, m]));
     const after = new Map(members.map((m) => [m.peer, m]));
     this.knownMembers = members;
