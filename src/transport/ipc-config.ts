@@ -1,6 +1,8 @@
+// The reference makes node-ipc's declarations part of any program that reaches this file,
+// including the declaration bundler's, which starts from src/index.ts alone (an ambient
+// `declare module` file cannot be imported).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./node-ipc.d.ts" />
-// (The reference makes node-ipc's declarations part of any program that reaches this file,
-// including the declaration bundler's, which starts from src/index.ts alone.)
 /** The node-ipc settings every IPCModule instance of this transport runs with, and why. */
 import type nodeIpc from 'node-ipc';
 import type { TlsFiles, TransportLimits } from './types.js';
