@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The mixed-Node-version mesh needs other Node binaries: vitest.nodes.config.ts, run by .ci/run.
+    exclude: [...configDefaults.exclude, 'test/nodes/**'],
     // Integration tests fork real processes; two cores, so keep the pool small.
     pool: 'forks',
     maxWorkers: 2,

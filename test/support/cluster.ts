@@ -204,9 +204,11 @@ export class Cluster {
 
   constructor(readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`) {}
 
-  async spawn(): Promise<Worker> {
+  /** Forks a worker; `execPath` runs it on another Node binary (the mixed-version mesh test). */
+  async spawn(execPath?: string): Promise<Worker> {
     const child = fork(join(RUN_DIR, 'worker.mjs'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(execPath === undefined ? {} : { execPath }),
     });
     if (child.pid) appendFileSync(PID_FILE, `${child.pid}\n`);
     const worker = new Worker(child);
@@ -219,8 +221,9 @@ export class Cluster {
   async start(
     options: MemSyncOptions = {},
     defaults: Record<string, unknown> = {},
+    execPath?: string,
   ): Promise<{ worker: Worker; role: 'host' | 'client' }> {
-    const worker = await this.spawn();
+    const worker = await this.spawn(execPath);
     const role = await worker.call<'host' | 'client'>('start', {
       name: this.name,
       defaults,

@@ -220,4 +220,4 @@ process.on('disconnect', () => {
   void (mem?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 });
-send({ event: 'ready' });
+send({ event: 'ready', node: process.version });
