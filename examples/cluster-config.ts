@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemSync } from '../src/index.js';
+import { MemSync } from 'memsync';
 import { exitWithParent, killIfRunning, stopChild, waitFor } from './lib/children.js';
 
 const WORKERS = 3;

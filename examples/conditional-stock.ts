@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { MemSync } from '../src/index.js';
+import { MemSync } from 'memsync';
 import {
   ask,
   exitWithParent,

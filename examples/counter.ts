@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemSync } from '../src/index.js';
+import { MemSync } from 'memsync';
 import {
   exitWithParent,
   forkWithTsx,

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type ChangeEvent, MemSync } from '../src/index.js';
+import { type ChangeEvent, MemSync } from 'memsync';
 import {
   ask,
   exitWithParent,
