@@ -18,6 +18,7 @@ import { apply } from './scenarios/apply.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { failover } from './scenarios/failover.js';
 import { fanout } from './scenarios/fanout.js';
+import { importCost } from './scenarios/import-cost.js';
 import { join as joinScenario } from './scenarios/join.js';
 import { memory } from './scenarios/memory.js';
 import { mixed } from './scenarios/mixed.js';
@@ -41,6 +42,7 @@ const SCENARIOS: Scenario[] = [
   memory,
   apply,
   validation,
+  importCost,
 ];
 const ROOT = join(import.meta.dirname, '..');
 const CHART = 'bench/throughput.svg';

@@ -1,20 +1,18 @@
 /** Opening a connection with node-ipc's client. */
-import nodeIpc from 'node-ipc';
 import { TimeoutError } from '../errors.js';
-import { configureIpc, configureTls } from './ipc-config.js';
+import { configureIpc, configureTls, newIpc } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
 import { toConnectionError } from './system-errors.js';
 import type { Address, Connection, TransportLimits } from './types.js';
 
 const CLIENT_ID = 'memsync';
 
-export function connectIpc(
+export async function connectIpc(
   address: Address,
   limits: TransportLimits,
   timeoutMs: number,
 ): Promise<Connection> {
-  // A fresh instance (not the shared singleton) per server and per connection.
-  const ipc = new nodeIpc.IPC();
+  const ipc = await newIpc();
   configureIpc(ipc, limits);
   if (address.kind === 'tcp' && address.tls) configureTls(ipc, address.tls, 'client');
   if (address.kind === 'unix') ipc.connectTo(CLIENT_ID, address.path);

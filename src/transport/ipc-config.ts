@@ -10,6 +10,18 @@ import type { TlsFiles, TransportLimits } from './types.js';
 /** One node-ipc instance (what `new nodeIpc.IPC()` returns). */
 type IPC = InstanceType<(typeof nodeIpc)['IPC']>;
 
+let loading: Promise<typeof nodeIpc> | undefined;
+
+/**
+ * A fresh node-ipc instance (not its shared singleton), for one server or one connection.
+ * node-ipc is imported on first use, not with memsync: a process on another transport (the
+ * loopback, in tests) never loads it, and `import 'memsync'` does not pay for it.
+ */
+export async function newIpc(): Promise<IPC> {
+  loading ??= import('node-ipc').then((module) => module.default);
+  return new (await loading).IPC();
+}
+
 export function configureIpc(ipc: IPC, limits: TransportLimits): void {
   const config = ipc.config;
   config.id = 'memsync';

@@ -1,8 +1,7 @@
 /** A node-ipc server bound to one Unix path / pipe or TCP endpoint, handing out IpcConnections. */
 import type { Server as NetServer, Socket } from 'node:net';
-import nodeIpc from 'node-ipc';
 import { reportHandlerError } from './inbox.js';
-import { configureIpc, configureTls } from './ipc-config.js';
+import { configureIpc, configureTls, newIpc } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
 import type { Connection, TlsFiles, TransportLimits } from './types.js';
 
@@ -21,13 +20,12 @@ export interface IpcServer {
  * Starts a server. Rejects with the raw Node error (EADDRINUSE, EACCES, ...) when the bind
  * fails; callers wrap it.
  */
-export function startIpcServer(
+export async function startIpcServer(
   target: IpcBindTarget,
   limits: TransportLimits,
   onConnection: (connection: Connection) => void,
 ): Promise<IpcServer> {
-  // A fresh instance (not the shared singleton) per server and per connection.
-  const ipc = new nodeIpc.IPC();
+  const ipc = await newIpc();
   configureIpc(ipc, limits);
   if ('host' in target && target.tls) configureTls(ipc, target.tls, 'server');
   if ('path' in target) ipc.serve(target.path);
