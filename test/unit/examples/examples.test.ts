@@ -60,5 +60,16 @@ describe('examples', () => {
       expect(run.output).not.toMatch(/^\s*NO\s/m);
     });
   }
-});
 
+  it('demo.ts, piped, prints only what changed and times the election from role events', async () => {
+    const run = await runExample('demo.ts', 50_000);
+    expect(run, run.output).toMatchObject({ code: 0, signal: null });
+    expect(run.output).toContain('replicas agree on the counter:          yes');
+    expect(run.output).toContain("acknowledged writes are in the state exactly once: yes");
+    expect(run.output).toMatch(/became host \d+\.\d ms after the kill/);
+    expect(run.output).toMatch(/own role events: electing at \d+\.\d ms, host at \d+\.\d ms/);
+    // No terminal control codes, and not a frame per tick: 4 processes, a few changes each.
+    expect(run.output).not.toContain('\x1b[');
+    expect(run.output.trim().split('\n').length).toBeLessThan(30);
+  });
+});
