@@ -148,7 +148,11 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         ? { kind: 'tcp', ...this.options.tcp }
         : this.options.path !== undefined
           ? { kind: 'unix', path: this.options.path }
-          : defaultAddress(name, this.options.dir);
+          : this.options.transport !== undefined
+            ? // A transport of the caller's (the loopback) routes by this name alone: no socket
+              // directory is created for a socket nobody will bind.
+              { kind: 'unix', path: `memsync:${name}` }
+            : defaultAddress(name, this.options.dir);
     const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
     const transport =
       this.options.transport ??
