@@ -39,7 +39,20 @@ export type MemSyncErrorCode =
   /** Bad options given to the constructor. */
   | 'ERR_INVALID_OPTION';
 
+/**
+ * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the
+ * subclass with `instanceof`. The underlying error, if any, is `cause`.
+ *
+ * @example
+ * try {
+ *   await mem.patch({ $inc: { n: 1 } });
+ * } catch (error) {
+ *   if (error instanceof MemSyncError && error.code === 'ERR_TIMEOUT') retryLater();
+ *   else throw error;
+ * }
+ */
 export class MemSyncError extends Error {
+  /** What went wrong, stable across versions (see {@link MemSyncErrorCode}). */
   readonly code: MemSyncErrorCode;
 
   constructor(code: MemSyncErrorCode, message: string, options?: { cause?: unknown }) {
@@ -82,6 +95,7 @@ export class ConnectionError extends MemSyncError {
   override name = 'ConnectionError';
 }
 
+/** True for any memsync error (a {@link MemSyncError} or one of its subclasses). */
 export function isMemSyncError(value: unknown): value is MemSyncError {
   return value instanceof MemSyncError;
 }

@@ -88,7 +88,15 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   private http: InspectServer | undefined;
   private readonly versionWaiters = new VersionWaiters();
 
+  /**
+   * Creates a replica; nothing is opened until {@link MemSync.start}.
+   * @param name the mesh: every process opening the same name (same user, same `dir`) shares one object
+   * @param defaults the state of a mesh that does not exist yet (ignored when joining one)
+   * @throws MemSyncError `ERR_INVALID_OPTION` on a bad name or option; a
+   *   {@link PatchValidationError} when `defaults` is not JSON or breaks a limit
+   */
   constructor(
+    /** The mesh name given to the constructor. */
     readonly name: string,
     defaults?: T,
     options?: MemSyncOptions,
@@ -169,6 +177,11 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return this.options.id;
   }
 
+  /**
+   * This process's place in the mesh: `idle` before `start()`, `starting` while joining,
+   * `host` (orders every patch) or `client`, `electing` between the host's loss and the next
+   * election's outcome, `stopped` after `stop()`. Each change is a `role` event.
+   */
   get role(): Role {
     return this.node.role;
   }
@@ -291,6 +304,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     );
   }
 
+  /** This replica's view of the mesh now: role, host, epoch, version, members, pending patches. */
   async status(): Promise<MemSyncStatus> {
     return {
       role: this.node.role,
@@ -317,6 +331,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return this.stopping;
   }
 
+  /** `await using mem = new MemSync(...)` stops it at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

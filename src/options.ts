@@ -118,6 +118,7 @@ export interface MemSyncLimits {
   helloTimeoutMs: number;
 }
 
+/** The limits used where `options.limits` does not say otherwise (see the README's table). */
 export const DEFAULT_LIMITS: MemSyncLimits = {
   maxDepth: 64,
   maxPatchBytes: 1 << 20,
