@@ -59,6 +59,12 @@ try {
   if (stray.length > 0) throw new Error(`unexpected files in the tarball: ${stray.join(', ')}`);
   console.log(`      ${filename}: ${paths.length} files, ${packed[0].size} bytes`);
 
+  // Every top-level export of the public declarations carries TSDoc (the line before it ends a /** */).
+  const declarations = readFileSync(join(root, 'dist', 'index.d.ts'), 'utf8').split('\n');
+  const undocumented = declarations.filter((line, i) => /^export (?!\{\})/.test(line) && !/\*\/\s*$/.test(declarations[i - 1] ?? ''));
+  if (undocumented.length > 0) throw new Error(`exports without TSDoc:\n${undocumented.join('\n')}`);
+  console.log('  ok  every export in dist/index.d.ts has TSDoc');
+
   run(process.execPath, [join(root, 'node_modules', 'publint', 'src', 'cli.js'), 'run', tarball, '--strict'], temp, 'publint --strict');
   run(process.execPath, [join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js'), tarball, '--no-color', '--no-emoji'], temp, 'attw (are the types wrong)');
 

@@ -97,6 +97,7 @@ export interface MemSyncOptions {
   http?: InspectServerOptions;
 }
 
+/** What a patch, a frame and a connection may be; see {@link DEFAULT_LIMITS}. */
 export interface MemSyncLimits {
   /** Nesting of values and path segments in a patch. @default 64 */
   maxDepth: number;

@@ -2,7 +2,9 @@
 
 /** A JSON value, as held in the replicated document. */
 export type JsonPrimitive = string | number | boolean | null;
+/** Any JSON value: what the document holds at any path. */
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object: the document itself, a condition, an array filter. */
 export type JsonObject = { [key: string]: JsonValue };
 
 /** Absolute operators: their result does not depend on the value they find. */
@@ -69,6 +71,11 @@ export interface OrderedPatch {
   patch: Patch;
 }
 
+/**
+ * Why an ordered patch was not applied: `stale` (an absolute write older than one already on
+ * an overlapping path), `condition` (its `if` was false), `duplicate` (already applied),
+ * `failed` (mingo refused it, e.g. `$inc` on a string).
+ */
 export type RefusalReason = 'stale' | 'condition' | 'duplicate' | 'failed';
 
 /** What `patch()` resolves with once the host has ordered it. */

@@ -9,6 +9,7 @@ import { elect } from './election.js';
 import { HostRole } from './host-role.js';
 import type { ReplicaCore } from './replica-core.js';
 
+/** A process's place in the mesh (see `MemSync.role`). */
 export type Role = 'idle' | 'starting' | 'host' | 'client' | 'electing' | 'stopped';
 
 export interface MeshNodeEvents {
