@@ -1,14 +1,16 @@
 // The package's dist/, built by `npm run build` and by `prepare` (so `npm pack`, `npm publish`
 // and a git dependency all get it):
 // - dist/index.js (ESM) and dist/index.cjs (CommonJS): esbuild bundles of src/index.ts with
-//   dependencies left external. Their source maps carry the sources (src/ is not shipped).
+//   dependencies left external; dist/cli.js, the `memsync` bin, shares the ESM chunks in
+//   dist/chunks/. Their source maps carry the sources (src/ is not shipped).
 // - dist/index.d.ts and dist/index.d.cts: ONE declaration file each, holding only the public
 //   API (dts-bundle-generator). tsc's per-file declarations would drag the internals'
 //   imports of mingo and TypeBox into every consumer's program (~490 declaration files, and
 //   mingo's own do not type-check under exactOptionalPropertyTypes with skipLibCheck off).
 // (tsup would do this in one step, but its rollup dependency ships per-platform binaries
 // that the registry mirror used by CI lacks, which breaks `npm ci`.)
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -29,7 +31,16 @@ const common = {
   logLevel: 'warning',
 };
 await Promise.all([
-  build({ ...common, format: 'esm', outfile: 'dist/index.js' }),
+  // The library and the `memsync` command in one ESM build, split at the command's dynamic
+  // imports (each subcommand loads when it runs) and sharing one copy of the library.
+  build({
+    ...common,
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+  }),
   build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' }),
 ]);
 
@@ -52,8 +63,11 @@ writeFileSync('dist/index.d.ts', declarations);
 writeFileSync('dist/index.d.cts', declarations);
 
 // Every source path in the maps must be inside the package's own sources (sourcesContent).
-for (const map of ['dist/index.js.map', 'dist/index.cjs.map']) {
+for (const map of readdirSync('dist', { recursive: true }).filter((f) => f.endsWith('.map')).map((f) => join('dist', f))) {
   const parsed = JSON.parse(readFileSync(map, 'utf8'));
   if (!Array.isArray(parsed.sourcesContent) || parsed.sourcesContent.length !== parsed.sources.length)
     throw new Error(`${map} does not carry its sources`);
 }
+// The bin keeps its #!/usr/bin/env node line (esbuild keeps it); npm sets the mode on install,
+// this makes `./dist/cli.js` runnable from a checkout too.
+chmodSync('dist/cli.js', 0o755);

@@ -53,15 +53,15 @@ try {
   const { filename, files } = packed[0];
   const tarball = join(temp, filename);
   const paths = files.map((f) => f.path).sort();
-  for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'])
+  for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js'])
     if (!paths.includes(required)) throw new Error(`the tarball lacks ${required} (has ${paths.join(', ')})`);
-  const stray = paths.filter((p) => !/^(LICENSE|README\.md|CHANGELOG\.md|package\.json|dist\/index\.(js|cjs|d\.ts|d\.cts)(\.map)?)$/.test(p));
+  const stray = paths.filter((p) => !/^(LICENSE|README\.md|CHANGELOG\.md|package\.json|dist\/(index\.(js|cjs|d\.ts|d\.cts)|cli\.js|chunks\/[\w-]+\.js)(\.map)?)$/.test(p));
   if (stray.length > 0) throw new Error(`unexpected files in the tarball: ${stray.join(', ')}`);
   console.log(`      ${filename}: ${paths.length} files, ${packed[0].size} bytes`);
 
   // Every top-level export of the public declarations carries TSDoc (the line before it ends a /** */).
   const declarations = readFileSync(join(root, 'dist', 'index.d.ts'), 'utf8').split('\n');
-  const undocumented = declarations.filter((line, i) => /^export (?!\{\})/.test(line) && !/\*\/\s*$/.test(declarations[i - 1] ?? ''));
+  const undocumented = declarations.filter((line, i) => /^export (?!\{)/.test(line) && !/\*\/\s*$/.test(declarations[i - 1] ?? ''));
   if (undocumented.length > 0) throw new Error(`exports without TSDoc:\n${undocumented.join('\n')}`);
   console.log('  ok  every export in dist/index.d.ts has TSDoc');
 
@@ -83,6 +83,7 @@ try {
     'npm install of the tarball into an empty project',
   );
   run('npm', ['ls', '--all'], consumer, 'npm ls --all in the consumer (no ELSPROBLEMS)');
+  run(join(consumer, 'node_modules', '.bin', 'memsync'), ['--help'], consumer, 'npx memsync --help (the installed bin link)');
 
   const tsc = join(consumer, 'node_modules', 'typescript', 'bin', 'tsc');
   const strict = {
@@ -115,6 +116,7 @@ try {
     run(node, ['esm.mjs'], consumer, `ESM import, node ${version}`);
     run(node, ['cjs.cjs'], consumer, `CommonJS require, node ${version}`);
     run(node, ['smoke.mjs'], consumer, `two-process smoke test, node ${version}`);
+    run(node, [join('node_modules', 'memsync', 'dist', 'cli.js'), '--help'], consumer, `memsync --help (the bin), node ${version}`);
   }
   console.log('package check passed');
 } finally {

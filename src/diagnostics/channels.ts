@@ -31,6 +31,7 @@ const role = diagnosticsChannel.channel(CHANNELS.role);
 const snapshot = diagnosticsChannel.channel(CHANNELS.snapshot);
 const snapshotPart = diagnosticsChannel.channel(CHANNELS.snapshotPart);
 
+/** Published on `memsync:patch:ordered` when the host orders a patch. */
 export interface OrderedMessage {
   /** The host's peer id. */
   host: string;
@@ -42,6 +43,7 @@ export interface OrderedMessage {
   sinceWrittenMs: number;
 }
 
+/** Published on `memsync:patch:applied` / `memsync:patch:refused` when a replica applies or refuses an ordered patch. */
 export interface OutcomeMessage {
   /** The replica that applied (or refused) it. */
   peer: string;
