@@ -66,8 +66,7 @@ export class LmdbStorage implements StorageAdapter {
       throw this.wrap(error);
     }
     this.epoch = epoch;
-    if (header === undefined) return { epoch, state: undefined };
-    return { epoch, state: this.read() };
+    return { epoch, state: header === undefined ? undefined : this.read() };
   }
 
   async append(entries: readonly OrderedPatch[]): Promise<void> {
@@ -107,9 +106,12 @@ export class LmdbStorage implements StorageAdapter {
   }
 
   /** Everything the store holds, checked record by record. */
-  private read(): StoredState {
+  private read(): StoredState | undefined {
     const { log, snap } = this.dbs();
     try {
+      // Created, then stopped before its first state was written (a separate, later
+      // transaction): nothing was ever acknowledged from it, so it is still a new store.
+      if (snap.getBinary(0) === undefined && log.getKeysCount() === 0) return undefined;
       const snapshot = decodeRecord(snap.getBinary(0), this.file, 'snapshot') as ReplicaSnapshot;
       const entries: OrderedPatch[] = [];
       for (const { key, value } of log.getRange({ start: snapshot.version + 1 })) {

@@ -19,6 +19,8 @@ type Txn =
 export class MemoryDisk {
   txns: Txn[] = [];
   synced = 0;
+  /** Counts power losses: an adapter from before one belongs to a process that died with it. */
+  generation = 0;
 
   constructor(readonly name = 'memory') {}
 
@@ -27,6 +29,7 @@ export class MemoryDisk {
     const keep = Math.min(this.txns.length, this.synced + Math.max(0, extra));
     this.txns = this.txns.slice(0, keep);
     this.synced = keep;
+    this.generation++;
   }
 
   /** The epoch that last claimed the disk (0: never claimed). */
@@ -45,6 +48,7 @@ export class MemoryDisk {
 export class MemoryStorage implements StorageAdapter {
   readonly id: string;
   private epoch = 0;
+  private generation = -1;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -60,6 +64,7 @@ export class MemoryStorage implements StorageAdapter {
     if (header !== undefined) checkFormat(header, claim.mesh, this.id);
     const epoch = Math.max(claim.epoch, this.disk.owner + 1);
     this.epoch = epoch;
+    this.generation = this.disk.generation;
     this.commit({ kind: 'claim', epoch, header: header ?? { format: FORMAT_NAME, version: FORMAT_VERSION, mesh: claim.mesh } });
     await this.syncNow();
     if (this.sync === 'interval') {
@@ -89,6 +94,9 @@ export class MemoryStorage implements StorageAdapter {
 
   /** The fencing check, as LMDB's ifVersion does it inside the write transaction. */
   private commit(txn: Txn): void {
+    if (txn.kind !== 'claim' && this.disk.generation !== this.generation) {
+      throw new StorageError('ERR_STORAGE', 'this process died in a power loss', this.id);
+    }
     if (txn.kind !== 'claim' && this.disk.owner !== this.epoch) {
       throw new StorageError('ERR_FENCED', `a newer host claimed the store after epoch ${this.epoch}`, this.id);
     }
@@ -99,14 +107,15 @@ export class MemoryStorage implements StorageAdapter {
     const upTo = this.disk.txns.length;
     return new Promise((resolve) =>
       setImmediate(() => {
-        // A power loss in between may have dropped what we meant to sync.
-        this.disk.synced = Math.max(this.disk.synced, Math.min(upTo, this.disk.txns.length));
+        // The power went in between: this process died with it and its fsync never returns.
+        if (this.disk.generation !== this.generation) return;
+        this.disk.synced = Math.max(this.disk.synced, upTo);
         resolve();
       }),
     );
   }
 
-  private read(): StoredState {
+  private read(): StoredState | undefined {
     let snapshot: ReplicaSnapshot | undefined;
     let entries: OrderedPatch[] = [];
     for (const txn of this.disk.txns) {
@@ -117,6 +126,9 @@ export class MemoryStorage implements StorageAdapter {
         for (const entry of JSON.parse(txn.entries) as OrderedPatch[]) entries.push(entry);
       }
     }
+    // Created, then the power went before its first state was written: nothing was ever
+    // acknowledged from it, so it is still a new store.
+    if (snapshot === undefined && entries.length === 0) return undefined;
     if (snapshot === undefined) throw new StorageError('ERR_STORAGE_CORRUPT', 'the store has no snapshot', this.id);
     return { snapshot, entries: entries.filter((e) => e.version > snapshot!.version) };
   }
