@@ -48,7 +48,8 @@ export class MemoryDisk {
 export class MemoryStorage implements StorageAdapter {
   readonly id: string;
   private epoch = 0;
-  private generation = -1;
+  /** The disk's generation when this adapter ("process") started: a power loss ends it. */
+  private readonly generation: number;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -57,6 +58,7 @@ export class MemoryStorage implements StorageAdapter {
     private readonly intervalMs = 1000,
   ) {
     this.id = `memory:${disk.name}`;
+    this.generation = disk.generation;
   }
 
   async load(claim: { mesh: string; epoch: number }): Promise<LoadResult> {
@@ -64,11 +66,10 @@ export class MemoryStorage implements StorageAdapter {
     if (header !== undefined) checkFormat(header, claim.mesh, this.id);
     const epoch = Math.max(claim.epoch, this.disk.owner + 1);
     this.epoch = epoch;
-    this.generation = this.disk.generation;
     this.commit({ kind: 'claim', epoch, header: header ?? { format: FORMAT_NAME, version: FORMAT_VERSION, mesh: claim.mesh } });
     await this.syncNow();
     if (this.sync === 'interval') {
-      this.timer = setInterval(() => void this.syncNow(), this.intervalMs);
+      this.timer = setInterval(() => this.syncNow().catch(() => clearInterval(this.timer)), this.intervalMs);
       this.timer.unref();
     }
     return { epoch, state: header === undefined ? undefined : this.read() };
@@ -94,7 +95,7 @@ export class MemoryStorage implements StorageAdapter {
 
   /** The fencing check, as LMDB's ifVersion does it inside the write transaction. */
   private commit(txn: Txn): void {
-    if (txn.kind !== 'claim' && this.disk.generation !== this.generation) {
+    if (this.disk.generation !== this.generation) {
       throw new StorageError('ERR_STORAGE', 'this process died in a power loss', this.id);
     }
     if (txn.kind !== 'claim' && this.disk.owner !== this.epoch) {
@@ -105,10 +106,12 @@ export class MemoryStorage implements StorageAdapter {
 
   private syncNow(): Promise<void> {
     const upTo = this.disk.txns.length;
-    return new Promise((resolve) =>
+    return new Promise((resolve, reject) =>
       setImmediate(() => {
-        // The power went in between: this process died with it and its fsync never returns.
-        if (this.disk.generation !== this.generation) return;
+        // The power went in between: this process died with it, its fsync never returned.
+        if (this.disk.generation !== this.generation) {
+          return reject(new StorageError('ERR_STORAGE', 'this process died in a power loss', this.id));
+        }
         this.disk.synced = Math.max(this.disk.synced, upTo);
         resolve();
       }),

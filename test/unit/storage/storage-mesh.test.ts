@@ -83,6 +83,39 @@ describe('storage in the mesh (loopback)', () => {
     expect(reader.data).toEqual({ n: 11 });
   });
 
+  it("power loss under 'always': every patch acknowledged to the host or a client is in the store", async () => {
+    for (let run = 0; run < 5; run++) {
+      const disk = new MemoryDisk();
+      const transport = createLoopbackTransport();
+      const host = replica(transport, { storage: new MemoryStorage(disk, 'always') });
+      await host.start();
+      const client = replica(transport, { storage: new MemoryStorage(disk, 'always') });
+      await client.start();
+      let acked = 0;
+      let ackedAtLoss = -1;
+      const cut = 10 + Math.floor(Math.random() * 100);
+      const lost = new Promise<void>((resolve) => {
+        const count = (): void => {
+          acked++;
+          // The power goes at once when the cut-th acknowledgement arrives, writes in flight.
+          if (acked === cut) {
+            disk.powerLoss(0);
+            ackedAtLoss = acked;
+            resolve();
+          }
+        };
+        for (let i = 0; i < 150; i++) {
+          for (const writer of [host, client]) void writer.patch({ $inc: { n: 1 } }, { timeout: 3000 }).then(count, () => {});
+        }
+      });
+      await lost;
+      await Promise.all([host.stop(), client.stop()]);
+      const after = replica(createLoopbackTransport(), { storage: new MemoryStorage(disk, 'always') }, { n: 0 }, `/loopback/after${run}`);
+      await after.start();
+      expect((after.data as { n: number }).n).toBeGreaterThanOrEqual(ackedAtLoss);
+    }
+  });
+
   it('LMDB on disk: restart loads it; compaction keeps the state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memsync-mesh-lmdb-'));
     dirs.push(dir);
