@@ -32,3 +32,4 @@ export { StorageError } from './errors.js';
 export { LmdbStorage } from './storage/lmdb-storage.js';
 export { MemoryDisk, MemoryStorage } from './storage/memory-storage.js';
 export type { LoadResult, StorageAdapter, StorageOption, StoredState, SyncMode } from './storage/types.js';
+export { exportJson, importJson } from './storage/json-io.js';

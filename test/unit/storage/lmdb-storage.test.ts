@@ -141,11 +141,28 @@ describe('LmdbStorage', () => {
     const env = openLmdb({ path: dir, maxDbs: 4 });
     const log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
     const bytes = Buffer.from(log.getBinary(2)!);
-    bytes[bytes.length - 3] ^= 0x01;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x01, bytes.length - 3);
     log.putSync(2, bytes);
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_CORRUPT');
     expect(error.message).toMatch(/entry 2.*checksum/);
+  });
+});
+
+describe('importJson / exportJson', () => {
+  it('imports a JSON file as the state of a new store, exports it back, refuses to import over a store', async () => {
+    const { importJson, exportJson } = await import('../../../src/storage/json-io.js');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const source = join(dir, 'initial.json');
+    writeFileSync(source, JSON.stringify({ users: { ann: { n: 1 } }, list: [1, 2] }));
+    const storage = { path: join(dir, 'store') };
+    await importJson(source, storage, 'm');
+    const out = join(dir, 'out.json');
+    expect(await exportJson(storage, 'm', out)).toEqual({ users: { ann: { n: 1 } }, list: [1, 2] });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ users: { ann: { n: 1 } }, list: [1, 2] });
+    await expect(importJson(source, storage, 'm')).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    writeFileSync(source, JSON.stringify({ bad: { __proto__x: 1, constructor: 2 } }));
+    await expect(importJson(source, { path: join(dir, 'other') }, 'm')).rejects.toMatchObject({ code: 'ERR_RESERVED_KEY' });
   });
 });
