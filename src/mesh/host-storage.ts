@@ -30,6 +30,11 @@ export class HostStorage {
   private sinceSnapshot = 0;
   /** Resolves once every write handed to the adapter so far has settled. */
   private tail: Promise<void> = Promise.resolve();
+  /**
+   * The last term's store failed (fenced, I/O) at this durable version: an own patch ordered
+   * above it in that term, whose result arrives after we stopped hosting, was never stored.
+   */
+  private failedAt: { error: MemSyncError; durable: number } | undefined;
 
   constructor(
     readonly adapter: StorageAdapter,
@@ -50,6 +55,7 @@ export class HostStorage {
    */
   async takeOver(epoch: number): Promise<number> {
     const loaded = await this.adapter.load({ mesh: this.options.mesh, epoch });
+    this.failedAt = undefined;
     const { core } = this;
     const here = core.replica.version;
     let replicaWins = loaded.state === undefined;
@@ -107,7 +113,9 @@ export class HostStorage {
 
   /** Resolves once `version` is stored (at once when this replica is not hosting). */
   whenDurable(version: number): Promise<void> {
-    return this.gate ? this.gate.whenDurable(version) : Promise.resolve();
+    if (this.gate) return this.gate.whenDurable(version);
+    if (this.failedAt && version > this.failedAt.durable) return Promise.reject(this.failedAt.error);
+    return Promise.resolve();
   }
 
   /** Everything ordered so far, on disk. */
@@ -120,12 +128,13 @@ export class HostStorage {
 
   /** Stops hosting: what is written is flushed, and the store closed. */
   async release(): Promise<void> {
+    // The gate stays until the flush is done: a result arriving meanwhile still waits for it.
     const gate = this.gate;
-    this.gate = undefined;
     if (gate && !gate.failed) {
       await this.tail.catch(() => {});
       await this.adapter.flush().catch(() => {});
     }
+    if (this.gate === gate) this.gate = undefined;
     await this.adapter.close();
   }
 
@@ -139,6 +148,7 @@ export class HostStorage {
             ? error
             : new StorageError('ERR_STORAGE', `the store failed: ${String(error)}`, this.adapter.id, { cause: error });
         if (gate.failed) return;
+        this.failedAt = { error: failure, durable: gate.version };
         gate.fail(failure);
         this.options.onFailed(failure);
       },

@@ -268,7 +268,7 @@ export class MeshNode {
 
   /** Resolves once the store holds `version` (at once when not hosting, or without storage). */
   whenDurable(version: number): Promise<void> {
-    return this.storage && this.host ? this.storage.whenDurable(version) : Promise.resolve();
+    return this.storage ? this.storage.whenDurable(version) : Promise.resolve();
   }
 
   /** Everything this replica has seen ordered, on disk (hosting) — see MemSync.flush(). */
