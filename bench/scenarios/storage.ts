@@ -120,8 +120,10 @@ export const storage: Scenario = {
     for (const mode of MODES) {
       await withFlowMesh(context, 'memsync', async (mesh) => {
         await mesh.grow(3);
-        const { results } = await mesh.measureFor(seconds, context.runs, WINDOW);
-        rates[mode] = results.map((r: FlowResult) => r.clients[0]!);
+        const patches = await mesh.warmUp(seconds, WINDOW);
+        const results: FlowResult[] = [];
+        for (let run = 0; run < context.runs; run++) results.push(await mesh.measure(patches, WINDOW));
+        rates[mode] = results.map((r) => r.clients[0]!);
       }, storageOf(mode));
       context.log(`storage throughput ${mode}: ${rates[mode].map((r) => r.toFixed(0)).join(', ')} patches/s`);
     }
