@@ -25,6 +25,7 @@ import { mixed } from './scenarios/mixed.js';
 import { ownWrites } from './scenarios/own-writes.js';
 import { reader } from './scenarios/reader.js';
 import { roundTrip } from './scenarios/round-trip.js';
+import { storage } from './scenarios/storage.js';
 import { throughput } from './scenarios/throughput.js';
 import type { Scenario, ScenarioContext } from './scenarios/types.js';
 import { validation } from './scenarios/validation.js';
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   apply,
   validation,
   importCost,
+  storage,
 ];
 const ROOT = join(import.meta.dirname, '..');
 const CHART = 'bench/throughput.svg';

@@ -37,7 +37,17 @@ export type MemSyncErrorCode =
   /** A peer did not read what it was sent and its queue overflowed. */
   | 'ERR_BACKPRESSURE'
   /** Bad options given to the constructor. */
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  /** The store's file is damaged (truncated, bytes changed): refused, never replaced by defaults. */
+  | 'ERR_STORAGE_CORRUPT'
+  /** The store was written in a format this build does not read (a newer version, or not a memsync store). */
+  | 'ERR_STORAGE_FORMAT'
+  /** The store belongs to another mesh name. */
+  | 'ERR_STORAGE_MESH'
+  /** A newer host has claimed the store: this one may no longer write it. */
+  | 'ERR_FENCED'
+  /** Reading or writing the store failed (I/O, permissions, disk full). */
+  | 'ERR_STORAGE';
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the
@@ -93,6 +103,19 @@ export class AbortError extends MemSyncError {
 /** A transport-level failure: connect refused, connection lost, unsafe socket directory. */
 export class ConnectionError extends MemSyncError {
   override name = 'ConnectionError';
+}
+
+/** The store refused to open or to write; `file` names the file concerned. */
+export class StorageError extends MemSyncError {
+  override name = 'StorageError';
+  constructor(
+    code: MemSyncErrorCode,
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${message} (${file})`, options);
+  }
 }
 
 /** True for any memsync error (a {@link MemSyncError} or one of its subclasses). */

@@ -28,3 +28,8 @@ export type {
   RefusalReason,
   Update,
 } from './types.js';
+export { StorageError } from './errors.js';
+export { LmdbStorage } from './storage/lmdb-storage.js';
+export { MemoryDisk, MemoryStorage } from './storage/memory-storage.js';
+export type { LoadResult, StorageAdapter, StorageOption, StoredState, SyncMode } from './storage/types.js';
+export { exportJson, importJson } from './storage/json-io.js';

@@ -239,6 +239,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         signal: options.signal,
       });
       this.node.submit(patch);
+      // With storage, a patch ordered here (we host) counts once the store holds it.
+      if (this.node.storage) return result.then((r) => this.node.whenDurable(r.version).then(() => r));
       return result;
     } catch (error) {
       return Promise.reject(error);
@@ -317,6 +319,16 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
       address: this.node.address,
       pending: this.core.outbox.size,
     };
+  }
+
+  /**
+   * With `options.storage`: resolves once everything this replica has seen ordered is on disk.
+   * On the host it forces an fsync of every entry ordered so far, whatever the sync mode. On a
+   * client it resolves at once: the host stored each entry before sending it (fsynced under
+   * `'always'`, written to the OS under `'interval'` and `'none'`). Without storage: at once.
+   */
+  async flush(): Promise<void> {
+    await this.node.flush();
   }
 
   /** Leaves the mesh. On the host, hands over to a client at once. Idempotent. */

@@ -3,6 +3,8 @@ import type { Logger } from './diagnostics/index.js';
 import type { InspectServerOptions } from './inspect/index.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
+import { LmdbStorage } from './storage/lmdb-storage.js';
+import type { StorageAdapter, StorageOption, SyncMode } from './storage/types.js';
 import type { TlsFiles, Transport } from './transport/types.js';
 
 /** Options of `new MemSync(name, defaults, options)`. Every field is optional. */
@@ -95,6 +97,17 @@ export interface MemSyncOptions {
    * @example { http: { port: 8080 } }
    */
   http?: InspectServerOptions;
+  /**
+   * Keep the state on disk: the host appends every patch it orders, and the first host of a
+   * mesh with no live members loads the store instead of `defaults`. Every process of the
+   * mesh must give the same store (checked when it joins). `sync` says when a `patch()`
+   * counts as stored (see the README's consistency model); an adapter may be given instead.
+   * `compactEvery`: entries after which the host snapshots the state and drops the log
+   * before it (default 100000).
+   * @default no storage: the state lives as long as one process of the mesh does
+   * @example { storage: { path: '/var/lib/app/memsync', sync: 'always' } }
+   */
+  storage?: StorageOption & { compactEvery?: number };
 }
 
 /** What a patch, a frame and a connection may be; see {@link DEFAULT_LIMITS}. */
@@ -149,6 +162,23 @@ export interface ResolvedOptions {
   transport: Transport | undefined;
   logger: Logger | undefined;
   http: InspectServerOptions | undefined;
+  storage: { adapter: StorageAdapter; compactEvery: number } | undefined;
+}
+
+const SYNC_MODES: readonly SyncMode[] = ['always', 'interval', 'none'];
+
+function resolveStorage(option: MemSyncOptions['storage']): ResolvedOptions['storage'] {
+  if (option === undefined) return undefined;
+  const compactEvery = positive('storage.compactEvery', option.compactEvery, 100_000);
+  if ('load' in option && typeof option.load === 'function') return { adapter: option, compactEvery };
+  const { path, sync = 'interval' } = option as { path?: unknown; sync?: SyncMode };
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'storage.path must be a directory path (or give a StorageAdapter)');
+  }
+  if (!SYNC_MODES.includes(sync)) {
+    throw new MemSyncError('ERR_INVALID_OPTION', `storage.sync must be one of ${SYNC_MODES.join(', ')}`);
+  }
+  return { adapter: new LmdbStorage(path, sync), compactEvery };
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -220,5 +250,6 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     transport: options.transport,
     logger: options.logger,
     http: options.http,
+    storage: resolveStorage(options.storage),
   };
 }

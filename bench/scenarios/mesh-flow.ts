@@ -12,7 +12,7 @@ import { caller, type Child, type ProcessGroup, withGroup } from '../lib/child.j
 import type { RedisCommand, RedisResults } from '../redis/redis-commands.js';
 import { startRedisServer } from '../redis/server.js';
 import type { RelayCommand, RelayResults } from '../relay/relay-commands.js';
-import type { CountedEvent, MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
+import type { CountedEvent, MemsyncCommand, MemsyncResults, MeshArgs } from '../workers/memsync-commands.js';
 import { type Figure, makeFigure } from '../lib/figures.js';
 import { median } from '../lib/stats.js';
 import type { ScenarioContext } from './types.js';
@@ -45,8 +45,8 @@ interface Driver {
   write(writer: Child, key: string, count: number, window: number, timeoutMs: number): Promise<unknown>;
 }
 
-function memsyncDriver(context: ScenarioContext, group: ProcessGroup): Driver {
-  const mesh = { name: 'flow', dir: group.dir };
+function memsyncDriver(context: ScenarioContext, group: ProcessGroup, storage?: MeshArgs['storage']): Driver {
+  const mesh = { name: 'flow', dir: group.dir, ...(storage ? { storage } : {}) };
   const member = async (label: string, clientOnly: boolean): Promise<Child> => {
     const child = await group.spawn(context.workers.memsync, label);
     await caller<MemsyncCommand, MemsyncResults>(child)({ cmd: 'start', ...mesh, clientOnly });
@@ -183,10 +183,17 @@ export class FlowMesh {
 }
 
 /** Runs `body` with a mesh of `system`, always killing its processes afterwards. */
-function withFlowMesh<R>(context: ScenarioContext, system: System, body: (mesh: FlowMesh) => Promise<R>): Promise<R> {
+/** `storage`: memsync members keep the state in a store in the group's directory (`store/`). */
+export function withFlowMesh<R>(
+  context: ScenarioContext,
+  system: System,
+  body: (mesh: FlowMesh) => Promise<R>,
+  storage?: Omit<NonNullable<MeshArgs['storage']>, 'path'>,
+): Promise<R> {
   return withGroup(`flow-${system}`, context.spawn, (group) => {
+    const stored = storage ? { ...storage, path: `${group.dir}/store` } : undefined;
     const drivers = { memsync: memsyncDriver, relay: relayDriver, redis: redisDriver };
-    const driver = drivers[system](context, group);
+    const driver = system === 'memsync' ? memsyncDriver(context, group, stored) : drivers[system](context, group);
     return body(new FlowMesh(driver));
   });
 }

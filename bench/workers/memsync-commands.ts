@@ -11,6 +11,8 @@ export interface MeshArgs {
   clientOnly?: boolean;
   gatherMs?: number;
   logSize?: number;
+  /** options.storage: the on-disk store every member of the mesh names. */
+  storage?: { path: string; sync: 'always' | 'interval' | 'none' };
 }
 
 export type MemsyncCommand =

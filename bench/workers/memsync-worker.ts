@@ -30,6 +30,7 @@ function meshOptions(args: MeshArgs): MemSyncOptions {
     clientOnly: args.clientOnly ?? false,
     ...(args.gatherMs === undefined ? {} : { gatherMs: args.gatherMs }),
     ...(args.logSize === undefined ? {} : { logSize: args.logSize }),
+    ...(args.storage === undefined ? {} : { storage: args.storage }),
   };
 }
 

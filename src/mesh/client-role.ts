@@ -22,6 +22,8 @@ export interface ClientRoleOptions {
   self: Member;
   /** Shared secret: wait for the host's challenge and prove we hold it (mesh/auth.ts). */
   secret: string | undefined;
+  /** The store we were given (options.storage): the host refuses us unless it is its own. */
+  storage?: string | undefined;
   limits: MemSyncLimits;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */
@@ -101,6 +103,7 @@ export class ClientRole {
       version: replica.version,
       entryEpoch: replica.version === 0 ? 0 : (log.epochAt(replica.version) ?? replica.epoch),
       knownEpoch: this.core.knownEpoch,
+      ...(this.options.storage === undefined ? {} : { storage: this.options.storage }),
       ...(challenge ? { nonce: challenge.nonce, proof: challenge.proof } : {}),
     });
     this.hostNonce = challenge?.hostNonce;

@@ -13,6 +13,8 @@ export interface HelloContext {
   secret: string | undefined;
   /** The nonce of our challenge on this connection (with a secret). */
   nonce: string | undefined;
+  /** The store this mesh keeps its state in (options.storage), which every member must name. */
+  storage: string | undefined;
   isConnected(peer: string): boolean;
 }
 
@@ -29,6 +31,11 @@ export function checkHello(hello: MessageOf<'hello'>, context: HelloContext): He
   }
   if (hello.mesh !== context.mesh) {
     const message = `this socket serves mesh '${context.mesh}', not '${hello.mesh}'`;
+    return { ok: false, code: 'ERR_INCOMPATIBLE_PEER', message };
+  }
+  if (hello.storage !== context.storage) {
+    const where = (id: string | undefined): string => (id === undefined ? 'no storage' : `storage '${id}'`);
+    const message = `this mesh keeps its state in ${where(context.storage)}; this process was given ${where(hello.storage)}`;
     return { ok: false, code: 'ERR_INCOMPATIBLE_PEER', message };
   }
   if (hello.peer === context.hostPeer) {

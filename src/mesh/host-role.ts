@@ -12,6 +12,7 @@ import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
+import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
@@ -40,6 +41,8 @@ export interface HostRoleOptions {
   /** A joiner has followed a newer epoch than ours: we must not lead it; step down. */
   onBehind(epoch: number): void;
   limits: MemSyncLimits;
+  /** Where ordered entries are stored, batch by batch (options.storage). */
+  storage?: HostStorage | undefined;
   onMembers(members: Member[]): void;
   onReady(): void;
   onPeerError(error: MemSyncError, peer: string | undefined): void;
@@ -88,6 +91,7 @@ export class HostRole {
       onEnd: () => this.endGather(),
     });
     this.broadcast = new EntryBroadcast((entries) => {
+      this.options.storage?.append(entries);
       const members = [...this.peers].filter((peer) => peer.welcomed).map((peer) => peer.conn);
       // Our own writes wait for a replica to say it holds them: ask for that.
       sendEntries(entries, this.epoch, members, this.core.log, this.core.holdingOwn);
@@ -210,6 +214,7 @@ export class HostRole {
       hostPeer: this.options.self.peer,
       secret: this.options.secret,
       nonce: peer.nonce,
+      storage: this.options.storage?.id,
       isConnected: (id) => this.byId.has(id),
     });
     if (verdict.ok && hello.knownEpoch > this.core.stampCeiling() + MAX_CLOCK_STEP_MS * 1000) {
@@ -367,6 +372,7 @@ export class HostRole {
     peer.upload = undefined;
     peer.awaitingHistory = false;
     if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
+      this.options.storage?.storeSnapshot();
       // Everyone already welcomed holds a shorter history: bring them over wholesale.
       for (const other of this.peers) if (other !== peer && other.welcomed) this.sendSnapshot(other);
     }

@@ -7,6 +7,7 @@ import type { Patch } from '../types.js';
 import { ClientRole } from './client-role.js';
 import { elect } from './election.js';
 import { HostRole } from './host-role.js';
+import { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
 
 /** A process's place in the mesh (see `MemSync.role`). */
@@ -43,6 +44,8 @@ export class MeshNode {
    */
   private belonged = false;
   private unannounce: (() => void) | undefined;
+  /** The store this replica writes while it hosts (options.storage). */
+  readonly storage: HostStorage | undefined;
 
   constructor(
     private readonly name: string,
@@ -51,7 +54,17 @@ export class MeshNode {
     readonly address: Address,
     private readonly options: ResolvedOptions,
     private readonly events: MeshNodeEvents,
-  ) {}
+  ) {
+    const storage = options.storage;
+    this.storage = storage
+      ? new HostStorage(storage.adapter, core, {
+          mesh: name,
+          limits: options.limits,
+          compactEvery: storage.compactEvery,
+          onFailed: (error) => this.onStorageFailed(error),
+        })
+      : undefined;
+  }
 
   private get self(): Member {
     return { peer: this.core.peer, clientOnly: this.options.clientOnly, pid: process.pid };
@@ -84,7 +97,10 @@ export class MeshNode {
     this.client = undefined;
     for (const conn of this.early.splice(0)) conn.close();
     this.unannounce?.();
+    // Everything acknowledged is released to the peers before the handover.
+    await this.storage?.flush().catch(() => {});
     await host?.stop(true);
+    await this.storage?.release().catch(() => {});
     this.setRole('stopped');
   }
 
@@ -107,7 +123,7 @@ export class MeshNode {
         transport: this.transport,
         address: this.address,
         clientOnly: this.options.clientOnly,
-        onConnection: (conn) => (this.host ? this.host.accept(conn) : this.early.push(conn)),
+        onConnection: (conn) => (this.host ? this.host.accept(this.admit(conn)) : this.early.push(conn)),
         cancelled: () => this.stopping || Date.now() > deadline,
         initialDelayMs,
       }).catch((error: unknown) => {
@@ -142,12 +158,14 @@ export class MeshNode {
   }
 
   /** Resolves true once the host has gathered, false if it stepped down before that. */
-  private becomeHost(listener: import('../transport/types.js').Listener): Promise<boolean> {
+  private async becomeHost(listener: import('../transport/types.js').Listener): Promise<boolean> {
     // A fresh epoch above anything seen: every message carries it, older ones are refused.
     // The random part keeps two hosts whose clocks lag the epoch they knew from both
     // taking the same number (an entry of one would pass for the other's).
-    const epoch =
+    let epoch =
       Math.max(this.core.clock.next(), this.core.knownEpoch + 1) + Math.floor(Math.random() * EPOCH_SPREAD);
+    // With storage, the store's claim may raise it (above every epoch that ever wrote it).
+    if (this.storage) epoch = await this.claimStorage(listener, epoch);
     this.core.knownEpoch = epoch;
     const { transport, address } = this;
     // Whom to wait for: the members we knew, and the processes recorded beside the socket
@@ -171,6 +189,7 @@ export class MeshNode {
         gatherLimitMs: this.options.timeout,
         isAlive: (member) => transport.isAlive?.(member, address),
         limits: this.options.limits,
+        storage: this.storage,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
           diag(this.options).gathered(epoch, this.core.replica.version);
@@ -182,7 +201,7 @@ export class MeshNode {
           // Still electing: the running election goes round again.
           this.raiseKnownEpoch(newer);
           this.host = undefined;
-          void host.stop(false).then(() => resolve(false));
+          void this.endHosting(host).then(() => resolve(false));
         },
         onPeerError: (error, peer) => {
           diag(this.options).peerError(error, peer);
@@ -198,7 +217,7 @@ export class MeshNode {
       this.client = undefined;
       this.setMembers(host.members(), this.core.peer, epoch);
       this.setRole('host');
-      for (const conn of this.early.splice(0)) host.accept(conn);
+      for (const conn of this.early.splice(0)) host.accept(this.admit(conn));
     });
   }
 
@@ -208,7 +227,54 @@ export class MeshNode {
     this.raiseKnownEpoch(newer);
     this.host = undefined;
     this.setRole('electing');
-    void host.stop(false).then(() => this.reelect(0));
+    void this.endHosting(host).then(() => this.reelect(0));
+  }
+
+  /** A connection to a peer; with storage, what it is sent waits until the store holds it. */
+  private admit(conn: Connection): Connection {
+    return this.storage ? this.storage.wrap(conn) : conn;
+  }
+
+  /**
+   * Claims the store before hosting (loading it, or continuing it after a failover); the
+   * claimed epoch fences every older host out. Connections arriving meanwhile wait in
+   * `early`. A store that cannot be read keeps us from hosting at all.
+   */
+  private async claimStorage(listener: import('../transport/types.js').Listener, proposed: number): Promise<number> {
+    try {
+      return await this.storage!.takeOver(proposed);
+    } catch (error) {
+      for (const conn of this.early.splice(0)) conn.close();
+      await listener.close();
+      await this.storage!.release().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Our store writes were refused (a newer host claimed it, or I/O failed): stop hosting. */
+  private onStorageFailed(error: MemSyncError): void {
+    const host = this.host;
+    if (!host || this.stopping) return;
+    this.events.error(error);
+    this.host = undefined;
+    this.setRole('electing');
+    void this.endHosting(host).then(() => this.reelect(50));
+  }
+
+  /** Stops hosting without a handover; our store, if any, is closed (the next host claims it). */
+  private async endHosting(host: HostRole): Promise<void> {
+    await host.stop(false);
+    await this.storage?.release().catch(() => {});
+  }
+
+  /** Resolves once the store holds `version` (at once when not hosting, or without storage). */
+  whenDurable(version: number): Promise<void> {
+    return this.storage ? this.storage.whenDurable(version) : Promise.resolve();
+  }
+
+  /** Everything this replica has seen ordered, on disk (hosting) — see MemSync.flush(). */
+  flush(): Promise<void> {
+    return this.storage && this.host ? this.storage.flush() : Promise.resolve();
   }
 
   private async becomeClient(conn: Connection, deadline: number): Promise<void> {
@@ -216,6 +282,7 @@ export class MeshNode {
       mesh: this.name,
       self: this.self,
       secret: this.options.secret,
+      storage: this.storage?.id,
       limits: this.options.limits,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
       onDiverged: (dropped, held, now) =>

@@ -59,6 +59,8 @@ const Hello = Type.Object({
   entryEpoch: Epoch,
   /** Newest epoch this peer has seen: a host older than that must not lead it. */
   knownEpoch: Epoch,
+  /** The store this process was given (options.storage), which must be the host's. */
+  storage: Type.Optional(Type.String({ maxLength: 4096 })),
   /** With a shared secret: the client's nonce and its proof over both nonces (see mesh/auth.ts). */
   nonce: Type.Optional(Type.String({ maxLength: 64 })),
   proof: Type.Optional(Type.String({ maxLength: 128 })),

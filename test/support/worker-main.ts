@@ -40,6 +40,9 @@ type Command =
   /** A patch every `everyMs`, none awaited (a timer-driven writer), until `stopWriting`. */
   | { id: number; cmd: 'writeEvery'; update: Update; everyMs: number }
   | { id: number; cmd: 'stopWriting' }
+  /** Writes `$inc: { <prefix><k>: 1 }` for k = 0, 1, ... with `window` in flight; an `acked` event per result. */
+  | { id: number; cmd: 'incKeys'; prefix: string; window: number; count: number }
+  | { id: number; cmd: 'flush' }
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
@@ -155,6 +158,22 @@ async function run(command: Command): Promise<unknown> {
       while (w.settled < w.issued && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       return { issued: w.issued, applied: w.applied, refused: w.refused, failed: w.failed };
     }
+    case 'incKeys': {
+      const m = need();
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < command.count) {
+          const key = `${command.prefix}${next++}`;
+          await m.patch({ $inc: { [key]: 1 } });
+          send({ event: 'acked', key });
+        }
+      };
+      await Promise.all(Array.from({ length: command.window }, lane));
+      return next;
+    }
+    case 'flush':
+      await need().flush();
+      return true;
     case 'stop':
       await mem?.stop();
       return true;

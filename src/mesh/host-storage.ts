@@ -1,0 +1,167 @@
+import type { MemSyncError } from '../errors.js';
+import { StorageError } from '../errors.js';
+import { DurableGate } from '../storage/durable-gate.js';
+import { replicaFromStore } from '../storage/stored-replica.js';
+import type { StorageAdapter, StoredState } from '../storage/types.js';
+import type { Connection } from '../transport/types.js';
+import type { OrderedPatch } from '../types.js';
+import type { MemSyncLimits } from '../options.js';
+import type { ReplicaCore } from './replica-core.js';
+
+export interface HostStorageOptions {
+  mesh: string;
+  limits: MemSyncLimits;
+  /** Entries appended after which the store is compacted (a snapshot, the log before it dropped). */
+  compactEvery: number;
+  /** The store refused a write (fenced by a newer host, or failed): stop hosting. */
+  onFailed(error: MemSyncError): void;
+}
+
+/**
+ * What the host does with its store: claim it when it becomes host (loading it on a fresh
+ * mesh, continuing it after a failover), append each batch it orders as one transaction
+ * (group commit), and hold back every acknowledgement until the store holds what it
+ * acknowledges (see storage/durable-gate.ts).
+ */
+export class HostStorage {
+  private gate: DurableGate | undefined;
+  /** Highest version handed to the adapter. */
+  private appended = 0;
+  private sinceSnapshot = 0;
+  /** Resolves once every write handed to the adapter so far has settled. */
+  private tail: Promise<void> = Promise.resolve();
+  /**
+   * The last term's store failed (fenced, I/O) at this durable version: an own patch ordered
+   * above it in that term, whose result arrives after we stopped hosting, was never stored.
+   */
+  private failedAt: { error: MemSyncError; durable: number } | undefined;
+
+  constructor(
+    readonly adapter: StorageAdapter,
+    private readonly core: ReplicaCore,
+    private readonly options: HostStorageOptions,
+  ) {}
+
+  get id(): string {
+    return this.adapter.id;
+  }
+
+  /**
+   * Claims the store for `epoch` and makes it and the replica agree before the host orders
+   * anything: a fresh replica takes the stored state instead of its defaults; a replica
+   * behind the store takes the entries it lacks; a store that does not exist yet, or lags
+   * or differs from the replica, is brought to the replica's state. Returns the epoch held.
+   * @throws StorageError when the store cannot be read (it is then left untouched)
+   */
+  async takeOver(epoch: number): Promise<number> {
+    const loaded = await this.adapter.load({ mesh: this.options.mesh, epoch });
+    this.failedAt = undefined;
+    const { core } = this;
+    const here = core.replica.version;
+    let replicaWins = loaded.state === undefined;
+    if (loaded.state) {
+      const stored = replicaFromStore(loaded.state, { limits: this.options.limits }, this.adapter.id);
+      const at = epochAt(loaded.state, here);
+      if (here === 0 || (at === undefined && stored.version > here)) {
+        // A fresh replica (its defaults give way), or a store that moved on past anything
+        // we can compare with: the store's state is the mesh's.
+        core.installSnapshot(stored.snapshot(), 'storage');
+      } else if (at === core.replica.epoch) {
+        // Our history is the store's up to here: take what the store holds beyond it (the
+        // previous host stored it and died before anyone saw it).
+        for (const entry of loaded.state.entries) if (entry.version > here) core.applyOrdered(entry);
+      } else {
+        // The store lags us or diverged from us: the live mesh's history is the truth.
+        replicaWins = true;
+      }
+    }
+    if (replicaWins) await this.adapter.snapshot(core.replica.snapshot());
+    this.appended = core.replica.version;
+    this.sinceSnapshot = replicaWins ? 0 : (loaded.state?.entries.length ?? 0);
+    this.tail = Promise.resolve();
+    this.gate = new DurableGate(core.replica.version, () => core.replica.version);
+    return loaded.epoch;
+  }
+
+  /** One ordering batch: one transaction. Entries the store already holds are skipped. */
+  append(entries: readonly OrderedPatch[]): void {
+    if (!this.gate || this.gate.failed) return;
+    const fresh = entries.filter((entry) => entry.version > this.appended);
+    if (fresh.length === 0) return;
+    if (fresh[0]!.version !== this.appended + 1) return this.storeSnapshot();
+    this.appended = fresh[fresh.length - 1]!.version;
+    this.track(this.adapter.append(fresh), this.appended);
+    this.sinceSnapshot += fresh.length;
+    if (this.sinceSnapshot >= this.options.compactEvery && this.core.replica.version === this.appended) {
+      this.storeSnapshot();
+    }
+  }
+
+  /** The replica jumped (a state adopted wholesale) or the log is long: store the whole state. */
+  storeSnapshot(): void {
+    if (!this.gate || this.gate.failed) return;
+    const snapshot = this.core.replica.snapshot();
+    this.appended = snapshot.version;
+    this.sinceSnapshot = 0;
+    this.track(this.adapter.snapshot(snapshot), snapshot.version);
+  }
+
+  /** A connection whose messages wait until the store holds what they reveal. */
+  wrap(conn: Connection): Connection {
+    return this.gate ? this.gate.wrap(conn) : conn;
+  }
+
+  /** Resolves once `version` is stored (at once when this replica is not hosting). */
+  whenDurable(version: number): Promise<void> {
+    if (this.gate) return this.gate.whenDurable(version);
+    if (this.failedAt && version > this.failedAt.durable) return Promise.reject(this.failedAt.error);
+    return Promise.resolve();
+  }
+
+  /** Everything ordered so far, on disk. */
+  async flush(): Promise<void> {
+    if (!this.gate) return;
+    await this.tail;
+    if (this.gate.failed) throw this.gate.failed;
+    await this.adapter.flush();
+  }
+
+  /** Stops hosting: what is written is flushed, and the store closed. */
+  async release(): Promise<void> {
+    // The gate stays until the flush is done: a result arriving meanwhile still waits for it.
+    const gate = this.gate;
+    if (gate && !gate.failed) {
+      await this.tail.catch(() => {});
+      await this.adapter.flush().catch(() => {});
+    }
+    if (this.gate === gate) this.gate = undefined;
+    await this.adapter.close();
+  }
+
+  private track(write: Promise<void>, version: number): void {
+    const gate = this.gate!;
+    const done = write.then(
+      () => gate.advance(version),
+      (error: unknown) => {
+        const failure =
+          error instanceof StorageError
+            ? error
+            : new StorageError('ERR_STORAGE', `the store failed: ${String(error)}`, this.adapter.id, { cause: error });
+        if (gate.failed) return;
+        this.failedAt = { error: failure, durable: gate.version };
+        gate.fail(failure);
+        this.options.onFailed(failure);
+      },
+    );
+    // Writes settle in order (one store, one writer); chaining keeps the gate's order anyway.
+    this.tail = Promise.all([this.tail, done]).then(() => {});
+  }
+}
+
+/** The epoch of the store's entry at `version`, when the store still holds it. */
+function epochAt(state: StoredState, version: number): number | undefined {
+  const base = state.snapshot.version;
+  if (version === base) return state.snapshot.epoch;
+  if (version < base) return undefined;
+  return state.entries[version - base - 1]?.epoch;
+}

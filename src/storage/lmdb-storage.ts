@@ -1,0 +1,169 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Database, RootDatabase } from 'lmdb';
+import type { ReplicaSnapshot } from '../document/index.js';
+import { MemSyncError, StorageError } from '../errors.js';
+import type { OrderedPatch } from '../types.js';
+import { checkLmdbFile } from './lmdb-file-check.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
+import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
+import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.js';
+
+/**
+ * The default store: an LMDB environment in a directory (`data.mdb`, `lock.mdb`).
+ *
+ * - `meta` (JSON values): `header` = { format, version, mesh }; `owner` = { epoch, peer? } with
+ *   the claiming epoch as its LMDB entry version. Every write is an `ifVersion('owner', epoch)`
+ *   block, checked by LMDB inside the write transaction under its cross-process writer lock:
+ *   once a newer host has claimed the store, an older one's writes are refused (fencing).
+ * - `log`: key = version, value = record (crc32 + JSON) of the ordered entry.
+ * - `snapshot`: key 0 = record of the replica snapshot the log continues from.
+ *
+ * Sync modes: `'always'` and `'interval'` commit with lmdb-js's overlapping sync (the fsync
+ * of a commit runs after it, off the writer lock, while later commits proceed; its meta-page
+ * protocol keeps the file whole across power loss); `'always'` resolves an append after
+ * that fsync, `'interval'` after the commit. `'none'` opens with `noSync`.
+ */
+export class LmdbStorage implements StorageAdapter {
+  readonly id: string;
+  readonly file: string;
+  private env: RootDatabase | undefined;
+  private meta: Database | undefined;
+  private log: Database<Buffer, number> | undefined;
+  private snap: Database<Buffer, number> | undefined;
+  private epoch = 0;
+
+  constructor(
+    readonly path: string,
+    readonly sync: SyncMode = 'interval',
+  ) {
+    this.path = resolve(path);
+    this.id = `lmdb:${this.path}`;
+    this.file = join(this.path, 'data.mdb');
+  }
+
+  async load(claim: { mesh: string; epoch: number }): Promise<LoadResult> {
+    // Loaded on first use: a mesh without storage never loads the native module, and a user
+    // without storage need not install it (an optional peer dependency).
+    const { open } = await import('lmdb').catch((cause: unknown) => {
+      throw new StorageError('ERR_STORAGE', "storage needs the 'lmdb' package: npm install lmdb@3.5.6", this.file, { cause });
+    });
+    this.openEnv(open);
+    const { meta, log, snap } = this.dbs();
+    let header: StoreHeader | undefined;
+    let epoch = claim.epoch;
+    try {
+      // A synchronous transaction: the claim is read and written under the writer lock.
+      meta.transactionSync(() => {
+        header = meta.get('header') as StoreHeader | undefined;
+        if (header === undefined && (log.getKeysCount() > 0 || snap.getKeysCount() > 0)) {
+          throw new StorageError('ERR_STORAGE_FORMAT', 'this LMDB environment holds data but no memsync header', this.file);
+        }
+        if (header !== undefined) checkFormat(header, claim.mesh, this.file);
+        const owner = meta.getEntry('owner');
+        if (owner?.version !== undefined && owner.version >= epoch) epoch = owner.version + 1;
+        if (header === undefined) meta.put('header', { format: FORMAT_NAME, version: FORMAT_VERSION, mesh: claim.mesh });
+        meta.put('owner', { epoch }, epoch);
+      });
+    } catch (error) {
+      throw this.wrap(error);
+    }
+    this.epoch = epoch;
+    return { epoch, state: header === undefined ? undefined : this.read() };
+  }
+
+  async append(entries: readonly OrderedPatch[]): Promise<void> {
+    const { meta, log } = this.dbs();
+    const written = meta.ifVersion('owner', this.epoch, () => {
+      for (const entry of entries) void log.put(entry.version, encodeRecord(entry));
+    });
+    await this.settle(written, this.sync === 'always');
+  }
+
+  async snapshot(snapshot: ReplicaSnapshot): Promise<void> {
+    const { meta, log, snap } = this.dbs();
+    const record = encodeRecord(snapshot);
+    const stale = [...log.getKeys({ end: snapshot.version + 1 })];
+    const written = meta.ifVersion('owner', this.epoch, () => {
+      void snap.put(0, record);
+      for (const version of stale) void log.remove(version);
+    });
+    await this.settle(written, this.sync === 'always');
+  }
+
+  async flush(): Promise<void> {
+    const env = this.env;
+    if (env === undefined) return;
+    await env.committed;
+    await new Promise<void>((resolveSync, reject) => {
+      (env as unknown as { sync(cb: (error?: Error) => void): void }).sync((error) =>
+        error ? reject(this.wrap(error)) : resolveSync(),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    const env = this.env;
+    this.env = this.meta = this.log = this.snap = undefined;
+    if (env) await env.close();
+  }
+
+  /** Everything the store holds, checked record by record. */
+  private read(): StoredState | undefined {
+    const { log, snap } = this.dbs();
+    try {
+      // Created, then stopped before its first state was written (a separate, later
+      // transaction): nothing was ever acknowledged from it, so it is still a new store.
+      if (snap.getBinary(0) === undefined && log.getKeysCount() === 0) return undefined;
+      const snapshot = decodeRecord(snap.getBinary(0), this.file, 'snapshot') as ReplicaSnapshot;
+      const entries: OrderedPatch[] = [];
+      for (const { key, value } of log.getRange({ start: snapshot.version + 1 })) {
+        const entry = decodeRecord(value, this.file, `entry ${key}`) as OrderedPatch;
+        entries.push(entry);
+      }
+      return { snapshot, entries };
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
+  private openEnv(open: typeof import('lmdb').open): void {
+    if (this.env) return;
+    try {
+      mkdirSync(this.path, { recursive: true, mode: 0o700 });
+      checkLmdbFile(this.file);
+      const env = open({ path: this.path, maxDbs: 4, noSync: this.sync === 'none', overlappingSync: this.sync !== 'none' });
+      this.env = env;
+      this.meta = env.openDB({ name: 'meta', encoding: 'json', useVersions: true });
+      this.log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
+      this.snap = env.openDB<Buffer, number>({ name: 'snapshot', encoding: 'binary' });
+    } catch (error) {
+      throw this.wrap(error);
+    }
+  }
+
+  private dbs(): { meta: Database; log: Database<Buffer, number>; snap: Database<Buffer, number> } {
+    if (!this.meta || !this.log || !this.snap) throw new MemSyncError('ERR_STOPPED', 'the store is not open');
+    return { meta: this.meta, log: this.log, snap: this.snap };
+  }
+
+  /** Waits for a fenced write's commit (and its fsync when `durable`). */
+  private async settle(written: Promise<boolean>, durable: boolean): Promise<void> {
+    let ok: boolean;
+    try {
+      ok = await written;
+      if (ok && durable) await this.env?.flushed;
+    } catch (error) {
+      throw this.wrap(error);
+    }
+    if (!ok) {
+      throw new StorageError('ERR_FENCED', `a newer host claimed the store after epoch ${this.epoch}; this one may no longer write it`, this.file);
+    }
+  }
+
+  private wrap(error: unknown): MemSyncError {
+    if (error instanceof MemSyncError) return error;
+    const code = /MDB_CORRUPTED|MDB_BAD|MDB_INVALID|MDB_PAGE_NOTFOUND/.test(String(error)) ? 'ERR_STORAGE_CORRUPT' : 'ERR_STORAGE';
+    return new StorageError(code, `the store failed: ${error instanceof Error ? error.message : String(error)}`, this.file, { cause: error });
+  }
+}

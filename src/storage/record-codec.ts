@@ -1,0 +1,30 @@
+import { crc32 } from 'node:zlib';
+import { StorageError } from '../errors.js';
+
+/**
+ * Every value the on-disk store keeps (an entry, a snapshot) is `crc32 (u32, big-endian)`
+ * followed by its UTF-8 JSON. LMDB keeps its own pages consistent across crashes but has no
+ * checksum over what they hold: a flipped byte would otherwise load as a different document.
+ */
+export function encodeRecord(value: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(value), 'utf8');
+  const out = Buffer.allocUnsafe(4 + json.length);
+  out.writeUInt32BE(crc32(json), 0);
+  json.copy(out, 4);
+  return out;
+}
+
+/** @throws StorageError `ERR_STORAGE_CORRUPT` naming `file` and `what` when the checksum or JSON is wrong */
+export function decodeRecord(bytes: Uint8Array | undefined, file: string, what: string): unknown {
+  const corrupt = (why: string, cause?: unknown): StorageError =>
+    new StorageError('ERR_STORAGE_CORRUPT', `the store's ${what} is damaged (${why}); refusing to load it`, file, { cause });
+  if (bytes === undefined || bytes.length < 4) throw corrupt('too short');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const json = buffer.subarray(4);
+  if (crc32(json) !== buffer.readUInt32BE(0)) throw corrupt('checksum mismatch');
+  try {
+    return JSON.parse(json.toString('utf8'));
+  } catch (error) {
+    throw corrupt('not JSON', error);
+  }
+}

@@ -1,0 +1,33 @@
+import { StorageError } from '../errors.js';
+
+/**
+ * The store's header. `version` counts incompatible changes of what the store holds (its
+ * databases, keys and record encoding, see lmdb-storage.ts and README "Storage format"): a
+ * build refuses a store of a version it does not know rather than guess at it.
+ */
+export const FORMAT_NAME = 'memsync-store';
+export const FORMAT_VERSION = 1;
+
+export interface StoreHeader {
+  format: string;
+  version: number;
+  mesh: string;
+}
+
+/** @throws StorageError `ERR_STORAGE_FORMAT` or `ERR_STORAGE_MESH` naming `file` */
+export function checkFormat(header: unknown, mesh: string, file: string): void {
+  const h = header as Partial<StoreHeader> | null;
+  if (typeof h !== 'object' || h === null || h.format !== FORMAT_NAME) {
+    throw new StorageError('ERR_STORAGE_FORMAT', 'not a memsync store', file);
+  }
+  if (h.version !== FORMAT_VERSION) {
+    throw new StorageError(
+      'ERR_STORAGE_FORMAT',
+      `store format version ${String(h.version)}; this build reads version ${FORMAT_VERSION} only`,
+      file,
+    );
+  }
+  if (h.mesh !== mesh) {
+    throw new StorageError('ERR_STORAGE_MESH', `the store belongs to mesh '${String(h.mesh)}', not '${mesh}'`, file);
+  }
+}

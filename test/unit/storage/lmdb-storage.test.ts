@@ -1,0 +1,168 @@
+import { mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageError } from '../../../src/errors.js';
+import { LmdbStorage } from '../../../src/storage/lmdb-storage.js';
+import { emptySnapshot, incEntry } from './entries.js';
+
+let dir: string;
+const open: LmdbStorage[] = [];
+function store(sync: 'always' | 'interval' | 'none' = 'always'): LmdbStorage {
+  const s = new LmdbStorage(dir, sync);
+  open.push(s);
+  return s;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'memsync-lmdb-'));
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function seeded(entries: number): Promise<void> {
+  const s = store();
+  const { state } = await s.load({ mesh: 'm', epoch: 5 });
+  expect(state).toBeUndefined();
+  await s.snapshot(emptySnapshot());
+  for (let v = 1; v <= entries; v += 10) {
+    await s.append(Array.from({ length: Math.min(10, entries - v + 1) }, (_, i) => incEntry(v + i)));
+  }
+  await s.close();
+}
+
+async function refusal(s: LmdbStorage, mesh = 'm'): Promise<StorageError> {
+  const error = await s.load({ mesh, epoch: 9 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StorageError);
+  return error as StorageError;
+}
+
+describe('LmdbStorage', () => {
+  it('stores a snapshot and entries, and loads them back in every sync mode', async () => {
+    for (const sync of ['always', 'interval', 'none'] as const) {
+      rmSync(dir, { recursive: true, force: true });
+      const s = store(sync);
+      await s.load({ mesh: 'm', epoch: 3 });
+      await s.snapshot(emptySnapshot());
+      await s.append([incEntry(1), incEntry(2)]);
+      await s.append([incEntry(3)]);
+      await s.flush();
+      await s.close();
+      const again = store(sync);
+      const { epoch, state } = await again.load({ mesh: 'm', epoch: 2 });
+      expect(epoch).toBe(4); // above the 3 that claimed it before, though 2 was asked
+      expect(state?.snapshot.version).toBe(0);
+      expect(state?.entries.map((e) => e.version)).toEqual([1, 2, 3]);
+      await again.close();
+    }
+  });
+
+  it('compaction: a snapshot drops the entries it covers and keeps the later ones', async () => {
+    await seeded(30);
+    const s = store();
+    const { state } = await s.load({ mesh: 'm', epoch: 6 });
+    expect(state?.entries).toHaveLength(30);
+    await s.snapshot(emptySnapshot(20));
+    await s.close();
+    const { state: after } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(after?.snapshot.version).toBe(20);
+    expect(after?.entries.map((e) => e.version)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+  });
+
+  it('fences: once a newer epoch claimed the store, the older holder cannot append', async () => {
+    const old = store();
+    await old.load({ mesh: 'm', epoch: 10 });
+    await old.snapshot(emptySnapshot());
+    await old.append([incEntry(1)]);
+    const next = store();
+    expect((await next.load({ mesh: 'm', epoch: 11 })).epoch).toBe(11);
+    const error = await old.append([incEntry(2)]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('ERR_FENCED');
+    await expect(old.snapshot(emptySnapshot(1))).rejects.toMatchObject({ code: 'ERR_FENCED' });
+    await next.append([incEntry(2, 11)]);
+    await next.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 1 });
+    expect(state?.entries.map((e) => [e.version, e.epoch])).toEqual([
+      [1, 1],
+      [2, 11],
+    ]);
+  });
+
+  it('refuses a store of another mesh, naming the file', async () => {
+    await seeded(1);
+    const error = await refusal(store(), 'other');
+    expect(error.code).toBe('ERR_STORAGE_MESH');
+    expect(error.file).toBe(join(dir, 'data.mdb'));
+    expect(error.message).toContain(join(dir, 'data.mdb'));
+  });
+
+  it('refuses a store written by a newer format version', async () => {
+    await seeded(1);
+    const { open: openLmdb } = await import('lmdb');
+    const env = openLmdb({ path: dir, maxDbs: 4 });
+    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 2, mesh: 'm' });
+    await env.close();
+    const error = await refusal(store());
+    expect(error.code).toBe('ERR_STORAGE_FORMAT');
+    expect(error.message).toMatch(/format version 2/);
+  });
+
+  it('refuses a truncated data file instead of crashing on it', async () => {
+    await seeded(2000);
+    const file = join(dir, 'data.mdb');
+    truncateSync(file, Math.floor(statSync(file).size / 2));
+    const error = await refusal(store());
+    expect(error.code).toBe('ERR_STORAGE_CORRUPT');
+    expect(error.message).toMatch(/truncated/);
+    truncateSync(file, 0);
+    expect((await refusal(store())).message).toMatch(/empty/);
+  });
+
+  it('refuses garbage over the meta pages', async () => {
+    await seeded(10);
+    const fd = openSync(join(dir, 'data.mdb'), 'r+');
+    writeSync(fd, Buffer.alloc(8192, 7), 0, 8192, 0);
+    closeSync(fd);
+    expect((await refusal(store())).code).toBe('ERR_STORAGE_CORRUPT');
+  });
+
+  it('refuses a record whose bytes changed (checksum)', async () => {
+    await seeded(3);
+    const { open: openLmdb } = await import('lmdb');
+    const env = openLmdb({ path: dir, maxDbs: 4 });
+    const log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
+    const bytes = Buffer.from(log.getBinary(2)!);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x01, bytes.length - 3);
+    log.putSync(2, bytes);
+    await env.close();
+    const error = await refusal(store());
+    expect(error.code).toBe('ERR_STORAGE_CORRUPT');
+    expect(error.message).toMatch(/entry 2.*checksum/);
+  });
+});
+
+describe('importJson / exportJson', () => {
+  it('imports a JSON file as the state of a new store, exports it back, refuses to import over a store', async () => {
+    const { importJson, exportJson } = await import('../../../src/storage/json-io.js');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const source = join(dir, 'initial.json');
+    writeFileSync(source, JSON.stringify({ users: { ann: { n: 1 } }, list: [1, 2] }));
+    const storage = { path: join(dir, 'store') };
+    await importJson(source, storage, 'm');
+    const out = join(dir, 'out.json');
+    expect(await exportJson(storage, 'm', out)).toEqual({ users: { ann: { n: 1 } }, list: [1, 2] });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ users: { ann: { n: 1 } }, list: [1, 2] });
+    await expect(importJson(source, storage, 'm')).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    writeFileSync(source, JSON.stringify({ bad: { __proto__x: 1, constructor: 2 } }));
+    await expect(importJson(source, { path: join(dir, 'other') }, 'm')).rejects.toMatchObject({ code: 'ERR_RESERVED_KEY' });
+  });
+});
