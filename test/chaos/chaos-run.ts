@@ -121,11 +121,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const live = [...current.values()].filter((p) => p.alive);
       const host = live.find((p) => p.role === 'host');
       const victim = host && random() < 0.5 ? host : live[Math.floor(random() * live.length)];
-      // The promise holds while a process that saw a write survives: never kill the last
-      // one that is in sync (on a loaded machine restarts can take longer than the kill
-      // interval, and killing every holder would rightly lose everything).
+      // The promise holds while a process that saw a write survives: never kill down to the
+      // last one in sync (on a loaded machine restarts can take longer than the kill interval,
+      // and killing every holder would rightly lose everything). Two, not one: the roles here
+      // are what the processes last reported, which a loaded machine delivers late.
       const holders = live.filter((p) => p !== victim && (p.role === 'host' || p.role === 'client'));
-      if (victim && holders.length > 0) {
+      if (victim && holders.length >= 2) {
         victim.child.kill('SIGKILL');
         if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}`);
         kills++;
