@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../types.js';
 import { bsonCompare, bsonEqual } from './bson.js';
+import { isElementCondition } from './condition-check.js';
 import { isPlainObject } from './json.js';
 import { type ApplyContext, type Leaf, type LeafApply, readLeaf, writeLeaf } from './leaf.js';
 
@@ -98,9 +99,6 @@ function removeWhere(leaf: Leaf, matches: (element: JsonValue) => boolean): bool
   return true;
 }
 
-/** Top-level query operators: a `$pull` document holding them is a query on the elements. */
-const QUERY_LOGIC: ReadonlySet<string> = new Set(['$and', '$or', '$nor', '$expr']);
-
 /**
  * The element test of a `$pull` argument. A scalar or an array removes exact matches only.
  * A document of operators (`{ $gte: 6 }`) is a condition on each element; any other document
@@ -109,7 +107,7 @@ const QUERY_LOGIC: ReadonlySet<string> = new Set(['$and', '$or', '$nor', '$expr'
  */
 export function pullMatcher(arg: JsonValue, context: ApplyContext): (element: JsonValue) => boolean {
   if (!isPlainObject(arg)) return (element) => bsonEqual(element, arg);
-  if (Object.keys(arg).some((key) => key.startsWith('$') && !QUERY_LOGIC.has(key))) {
+  if (isElementCondition(arg)) {
     const query = context.conditions.compile({ v: arg });
     return (element) => query.test({ v: element });
   }
