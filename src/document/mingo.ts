@@ -9,7 +9,6 @@ import * as booleanOperators from 'mingo/operators/expression/boolean';
 import * as comparisonOperators from 'mingo/operators/expression/comparison';
 import * as conditionalOperators from 'mingo/operators/expression/conditional';
 import * as queryOperators from 'mingo/operators/query';
-import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
 
 /**
