@@ -2,7 +2,7 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
 import { CopyOnWrite, type WriteTarget } from './cow.js';
-import { type ApplyContext, type Leaf, readLeaf } from './leaf.js';
+import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 
 /** What applying one update to a root gave. */
@@ -21,27 +21,16 @@ function reportedPath(write: WriteTarget): string {
 }
 
 /**
- * `$rename`: moves the value at the source leaf to the target path, creating the objects
+ * `$rename`: moves the value at the source leaf to the target leaf, creating the objects
  * along the target only now that there is something to move. Copy-on-write has made every
  * existing container along both paths private to the patch and checked their types.
  */
-function rename(root: JsonObject, source: Leaf | undefined, target: WriteTarget): boolean {
-  if (source === undefined) return false;
+function rename(source: Leaf | undefined, target: Leaf | undefined): boolean {
+  if (source === undefined || target === undefined) return false;
   const value = readLeaf(source);
   if (value === undefined) return false;
   delete (source.holder as JsonObject)[source.key as string];
-  let node = root;
-  const segments = target.segments;
-  for (let i = 0; i < segments.length - 1; i++) {
-    const key = segments[i]!;
-    let next = node[key];
-    if (next === undefined) {
-      next = {};
-      node[key] = next;
-    }
-    node = next as JsonObject;
-  }
-  node[segments[segments.length - 1]!] = value;
+  writeLeaf(materialize(target), value);
   return true;
 }
 
@@ -66,10 +55,10 @@ export function applyPlanTo(
       let wrote = false;
       if (write.spec.apply === undefined) {
         // $rename: this write is the source, the next one its target.
-        wrote = rename(cow.root, leaves[i]![0], writes[++i]!);
+        wrote = rename(leaves[i]![0], leaves[++i]![0]);
       } else {
         for (const leaf of leaves[i]!) {
-          if (write.spec.apply(leaf, write.arg as JsonValue, context)) wrote = true;
+          if (write.spec.apply(materialize(leaf), write.arg as JsonValue, context)) wrote = true;
         }
       }
       if (!wrote) continue;

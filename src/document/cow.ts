@@ -28,8 +28,6 @@ export interface WriteTarget {
   readonly absolute: boolean;
   /** Missing objects along the path are created (and a null or a scalar there refused). */
   readonly builds: boolean;
-  /** Check only, create nothing: the target of a `$rename` is built only if its source exists. */
-  readonly checkOnly: boolean;
   readonly checkLeaf: LeafCheck | undefined;
   readonly arg: JsonValue;
   readonly spec: OperatorSpec;
@@ -176,15 +174,18 @@ export class CopyOnWrite {
       }
     }
     if (child === undefined) {
-      // Missing: a building operator creates fresh objects down to the leaf; any other finds nothing.
-      if (!t.builds || t.checkOnly) return;
-      const created = this.#fresh({});
-      set(holder, key, created);
-      this.#step(created, t, i + 1);
+      if (i < t.lastPositional) {
+        throw patchFailed(
+          `${t.op} '${t.path}': the path '${t.segments.slice(0, i + 1).join('.')}' must exist in the document in order to apply array updates`,
+        );
+      }
+      // Missing: a building operator will create objects down to the leaf, when it writes
+      // (so created fields land in the order writes are made); any other finds nothing.
+      if (t.builds) this.#leaves.push({ holder, key, missing: t.segments.slice(i + 1) });
       return;
     }
     if (child === null || typeof child !== 'object') {
-      if (t.builds) {
+      if (t.builds || i < t.lastPositional) {
         throw patchFailed(
           `${t.op} '${t.path}': cannot create field '${next}' in element ${element(key, child)}`,
         );

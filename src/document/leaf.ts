@@ -11,20 +11,37 @@ export type Container = JsonObject | JsonValue[];
 export interface Leaf {
   readonly holder: Container;
   readonly key: string | number;
-}
-
-/** What an operator may consult besides the leaf and its argument. */
-export interface ApplyContext {
-  /** Compiled conditions (`$pull` with a condition). */
-  readonly conditions: ConditionCache;
+  /**
+   * Segments below `holder[key]` that do not exist yet: a building operator creates them
+   * (see {@link materialize}) when it writes, so created fields land in write order.
+   */
+  readonly missing?: readonly string[];
 }
 
 /**
- * Writes one operator's argument at one leaf; returns whether the document changed. It
- * replaces `holder[key]` and never changes the value found there in place: that value may
- * be shared with older roots.
+ * The leaf itself, creating the objects a building write needs down to it. Two writes may
+ * share a missing ancestor (`c.x`, `c.y`): the second finds the first one's object, made
+ * for this patch, and writes into it.
  */
-export type LeafApply = (leaf: Leaf, arg: JsonValue, context: ApplyContext) => boolean;
+export function materialize(leaf: Leaf): Leaf {
+  const missing = leaf.missing;
+  if (missing === undefined) return leaf;
+  let holder = readLeaf(leaf) as JsonObject | undefined;
+  if (holder === undefined) {
+    holder = {};
+    writeLeaf(leaf, holder);
+  }
+  for (let i = 0; i < missing.length - 1; i++) {
+    const key = missing[i]!;
+    let next = holder[key] as JsonObject | undefined;
+    if (next === undefined) {
+      next = {};
+      holder[key] = next;
+    }
+    holder = next;
+  }
+  return { holder, key: missing[missing.length - 1]! };
+}
 
 /** The value at a leaf, own properties only. */
 export function readLeaf(leaf: Leaf): JsonValue | undefined {
@@ -42,3 +59,16 @@ export function typeName(value: JsonValue): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'array' : typeof value;
 }
+
+/** What an operator may consult besides the leaf and its argument. */
+export interface ApplyContext {
+  /** Compiled conditions (`$pull` with a condition). */
+  readonly conditions: ConditionCache;
+}
+
+/**
+ * Writes one operator's argument at one leaf; returns whether the document changed. It
+ * replaces `holder[key]` and never changes the value found there in place: that value may
+ * be shared with older roots.
+ */
+export type LeafApply = (leaf: Leaf, arg: JsonValue, context: ApplyContext) => boolean;

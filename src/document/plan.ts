@@ -57,7 +57,6 @@ function target(
     lastPositional: lastPositionalIndex(segments),
     absolute: spec.absolute,
     builds: renameTarget || spec.builds,
-    checkOnly: renameTarget,
     checkLeaf: spec.checkLeaf,
     arg,
     spec,
