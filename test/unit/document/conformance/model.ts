@@ -209,7 +209,7 @@ function apply(op: string, arg: JsonValue, holder: Container, key: string | numb
 
 /** The document after `update`, or a ModelError when MongoDB would refuse it for this document. */
 export function modelApply(doc: JsonObject, update: Record<string, Record<string, JsonValue>>, arrayFilters: JsonObject[] = [], at = 0): JsonObject {
-  const root = structuredClone(doc);
+  const root = JSON.parse(JSON.stringify(doc)) as JsonObject;
   const filters = new Map<string, Query>();
   for (const f of arrayFilters) filters.set(Object.keys(f)[0]!.split('.')[0]!, new Query(f, QUERY_OPTIONS));
   const writes: { op: string; path: string; arg: JsonValue }[] = [];
