@@ -19,12 +19,16 @@ export { DEFAULT_LIMITS } from './options.js';
 export { createLoopbackTransport } from './transport/loopback.js';
 export type { Address, Connection, Listener, Transport } from './transport/types.js';
 export type {
+  AppliedPatch,
   Condition,
   JsonObject,
+  JsonPrimitive,
   JsonValue,
   OrderedPatch,
   Patch,
   PatchResult,
   RefusalReason,
+  RefusedPatch,
   Update,
+  UpdateOperator,
 } from './types.js';

@@ -119,7 +119,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
             seq: patch.seq,
             update: patch.update,
             version: result.version,
-            reason: result.reason ?? 'failed',
+            reason: result.reason,
             ...(result.message === undefined ? {} : { message: result.message }),
           }),
       },
