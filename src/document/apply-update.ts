@@ -2,6 +2,7 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
 import { CopyOnWrite, type WriteTarget } from './cow.js';
+import { freezeFresh } from './freeze.js';
 import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 
@@ -74,6 +75,7 @@ export function applyPlanTo(
   }
   if (changed === undefined) return { root, changedPaths: [] };
   cow.fillHoles();
+  freezeFresh(cow.root);
   return { root: cow.root, changedPaths: changed };
 }
 
