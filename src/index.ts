@@ -21,6 +21,7 @@ export type { Address, Connection, Listener, Transport } from './transport/types
 export type {
   AppliedPatch,
   Condition,
+  DeepReadonly,
   JsonObject,
   JsonPrimitive,
   JsonValue,

@@ -9,8 +9,8 @@ import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
 import { VersionWaiters } from './mesh/version-waiters.js';
 import {
-  type Change,
   getAt,
+  type ObserveCallback,
   ObserverRegistry,
   type PathOf,
   type ValueAt,
@@ -20,7 +20,7 @@ import type { Member } from './protocol/messages.js';
 import { defaultAddress } from './transport/address.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
-import type { Condition, JsonObject, JsonValue, PatchResult, Update } from './types.js';
+import type { Condition, DeepReadonly, JsonObject, PatchResult, Update } from './types.js';
 
 /** Options of one `patch()` call. */
 export interface PatchOptions {
@@ -109,8 +109,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
           this.emit('change', {
             ...meta,
             paths: change.paths,
-            data: change.after as unknown as T,
-            previous: change.before as unknown as T,
+            data: change.after as unknown as DeepReadonly<T>,
+            previous: change.before as unknown as DeepReadonly<T>,
           });
         },
         advanced: (version) => this.versionWaiters.advance(version),
@@ -150,9 +150,12 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return this.node.role;
   }
 
-  /** The current view: confirmed state plus own patches not yet ordered. Never mutate it. */
-  get data(): Readonly<T> {
-    return this.core.view.state as unknown as Readonly<T>;
+  /**
+   * The current view: confirmed state plus own patches not yet ordered. Frozen: writing into
+   * it throws in strict mode (and changes nothing anywhere). Change it with `patch()`.
+   */
+  get data(): DeepReadonly<T> {
+    return this.core.view.state as unknown as DeepReadonly<T>;
   }
 
   /** Confirmed version: how many patches the mesh has ordered. */
@@ -161,8 +164,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   }
 
   /** The value at a dotted path of the view (`''` or nothing: the whole object). */
-  get<P extends PathOf<T>>(path?: P): ValueAt<T, P> {
-    return getAt(this.core.view.state, path ?? '') as ValueAt<T, P>;
+  get(): DeepReadonly<T>;
+  get<P extends PathOf<T>>(path: P): DeepReadonly<ValueAt<T, P>>;
+  get(path?: string): unknown {
+    return getAt(this.core.view.state, path ?? '');
   }
 
   /**
@@ -216,12 +221,9 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    */
   observe<P extends PathOf<T>>(
     path: P,
-    callback: (value: ValueAt<T, P>, change: Change<ValueAt<T, P>>) => void,
+    callback: ObserveCallback<DeepReadonly<ValueAt<T, P>>>,
   ): () => void {
-    return this.observers.observe(
-      path,
-      callback as (value: JsonValue | undefined, change: Change) => void,
-    );
+    return this.observers.observe(path, callback as ObserveCallback);
   }
 
   /**
@@ -229,7 +231,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * become one patch. Reads always see the current view.
    */
   live(): T {
-    const source = { data: this.data as T, patch: (update: Update) => this.patch(update) };
+    const source = { data: this.data as unknown as T, patch: (update: Update) => this.patch(update) };
     Object.defineProperty(source, 'data', { get: () => this.data });
     return createLive<T>(source, (error: unknown) =>
       this.emit(

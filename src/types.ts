@@ -5,6 +5,19 @@ export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * `T` with every property and element read-only, all the way down: the type of what a
+ * replica hands out (`mem.data`, `get()`, observer values, change events), which is frozen
+ * at run time too. To change the document, `patch()` it (or write through `live()`).
+ */
+export type DeepReadonly<T> = T extends JsonPrimitive | undefined
+  ? T
+  : T extends readonly (infer E)[]
+    ? readonly DeepReadonly<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
 /** Absolute operators: their result does not depend on the value they find. */
 export type AbsoluteOperator = '$set' | '$unset' | '$rename' | '$currentDate';
 /** Relative operators: they act on whatever value they find, so none is ever lost to a clock. */
