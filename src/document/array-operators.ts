@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from '../types.js';
 import { bsonCompare, bsonEqual } from './bson.js';
 import { isElementCondition } from './condition-check.js';
 import { isPlainObject } from './json.js';
-import { type ApplyContext, type Leaf, type LeafApply, readLeaf, writeLeaf } from './leaf.js';
+import { type ApplyContext, copyArray, type Leaf, type LeafApply, readLeaf, writeLeaf } from './leaf.js';
 
 /**
  * The array operators, written to the MongoDB manual rather than taken from mingo, whose
@@ -20,7 +20,7 @@ function isModifierSpec(arg: JsonValue): arg is JsonObject {
 export const applyAddToSet: LeafApply = (leaf, arg) => {
   const items = isModifierSpec(arg) ? (arg.$each as JsonValue[]) : [arg];
   const current = readLeaf(leaf) as JsonValue[] | undefined;
-  const next = current === undefined ? [] : current.slice();
+  const next = current === undefined ? [] : copyArray(current);
   for (const item of items) if (!next.some((element) => bsonEqual(element, item))) next.push(item);
   if (current !== undefined && next.length === current.length) return false;
   writeLeaf(leaf, next);
@@ -62,7 +62,7 @@ function sortElements(elements: JsonValue[], sort: JsonValue): void {
  */
 export const applyPush: LeafApply = (leaf, arg) => {
   const current = readLeaf(leaf) as JsonValue[] | undefined;
-  const next = current === undefined ? [] : current.slice();
+  const next = current === undefined ? [] : copyArray(current);
   if (!isModifierSpec(arg)) {
     next.push(arg);
     writeLeaf(leaf, next);
@@ -86,14 +86,18 @@ export const applyPush: LeafApply = (leaf, arg) => {
 export const applyPop: LeafApply = (leaf, arg) => {
   const current = readLeaf(leaf) as JsonValue[] | undefined;
   if (current === undefined || current.length === 0) return false;
-  writeLeaf(leaf, arg === 1 ? current.slice(0, -1) : current.slice(1));
+  const next = copyArray(current);
+  if (arg === 1) next.pop();
+  else next.shift();
+  writeLeaf(leaf, next);
   return true;
 };
 
 function removeWhere(leaf: Leaf, matches: (element: JsonValue) => boolean): boolean {
   const current = readLeaf(leaf) as JsonValue[] | undefined;
   if (current === undefined) return false;
-  const kept = current.filter((element) => !matches(element));
+  const kept: JsonValue[] = [];
+  for (let i = 0; i < current.length; i++) if (!matches(current[i]!)) kept.push(current[i]!);
   if (kept.length === current.length) return false;
   writeLeaf(leaf, kept);
   return true;

@@ -2,7 +2,7 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import type { ElementMatcher } from './conditions.js';
 import { RESERVED_KEYS } from './json.js';
-import type { Container, Leaf } from './leaf.js';
+import { type Container, copyArray, type Leaf } from './leaf.js';
 import type { LeafCheck, OperatorSpec } from './operators.js';
 import { filterIdentifier, isPositional } from './paths.js';
 
@@ -103,7 +103,7 @@ export class CopyOnWrite {
   #own(value: Container): Container {
     const owned = this.#owned;
     if (Array.isArray(owned) ? owned.includes(value) : owned.has(value)) return value;
-    return this.#fresh(Array.isArray(value) ? value.slice() : { ...value });
+    return this.#fresh(Array.isArray(value) ? copyArray(value) : { ...value });
   }
 
   /** Registers a container made for this patch. */

@@ -72,3 +72,12 @@ export interface ApplyContext {
  * be shared with older roots.
  */
 export type LeafApply = (leaf: Leaf, arg: JsonValue, context: ApplyContext) => boolean;
+
+/**
+ * A shallow copy of an array. Spread, not `slice()` nor `filter()`: on a frozen array (every
+ * array of a state is) V8's `slice` and `filter` leave their fast path and run some 30 times
+ * slower; spreading does not (measured on Node 20).
+ */
+export function copyArray<T>(array: readonly T[]): T[] {
+  return [...array];
+}

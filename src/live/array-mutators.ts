@@ -77,7 +77,7 @@ export function arrayMutator(
     case 'splice':
       return (...args) => {
         const array = current();
-        const next = array.slice();
+        const next = [...array];
         // Array.prototype.splice treats "no deleteCount" and "deleteCount undefined" apart.
         const removed =
           args.length === 0
@@ -108,7 +108,7 @@ export function arrayMutator(
     case 'reverse':
       return () => {
         const array = current();
-        if (array.length > 1) replaceWith(array.slice().reverse());
+        if (array.length > 1) replaceWith([...array].reverse());
         return self;
       };
   }

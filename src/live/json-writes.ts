@@ -43,7 +43,7 @@ function putAt(
   if (Array.isArray(node)) {
     if (!isArrayIndex(segment)) throw blocked(segments, index, 'an array');
     const position = Number(segment);
-    const copy = node.slice();
+    const copy = [...node];
     while (copy.length < position) copy.push(null);
     copy[position] = putAt(node[position], segments, index + 1, produce);
     return copy;
@@ -64,7 +64,7 @@ function unsetAt(node: JsonValue, segments: readonly string[], index: number): J
     const position = Number(segment);
     const next = last ? null : unsetAt(node[position]!, segments, index + 1);
     if (next === node[position]) return node;
-    const copy = node.slice();
+    const copy = [...node];
     copy[position] = next;
     return copy;
   }
