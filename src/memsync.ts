@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { validatePatchInput } from './document/index.js';
+import { isPlainObject } from './document/json.js';
 import { MemSyncError } from './errors.js';
 import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
@@ -82,15 +83,23 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
       );
     }
     this.options = resolveOptions(options);
+    if (defaults !== undefined && !isPlainObject(defaults)) {
+      // An array would silently become { "0": ... }, a class instance lose its prototype.
+      throw new MemSyncError(
+        'ERR_INVALID_OPTION',
+        `defaults must be a plain object, not ${Array.isArray(defaults) ? 'an array' : typeof defaults === 'object' && defaults !== null ? `a ${defaults.constructor?.name ?? 'object'}` : typeof defaults}`,
+      );
+    }
+    // Top-level undefined values are dropped, as JSON.stringify would (the patch itself refuses them).
+    const fields = Object.entries(defaults ?? {}).filter(([, value]) => value !== undefined);
     const initial = validatePatchInput(
-      { update: { $set: { ...(defaults ?? {}) } } },
+      { update: { $set: Object.fromEntries(fields) } },
       this.options.limits,
     );
     this.observers = new ObserverRegistry({
       onError: (error, pattern) =>
-        this.emit(
-          'error',
-          new MemSyncError('ERR_PATCH_FAILED', `observer of '${pattern}' threw`, { cause: error }),
+        this.reportError(
+          new MemSyncError('ERR_OBSERVER', `observer of '${pattern}' threw: ${messageOf(error)}`, { cause: error }),
         ),
     });
     this.core = new ReplicaCore(
@@ -137,7 +146,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),
-      error: (error) => this.emit('error', error),
+      error: (error) => this.reportError(error),
     });
   }
 
@@ -190,12 +199,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     // Not `async`: the outbox's promise is returned as it is, one promise per patch rather
     // than two, on the hottest path of a writer. Failures still arrive as rejections.
     try {
-      if (this.stopping || !this.starting) {
-        throw new MemSyncError(
-          'ERR_STOPPED',
-          this.stopping ? 'this instance was stopped' : 'call start() first',
-        );
-      }
+      if (this.stopping) throw new MemSyncError('ERR_STOPPED', 'this instance was stopped');
+      if (!this.starting) throw new MemSyncError('ERR_NOT_STARTED', 'call start() first');
       if (options.signal?.aborted) throw new MemSyncError('ERR_ABORTED', 'aborted before sending');
       const body = validatePatchInput(
         { update, if: options.if, arrayFilters: options.arrayFilters },
@@ -234,11 +239,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     const source = { data: this.data as unknown as T, patch: (update: Update) => this.patch(update) };
     Object.defineProperty(source, 'data', { get: () => this.data });
     return createLive<T>(source, (error: unknown) =>
-      this.emit(
-        'error',
+      this.reportError(
         error instanceof MemSyncError
           ? error
-          : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error }),
+          : new MemSyncError('ERR_PATCH_FAILED', messageOf(error), { cause: error }),
       ),
     );
   }
@@ -312,6 +316,16 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return role;
   }
 
+  /**
+   * An error no promise can carry (an observer threw, a `live()` write was refused, a peer
+   * misbehaved): the `error` event, or a process warning when nobody listens, so it never
+   * vanishes (eventemitter3, unlike Node's emitter, does not throw an unheard `error`).
+   */
+  private reportError(error: MemSyncError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error);
+  }
+
   private onMembers(members: Member[]): void {
     const before = new Map(this.knownMembers.map((m) => [m.peer, m]));
     const after = new Map(members.map((m) => [m.peer, m]));
@@ -325,4 +339,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
     }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

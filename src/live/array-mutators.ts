@@ -1,3 +1,4 @@
+import { MemSyncError } from '../errors.js';
 import type { JsonValue } from '../types.js';
 import { copyJsonValue } from './json-copy.js';
 import type { LiveSession } from './live-session.js';
@@ -36,7 +37,7 @@ export function arrayMutator(
 
   const current = (): JsonValue[] => {
     const value = session.read(segments);
-    if (!Array.isArray(value)) throw new TypeError(`live: '${where}' is no longer an array`);
+    if (!Array.isArray(value)) throw new MemSyncError('ERR_INVALID_PATH', `live: '${where}' is no longer an array`);
     return value;
   };
   const copies = (items: unknown[], from: number): JsonValue[] =>
@@ -91,7 +92,7 @@ export function arrayMutator(
     case 'sort':
       return (compare) => {
         if (compare !== undefined && typeof compare !== 'function') {
-          throw new TypeError('live: sort() takes a comparison function or nothing');
+          throw new MemSyncError('ERR_INVALID_ARGUMENT', 'live: sort() takes a comparison function or nothing');
         }
         const comparator = compare as ((a: unknown, b: unknown) => unknown) | undefined;
         const array = current();

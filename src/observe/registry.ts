@@ -118,7 +118,7 @@ export class ObserverRegistry {
    */
   observe(pattern: string, callback: ObserveCallback): () => void {
     if (typeof callback !== 'function') {
-      throw new MemSyncError('ERR_INVALID_OPTION', 'observe() needs a callback function');
+      throw new MemSyncError('ERR_INVALID_ARGUMENT', 'observe() needs a callback function');
     }
     const segments = splitPath(pattern);
     if (segments.some((segment) => segment === '')) {
