@@ -6,6 +6,7 @@ import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
 import { createInspectServer, type InspectServer } from './inspect/index.js';
 import { createLive } from './live/index.js';
+import { type TypedUpdate, untyped, type UntypedUpdate } from './typed-update.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
 import { VersionWaiters } from './mesh/version-waiters.js';
@@ -195,7 +196,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * when the host has ordered it, with `applied: false` and a `reason` if it was refused (and
    * rolled back). Rejects at once with a {@link PatchValidationError} on bad input.
    */
-  patch(update: Update, options: PatchOptions = {}): Promise<PatchResult> {
+  patch(update: TypedUpdate<T>, options?: PatchOptions): Promise<PatchResult>;
+  /** The escape hatch: an update wrapped in {@link untyped} is not checked against `T`. */
+  patch(update: UntypedUpdate, options?: PatchOptions): Promise<PatchResult>;
+  patch(update: TypedUpdate<T> | UntypedUpdate, options: PatchOptions = {}): Promise<PatchResult> {
     // Not `async`: the outbox's promise is returned as it is, one promise per patch rather
     // than two, on the hottest path of a writer. Failures still arrive as rejections.
     try {
@@ -236,7 +240,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * become one patch. Reads always see the current view.
    */
   live(): T {
-    const source = { data: this.data as unknown as T, patch: (update: Update) => this.patch(update) };
+    const source = { data: this.data as unknown as T, patch: (update: Update) => this.patch(untyped(update)) };
     Object.defineProperty(source, 'data', { get: () => this.data });
     return createLive<T>(source, (error: unknown) =>
       this.reportError(
