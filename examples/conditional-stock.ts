@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { MemSync } from 'memsync';
+import { type DeepReadonly, MemSync } from 'memsync';
 import {
   ask,
   exitWithParent,
@@ -39,7 +39,7 @@ type Bought = {
   rejectedEvents: number;
   lastVersion: number;
 };
-type Final = { type: 'final'; id: number; version: number; data: State };
+type Final = { type: 'final'; id: number; version: number; data: DeepReadonly<State> };
 type FromBuyer = Ready | Bought | Final;
 type ToBuyer = { cmd: 'go' } | { cmd: 'final'; atLeast: number } | { cmd: 'stop' };
 

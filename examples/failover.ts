@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemSync } from 'memsync';
+import { type DeepReadonly, MemSync } from 'memsync';
 import {
   ask,
   exitWithParent,
@@ -34,7 +34,7 @@ type Snapshot = {
   hostId: string | undefined;
   epoch: number;
   version: number;
-  data: State;
+  data: DeepReadonly<State>;
 };
 type Reply<K extends FromWorker['type']> = Extract<FromWorker, { type: K }>;
 type FromWorker =

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type ChangeEvent, MemSync } from 'memsync';
+import { type ChangeEvent, type DeepReadonly, MemSync } from 'memsync';
 import {
   ask,
   exitWithParent,
@@ -46,7 +46,7 @@ const EXPECTED: State = {
 const TICKS = 2;
 
 type Ready = { type: 'ready'; peer: string; role: string };
-type Report = { type: 'report'; data: State; version: number };
+type Report = { type: 'report'; data: DeepReadonly<State>; version: number };
 type FromWriter = Ready | Report;
 
 if (process.argv[2] === 'writer') await writer(process.argv[3] ?? '');

@@ -1,4 +1,4 @@
-import { AbortError, MemSyncError } from './errors.js';
+import { MemSyncError } from './errors.js';
 
 /**
  * Turns a listener subscription into an async iterator. Events wait in a bounded queue for
@@ -28,7 +28,8 @@ export function streamOf<E>(
       else w.resolve({ value: undefined, done: true });
     }
   };
-  const onAbort = (): void => finish(new AbortError('ERR_ABORTED', 'change stream aborted'));
+  // An abort ends the loop, as `break` does: `for await` simply stops, nothing is thrown.
+  const onAbort = (): void => finish();
   const unsubscribe = subscribe((event) => {
     if (done) return;
     if (waiting) {

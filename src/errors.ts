@@ -16,8 +16,14 @@ export type MemSyncErrorCode =
   | 'ERR_INVALID_CONDITION'
   /** A patch, path or value exceeds a configured limit (depth, size, paths per patch). */
   | 'ERR_LIMIT_EXCEEDED'
-  /** mingo refused to apply the patch to the current state (e.g. `$inc` on a string). */
+  /** The update cannot apply to the current state (e.g. `$inc` on a string). */
   | 'ERR_PATCH_FAILED'
+  /** An `observe()` callback threw; the error is its `cause`. Other observers still ran. */
+  | 'ERR_OBSERVER'
+  /** A method was called with an argument of the wrong kind (not a function, not a path). */
+  | 'ERR_INVALID_ARGUMENT'
+  /** `start()` has not been called yet: call it (and await it) first. */
+  | 'ERR_NOT_STARTED'
   /** A frame or message from a peer could not be decoded or failed the schema. */
   | 'ERR_PROTOCOL'
   /** The peer speaks no protocol version we support, or belongs to another mesh. */
@@ -30,7 +36,7 @@ export type MemSyncErrorCode =
   | 'ERR_TIMEOUT'
   /** The operation was aborted through its `AbortSignal`. */
   | 'ERR_ABORTED'
-  /** The instance is stopped (or was never started) and cannot do this. */
+  /** The instance is stopped and cannot do this. */
   | 'ERR_STOPPED'
   /** The connection to a peer closed or could not be made. */
   | 'ERR_CONNECTION'
@@ -51,7 +57,8 @@ export type MemSyncErrorCode =
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the
- * subclass with `instanceof`. The underlying error, if any, is `cause`.
+ * subclass with `instanceof`; a subclass narrows `code` to the codes it can carry
+ * (`TimeoutError` is always `ERR_TIMEOUT`). The underlying error, if any, is `cause`.
  *
  * @example
  * try {
@@ -61,34 +68,43 @@ export type MemSyncErrorCode =
  *   else throw error;
  * }
  */
-export class MemSyncError extends Error {
+export class MemSyncError<C extends MemSyncErrorCode = MemSyncErrorCode> extends Error {
   /** What went wrong, stable across versions (see {@link MemSyncErrorCode}). */
-  readonly code: MemSyncErrorCode;
+  readonly code: C;
 
-  constructor(code: MemSyncErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = 'MemSyncError';
   }
 
   /** The wire form: what a peer is told when its input is refused. */
-  toJSON(): { code: MemSyncErrorCode; message: string } {
+  toJSON(): { code: C; message: string } {
     return { code: this.code, message: this.message };
   }
 }
 
+/** Codes of a patch refused before anything was applied. */
+export type PatchValidationCode =
+  | 'ERR_UNKNOWN_OPERATOR'
+  | 'ERR_RESERVED_KEY'
+  | 'ERR_INVALID_PATH'
+  | 'ERR_INVALID_VALUE'
+  | 'ERR_INVALID_CONDITION'
+  | 'ERR_LIMIT_EXCEEDED';
+
 /** The patch was refused before anything was applied: nothing changed anywhere. */
-export class PatchValidationError extends MemSyncError {
+export class PatchValidationError extends MemSyncError<PatchValidationCode> {
   override name = 'PatchValidationError';
 }
 
 /** A peer sent bytes or a message that breaks the protocol; its connection is closed. */
-export class ProtocolError extends MemSyncError {
+export class ProtocolError extends MemSyncError<'ERR_PROTOCOL' | 'ERR_LIMIT_EXCEEDED'> {
   override name = 'ProtocolError';
 }
 
 /** An operation did not finish in time. */
-export class TimeoutError extends MemSyncError {
+export class TimeoutError extends MemSyncError<'ERR_TIMEOUT'> {
   override name = 'TimeoutError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TIMEOUT', message, options);
@@ -96,12 +112,12 @@ export class TimeoutError extends MemSyncError {
 }
 
 /** An operation was aborted through its signal, or the instance stopped under it. */
-export class AbortError extends MemSyncError {
+export class AbortError extends MemSyncError<'ERR_ABORTED'> {
   override name = 'AbortError';
 }
 
 /** A transport-level failure: connect refused, connection lost, unsafe socket directory. */
-export class ConnectionError extends MemSyncError {
+export class ConnectionError extends MemSyncError<'ERR_CONNECTION' | 'ERR_UNSAFE_PATH' | 'ERR_BACKPRESSURE'> {
   override name = 'ConnectionError';
 }
 

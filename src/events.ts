@@ -1,6 +1,6 @@
 import type { MemSyncError } from './errors.js';
 import type { Role } from './mesh/mesh-node.js';
-import type { JsonObject, RefusalReason, Update } from './types.js';
+import type { DeepReadonly, JsonObject, RefusalReason, Update } from './types.js';
 
 /** This process changed role. */
 export interface RoleEvent {
@@ -20,10 +20,10 @@ export interface ChangeEvent<T = JsonObject> {
   local: boolean;
   /** Dotted paths that may have changed (ancestors of the actual changes are enough). */
   paths: readonly string[];
-  /** The whole view after the change. Immutable: a new object whenever anything changed. */
-  data: Readonly<T>;
-  /** The whole view before the change. */
-  previous: Readonly<T>;
+  /** The whole view after the change. Frozen: a new object whenever anything changed. */
+  data: DeepReadonly<T>;
+  /** The whole view before the change (frozen). */
+  previous: DeepReadonly<T>;
 }
 
 /** A peer joined or left the mesh. */

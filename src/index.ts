@@ -12,21 +12,37 @@ export { CHANNELS as DIAGNOSTICS_CHANNELS, type Logger, type OrderedMessage, typ
 export { createInspectServer, type InspectServer, type InspectServerOptions } from './inspect/index.js';
 export type { ChangeEvent, MemSyncEvents, PeerEvent, RejectedEvent, RoleEvent } from './events.js';
 export { MemSync, type MemSyncMember, type MemSyncStatus, type PatchOptions } from './memsync.js';
+export {
+  type ArrayPath,
+  type ElementOf,
+  type NumericPath,
+  type PushSpec,
+  type TypedUpdate,
+  untyped,
+  type UntypedUpdate,
+  type WritablePath,
+} from './typed-update.js';
 export type { Role } from './mesh/mesh-node.js';
-export type { Change, PathOf, ValueAt } from './observe/index.js';
+export type { Member } from './protocol/messages.js';
+export type { Change, ObserveCallback, PathOf, ValueAt } from './observe/index.js';
 export type { MemSyncLimits, MemSyncOptions } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { createLoopbackTransport } from './transport/loopback.js';
-export type { Address, Connection, Listener, Transport } from './transport/types.js';
+export type { Address, Connection, Listener, TlsFiles, Transport } from './transport/types.js';
 export type {
+  AppliedPatch,
   Condition,
+  DeepReadonly,
   JsonObject,
+  JsonPrimitive,
   JsonValue,
   OrderedPatch,
   Patch,
   PatchResult,
   RefusalReason,
+  RefusedPatch,
   Update,
+  UpdateOperator,
 } from './types.js';
 export { StorageError } from './errors.js';
 export { LmdbStorage } from './storage/lmdb-storage.js';

@@ -1,16 +1,18 @@
 import { EventEmitter } from 'eventemitter3';
 import { validatePatchInput } from './document/index.js';
+import { isPlainObject } from './document/json.js';
 import { MemSyncError } from './errors.js';
 import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
 import { createInspectServer, type InspectServer } from './inspect/index.js';
 import { createLive } from './live/index.js';
+import { type TypedUpdate, untyped, type UntypedUpdate } from './typed-update.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
 import { VersionWaiters } from './mesh/version-waiters.js';
 import {
-  type Change,
   getAt,
+  type ObserveCallback,
   ObserverRegistry,
   type PathOf,
   type ValueAt,
@@ -19,7 +21,7 @@ import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './opt
 import { defaultAddress } from './transport/address.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
-import type { Condition, JsonObject, JsonValue, PatchResult, Update } from './types.js';
+import type { Condition, DeepReadonly, JsonObject, PatchResult, Update } from './types.js';
 
 /** Options of one `patch()` call. */
 export interface PatchOptions {
@@ -109,15 +111,23 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
       );
     }
     this.options = resolveOptions(options);
+    if (defaults !== undefined && !isPlainObject(defaults)) {
+      // An array would silently become { "0": ... }, a class instance lose its prototype.
+      throw new MemSyncError(
+        'ERR_INVALID_OPTION',
+        `defaults must be a plain object, not ${Array.isArray(defaults) ? 'an array' : typeof defaults === 'object' && defaults !== null ? `a ${defaults.constructor?.name ?? 'object'}` : typeof defaults}`,
+      );
+    }
+    // Top-level undefined values are dropped, as JSON.stringify would (the patch itself refuses them).
+    const fields = Object.entries(defaults ?? {}).filter(([, value]) => value !== undefined);
     const initial = validatePatchInput(
-      { update: { $set: { ...(defaults ?? {}) } } },
+      { update: { $set: Object.fromEntries(fields) } },
       this.options.limits,
     );
     this.observers = new ObserverRegistry({
       onError: (error, pattern) =>
-        this.emit(
-          'error',
-          new MemSyncError('ERR_PATCH_FAILED', `observer of '${pattern}' threw`, { cause: error }),
+        this.reportError(
+          new MemSyncError('ERR_OBSERVER', `observer of '${pattern}' threw: ${messageOf(error)}`, { cause: error }),
         ),
     });
     this.core = new ReplicaCore(
@@ -136,8 +146,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
           this.emit('change', {
             ...meta,
             paths: change.paths,
-            data: change.after as unknown as T,
-            previous: change.before as unknown as T,
+            data: change.after as unknown as DeepReadonly<T>,
+            previous: change.before as unknown as DeepReadonly<T>,
           });
         },
         advanced: (version) => this.versionWaiters.advance(version),
@@ -146,7 +156,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
             seq: patch.seq,
             update: patch.update,
             version: result.version,
-            reason: result.reason ?? 'failed',
+            reason: result.reason,
             ...(result.message === undefined ? {} : { message: result.message }),
           }),
       },
@@ -168,7 +178,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),
-      error: (error) => this.emit('error', error),
+      error: (error) => this.reportError(error),
     });
   }
 
@@ -186,9 +196,12 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return this.node.role;
   }
 
-  /** The current view: confirmed state plus own patches not yet ordered. Never mutate it. */
-  get data(): Readonly<T> {
-    return this.core.view.state as unknown as Readonly<T>;
+  /**
+   * The current view: confirmed state plus own patches not yet ordered. Frozen: writing into
+   * it throws in strict mode (and changes nothing anywhere). Change it with `patch()`.
+   */
+  get data(): DeepReadonly<T> {
+    return this.core.view.state as unknown as DeepReadonly<T>;
   }
 
   /** Confirmed version: how many patches the mesh has ordered. */
@@ -197,8 +210,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   }
 
   /** The value at a dotted path of the view (`''` or nothing: the whole object). */
-  get<P extends PathOf<T>>(path?: P): ValueAt<T, P> {
-    return getAt(this.core.view.state, path ?? '') as ValueAt<T, P>;
+  get(): DeepReadonly<T>;
+  get<P extends PathOf<T>>(path: P): DeepReadonly<ValueAt<T, P>>;
+  get(path?: string): unknown {
+    return getAt(this.core.view.state, path ?? '');
   }
 
   /**
@@ -217,16 +232,15 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * when the host has ordered it, with `applied: false` and a `reason` if it was refused (and
    * rolled back). Rejects at once with a {@link PatchValidationError} on bad input.
    */
-  patch(update: Update, options: PatchOptions = {}): Promise<PatchResult> {
+  patch(update: TypedUpdate<T>, options?: PatchOptions): Promise<PatchResult>;
+  /** The escape hatch: an update wrapped in {@link untyped} is not checked against `T`. */
+  patch(update: UntypedUpdate, options?: PatchOptions): Promise<PatchResult>;
+  patch(update: TypedUpdate<T> | UntypedUpdate, options: PatchOptions = {}): Promise<PatchResult> {
     // Not `async`: the outbox's promise is returned as it is, one promise per patch rather
     // than two, on the hottest path of a writer. Failures still arrive as rejections.
     try {
-      if (this.stopping || !this.starting) {
-        throw new MemSyncError(
-          'ERR_STOPPED',
-          this.stopping ? 'this instance was stopped' : 'call start() first',
-        );
-      }
+      if (this.stopping) throw new MemSyncError('ERR_STOPPED', 'this instance was stopped');
+      if (!this.starting) throw new MemSyncError('ERR_NOT_STARTED', 'call start() first');
       if (options.signal?.aborted) throw new MemSyncError('ERR_ABORTED', 'aborted before sending');
       const body = validatePatchInput(
         { update, if: options.if, arrayFilters: options.arrayFilters },
@@ -254,12 +268,9 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    */
   observe<P extends PathOf<T>>(
     path: P,
-    callback: (value: ValueAt<T, P>, change: Change<ValueAt<T, P>>) => void,
+    callback: ObserveCallback<DeepReadonly<ValueAt<T, P>>>,
   ): () => void {
-    return this.observers.observe(
-      path,
-      callback as (value: JsonValue | undefined, change: Change) => void,
-    );
+    return this.observers.observe(path, callback as ObserveCallback);
   }
 
   /**
@@ -267,14 +278,13 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
    * become one patch. Reads always see the current view.
    */
   live(): T {
-    const source = { data: this.data as T, patch: (update: Update) => this.patch(update) };
+    const source = { data: this.data as unknown as T, patch: (update: Update) => this.patch(untyped(update)) };
     Object.defineProperty(source, 'data', { get: () => this.data });
     return createLive<T>(source, (error: unknown) =>
-      this.emit(
-        'error',
+      this.reportError(
         error instanceof MemSyncError
           ? error
-          : new MemSyncError('ERR_PATCH_FAILED', String(error), { cause: error }),
+          : new MemSyncError('ERR_PATCH_FAILED', messageOf(error), { cause: error }),
       ),
     );
   }
@@ -360,6 +370,16 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
     return role;
   }
 
+  /**
+   * An error no promise can carry (an observer threw, a `live()` write was refused, a peer
+   * misbehaved): the `error` event, or a process warning when nobody listens, so it never
+   * vanishes (eventemitter3, unlike Node's emitter, does not throw an unheard `error`).
+   */
+  private reportError(error: MemSyncError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error);
+  }
+
   private onMembers(members: MemSyncMember[]): void {
     const before = new Map(this.knownMembers.map((m) => [m.peer, m]));
     const after = new Map(members.map((m) => [m.peer, m]));
@@ -373,4 +393,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
     }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

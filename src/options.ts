@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './diagnostics/index.js';
 import type { InspectServerOptions } from './inspect/index.js';
+import { didYouMean } from './did-you-mean.js';
+import { isPlainObject } from './document/json.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
 import { LmdbStorage } from './storage/lmdb-storage.js';
@@ -189,11 +191,31 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/**
+ * Every top-level option: anything else is a typo, refused rather than ignored. A record, so
+ * the compiler insists that a new option is listed here.
+ */
+const KNOWN_OPTIONS: Record<keyof MemSyncOptions, true> = {
+  clientOnly: true, path: true, dir: true, tcp: true, secret: true, id: true, timeout: true,
+  patchTimeout: true, logSize: true, gatherMs: true, limits: true, now: true, transport: true, storage: true,
+  logger: true, http: true,
+};
+const OPTION_NAMES = Object.keys(KNOWN_OPTIONS);
+
 export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
+  const raw: unknown = options;
+  if (!isPlainObject(raw)) {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'options must be a plain object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      throw new MemSyncError('ERR_INVALID_OPTION', `unknown option '${key.slice(0, 100)}'${didYouMean(key, OPTION_NAMES)}`);
+    }
+  }
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(options.limits ?? {})) {
-    if (!(key in DEFAULT_LIMITS)) {
-      throw new MemSyncError('ERR_INVALID_OPTION', `unknown limit '${key}'`);
+    if (!Object.hasOwn(DEFAULT_LIMITS, key)) {
+      throw new MemSyncError('ERR_INVALID_OPTION', `unknown limit '${key.slice(0, 100)}'${didYouMean(key, Object.keys(DEFAULT_LIMITS))}`);
     }
     limits[key as keyof MemSyncLimits] = positive(`limits.${key}`, value, 0);
   }

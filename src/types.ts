@@ -7,6 +7,19 @@ export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue
 /** A JSON object: the document itself, a condition, an array filter. */
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * `T` with every property and element read-only, all the way down: the type of what a
+ * replica hands out (`mem.data`, `get()`, observer values, change events), which is frozen
+ * at run time too. To change the document, `patch()` it (or write through `live()`).
+ */
+export type DeepReadonly<T> = T extends JsonPrimitive | undefined
+  ? T
+  : T extends readonly (infer E)[]
+    ? readonly DeepReadonly<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
 /** Absolute operators: their result does not depend on the value they find. */
 export type AbsoluteOperator = '$set' | '$unset' | '$rename' | '$currentDate';
 /** Relative operators: they act on whatever value they find, so none is ever lost to a clock. */
@@ -78,12 +91,31 @@ export interface OrderedPatch {
  */
 export type RefusalReason = 'stale' | 'condition' | 'duplicate' | 'failed';
 
-/** What `patch()` resolves with once the host has ordered it. */
-export interface PatchResult {
+/**
+ * What `patch()` resolves with once the host has ordered it. Every state-dependent outcome
+ * arrives here, whatever the timing: a patch refused by the state it meets is
+ * `applied: false` (never a rejection), whether that state was already in this process's
+ * view or was made by another process first. Only input that is wrong in any state
+ * (validation) rejects, at once.
+ */
+export type PatchResult = AppliedPatch | RefusedPatch;
+
+/** The patch changed the document (or was a no-op on it) at `version`. */
+export interface AppliedPatch {
+  applied: true;
+  /** The version the host gave the patch; this replica has applied it. */
   version: number;
-  applied: boolean;
-  /** Why it was not applied: newer write on an overlapping path, condition false, already applied, or mingo refused it. */
-  reason?: RefusalReason;
-  /** For `reason: 'failed'`: mingo's message. */
+}
+
+/** The patch took `version` but changed nothing. */
+export interface RefusedPatch {
+  applied: false;
+  version: number;
+  /**
+   * `stale`: a newer write on an overlapping path; `condition`: `if` was false; `duplicate`:
+   * already applied; `failed`: the update cannot apply to the state it met (`message` says why).
+   */
+  reason: RefusalReason;
+  /** For `reason: 'failed'`: why, e.g. "'n': cannot apply $inc to a value of type string". */
   message?: string;
 }

@@ -1,15 +1,38 @@
 import { MemSyncError } from '../errors.js';
-import type { JsonObject } from '../types.js';
+import type { JsonObject, JsonValue } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
-import { CopyOnWrite } from './cow.js';
+import { CopyOnWrite, type WriteTarget } from './cow.js';
+import { freezeFresh } from './freeze.js';
+import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 
 /** What applying one update to a root gave. */
 export interface UpdateResult {
   /** The new root, or the very same root when nothing changed. */
   root: JsonObject;
-  /** Paths mingo reports as modified (for `$[]`/`$[id]`, the array's path). */
+  /** Paths that changed (for `$[]`/`$[id]`, the array's path), in the plan's order. */
   changedPaths: string[];
+}
+
+/** Where a write is reported: the path itself, or the array before its first `$[`. */
+function reportedPath(write: WriteTarget): string {
+  return write.fixedLength === write.segments.length
+    ? write.path
+    : write.segments.slice(0, write.fixedLength).join('.');
+}
+
+/**
+ * `$rename`: moves the value at the source leaf to the target leaf, creating the objects
+ * along the target only now that there is something to move. Copy-on-write has made every
+ * existing container along both paths private to the patch and checked their types.
+ */
+function rename(source: Leaf | undefined, target: Leaf | undefined): boolean {
+  if (source === undefined || target === undefined) return false;
+  const value = readLeaf(source);
+  if (value === undefined) return false;
+  delete (source.holder as JsonObject)[source.key as string];
+  writeLeaf(materialize(target), value);
+  return true;
 }
 
 /**
@@ -22,25 +45,38 @@ export function applyPlanTo(
   conditions: ConditionCache,
 ): UpdateResult {
   const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
-  for (const write of plan.writes) cow.prepare(write);
-  // MongoDB creates the array even when $slice leaves it empty: that is a change too. The
-  // list is the copy-on-write's own (made for this call alone), extended in place.
-  let changed: string[] = cow.created;
+  const writes = plan.writes;
+  const leaves: Leaf[][] = new Array(writes.length);
+  for (let i = 0; i < writes.length; i++) leaves[i] = cow.prepare(writes[i]!);
+  const context: ApplyContext = { conditions };
+  let changed: string[] | undefined;
   try {
-    for (const { spec, expr } of plan.runs) {
-      const paths =
-        (plan.arrayFilters.length === 0 ? spec.fast?.(expr, cow.root) : undefined) ??
-        spec.run(expr, plan.arrayFilters)(cow.root);
-      if (changed.length === 0) changed = paths;
-      else for (const path of paths) changed.push(path);
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
+      let wrote = false;
+      if (write.spec.apply === undefined) {
+        // $rename: this write is the source, the next one its target.
+        wrote = rename(leaves[i]![0], leaves[++i]![0]);
+      } else {
+        for (const leaf of leaves[i]!) {
+          if (write.spec.apply(materialize(leaf), write.arg as JsonValue, context)) wrote = true;
+        }
+      }
+      if (!wrote) continue;
+      const path = reportedPath(write);
+      if (changed === undefined) changed = [path];
+      else if (!changed.includes(path)) changed.push(path);
+      if (write.spec.apply === undefined) changed.push(writes[i]!.path);
     }
   } catch (error) {
+    if (error instanceof MemSyncError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new MemSyncError('ERR_PATCH_FAILED', message, { cause: error });
   }
-  if (changed.length === 0) return { root, changedPaths: [] };
+  if (changed === undefined) return { root, changedPaths: [] };
   cow.fillHoles();
-  return { root: cow.root, changedPaths: changed.length === 1 ? changed : [...new Set(changed)] };
+  freezeFresh(cow.root);
+  return { root: cow.root, changedPaths: changed };
 }
 
 /**

@@ -2,10 +2,9 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import type { ElementMatcher } from './conditions.js';
 import { RESERVED_KEYS } from './json.js';
-import type { LeafCheck } from './operators.js';
+import { type Container, copyArray, type Leaf } from './leaf.js';
+import type { LeafCheck, OperatorSpec } from './operators.js';
 import { filterIdentifier, isPositional } from './paths.js';
-
-type Container = JsonObject | JsonValue[];
 
 /** A write past the end of an array pads it with nulls; this far and no further. */
 const MAX_ARRAY_GAP = 10_000;
@@ -27,19 +26,21 @@ export interface WriteTarget {
   readonly lastPositional: number;
   /** An absolute write: subject to the timestamp rule. */
   readonly absolute: boolean;
+  /** Missing objects along the path are created (and a null or a scalar there refused). */
   readonly builds: boolean;
-  readonly mutatesLeaf: boolean;
   readonly checkLeaf: LeafCheck | undefined;
   readonly arg: JsonValue;
-  /**
-   * Create the missing path down to an empty array before mingo runs: mingo's `$push`
-   * ignores `$sort`, `$slice` and `$position` when it creates the array itself.
-   */
-  readonly createsArray: boolean;
+  readonly spec: OperatorSpec;
 }
 
 export function patchFailed(message: string): MemSyncError {
   return new MemSyncError('ERR_PATCH_FAILED', message);
+}
+
+/** How MongoDB names the element it cannot descend into: `{a: null}`. */
+function element(key: string | number, value: JsonValue): string {
+  const shown = value === null ? 'null' : typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : String(value);
+  return `{${key}: ${shown}}`;
 }
 
 function own(holder: Container, key: string | number): JsonValue | undefined {
@@ -53,12 +54,13 @@ function set(holder: Container, key: string | number, value: JsonValue): void {
 
 /**
  * Prepares a new root for one patch: the root and every container along each written
- * path are shallow copies owned by the patch, so mingo, which mutates in place, only ever
- * touches those. The old root is never changed: a patch that throws half-way is discarded
- * whole, and values already handed out never change under their holder.
+ * path are shallow copies owned by the patch, and the operators write only into those. The
+ * old root is never changed: a patch that throws half-way is discarded whole, and values
+ * already handed out never change under their holder.
  *
- * It also refuses, before mingo runs, what mingo would silently ignore or do differently
- * from MongoDB in a way JSON cannot carry (a field on an array, `$inc` on a string).
+ * It refuses, before any operator runs, what MongoDB refuses about the path: a field created
+ * in a null, a scalar or an array, `$[]` over a missing path or a non-array, `$inc` on a
+ * string. It returns the leaves each write reaches (one per matched element for `$[]`).
  */
 export class CopyOnWrite {
   readonly root: JsonObject;
@@ -72,17 +74,22 @@ export class CopyOnWrite {
   /** Arrays owned by the patch, with their length when copied (made when the first comes). */
   #arrays: Array<{ array: JsonValue[]; length: number }> | undefined;
   readonly #matches: ElementMatcher;
-  /** Paths where the preparation itself created a value (an empty array for `$push`). */
-  readonly created: string[] = [];
+  /** Leaves reached by the write being prepared. */
+  #leaves: Leaf[] = [];
 
   constructor(base: JsonObject, matches: ElementMatcher) {
     this.#matches = matches;
     this.root = this.#own(base) as JsonObject;
   }
 
-  /** Copies what `target` will write through; throws ERR_PATCH_FAILED if it cannot be written. */
-  prepare(target: WriteTarget): void {
+  /**
+   * Copies what `target` will write through and returns the leaves it reaches.
+   * @throws MemSyncError `ERR_PATCH_FAILED` if the path cannot be written in this state.
+   */
+  prepare(target: WriteTarget): Leaf[] {
+    this.#leaves = [];
     this.#step(this.root, target, 0);
+    return this.#leaves;
   }
 
   /** JSON has no holes: a write past the end of an array leaves nulls before it, as MongoDB does. */
@@ -96,7 +103,7 @@ export class CopyOnWrite {
   #own(value: Container): Container {
     const owned = this.#owned;
     if (Array.isArray(owned) ? owned.includes(value) : owned.has(value)) return value;
-    return this.#fresh(Array.isArray(value) ? value.slice() : { ...value });
+    return this.#fresh(Array.isArray(value) ? copyArray(value) : { ...value });
   }
 
   /** Registers a container made for this patch. */
@@ -150,38 +157,37 @@ export class CopyOnWrite {
     if (i === t.segments.length - 1) {
       const problem = t.checkLeaf?.(child, t.arg);
       if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);
-      if (child === undefined && t.createsArray) {
-        set(holder, key, this.#fresh([]));
-        // Reported like mingo reports positional writes: at the array path before any '$['.
-        const path =
-          t.fixedLength === t.segments.length
-            ? t.path
-            : t.segments.slice(0, t.fixedLength).join('.');
-        if (this.created[this.created.length - 1] !== path) this.created.push(path);
-      } else if (t.mutatesLeaf && typeof child === 'object' && child !== null) {
-        set(holder, key, this.#own(child));
-      }
+      this.#leaves.push({ holder, key });
       return;
     }
     const next = t.segments[i + 1]!;
-    if (child === undefined || child === null) {
-      // Missing: a building operator creates fresh objects here; any other finds nothing.
-      if (t.createsArray && !isPositional(next)) {
-        const created = this.#fresh({});
-        set(holder, key, created);
-        this.#step(created, t, i + 1);
+    if (isPositional(next)) {
+      if (child === undefined) {
+        throw patchFailed(
+          `${t.op} '${t.path}': the path '${t.segments.slice(0, i + 1).join('.')}' must exist in the document in order to apply array updates`,
+        );
       }
+      if (!Array.isArray(child)) {
+        throw patchFailed(
+          `${t.op} '${t.path}': cannot apply array updates to non-array element ${element(key, child as JsonValue)}`,
+        );
+      }
+    }
+    if (child === undefined) {
+      if (i < t.lastPositional) {
+        throw patchFailed(
+          `${t.op} '${t.path}': the path '${t.segments.slice(0, i + 1).join('.')}' must exist in the document in order to apply array updates`,
+        );
+      }
+      // Missing: a building operator will create objects down to the leaf, when it writes
+      // (so created fields land in the order writes are made); any other finds nothing.
+      if (t.builds) this.#leaves.push({ holder, key, missing: t.segments.slice(i + 1) });
       return;
     }
-    if (isPositional(next) && !Array.isArray(child)) {
-      throw patchFailed(
-        `${t.op} '${t.path}': cannot apply '${next}' to a value of type ${typeof child}`,
-      );
-    }
-    if (typeof child !== 'object') {
-      if (t.builds) {
+    if (child === null || typeof child !== 'object') {
+      if (t.builds || i < t.lastPositional) {
         throw patchFailed(
-          `${t.op} '${t.path}': cannot create field '${next}' in a ${typeof child}`,
+          `${t.op} '${t.path}': cannot create field '${next}' in element ${element(key, child)}`,
         );
       }
       return;

@@ -9,11 +9,10 @@ import {
   VALUE_RULES,
 } from './json.js';
 import { parsePath } from './paths.js';
+import { checkPullCondition } from './condition-check.js';
 
 const PUSH_MODIFIERS: ReadonlySet<string> = new Set(['$each', '$slice', '$position', '$sort']);
 const BIT_OPERATIONS: ReadonlySet<string> = new Set(['and', 'or', 'xor']);
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 
 function invalid(op: string, path: string, what: string): PatchValidationError {
   return new PatchValidationError('ERR_INVALID_VALUE', `${op} '${path}': ${what}`);
@@ -55,9 +54,12 @@ export function copyOperatorValue(
     case '$pullAll':
       if (!Array.isArray(value)) throw invalid(op, path, 'needs an array');
       return copyJson(value, depth, budget, VALUE_RULES);
-    case '$pull':
+    case '$pull': {
       // A value to remove or a condition on the elements: judged like a condition.
-      return copyJson(value, depth + 1, budget, CONDITION_RULES);
+      const copy = copyJson(value, depth + 1, budget, CONDITION_RULES);
+      if (isPlainObject(copy)) checkPullCondition(copy as JsonObject, `$pull '${path}'`);
+      return copy;
+    }
     case '$push':
       return copyPushSpec(path, value, depth, budget);
     case '$addToSet':
@@ -79,13 +81,9 @@ function copyBitSpec(path: string, value: unknown, budget: PatchBudget): JsonVal
     throw invalid('$bit', path, 'needs exactly one of { and: n }, { or: n }, { xor: n }');
   }
   const operand = value[operation];
-  if (
-    typeof operand !== 'number' ||
-    !Number.isInteger(operand) ||
-    operand < INT32_MIN ||
-    operand > INT32_MAX
-  ) {
-    throw invalid('$bit', path, 'needs a 32-bit integer operand');
+  // Operands are 64-bit in MongoDB (a long); a JSON number is exact up to 2^53 - 1.
+  if (typeof operand !== 'number' || !Number.isSafeInteger(operand)) {
+    throw invalid('$bit', path, 'needs an integer operand within ±(2^53 - 1)');
   }
   spend(budget, 16);
   return { [operation]: operand };
@@ -110,6 +108,10 @@ function copyPushSpec(path: string, value: unknown, depth: number, budget: Patch
   }
   for (const key of Object.keys(value)) {
     if (!PUSH_MODIFIERS.has(key)) throw invalid('$push', path, `unknown modifier '${key}'`);
+  }
+  if (value.$each === undefined) {
+    const modifiers = Object.keys(value).join(', ');
+    throw invalid('$push', path, `${modifiers} need${Object.keys(value).length === 1 ? 's' : ''} $each (use { $each: [value], ... })`);
   }
   if (!Array.isArray(value.$each)) throw invalid('$push', path, '$each must be an array');
   const spec: JsonObject = { $each: copyJson(value.$each, depth, budget, VALUE_RULES) };

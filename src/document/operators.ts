@@ -1,48 +1,26 @@
+import type { JsonValue, UpdateOperator } from '../types.js';
 import {
-  $addToSet,
-  $bit,
-  $inc,
-  $max,
-  $min,
-  $mul,
-  $pop,
-  $pull,
-  $pullAll,
-  $push,
-  $rename,
-  $set,
-  $unset,
-} from 'mingo/operators/update';
-import type { JsonObject, JsonValue, UpdateOperator } from '../types.js';
-import { type FastRun, fastInc, fastSet, fastUnset } from './fast-operators.js';
-import { UPDATE_OPTIONS } from './mingo.js';
-
-/** Runs one operator's argument against a root that mingo may mutate; returns the changed paths. */
-export type OperatorRun = (
-  expr: Record<string, JsonValue>,
-  arrayFilters: JsonObject[],
-) => (root: JsonObject) => string[];
+  applyAddToSet,
+  applyPop,
+  applyPull,
+  applyPullAll,
+  applyPush,
+} from './array-operators.js';
+import { bsonCompare, bsonEqual } from './bson.js';
+import { type LeafApply, readLeaf, typeName, writeLeaf } from './leaf.js';
 
 /** Why the value found at a path cannot take the operator, or undefined when it can. */
 export type LeafCheck = (found: JsonValue | undefined, arg: JsonValue) => string | undefined;
 
 /** How one update operator behaves, as far as copy-on-write and the timestamp rule care. */
 export interface OperatorSpec {
-  readonly run: OperatorRun;
   /** The result ignores the value found there: the timestamp rule applies to it. */
   readonly absolute: boolean;
-  /** mingo creates missing objects along the path (its `buildGraph`). */
+  /** Creates missing objects along the path (and the leaf), as MongoDB does. */
   readonly builds: boolean;
-  /** mingo changes the array found at the path in place, so it must be copied first. */
-  readonly mutatesLeaf: boolean;
   readonly checkLeaf?: LeafCheck;
-  /** A direct implementation for plain object paths (fast-operators.ts); mingo runs the rest. */
-  readonly fast?: FastRun;
-}
-
-function typeName(value: JsonValue): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'array' : typeof value;
+  /** Writes the operator at one leaf. `$rename`, which moves a value, has none (apply-update.ts). */
+  readonly apply?: LeafApply;
 }
 
 function numeric(op: string, combine: (a: number, b: number) => number): LeafCheck {
@@ -63,111 +41,106 @@ function needsArray(op: string): LeafCheck {
   };
 }
 
-const checkBit: LeafCheck = (found) => {
-  if (found === undefined || (typeof found === 'number' && Number.isInteger(found)))
-    return undefined;
-  return `cannot apply $bit to a value of type ${found === null || typeof found !== 'number' ? typeName(found) : 'non-integer number'}`;
+/**
+ * `$bit` is exact: the stored integer and the operand are taken as 64-bit two's complement
+ * integers (BigInt), as MongoDB does for a long. JSON numbers are doubles, so a value beyond
+ * ±(2^53 - 1) is not an exact integer: such a stored value, or a result out of that range,
+ * is refused rather than rounded.
+ */
+function bitResult(found: number, arg: JsonValue): number {
+  const [operation, operand] = Object.entries(arg as Record<string, number>)[0]!;
+  const a = BigInt(found);
+  const b = BigInt(operand);
+  return Number(operation === 'and' ? a & b : operation === 'or' ? a | b : a ^ b);
+}
+
+const checkBit: LeafCheck = (found, arg) => {
+  if (found === undefined) return undefined;
+  if (typeof found !== 'number' || !Number.isInteger(found))
+    return `cannot apply $bit to a value of type ${typeof found === 'number' ? 'non-integer number' : typeName(found)}`;
+  if (!Number.isSafeInteger(found))
+    return `cannot apply $bit to ${found}: beyond ±(2^53 - 1) a JSON number is not an exact integer`;
+  if (!Number.isSafeInteger(bitResult(found, arg)))
+    return '$bit result is beyond ±(2^53 - 1), where a JSON number is not an exact integer';
+  return undefined;
 };
 
-// The casts narrow our JSON argument to the shape each mingo signature names; validation
-// (validatePatchInput) has already checked that shape.
-const o = UPDATE_OPTIONS;
-const absolute = { absolute: true, mutatesLeaf: false } as const;
-const relative = { absolute: false } as const;
+const applySet: LeafApply = (leaf, arg) => {
+  if (bsonEqual(readLeaf(leaf), arg)) return false;
+  // The value is the patch's own validated copy, never changed afterwards: it may be shared.
+  writeLeaf(leaf, arg);
+  return true;
+};
+
+/** `$unset` removes a field; on an array element it sets null, keeping the positions. */
+const applyUnset: LeafApply = (leaf) => {
+  const { holder, key } = leaf;
+  if (Array.isArray(holder)) {
+    if (typeof key !== 'number' || key >= holder.length || holder[key] === null) return false;
+    holder[key] = null;
+    return true;
+  }
+  if (!Object.hasOwn(holder, key)) return false;
+  delete holder[key];
+  return true;
+};
+
+function arithmetic(missing: (arg: number) => number, combine: (a: number, b: number) => number): LeafApply {
+  return (leaf, arg) => {
+    const found = readLeaf(leaf) as number | undefined;
+    const next = found === undefined ? missing(arg as number) : combine(found, arg as number);
+    if (next === found) return false;
+    writeLeaf(leaf, next);
+    return true;
+  };
+}
+
+/**
+ * `$min` (sign -1) / `$max` (sign 1): writes the argument when the field is missing or the
+ * argument is smaller / greater in the server's order of values.
+ */
+function extreme(sign: 1 | -1): LeafApply {
+  return (leaf, arg) => {
+    const found = readLeaf(leaf);
+    if (found !== undefined && sign * bsonCompare(arg, found) <= 0) return false;
+    writeLeaf(leaf, arg);
+    return true;
+  };
+}
+
+const applyBit: LeafApply = (leaf, arg) => {
+  const found = readLeaf(leaf) as number | undefined;
+  const next = bitResult(found ?? 0, arg);
+  if (next === found) return false;
+  writeLeaf(leaf, next);
+  return true;
+};
+
+const absolute = { absolute: true, builds: true } as const;
+const relative = { absolute: false, builds: true } as const;
+const removing = { absolute: false, builds: false } as const;
 
 /** The operators, keyed by name. `$currentDate` runs as `$set` with a value from the patch's ts. */
 export const OPERATORS: ReadonlyMap<string, OperatorSpec> = new Map<UpdateOperator, OperatorSpec>([
-  ['$set', { ...absolute, builds: true, fast: fastSet, run: (e, f) => $set(e, f, o) }],
-  ['$currentDate', { ...absolute, builds: true, fast: fastSet, run: (e, f) => $set(e, f, o) }],
-  [
-    '$unset',
-    { ...absolute, builds: false, fast: fastUnset, run: (e, f) => $unset(e as Record<string, ''>, f, o) },
-  ],
-  [
-    '$rename',
-    { ...absolute, builds: false, run: (e, f) => $rename(e as Record<string, string>, f, o) },
-  ],
+  ['$set', { ...absolute, apply: applySet }],
+  ['$currentDate', { ...absolute, apply: applySet }],
+  ['$unset', { absolute: true, builds: false, apply: applyUnset }],
+  ['$rename', { absolute: true, builds: false }],
   [
     '$inc',
-    {
-      ...relative,
-      builds: true,
-      mutatesLeaf: false,
-      checkLeaf: numeric('$inc', (a, b) => a + b),
-      fast: fastInc,
-      run: (e, f) => $inc(e as Record<string, number>, f, o),
-    },
+    { ...relative, checkLeaf: numeric('$inc', (a, b) => a + b), apply: arithmetic((n) => n, (a, b) => a + b) },
   ],
   [
     '$mul',
-    {
-      ...relative,
-      builds: true,
-      mutatesLeaf: false,
-      checkLeaf: numeric('$mul', (a, b) => a * b),
-      run: (e, f) => $mul(e as Record<string, number>, f, o),
-    },
+    // A missing field becomes 0 "of the same numeric type as the multiplier" (the manual).
+    { ...relative, checkLeaf: numeric('$mul', (a, b) => a * b), apply: arithmetic(() => 0, (a, b) => a * b) },
   ],
-  ['$min', { ...relative, builds: true, mutatesLeaf: false, run: (e, f) => $min(e, f, o) }],
-  ['$max', { ...relative, builds: true, mutatesLeaf: false, run: (e, f) => $max(e, f, o) }],
-  [
-    '$bit',
-    {
-      ...relative,
-      builds: true,
-      mutatesLeaf: false,
-      checkLeaf: checkBit,
-      run: (e, f) => $bit(e as Record<string, Record<'and' | 'or' | 'xor', number>>, f, o),
-    },
-  ],
-  [
-    '$push',
-    {
-      ...relative,
-      builds: true,
-      mutatesLeaf: true,
-      checkLeaf: needsArray('$push'),
-      run: (e, f) => $push(e, f, o),
-    },
-  ],
-  [
-    '$addToSet',
-    {
-      ...relative,
-      builds: true,
-      mutatesLeaf: false,
-      checkLeaf: needsArray('$addToSet'),
-      run: (e, f) => $addToSet(e, f, o),
-    },
-  ],
-  [
-    '$pop',
-    {
-      ...relative,
-      builds: false,
-      mutatesLeaf: true,
-      checkLeaf: needsArray('$pop'),
-      run: (e, f) => $pop(e as Record<string, 1 | -1>, f, o),
-    },
-  ],
-  [
-    '$pull',
-    {
-      ...relative,
-      builds: false,
-      mutatesLeaf: false,
-      checkLeaf: needsArray('$pull'),
-      run: (e, f) => $pull(e, f, o),
-    },
-  ],
-  [
-    '$pullAll',
-    {
-      ...relative,
-      builds: false,
-      mutatesLeaf: false,
-      checkLeaf: needsArray('$pullAll'),
-      run: (e, f) => $pullAll(e as Record<string, JsonValue[]>, f, o),
-    },
-  ],
+  ['$min', { ...relative, apply: extreme(-1) }],
+  ['$max', { ...relative, apply: extreme(1) }],
+  ['$bit', { ...relative, checkLeaf: checkBit, apply: applyBit }],
+  ['$push', { ...relative, checkLeaf: needsArray('$push'), apply: applyPush }],
+  ['$addToSet', { ...relative, checkLeaf: needsArray('$addToSet'), apply: applyAddToSet }],
+  ['$pop', { ...removing, checkLeaf: needsArray('$pop'), apply: applyPop }],
+  ['$pull', { ...removing, checkLeaf: needsArray('$pull'), apply: applyPull }],
+  ['$pullAll', { ...removing, checkLeaf: needsArray('$pullAll'), apply: applyPullAll }],
 ]);

@@ -8,18 +8,13 @@ import { fixedPrefixLength, splitDotted } from './paths.js';
 /** What planning and applying need from a patch. */
 export type UpdateSource = Pick<Patch, 'update' | 'arrayFilters' | 'ts'>;
 
-/** One operator with its argument, as mingo will run it. */
-export interface OperatorRunPlan {
-  readonly spec: OperatorSpec;
-  readonly expr: Record<string, JsonValue>;
-}
-
 /**
- * A patch taken apart once: the operators to run and every path they write. The timestamp
- * rule, copy-on-write and the stamp table all read the same parsed paths.
+ * A patch taken apart once: every path it writes, in the order MongoDB processes them
+ * (by field name, numeric names numerically: that order decides where created fields land).
+ * The timestamp rule, copy-on-write and the stamp table all read the same parsed paths.
  */
 export interface UpdatePlan {
-  readonly runs: readonly OperatorRunPlan[];
+  /** A `$rename` is two writes, its source then its target, next to each other. */
   readonly writes: readonly WriteTarget[];
   readonly arrayFilters: JsonObject[];
 }
@@ -41,13 +36,6 @@ function currentDateAsSet(expr: Record<string, unknown>, ts: number): Record<str
   return values;
 }
 
-/** A `$push` whose modifiers mingo would skip if it created the array itself. */
-function pushCreatesArray(op: string, arg: JsonValue | undefined): boolean {
-  if (op !== '$push' || !isPlainObject(arg)) return false;
-  if (!Array.isArray(arg.$each) || arg.$each.length === 0) return false;
-  return arg.$sort !== undefined || arg.$slice !== undefined || arg.$position !== undefined;
-}
-
 function lastPositionalIndex(segments: readonly string[]): number {
   for (let i = segments.length - 1; i > 0; i--) if (segments[i]!.startsWith('$[')) return i;
   return -1;
@@ -57,10 +45,8 @@ function target(
   op: string,
   path: string,
   arg: JsonValue,
-  absolute: boolean,
-  builds: boolean,
-  mutatesLeaf: boolean,
-  spec: OperatorSpec | undefined,
+  spec: OperatorSpec,
+  renameTarget = false,
 ): WriteTarget {
   const segments = splitDotted(path);
   return {
@@ -69,13 +55,42 @@ function target(
     segments,
     fixedLength: fixedPrefixLength(segments),
     lastPositional: lastPositionalIndex(segments),
-    absolute,
-    builds,
-    mutatesLeaf,
-    checkLeaf: spec?.checkLeaf,
+    absolute: spec.absolute,
+    builds: renameTarget || spec.builds,
+    checkLeaf: spec.checkLeaf,
     arg,
-    createsArray: pushCreatesArray(op, arg),
+    spec,
   };
+}
+
+const NUMERIC = /^\d+$/;
+
+/** MongoDB's order of field names in one document: numeric names numerically, then by name. */
+function compareSegments(a: string, b: string): number {
+  if (NUMERIC.test(a) && NUMERIC.test(b)) {
+    if (a.length !== b.length) return a.length - b.length;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function comparePaths(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    const order = compareSegments(a[i]!, b[i]!);
+    if (order !== 0) return order;
+  }
+  return a.length - b.length;
+}
+
+/** Sorts writes by path, a `$rename` target kept right after its source. */
+function sortWrites(writes: WriteTarget[]): WriteTarget[] {
+  const groups: WriteTarget[][] = [];
+  for (let i = 0; i < writes.length; i++) {
+    const write = writes[i]!;
+    if (write.op === '$rename') groups.push([write, writes[++i]!]);
+    else groups.push([write]);
+  }
+  groups.sort((x, y) => comparePaths(x[0]!.segments, y[0]!.segments));
+  return groups.flat();
 }
 
 /**
@@ -85,7 +100,6 @@ function target(
 export function planUpdate(patch: UpdateSource): UpdatePlan {
   const update: unknown = patch.update;
   if (!isPlainObject(update)) throw patchFailed('an update must be an object of operators');
-  let runs: OperatorRunPlan[] = [];
   let writes: WriteTarget[] = [];
   for (const op of Object.keys(update)) {
     const spec = OPERATORS.get(op);
@@ -98,7 +112,7 @@ export function planUpdate(patch: UpdateSource): UpdatePlan {
     for (const path of Object.keys(expr)) {
       const arg = expr[path]!;
       if (op !== '$rename') {
-        const write = target(op, path, arg, spec.absolute, spec.builds, spec.mutatesLeaf, spec);
+        const write = target(op, path, arg, spec);
         // The first as a literal: an empty array grown by push reserves room for 17, and a
         // plan is made for every patch on every replica (most write one path).
         if (writes.length === 0) writes = [write];
@@ -107,11 +121,12 @@ export function planUpdate(patch: UpdateSource): UpdatePlan {
       }
       if (typeof arg !== 'string')
         throw patchFailed(`$rename '${path}': the target must be a string`);
-      writes.push(target(op, path, arg, true, false, false, undefined));
-      writes.push(target(op, arg, arg, true, true, false, undefined));
+      writes.push(target(op, path, arg, spec));
+      writes.push(target(op, arg, arg, spec, true));
     }
-    if (runs.length === 0) runs = [{ spec, expr }];
-    else runs.push({ spec, expr });
   }
-  return { runs, writes, arrayFilters: patch.arrayFilters ?? [] };
+  return {
+    writes: writes.length > 1 ? sortWrites(writes) : writes,
+    arrayFilters: patch.arrayFilters ?? [],
+  };
 }

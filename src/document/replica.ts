@@ -3,6 +3,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { ConditionCache } from './conditions.js';
+import { freezeFresh } from './freeze.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
@@ -80,9 +81,10 @@ export class Replica {
     this.limits = resolveDocumentLimits(options.limits);
     this.#retention = (options.stampRetentionMs ?? STAMP_RETENTION_MS) * TICKS_PER_MS;
     this.#state = copyState(initial, this.limits);
+    freezeFresh(this.#state);
   }
 
-  /** The current document. Never mutated: a change makes a new root. */
+  /** The current document, frozen throughout. Never mutated: a change makes a new root. */
   get state(): JsonObject {
     return this.#state;
   }
@@ -195,6 +197,8 @@ export class Replica {
     const checked = checkSnapshot(snapshot, limits);
     const replica = new Replica({}, options);
     replica.#state = checked.state;
+    // A snapshot's state is parsed from frames (or built from its parts): made here, frozen once.
+    freezeFresh(replica.#state);
     replica.#version = checked.version;
     replica.#epoch = checked.epoch;
     replica.#stamps = checked.stamps;

@@ -9,6 +9,7 @@ import {
   RESERVED_KEYS,
   spend,
 } from './json.js';
+import { checkQuery } from './condition-check.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { copyOperatorValue } from './operator-args.js';
 import { DisjointPaths, parsePath } from './paths.js';
@@ -84,6 +85,7 @@ function checkBody(input: PatchInput, budget: PatchBudget): ValidPatchBody {
       );
     }
     body.if = copyJson(input.if, 1, budget, CONDITION_RULES) as Condition;
+    checkQuery(body.if, 'if');
   }
   const filters = copyArrayFilters(input.arrayFilters, budget, identifiers);
   if (filters !== undefined) body.arrayFilters = filters;
@@ -131,8 +133,14 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
         );
       }
       const value = args[path];
-      // JSON.stringify would drop the key: so do we.
-      if (value === undefined) continue;
+      // Dropping the key (as JSON.stringify would) made `$set: { x: undefined }` resolve
+      // `applied: true` having done nothing: refuse it, and say what was probably meant.
+      if (value === undefined) {
+        throw new PatchValidationError(
+          'ERR_INVALID_VALUE',
+          `${op} '${path.slice(0, 200)}': undefined is not a JSON value${op === '$set' ? ' (to remove a field, use $unset)' : ''}`,
+        );
+      }
       spend(budget, path.length + 4);
       out[path] = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
     }
@@ -159,6 +167,12 @@ function copyPath(
     throw new PatchValidationError(
       'ERR_INVALID_PATH',
       `$rename '${path}': the target must be a path string`,
+    );
+  }
+  if (value === path) {
+    throw new PatchValidationError(
+      'ERR_INVALID_PATH',
+      `$rename '${path}': the source and target field must differ`,
     );
   }
   const target = parsePath(value, budget.limits, false);
@@ -197,8 +211,11 @@ function copyArrayFilters(
       );
     }
     copies = [];
-    for (const filter of filters)
-      copies.push(copyArrayFilter(filter, budget, identifiers, covered));
+    for (const filter of filters) {
+      const copy = copyArrayFilter(filter, budget, identifiers, covered);
+      checkQuery(copy, `arrayFilters[${copies.length}]`);
+      copies.push(copy);
+    }
   }
   for (const id of identifiers) {
     if (!covered.has(id)) {
@@ -246,6 +263,13 @@ function copyArrayFilter(
     throw new PatchValidationError(
       'ERR_INVALID_CONDITION',
       `array filter for '${identifier}' matches no '$[${identifier}]' in the update`,
+    );
+  }
+  if (covered.has(identifier)) {
+    // MongoDB refuses this too; merging them would let the last one silently win.
+    throw new PatchValidationError(
+      'ERR_INVALID_CONDITION',
+      `found multiple array filters with the same top-level identifier '${identifier}'`,
     );
   }
   covered.add(identifier);

@@ -1,4 +1,3 @@
-import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
@@ -76,13 +75,15 @@ export class OptimisticView {
   }
 
   /**
-   * Shows a new own patch at once. A false condition keeps it pending without effect.
-   * @throws MemSyncError `ERR_PATCH_FAILED` when it cannot apply to the view; nothing changes then.
+   * Shows a new own patch at once. A false condition, or an update that cannot apply to the
+   * view (`$push` onto a number), keeps it pending without effect: whether it applies is the
+   * ordered state's verdict alone, so the caller learns it the same way (`applied: false`)
+   * whether the state that refuses it was already here or is made elsewhere first.
    */
   propose(patch: Patch): ViewChange {
     const before = this.state;
     if (this.#layers.length === 0) this.#base = this.#replica.state;
-    const layer = this.#layer(before, patch, true);
+    const layer = this.#layer(before, patch);
     this.#layers.push(layer);
     return layer.result === undefined
       ? unchanged(before)
@@ -178,15 +179,15 @@ export class OptimisticView {
     const replayed: Layer[] = [];
     let root = from;
     for (const { patch } of layers) {
-      const layer = this.#layer(root, patch, false);
+      const layer = this.#layer(root, patch);
       replayed.push(layer);
       root = layer.root;
     }
     return replayed;
   }
 
-  /** Applies one pending patch to `from`. Strict: throw on failure, else skip the patch. */
-  #layer(from: JsonObject, patch: Patch, strict: boolean): Layer {
+  /** Applies one pending patch to `from`; one that cannot apply there has no effect. */
+  #layer(from: JsonObject, patch: Patch): Layer {
     const conditions = this.#replica.conditions;
     try {
       if (patch.if !== undefined && !conditions.holds(patch.if, from)) {
@@ -195,16 +196,8 @@ export class OptimisticView {
       const plan = planUpdate(patch);
       const result = applyPlanTo(from, plan, conditions);
       return { patch, from, root: result.root, result, plan };
-    } catch (error) {
-      if (!strict) return { patch, from, root: from, result: undefined, plan: undefined };
-      if (error instanceof MemSyncError) throw error;
-      throw new MemSyncError(
-        'ERR_PATCH_FAILED',
-        error instanceof Error ? error.message : String(error),
-        {
-          cause: error,
-        },
-      );
+    } catch {
+      return { patch, from, root: from, result: undefined, plan: undefined };
     }
   }
 }

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { isMemSyncError } from '../errors.js';
 import type { MemSync } from '../memsync.js';
 import { getAt, splitPath } from '../observe/index.js';
+import { untyped } from '../typed-update.js';
 import type { Condition, JsonObject, JsonValue, PatchResult, Update } from '../types.js';
 import { accessPolicy, refusal } from './access.js';
 import { EventStreams } from './event-stream.js';
@@ -142,7 +143,7 @@ export async function createInspectServer<T extends object>(
     }
     let result: PatchResult;
     try {
-      result = await mem.patch(body.update as Update, {
+      result = await mem.patch(untyped(body.update as Update), {
         ...(body.if ? { if: body.if as Condition } : {}),
         ...(body.arrayFilters ? { arrayFilters: body.arrayFilters as JsonObject[] } : {}),
       });

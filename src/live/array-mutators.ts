@@ -1,3 +1,4 @@
+import { MemSyncError } from '../errors.js';
 import type { JsonValue } from '../types.js';
 import { copyJsonValue } from './json-copy.js';
 import type { LiveSession } from './live-session.js';
@@ -36,7 +37,7 @@ export function arrayMutator(
 
   const current = (): JsonValue[] => {
     const value = session.read(segments);
-    if (!Array.isArray(value)) throw new TypeError(`live: '${where}' is no longer an array`);
+    if (!Array.isArray(value)) throw new MemSyncError('ERR_INVALID_PATH', `live: '${where}' is no longer an array`);
     return value;
   };
   const copies = (items: unknown[], from: number): JsonValue[] =>
@@ -77,7 +78,7 @@ export function arrayMutator(
     case 'splice':
       return (...args) => {
         const array = current();
-        const next = array.slice();
+        const next = [...array];
         // Array.prototype.splice treats "no deleteCount" and "deleteCount undefined" apart.
         const removed =
           args.length === 0
@@ -91,7 +92,7 @@ export function arrayMutator(
     case 'sort':
       return (compare) => {
         if (compare !== undefined && typeof compare !== 'function') {
-          throw new TypeError('live: sort() takes a comparison function or nothing');
+          throw new MemSyncError('ERR_INVALID_ARGUMENT', 'live: sort() takes a comparison function or nothing');
         }
         const comparator = compare as ((a: unknown, b: unknown) => unknown) | undefined;
         const array = current();
@@ -108,7 +109,7 @@ export function arrayMutator(
     case 'reverse':
       return () => {
         const array = current();
-        if (array.length > 1) replaceWith(array.slice().reverse());
+        if (array.length > 1) replaceWith([...array].reverse());
         return self;
       };
   }

@@ -1,3 +1,4 @@
+import { MemSyncError } from '../errors.js';
 import type { JsonValue } from '../types.js';
 
 /** Keys that reach an object's prototype machinery: refused at the assignment site. */
@@ -7,14 +8,15 @@ const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 
  * Refuses a property name that cannot become one segment of a dotted path: reserved names,
  * the empty string, names holding a dot (they would split into two segments) and names
  * starting with `$` (they would read as positional operators).
- * @throws TypeError naming the property and why.
+ * @throws MemSyncError (`ERR_RESERVED_KEY`, `ERR_INVALID_PATH`) naming the property and why.
  */
 export function assertPathKey(key: string, where: string): void {
   if (RESERVED_KEYS.has(key)) {
-    throw new TypeError(`live: cannot assign '${key}' at '${where}': the key is reserved`);
+    throw new MemSyncError('ERR_RESERVED_KEY', `live: cannot assign '${key}' at '${where}': the key is reserved`);
   }
   if (key === '' || key.includes('.') || key.startsWith('$')) {
-    throw new TypeError(
+    throw new MemSyncError(
+      'ERR_INVALID_PATH',
       `live: cannot assign '${key}' at '${where}': a key must be non-empty, without '.', not starting with '$'`,
     );
   }
@@ -25,7 +27,7 @@ export function assertPathKey(key: string, where: string): void {
  * objects cannot reach the document. `undefined` object properties are dropped, as
  * `JSON.stringify` drops them; `undefined` in an array (or a hole) is refused. `-0` becomes `0`
  * because that is what every other replica will receive.
- * @throws TypeError for functions, symbols, bigints, non-finite numbers, class instances,
+ * @throws MemSyncError `ERR_INVALID_VALUE` for functions, symbols, bigints, non-finite numbers, class instances,
  * cycles and reserved keys, naming the path where it was found.
  */
 export function copyJsonValue(value: unknown, where: string): JsonValue {
@@ -65,7 +67,7 @@ function copy(value: unknown, where: string, ancestors: Set<object>): JsonValue 
     const out: { [key: string]: JsonValue } = {};
     for (const [key, child] of Object.entries(value)) {
       if (RESERVED_KEYS.has(key)) {
-        throw new TypeError(`live: the key '${key}' at '${where}' is reserved`);
+        throw new MemSyncError('ERR_RESERVED_KEY', `live: the key '${key}' at '${where}' is reserved`);
       }
       if (child === undefined) continue;
       out[key] = copy(child, `${where}.${key}`, ancestors);
@@ -76,8 +78,8 @@ function copy(value: unknown, where: string, ancestors: Set<object>): JsonValue 
   }
 }
 
-function notJson(where: string, what: string): TypeError {
-  return new TypeError(`live: the value at '${where}' is not JSON (${what})`);
+function notJson(where: string, what: string): MemSyncError {
+  return new MemSyncError('ERR_INVALID_VALUE', `live: the value at '${where}' is not JSON (${what})`);
 }
 
 function describeClass(value: object): string {

@@ -1,3 +1,4 @@
+import { MemSyncError } from '../errors.js';
 import { isArrayIndex, isJsonObject } from '../observe/paths.js';
 import type { JsonValue } from '../types.js';
 
@@ -14,7 +15,7 @@ export type Write =
  * array element sets it to `null`, `$push` onto a missing field creates the array, and
  * unsetting what is not there changes nothing (the same root comes back). `undefined` stands
  * for "nothing there", as root or as result (an unset with no segments removes the root).
- * @throws TypeError when the path runs through a primitive or pushes onto a non-array.
+ * @throws MemSyncError `ERR_INVALID_PATH` when the path runs through a primitive or pushes onto a non-array.
  */
 export function applyWrite(
   root: JsonValue | undefined,
@@ -28,7 +29,7 @@ export function applyWrite(
     if (write.kind === 'set') return write.value;
     if (old === undefined) return [...write.values];
     if (Array.isArray(old)) return [...old, ...write.values];
-    throw new TypeError(`live: cannot push onto '${segments.join('.')}': it is not an array`);
+    throw new MemSyncError('ERR_INVALID_PATH', `live: cannot push onto '${segments.join('.')}': it is not an array`);
   });
 }
 
@@ -43,7 +44,7 @@ function putAt(
   if (Array.isArray(node)) {
     if (!isArrayIndex(segment)) throw blocked(segments, index, 'an array');
     const position = Number(segment);
-    const copy = node.slice();
+    const copy = [...node];
     while (copy.length < position) copy.push(null);
     copy[position] = putAt(node[position], segments, index + 1, produce);
     return copy;
@@ -64,7 +65,7 @@ function unsetAt(node: JsonValue, segments: readonly string[], index: number): J
     const position = Number(segment);
     const next = last ? null : unsetAt(node[position]!, segments, index + 1);
     if (next === node[position]) return node;
-    const copy = node.slice();
+    const copy = [...node];
     copy[position] = next;
     return copy;
   }
@@ -78,9 +79,10 @@ function unsetAt(node: JsonValue, segments: readonly string[], index: number): J
   return next === child ? node : { ...node, [segment]: next };
 }
 
-function blocked(segments: readonly string[], index: number, found: string): TypeError {
+function blocked(segments: readonly string[], index: number, found: string): MemSyncError {
   const at = segments.slice(0, index).join('.') || '(root)';
-  return new TypeError(
+  return new MemSyncError(
+    'ERR_INVALID_PATH',
     `live: cannot write '${segments.join('.')}': '${at}' holds ${found}, which cannot contain '${segments[index]}'`,
   );
 }

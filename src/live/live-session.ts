@@ -51,7 +51,7 @@ export class LiveSession {
 
   /**
    * Records a write for the next flush and shows it in the view at once.
-   * @throws TypeError when the path cannot hold it (a primitive in the way, a push onto a
+   * @throws MemSyncError `ERR_INVALID_PATH` when the path cannot hold it (a primitive in the way, a push onto a
    * non-array); nothing is recorded then.
    */
   write(segments: readonly string[], write: Write): void {

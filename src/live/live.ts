@@ -1,3 +1,4 @@
+import { MemSyncError } from '../errors.js';
 import { isArrayIndex, isJsonObject } from '../observe/paths.js';
 import type { JsonValue } from '../types.js';
 import { type ArrayMutatorName, arrayMutator, isArrayMutator } from './array-mutators.js';
@@ -20,8 +21,8 @@ import { LiveSession, type LiveSource } from './live-session.js';
  *   sets the element to `null`, as MongoDB's `$unset` does.
  * - Assigned values are deep-copied. Assigning something that is not JSON, or a key that is
  *   reserved (`__proto__`, `constructor`, `prototype`), empty, dotted or `$`-prefixed, throws
- *   a TypeError at the assignment; so does an index past the end of an array (JSON arrays have
- *   no holes: a RangeError). Assigning `undefined` to a property deletes it.
+ *   a MemSyncError at the assignment (`ERR_INVALID_VALUE`); so does an index past the end of an
+ *   array (JSON arrays have no holes: `ERR_INVALID_PATH`). Assigning `undefined` to a property deletes it.
  * - A failed patch (rejected promise or thrown error) goes to `onError`.
  *
  * @param onError Told when a flushed patch fails. @default reports to `console.error`
@@ -68,12 +69,14 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
         return;
       }
       if (!isArrayIndex(key)) {
-        throw new TypeError(
+        throw new MemSyncError(
+          'ERR_INVALID_PATH',
           `live: '${where}' is an array: only index keys can be set, not '${key}'`,
         );
       }
       if (Number(key) > value.length) {
-        throw new RangeError(
+        throw new MemSyncError(
+          'ERR_INVALID_PATH',
           `live: index ${key} is past the end of '${where}' (length ${value.length}): JSON arrays have no holes`,
         );
       }
@@ -81,7 +84,7 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
       return;
     }
     if (!isJsonObject(value)) {
-      throw new TypeError(`live: cannot set '${key}': '${where}' holds ${describe(value)}`);
+      throw new MemSyncError('ERR_INVALID_PATH', `live: cannot set '${key}': '${where}' holds ${describe(value)}`);
     }
     assertPathKey(key, where);
     if (next === undefined) {
@@ -93,10 +96,10 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
 
   const setLength = (array: JsonValue[], next: unknown): void => {
     if (typeof next !== 'number' || !Number.isInteger(next) || next < 0) {
-      throw new RangeError(`live: invalid array length for '${where}'`);
+      throw new MemSyncError('ERR_INVALID_VALUE', `live: invalid array length for '${where}'`);
     }
     if (next > array.length) {
-      throw new RangeError(`live: cannot grow '${where}' by its length: JSON arrays have no holes`);
+      throw new MemSyncError('ERR_INVALID_VALUE', `live: cannot grow '${where}' by its length: JSON arrays have no holes`);
     }
     if (next < array.length) session.write(segments, { kind: 'set', value: array.slice(0, next) });
   };
@@ -104,7 +107,7 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
   const remove = (key: string): void => {
     const value = session.read(segments);
     if (Array.isArray(value)) {
-      if (key === 'length') throw new TypeError(`live: cannot delete the length of '${where}'`);
+      if (key === 'length') throw new MemSyncError('ERR_INVALID_PATH', `live: cannot delete the length of '${where}'`);
       if (isArrayIndex(key) && Number(key) < value.length) {
         session.write(pathOf(key), { kind: 'set', value: null });
       }
@@ -142,17 +145,17 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
       return undefined;
     },
     set(_target, key, next) {
-      if (typeof key === 'symbol') throw new TypeError('live: symbol keys cannot be set');
+      if (typeof key === 'symbol') throw new MemSyncError('ERR_INVALID_PATH', 'live: symbol keys cannot be set');
       assign(key, next);
       return true;
     },
     deleteProperty(_target, key) {
-      if (typeof key === 'symbol') throw new TypeError('live: symbol keys cannot be deleted');
+      if (typeof key === 'symbol') throw new MemSyncError('ERR_INVALID_PATH', 'live: symbol keys cannot be deleted');
       remove(key);
       return true;
     },
     defineProperty() {
-      throw new TypeError('live: use assignment, not defineProperty');
+      throw new MemSyncError('ERR_INVALID_ARGUMENT', 'live: use assignment, not defineProperty');
     },
     has(target, key) {
       const value = session.read(segments);

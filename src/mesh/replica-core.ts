@@ -9,7 +9,7 @@ import {
 } from '../document/index.js';
 import { applyStarted, publishOutcome, snapshotInstalled } from '../diagnostics/index.js';
 import { MemSyncError } from '../errors.js';
-import type { JsonObject, OrderedPatch, Patch, PatchResult } from '../types.js';
+import type { JsonObject, OrderedPatch, Patch, PatchResult, RefusedPatch } from '../types.js';
 import { MAX_CLOCK_LEAD_MS } from './admission.js';
 import { EntryLog } from './entry-log.js';
 import { Outbox } from './outbox.js';
@@ -21,7 +21,7 @@ export interface CoreListener {
   viewChanged(change: ViewChange, meta: { version: number; origin: string; local: boolean }): void;
   /** The confirmed version moved (an ordered entry, or a snapshot). */
   advanced(version: number): void;
-  ownRefused(patch: Patch, result: PatchResult): void;
+  ownRefused(patch: Patch, result: RefusedPatch): void;
 }
 
 export interface ReplicaCoreOptions {
@@ -126,9 +126,14 @@ export class ReplicaCore {
     this.emitView(change, entry.patch.peer);
     this.listener.advanced(entry.version);
     if (entry.patch.peer === this.peer) {
-      const result: PatchResult = { version: entry.version, applied: outcome.applied };
-      if (outcome.reason !== undefined) result.reason = outcome.reason;
-      if (outcome.message !== undefined) result.message = outcome.message;
+      const result: PatchResult = outcome.applied
+        ? { applied: true, version: entry.version }
+        : {
+            applied: false,
+            version: entry.version,
+            reason: outcome.reason ?? 'failed',
+            ...(outcome.message === undefined ? {} : { message: outcome.message }),
+          };
       if (this.holdOwn && this.outbox.has(entry.patch.seq)) this.held.push({ seq: entry.patch.seq, result, patch: entry.patch });
       else this.settleOwn(entry.patch, result);
     }

@@ -8,7 +8,7 @@ import { collectValueChanges, plainValueChange, type ValueChange } from './value
 export interface Change<V = JsonValue | undefined> {
   /** The concrete path that changed: the observed pattern with its `*` segments filled in. */
   path: string;
-  /** The value now at `path` (`undefined` when it was removed). Treat it as read-only. */
+  /** The value now at `path` (`undefined` when it was removed). Frozen. */
   value: V;
   /** The value at `path` before this change (`undefined` when it did not exist). */
   previous: V;
@@ -20,8 +20,11 @@ export interface Change<V = JsonValue | undefined> {
   local: boolean;
 }
 
-/** Called once per transition in which the value at an observed path really changed. */
-export type ObserveCallback = (value: JsonValue | undefined, change: Change) => void;
+/**
+ * Called once per transition in which the value at an observed path really changed. `V` is
+ * the type found at the path (frozen: `DeepReadonly` of it, through `MemSync.observe`).
+ */
+export type ObserveCallback<V = JsonValue | undefined> = (value: V, change: Change<V>) => void;
 
 /** Two document states and the paths that may differ between them (a superset is fine). */
 export interface Transition {
@@ -115,7 +118,7 @@ export class ObserverRegistry {
    */
   observe(pattern: string, callback: ObserveCallback): () => void {
     if (typeof callback !== 'function') {
-      throw new TypeError('observe() needs a callback function');
+      throw new MemSyncError('ERR_INVALID_ARGUMENT', 'observe() needs a callback function');
     }
     const segments = splitPath(pattern);
     if (segments.some((segment) => segment === '')) {

@@ -28,6 +28,7 @@ type Command =
   | { id: number; cmd: 'observe'; path: string }
   | { id: number; cmd: 'digest' }
   | { id: number; cmd: 'pollution' }
+  | { id: number; cmd: 'mutateReads' }
   | {
       id: number;
       cmd: 'fill';
@@ -120,6 +121,8 @@ async function run(command: Command): Promise<unknown> {
     }
     case 'pollution':
       return pollution();
+    case 'mutateReads':
+      return mutateReads();
     case 'fill':
       return fill(command);
     case 'patchThenDie': {
@@ -178,6 +181,56 @@ async function run(command: Command): Promise<unknown> {
       await mem?.stop();
       return true;
   }
+}
+
+/**
+ * Ordinary user code writing into what it read: `mem.data`, `get()`, an observer's value and
+ * a change event's data. Each attempt's outcome, as `threw: <error name>` or `changed`.
+ * This module is ESM, so strict mode: a write to a frozen object throws.
+ */
+async function mutateReads(): Promise<Record<string, string>> {
+  const m = need();
+  let observed: unknown;
+  const stop = m.observe('config' as never, (value) => {
+    observed = value;
+  });
+  const event = new Promise<unknown>((resolve) => m.once('change', (e) => resolve(e.data)));
+  await m.patch({ $inc: { touched: 1 } });
+  stop();
+  const eventData = (await event) as { config: { mode: string } };
+  const attempts: Record<string, () => void> = {
+    dataField: () => {
+      (m.data as { config: { mode: string } }).config.mode = 'data';
+    },
+    dataTopLevel: () => {
+      (m.data as Record<string, unknown>).injected = true;
+    },
+    dataDelete: () => {
+      delete (m.data as { config?: unknown }).config;
+    },
+    dataArrayPush: () => {
+      (m.data as { list: number[] }).list.push(99);
+    },
+    getValue: () => {
+      (m.get('config' as never) as { mode: string }).mode = 'get';
+    },
+    observerValue: () => {
+      (observed as { mode: string }).mode = 'observer';
+    },
+    changeEvent: () => {
+      eventData.config.mode = 'event';
+    },
+  };
+  const outcome: Record<string, string> = {};
+  for (const [name, attempt] of Object.entries(attempts)) {
+    try {
+      attempt();
+      outcome[name] = 'changed';
+    } catch (error) {
+      outcome[name] = `threw: ${(error as Error).name}`;
+    }
+  }
+  return outcome;
 }
 
 /**

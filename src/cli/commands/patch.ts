@@ -69,7 +69,7 @@ export async function load(name: string, flags: GlobalFlags): Promise<ExitCode> 
   const next = parseObject(await readStdin(MAX_LOAD_BYTES), 'standard input');
   const mem: MemSync<JsonObject> = await openMesh(name, flags);
   try {
-    const update = replacement(mem.data, next);
+    const update = replacement(mem.data as JsonObject, next); // frozen, only read
     // Already equal to an empty object: nothing to order.
     if (update === undefined) return await report({ version: mem.version, applied: true });
     return await report(await mem.patch(update));

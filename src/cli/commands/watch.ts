@@ -56,10 +56,11 @@ export async function watch(name: string, path: string | undefined, flags: Globa
     // The reader went away (`| head -1`): a watch ends quietly, like `tail -f`.
     process.stdout.on('error', () => finish(EXIT.OK));
     // Lines are written in order: each waits for the one before (writes may be asynchronous).
-    let queue = emit(line(mem.version, null, at, mem.get(at)));
+    // Frozen values, only read here.
+    let queue = emit(line(mem.version, null, at, mem.get(at) as JsonValue | undefined));
     mem.observe(at, (value, change) => {
       if (finished) return;
-      queue = queue.then(() => emit(line(change.version, change.origin, at, value)));
+      queue = queue.then(() => emit(line(change.version, change.origin, at, value as JsonValue | undefined)));
       seen++;
       if (options.count !== undefined && seen >= options.count) void queue.then(() => finish(EXIT.OK), () => finish(EXIT.OK));
     });

@@ -58,8 +58,10 @@ describe('$set, $unset, $rename, $currentDate', () => {
     expectFailed({ l: [1] }, { $set: { 'l.01': 1 } }, /cannot create field '01'/);
   });
 
-  it('$set over a null intermediate replaces it with an object (as mingo does)', () => {
-    expect(run({ a: null }, { $set: { 'a.b': 1 } }).state).toEqual({ a: { b: 1 } });
+  it('refuses to create a field inside null, as MongoDB does (mingo replaced the null)', () => {
+    expectFailed({ a: null }, { $set: { 'a.b': 1 } }, /cannot create field 'b' in element \{a: null\}/);
+    expectFailed({ a: null }, { $inc: { 'a.b': 1 } }, /cannot create field 'b'/);
+    expectFailed({ a: null }, { $push: { 'a.b': 1 } }, /cannot create field 'b'/);
   });
 
   it('$unset removes fields, nulls array elements, ignores what is missing', () => {
@@ -282,10 +284,9 @@ describe('$[] and $[id] positional paths', () => {
     expect(doc).toEqual({ l: [{ t: [1] }, { t: [2] }] });
   });
 
-  it('does nothing on a missing array, and refuses a non-array', () => {
-    const missing = run({ a: 1 }, { $set: { 'l.$[].x': 1 } });
-    expect(missing.outcome).toMatchObject({ applied: true, changedPaths: [] });
-    expectFailed({ l: 5 }, { $set: { 'l.$[].x': 1 } }, /cannot apply '\$\[\]'/);
+  it('refuses a missing array and a non-array, as MongoDB does', () => {
+    expectFailed({ a: 1 }, { $set: { 'l.$[].x': 1 } }, /the path 'l' must exist/);
+    expectFailed({ l: 5 }, { $set: { 'l.$[].x': 1 } }, /cannot apply array updates to non-array element \{l: 5\}/);
   });
 
   it('checks only the elements that match: a scalar left out by the filter is no error', () => {

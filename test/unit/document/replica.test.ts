@@ -119,9 +119,14 @@ describe('Replica: conditions', () => {
     ).toBe(false);
   });
 
-  it('reports a condition mingo cannot compile as failed', () => {
+  it('reports a condition mingo cannot compile, which slipped past validation, as failed', () => {
     const h = new Harness({ a: 1 });
-    const outcome = h.submit({ $set: { b: 1 } }, { if: { a: { $bogus: 1 } } });
+    expect(() => h.submit({ $set: { b: 1 } }, { if: { a: { $bogus: 1 } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_CONDITION' }),
+    );
+    const replica = new Replica({ a: 1 });
+    const patch = { peer: 'p', seq: 1, ts: 1, update: { $set: { b: 1 } }, if: { a: { $bogus: 1 } } };
+    const outcome = replica.apply({ version: 1, epoch: 1, patch } as unknown as OrderedPatch);
     expect(outcome).toMatchObject({ applied: false, reason: 'failed' });
     expect(outcome.message).toMatch(/condition/);
   });

@@ -178,12 +178,18 @@ describe('validatePatchInput: values', () => {
     expectRefused('ERR_INVALID_VALUE', update);
   });
 
-  it('drops undefined object properties and undefined paths, as JSON does', () => {
-    const body = validatePatchInput({
-      update: { $set: { a: { b: undefined, c: 1 }, d: undefined } },
-    });
+  it('drops undefined object properties inside a value, as JSON does', () => {
+    const body = validatePatchInput({ update: { $set: { a: { b: undefined, c: 1 } } } });
     expect(body.update).toEqual({ $set: { a: { c: 1 } } });
-    expect(Object.keys(body.update.$set ?? {})).toEqual(['a']);
+  });
+
+  it('refuses an undefined path value, which would otherwise apply as nothing', () => {
+    expect(() => validatePatchInput({ update: { $set: { d: undefined } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_VALUE', message: expect.stringMatching(/use \$unset/) }),
+    );
+    expect(() => validatePatchInput({ update: { $inc: { n: undefined } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_VALUE' }),
+    );
   });
 
   it('returns a deep copy: later changes to the input reach neither the copy nor the state', () => {

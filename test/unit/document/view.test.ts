@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { OptimisticView, Replica } from '../../../src/document/index.js';
-import { MemSyncError } from '../../../src/errors.js';
 import type { JsonObject, OrderedPatch, Patch, Update } from '../../../src/types.js';
 
 function setup(initial: JsonObject = { n: 0 }) {
@@ -98,18 +97,16 @@ describe('OptimisticView', () => {
     expect(view.state).toEqual({ stock: 4 });
   });
 
-  it('throws ERR_PATCH_FAILED for a patch that cannot apply, changing nothing', () => {
-    const { view, mine } = setup({ s: 'text' });
+  it('keeps a patch that cannot apply to the view pending without effect: the host decides', () => {
+    const { view, mine, order } = setup({ s: 'text' });
     const before = view.state;
-    let error: unknown;
-    try {
-      view.propose(mine({ $inc: { s: 1 } }));
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(MemSyncError);
-    expect((error as MemSyncError).code).toBe('ERR_PATCH_FAILED');
+    const patch = mine({ $inc: { s: 1 } });
+    expect(view.propose(patch).paths).toEqual([]);
     expect(view.state).toBe(before);
+    expect(view.pending).toEqual([patch]);
+    const { outcome } = view.confirm(order(patch));
+    expect(outcome).toMatchObject({ applied: false, reason: 'failed' });
+    expect(outcome.message).toMatch(/cannot apply \$inc to a value of type string/);
     expect(view.pending).toEqual([]);
   });
 

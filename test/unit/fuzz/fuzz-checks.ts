@@ -6,7 +6,7 @@ import type { MemSyncError } from '../../../src/errors.js';
 export type Beat = () => void;
 
 /** Fails the case unless `error` is a MemSyncError of class `kind` (a bug otherwise). */
-export function assertRefusal(error: unknown, kind: typeof MemSyncError, where: string): void {
+export function assertRefusal(error: unknown, kind: abstract new (...args: never[]) => MemSyncError, where: string): void {
   if (!(error instanceof kind)) {
     const shown = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     assert.fail(`${where} threw ${shown}, not a ${kind.name}`);

@@ -1,3 +1,4 @@
+import { MemSyncError } from '../../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { applyWrite } from '../../../src/live/json-writes.js';
 import type { JsonObject } from '../../../src/types.js';
@@ -41,9 +42,9 @@ describe('applyWrite', () => {
     });
   });
 
-  it('throws a TypeError through a primitive, a non-index array key, or a push onto a non-array', () => {
-    expect(() => applyWrite(root, ['a', 'b', 'c'], { kind: 'set', value: 1 })).toThrow(TypeError);
-    expect(() => applyWrite(root, ['list', 'x'], { kind: 'set', value: 1 })).toThrow(TypeError);
-    expect(() => applyWrite(root, ['a'], { kind: 'push', values: [1] })).toThrow(TypeError);
+  it('throws a MemSyncError through a primitive, a non-index array key, or a push onto a non-array', () => {
+    expect(() => applyWrite(root, ['a', 'b', 'c'], { kind: 'set', value: 1 })).toThrow(MemSyncError);
+    expect(() => applyWrite(root, ['list', 'x'], { kind: 'set', value: 1 })).toThrow(MemSyncError);
+    expect(() => applyWrite(root, ['a'], { kind: 'push', values: [1] })).toThrow(MemSyncError);
   });
 });

@@ -1,3 +1,4 @@
+import { MemSyncError } from '../../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../src/types.js';
 import { afterFlush } from './fake-source.js';
@@ -120,12 +121,12 @@ describe('createLive: refused writes', () => {
     ['a hole in an array', new Array(2)],
     ['a reserved key inside the value', JSON.parse('{"ok":{"__proto__":{"x":1}}}')],
     ['a nested constructor key', { constructor: 1 }],
-  ])('throws a TypeError at the assignment of %s and records nothing', async (_what, value) => {
+  ])('throws a MemSyncError at the assignment of %s and records nothing', async (_what, value) => {
     const { source, live } = setup();
     expect(() => {
       live.bad = value as JsonValue;
-    }).toThrow(TypeError);
-    expect(() => live.list.push(value as number)).toThrow(TypeError);
+    }).toThrow(MemSyncError);
+    expect(() => live.list.push(value as number)).toThrow(MemSyncError);
     expect('bad' in live).toBe(false);
     await afterFlush();
     expect(source.patches).toEqual([]);
@@ -137,7 +138,7 @@ describe('createLive: refused writes', () => {
       const { live } = setup();
       expect(() => {
         (live as Record<string, JsonValue | undefined>)[key] = 1;
-      }).toThrow(TypeError);
+      }).toThrow(MemSyncError);
     },
   );
 
@@ -147,7 +148,7 @@ describe('createLive: refused writes', () => {
     source.data = { ...source.data, user: 5 as never };
     expect(() => {
       user.name = 'x';
-    }).toThrow(TypeError);
+    }).toThrow(MemSyncError);
     const items = live.items;
     source.data = { ...source.data, items: 'gone' as never };
     expect(() => items.push({ id: 1 })).toThrow(TypeError);
@@ -157,18 +158,18 @@ describe('createLive: refused writes', () => {
     const { live } = setup();
     expect(() => {
       live.list[5] = 1;
-    }).toThrow(RangeError);
+    }).toThrow(MemSyncError);
     expect(() => {
       live.list.length = 10;
-    }).toThrow(RangeError);
+    }).toThrow(MemSyncError);
     expect(() => {
       (live.list as unknown as Record<string, number>).foo = 1;
-    }).toThrow(TypeError);
+    }).toThrow(MemSyncError);
   });
 
   it('refuses defineProperty, freezing and prototype changes', () => {
     const { live } = setup();
-    expect(() => Object.defineProperty(live, 'x', { value: 1 })).toThrow(TypeError);
+    expect(() => Object.defineProperty(live, 'x', { value: 1 })).toThrow(MemSyncError);
     expect(() => Object.freeze(live)).toThrow(TypeError);
     expect(() => Object.setPrototypeOf(live, null)).toThrow(TypeError);
   });

@@ -285,7 +285,7 @@ describe('ObserverRegistry: subscription lifecycle and errors', () => {
     for (const bad of ['a..b', '.a', 'a.']) {
       expect(() => registry.observe(bad, () => {})).toThrow(MemSyncError);
     }
-    expect(() => registry.observe('a', 42 as never)).toThrow(TypeError);
+    expect(() => registry.observe('a', 42 as never)).toThrow(MemSyncError);
     expect(registry.size).toBe(0);
   });
 });
