@@ -23,7 +23,8 @@ export {
   type WritablePath,
 } from './typed-update.js';
 export type { Role } from './mesh/mesh-node.js';
-export type { Member } from './protocol/messages.js';
+/** A member of the mesh, as `status()` and `peer` events describe it. */
+export type { MemSyncMember as Member } from './memsync.js';
 export type { Change, ObserveCallback, PathOf, ValueAt } from './observe/index.js';
 export type { MemSyncLimits, MemSyncOptions } from './options.js';
 export { DEFAULT_LIMITS } from './options.js';
