@@ -18,7 +18,7 @@ import { listenUnixPath } from './unix-listen.js';
 export interface IpcTransportOptions {
   /**
    * The lock taken while replacing a dead host's socket file.
-   * @default an abstract Unix socket on Linux, an O_EXCL lock file elsewhere
+   * @default a socket file beside the guarded socket (takeover-guard.ts)
    */
   takeoverGuard?: TakeoverGuard;
 }
