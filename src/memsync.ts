@@ -17,6 +17,7 @@ import {
 } from './observe/index.js';
 import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { defaultAddress } from './transport/address.js';
+import { checkSocketPath } from './transport/path-trust.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
 import type { Condition, JsonObject, JsonValue, PatchResult, Update } from './types.js';
@@ -161,6 +162,8 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
               // directory is created for a socket nobody will bind.
               { kind: 'unix', path: `memsync:${name}` }
             : defaultAddress(name, this.options.dir);
+    // A socket path another user could take first is refused now (and again at every election).
+    if (this.options.path !== undefined && this.options.transport === undefined) checkSocketPath(this.options.path);
     const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
     const transport =
       this.options.transport ??
