@@ -49,7 +49,7 @@ describe('another user against the takeover guard', () => {
     const socketPath = resolve(status.address.path ?? '');
     expect(createHash('sha256').update(socketPath).digest('hex')).toHaveLength(64);
 
-    expect(await other.run(SQUAT, [socketPath])).toBe('ready 108');
+    expect((await other.run(SQUAT, [socketPath])).ready).toBe('ready 108');
     expect(other.exec(PLANT, [`${socketPath}.guard`]).trim()).toBe('EACCES');
 
     await host.worker.kill();

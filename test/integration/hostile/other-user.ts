@@ -14,11 +14,16 @@ export interface OtherUser extends AsyncDisposable {
   /**
    * Runs `script` (JavaScript, as `node -e`) as this user with `args` from process.argv[1] on, and
    * resolves once it prints a line starting with `ready` (the line is returned). It stays
-   * alive until the user is disposed (or it exits on its own).
+   * alive until the user is disposed (or it exits on its own); `output()` is all it printed.
    */
-  run(script: string, args?: string[], ms?: number): Promise<string>;
+  run(script: string, args?: string[], ms?: number): Promise<Running>;
   /** Runs `script` as this user to completion; resolves with its stdout. */
   exec(script: string, args?: string[]): string;
+}
+
+export interface Running {
+  readonly ready: string;
+  output(): string;
 }
 
 /** Creates the throw-away user. Needs root: a test that needs it fails loudly without. */
@@ -45,12 +50,12 @@ export function createOtherUser(): OtherUser {
       children.push(child);
       return within(
         ms,
-        new Promise<string>((resolve, reject) => {
+        new Promise<Running>((resolve, reject) => {
           let out = '';
           child.stdout?.on('data', (chunk: Buffer) => {
             out += chunk.toString();
-            const line = out.split('\n').find((l) => l.startsWith('ready'));
-            if (line !== undefined) resolve(line);
+            const ready = out.split('\n').find((l) => l.startsWith('ready'));
+            if (ready !== undefined) resolve({ ready, output: () => out });
           });
           child.once('exit', (code) => reject(new Error(`attacker exited (${code}) before ready: ${out}`)));
         }),
