@@ -164,10 +164,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
             : defaultAddress(name, this.options.dir);
     // A socket path another user could take first is refused now (and again at every election).
     if (this.options.path !== undefined && this.options.transport === undefined) checkSocketPath(this.options.path);
-    const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
+    const { maxFrameBytes, maxQueuedBytes, maxConnections, maxDepth } = this.options.limits;
     const transport =
       this.options.transport ??
-      createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections });
+      createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections, maxDepth });
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),

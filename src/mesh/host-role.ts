@@ -236,6 +236,7 @@ export class HostRole {
       return this.drop(peer, new MemSyncError(verdict.code, `peer '${hello.peer}' refused: ${verdict.message}`));
     }
     clearTimeout(peer.helloTimer);
+    peer.conn.authenticated();
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
     peer.hello = hello;
