@@ -3,6 +3,7 @@ import type { JsonObject } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
 import { CopyOnWrite } from './cow.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
+import { withRegexBudget } from './safe-regex.js';
 
 /** What applying one update to a root gave. */
 export interface UpdateResult {
@@ -21,6 +22,11 @@ export function applyPlanTo(
   plan: UpdatePlan,
   conditions: ConditionCache,
 ): UpdateResult {
+  // One budget for the regular expressions of this patch's array filters and $pull conditions.
+  return withRegexBudget(() => applyPlanWithin(root, plan, conditions));
+}
+
+function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: ConditionCache): UpdateResult {
   const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
   for (const write of plan.writes) cow.prepare(write);
   // MongoDB creates the array even when $slice leaves it empty: that is a change too. The

@@ -14,6 +14,7 @@ import * as queryOperators from 'mingo/operators/query';
 import type { $set } from 'mingo/operators/update';
 import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
+import { $linearRegex } from './safe-regex.js';
 
 /** What mingo's update operator functions take as their options. */
 export type UpdateOptions = NonNullable<Parameters<typeof $set>[2]>;
@@ -29,7 +30,8 @@ const UNREACHABLE_ID_KEY = '.';
  * `$where`/`$function` (scripts), no `$rand`; `scriptEnabled: false` refuses scripts again.
  */
 const conditionContext = Context.init()
-  .addQueryOps(queryOperators)
+  // `$regex` runs in linear time (safe-regex.ts): mingo's own backtracks on every replica.
+  .addQueryOps({ ...queryOperators, $regex: $linearRegex })
   .addExpressionOps(booleanOperators)
   .addExpressionOps(comparisonOperators)
   .addExpressionOps(arithmeticOperators)
