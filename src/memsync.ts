@@ -126,6 +126,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         peer: this.options.id,
         defaults: (initial.update.$set ?? {}) as JsonObject,
         logSize: this.options.logSize,
+        logBytes: this.options.logBytes,
         now: this.options.now,
         limits: { limits: this.options.limits },
       },

@@ -64,6 +64,13 @@ export interface MemSyncOptions {
    */
   logSize?: number;
   /**
+   * Bytes of JSON the catch-up log keeps at most, whatever `logSize` allows: large patches
+   * would otherwise make every replica hold `logSize` of them. Older entries are dropped a
+   * frame (or 256 entries) at a time; a peer further behind receives a snapshot.
+   * @default 67108864 (64 MiB)
+   */
+  logBytes?: number;
+  /**
    * How long a new host waits for the previous members to reconnect (so it can adopt the
    * longest history any of them holds) before it orders new patches. It stops waiting as soon
    * as every previous member is back. Members whose process it knows to be alive (same
@@ -156,6 +163,7 @@ export interface ResolvedOptions {
   timeout: number;
   patchTimeout: number;
   logSize: number;
+  logBytes: number;
   gatherMs: number;
   limits: MemSyncLimits;
   now: () => number;
@@ -244,6 +252,7 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     timeout: positive('timeout', options.timeout, 10_000),
     patchTimeout: positive('patchTimeout', options.patchTimeout, 30_000),
     logSize: positive('logSize', options.logSize, 10_000),
+    logBytes: positive('logBytes', options.logBytes, 64 * 1024 * 1024),
     gatherMs: positive('gatherMs', options.gatherMs, 300),
     limits,
     now: options.now ?? Date.now,
