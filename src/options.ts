@@ -17,14 +17,19 @@ export interface MemSyncOptions {
   clientOnly?: boolean;
   /**
    * Socket file (or Windows pipe name) to use instead of the default, which is derived
-   * from the mesh name inside a per-user directory of mode 0700.
+   * from the mesh name inside a per-user directory of mode 0700. Its directory must be
+   * writable by nobody but you (or root), and so must every directory above it unless sticky:
+   * otherwise another user could bind it first (`ERR_UNSAFE_PATH`, at construction and at
+   * every election).
    * @example { path: '/run/myapp/state.sock' }
    */
   path?: string;
   /**
-   * Directory for the default socket file. It is created with mode 0700 and refused if
-   * another user owns it or others may write to it.
-   * @default `$XDG_RUNTIME_DIR/memsync`, else `<os.tmpdir()>/memsync-<uid>`
+   * Directory for the default socket file. It is created with mode 0700 and refused
+   * (`ERR_UNSAFE_PATH`) if another user owns it, others may access it, or a directory above
+   * it could be rearranged by another user (owned by one, or writable by others and not sticky).
+   * @default `$XDG_RUNTIME_DIR/memsync`, else `~/.memsync`; `<os.tmpdir()>/memsync-<uid>` only
+   * without a home directory of your own
    */
   dir?: string;
   /**
