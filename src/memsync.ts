@@ -19,6 +19,7 @@ import {
 } from './observe/index.js';
 import { type MemSyncOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { defaultAddress } from './transport/address.js';
+import { checkSocketPath } from './transport/path-trust.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
 import type { Condition, DeepReadonly, JsonObject, PatchResult, Update } from './types.js';
@@ -135,6 +136,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
         peer: this.options.id,
         defaults: (initial.update.$set ?? {}) as JsonObject,
         logSize: this.options.logSize,
+        logBytes: this.options.logBytes,
         now: this.options.now,
         limits: { limits: this.options.limits },
       },
@@ -171,10 +173,12 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
               // directory is created for a socket nobody will bind.
               { kind: 'unix', path: `memsync:${name}` }
             : defaultAddress(name, this.options.dir);
-    const { maxFrameBytes, maxQueuedBytes, maxConnections } = this.options.limits;
+    // A socket path another user could take first is refused now (and again at every election).
+    if (this.options.path !== undefined && this.options.transport === undefined) checkSocketPath(this.options.path);
+    const { maxFrameBytes, maxQueuedBytes, maxConnections, maxDepth } = this.options.limits;
     const transport =
       this.options.transport ??
-      createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections });
+      createIpcTransport({ maxFrameBytes, maxQueuedBytes, maxConnections, maxDepth });
     this.node = new MeshNode(name, this.core, transport, address, this.options, {
       role: (role, previous) => this.emit('role', { role, previous }),
       members: (members) => this.onMembers(members),

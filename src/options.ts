@@ -19,14 +19,19 @@ export interface MemSyncOptions {
   clientOnly?: boolean;
   /**
    * Socket file (or Windows pipe name) to use instead of the default, which is derived
-   * from the mesh name inside a per-user directory of mode 0700.
+   * from the mesh name inside a per-user directory of mode 0700. Its directory must be
+   * writable by nobody but you (or root), and so must every directory above it unless sticky:
+   * otherwise another user could bind it first (`ERR_UNSAFE_PATH`, at construction and at
+   * every election).
    * @example { path: '/run/myapp/state.sock' }
    */
   path?: string;
   /**
-   * Directory for the default socket file. It is created with mode 0700 and refused if
-   * another user owns it or others may write to it.
-   * @default `$XDG_RUNTIME_DIR/memsync`, else `<os.tmpdir()>/memsync-<uid>`
+   * Directory for the default socket file. It is created with mode 0700 and refused
+   * (`ERR_UNSAFE_PATH`) if another user owns it, others may access it, or a directory above
+   * it could be rearranged by another user (owned by one, or writable by others and not sticky).
+   * @default `$XDG_RUNTIME_DIR/memsync`, else `~/.memsync`; `<os.tmpdir()>/memsync-<uid>` only
+   * without a home directory of your own
    */
   dir?: string;
   /**
@@ -65,6 +70,13 @@ export interface MemSyncOptions {
    * @default 10000
    */
   logSize?: number;
+  /**
+   * Bytes of JSON the catch-up log keeps at most, whatever `logSize` allows: large patches
+   * would otherwise make every replica hold `logSize` of them. Older entries are dropped a
+   * frame (or 256 entries) at a time; a peer further behind receives a snapshot.
+   * @default 67108864 (64 MiB)
+   */
+  logBytes?: number;
   /**
    * How long a new host waits for the previous members to reconnect (so it can adopt the
    * longest history any of them holds) before it orders new patches. It stops waiting as soon
@@ -158,6 +170,7 @@ export interface ResolvedOptions {
   timeout: number;
   patchTimeout: number;
   logSize: number;
+  logBytes: number;
   gatherMs: number;
   limits: MemSyncLimits;
   now: () => number;
@@ -266,6 +279,7 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     timeout: positive('timeout', options.timeout, 10_000),
     patchTimeout: positive('patchTimeout', options.patchTimeout, 30_000),
     logSize: positive('logSize', options.logSize, 10_000),
+    logBytes: positive('logBytes', options.logBytes, 64 * 1024 * 1024),
     gatherMs: positive('gatherMs', options.gatherMs, 300),
     limits,
     now: options.now ?? Date.now,

@@ -5,6 +5,7 @@ import { CopyOnWrite, type WriteTarget } from './cow.js';
 import { freezeFresh } from './freeze.js';
 import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
+import { withRegexBudget } from './safe-regex.js';
 
 /** What applying one update to a root gave. */
 export interface UpdateResult {
@@ -44,6 +45,11 @@ export function applyPlanTo(
   plan: UpdatePlan,
   conditions: ConditionCache,
 ): UpdateResult {
+  // One budget for the regular expressions of this patch's array filters and $pull conditions.
+  return withRegexBudget(() => applyPlanWithin(root, plan, conditions));
+}
+
+function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: ConditionCache): UpdateResult {
   const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
   const writes = plan.writes;
   const leaves: Leaf[][] = new Array(writes.length);

@@ -1,6 +1,7 @@
 import { Query } from 'mingo/query';
 import type { JsonObject, JsonValue } from '../types.js';
 import { QUERY_OPTIONS } from './mingo.js';
+import { withRegexBudget } from './safe-regex.js';
 
 const IDENTIFIER = /^[a-z][a-zA-Z0-9]*$/;
 
@@ -41,7 +42,8 @@ export class ConditionCache {
 
   /** Whether `state` matches `condition`, judged by mingo with scripts disabled. */
   holds(condition: JsonObject, state: JsonObject): boolean {
-    return this.compile(condition).test(state);
+    const query = this.compile(condition);
+    return withRegexBudget(() => query.test(state));
   }
 
   /** Number of compiled conditions held. */

@@ -10,6 +10,7 @@ import * as comparisonOperators from 'mingo/operators/expression/comparison';
 import * as conditionalOperators from 'mingo/operators/expression/conditional';
 import * as queryOperators from 'mingo/operators/query';
 import type { Options } from 'mingo/types';
+import { $linearRegex } from './safe-regex.js';
 
 /**
  * mingo gives its `idKey` field special treatment. A path with an empty segment can never be
@@ -22,7 +23,8 @@ const UNREACHABLE_ID_KEY = '.';
  * `$where`/`$function` (scripts), no `$rand`; `scriptEnabled: false` refuses scripts again.
  */
 const conditionContext = Context.init()
-  .addQueryOps(queryOperators)
+  // `$regex` runs in linear time (safe-regex.ts): mingo's own backtracks on every replica.
+  .addQueryOps({ ...queryOperators, $regex: $linearRegex })
   .addExpressionOps(booleanOperators)
   .addExpressionOps(comparisonOperators)
   .addExpressionOps(arithmeticOperators)

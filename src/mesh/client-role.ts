@@ -45,6 +45,8 @@ const EARLY_SUBMIT = 32;
 export class ClientRole {
   private epoch = -1;
   private host = '';
+  /** The mesh's members: the welcome's list, then each `members` change applied to it. */
+  private members = new Map<string, Member>();
   private targetVersion = Number.POSITIVE_INFINITY;
   /** A fresh replica (version 0) always gets a snapshot (planCatchUp): not in sync before it. */
   private snapshotDue = false;
@@ -174,7 +176,9 @@ export class ClientRole {
       case 'snapshot':
         return this.onSnapshotPart(message);
       case 'members':
-        this.options.onMembers(message.members, this.host, this.epoch);
+        for (const peer of message.left) this.members.delete(peer);
+        for (const member of message.joined) this.members.set(member.peer, member);
+        this.options.onMembers([...this.members.values()], this.host, this.epoch);
         // The host welcomes a joiner only once we know of it: say we do.
         return this.sendAck(message.seq);
       case 'request-history':
@@ -227,6 +231,7 @@ export class ClientRole {
     this.host = welcome.host;
     this.targetVersion = welcome.version;
     this.snapshotDue = this.core.replica.version === 0;
+    this.members = new Map(welcome.members.map((member) => [member.peer, member]));
     this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
     // A previous life of our id numbered past where we start (its clock was ahead of ours):
     // our patches would look like its resends. Before we ever sent one, we renumber.

@@ -17,32 +17,51 @@ interface Segment {
   text: string | undefined;
   /** Still taking appends. */
   open: boolean;
+  /** What it counts against the log's byte bound: set once it is closed or sealed, 0 before. */
+  bytes: number;
 }
 
 /** Entries an open segment takes before another is started: what trimming drops at once. */
 const SEGMENT_ENTRIES = 256;
 
 /**
- * The tail of the ordered history, bounded by entry count so a host's memory stays flat
- * however many patches pass through it. Every replica keeps one: any of them may become
+ * Bytes of JSON the log holds at most by default (`logBytes`), besides its newest segment.
+ * @default 67108864 (64 MiB)
+ */
+export const DEFAULT_LOG_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The tail of the ordered history, bounded by entry count and by bytes, so a replica's
+ * memory stays flat however many patches pass through it, and however large they are. Every replica keeps one: any of them may become
  * host and must then serve catch-up tails, and a client ahead of a new host hands its
  * tail over so the longest history survives a failover.
  *
  * It holds at least `capacity` entries (when that many were appended since the last gap)
- * and at most one segment more (up to 256 entries, or the entries of one frame): old
- * entries are dropped a segment at a time.
+ * unless they take more than `maxBytes` of JSON, and at most one segment more (up to 256
+ * entries, or the entries of one frame): old entries are dropped a segment at a time. A
+ * segment's bytes are the length of the frame text it keeps, or of its entries' JSON when
+ * nobody was sent them (a host alone), counted when it stops taking appends.
  */
 export class EntryLog {
   private segments: Segment[] = [];
   private count = 0;
+  private heldBytes = 0;
   private readonly segmentCap: number;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly maxBytes: number = DEFAULT_LOG_BYTES,
+  ) {
     this.segmentCap = Math.max(1, Math.min(SEGMENT_ENTRIES, capacity));
   }
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes counted against the bound (every segment but an open, unsealed one). */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Lowest version held, or undefined when empty. */
@@ -61,7 +80,7 @@ export class EntryLog {
     if (last !== undefined && entry.version !== last + 1) this.clear();
     let tail = this.segments[this.segments.length - 1];
     if (tail === undefined || !tail.open || tail.entries!.length >= this.segmentCap) {
-      if (tail) tail.open = false;
+      if (tail) this.close(tail);
       tail = {
         first: entry.version,
         last: entry.version - 1,
@@ -69,6 +88,7 @@ export class EntryLog {
         entries: [],
         text: undefined,
         open: true,
+        bytes: 0,
       };
       this.segments.push(tail);
     }
@@ -88,21 +108,33 @@ export class EntryLog {
     const tail = this.segments[this.segments.length - 1];
     if (tail === undefined) return;
     // Whatever happens, the next append starts a new segment: one frame, one segment.
-    tail.open = false;
-    if (tail.last !== last) return;
+    this.close(tail);
+    if (tail.last !== last) return this.trim();
     let start = this.segments.length;
     let epoch: number | undefined;
     for (;;) {
       const segment = this.segments[start - 1];
-      if (segment === undefined || segment.entries === undefined || segment.last < first) return;
-      if (segment.epoch === undefined || (epoch !== undefined && segment.epoch !== epoch)) return;
+      if (segment === undefined || segment.entries === undefined || segment.last < first) return this.trim();
+      if (segment.epoch === undefined || (epoch !== undefined && segment.epoch !== epoch)) return this.trim();
       epoch = segment.epoch;
       start--;
       if (segment.first === first) break;
-      if (segment.first < first) return;
+      if (segment.first < first) return this.trim();
     }
-    const sealed: Segment = { first, last, epoch, entries: undefined, text, open: false };
-    this.segments.splice(start, this.segments.length - start, sealed);
+    const sealed: Segment = { first, last, epoch, entries: undefined, text, open: false, bytes: text.length };
+    for (const replaced of this.segments.splice(start, this.segments.length - start, sealed)) {
+      this.heldBytes -= replaced.bytes;
+    }
+    this.heldBytes += sealed.bytes;
+    this.trim();
+  }
+
+  /** No more appends to `segment`: from now on it counts against the byte bound. */
+  private close(segment: Segment): void {
+    if (!segment.open) return;
+    segment.open = false;
+    segment.bytes = segment.text?.length ?? JSON.stringify(segment.entries).length;
+    this.heldBytes += segment.bytes;
   }
 
   /** The epoch that ordered `version`, if it is still held. */
@@ -135,15 +167,17 @@ export class EntryLog {
   clear(): void {
     this.segments = [];
     this.count = 0;
+    this.heldBytes = 0;
   }
 
   private trim(): void {
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
       const held = oldest.last - oldest.first + 1;
-      if (this.count - held < this.capacity) return;
+      if (this.count - held < this.capacity && this.heldBytes <= this.maxBytes) return;
       this.segments.shift();
       this.count -= held;
+      this.heldBytes -= oldest.bytes;
     }
   }
 

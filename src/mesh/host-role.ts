@@ -236,6 +236,7 @@ export class HostRole {
       return this.drop(peer, new MemSyncError(verdict.code, `peer '${hello.peer}' refused: ${verdict.message}`));
     }
     clearTimeout(peer.helloTimer);
+    peer.conn.authenticated();
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
     peer.hello = hello;
@@ -244,7 +245,7 @@ export class HostRole {
     // History it holds beyond ours is asked for once it is welcomed; the gather waits for it.
     peer.awaitingHistory = this.gather.gathering && hello.version > this.core.replica.version;
     this.gather.arrived(hello.peer);
-    this.membersChanged();
+    this.membersChanged({ joined: [peer.member], left: [] });
     peer.joinSeq = this.membersSeq;
     this.welcomeReady();
     this.checkGather();
@@ -441,12 +442,12 @@ export class HostRole {
     this.options.onReady();
   }
 
-  private membersChanged(): void {
-    const members = this.members();
+  /** Tells every welcomed member what changed (one small message, the same for all). */
+  private membersChanged(change: { joined: Member[]; left: string[] }): void {
     const seq = ++this.membersSeq;
-    for (const peer of this.peers)
-      if (peer.welcomed) peer.conn.send({ type: 'members', epoch: this.epoch, members, seq });
-    this.options.onMembers(members);
+    const message = { type: 'members', epoch: this.epoch, ...change, seq } as const;
+    for (const peer of this.peers) if (peer.welcomed) peer.conn.send(message);
+    this.options.onMembers(this.members());
   }
 
   private drop(peer: Peer, error: MemSyncError): void {
@@ -463,7 +464,7 @@ export class HostRole {
     if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
     if (peer.awaitingHistory) this.checkGather();
     if (peer.member && !this.stopped) {
-      this.membersChanged();
+      this.membersChanged({ joined: [], left: [peer.member.peer] });
       this.welcomeReady();
       this.holdOwnWrites();
     }

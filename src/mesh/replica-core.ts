@@ -28,6 +28,8 @@ export interface ReplicaCoreOptions {
   peer: string;
   defaults: JsonObject;
   logSize: number;
+  /** Bytes of JSON the catch-up log keeps at most (entry-log.ts). */
+  logBytes?: number;
   now: () => number;
   limits: ConstructorParameters<typeof Replica>[1] extends infer O ? O : never;
 }
@@ -62,7 +64,7 @@ export class ReplicaCore {
   ) {
     this.replica = new Replica(options.defaults, options.limits);
     this.view = new OptimisticView(this.replica, options.peer);
-    this.log = new EntryLog(options.logSize);
+    this.log = new EntryLog(options.logSize, options.logBytes);
     this.clock = new HybridClock(options.now);
     this.seq = firstSeqBase(options.now());
     this.outbox = new Outbox((patch) => this.rollBack(patch));

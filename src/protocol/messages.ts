@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [3] as const;
+export const PROTOCOL_VERSIONS = [4] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -154,10 +154,16 @@ const Snapshot = Type.Object({
   meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
+/**
+ * A change of the member list: who joined and who left since the previous `members` of this
+ * epoch (a `welcome` carries the whole list). A delta, so that a join costs the same whatever
+ * the mesh's size: sending the whole list to every member on every join made N joins O(N^2).
+ */
 const Members = Type.Object({
   type: Type.Literal('members'),
   epoch: Epoch,
-  members: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  joined: Type.Array(MemberSchema, { maxItems: 100_000 }),
+  left: Type.Array(PeerId, { maxItems: 100_000 }),
   /** Numbers the member lists of one epoch: the receiver acknowledges it (see `ack`). */
   seq: Count,
 });

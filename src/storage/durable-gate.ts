@@ -86,6 +86,7 @@ export class DurableGate {
         return inner.bufferedBytes;
       },
       setHandlers: (handlers: ConnectionHandlers) => inner.setHandlers(handlers),
+      authenticated: () => inner.authenticated(),
       send: (message: unknown) => gate.after(gate.current(), () => inner.send(message)),
       // What is held for it goes first, unless the store failed (then it never will).
       close: (error?: MemSyncError) => {

@@ -3,11 +3,12 @@
  * directory only the current user can enter; a per-user named pipe on Windows.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, MemSyncError } from '../errors.js';
 import { recordMeshName } from './mesh-registry.js';
+import { checkSocketDir } from './path-trust.js';
 import type { Address } from './types.js';
 
 /** Longest mesh name accepted. */
@@ -15,8 +16,8 @@ export const MAX_MESH_NAME_LENGTH = 200;
 
 /**
  * The address processes of one user use for `meshName` unless told otherwise.
- * @param dir directory for the socket file (created 0700 if missing, checked if present);
- * default `$XDG_RUNTIME_DIR/memsync` if that variable is set, else `<os.tmpdir()>/memsync-<uid>`.
+ * @param dir directory for the socket file (created 0700 if missing, checked if present, with
+ * every directory above it: path-trust.ts); default {@link defaultSocketDir}.
  * Ignored on Windows, where the address is a named pipe.
  * @throws MemSyncError `ERR_INVALID_OPTION` for a bad name; ConnectionError `ERR_UNSAFE_PATH`
  * when the directory belongs to someone else or others can access it.
@@ -43,7 +44,7 @@ export function windowsPipePath(meshName: string, userName: string): string {
 /**
  * Creates `dir` (mode 0700) if missing; otherwise checks it is a real directory owned by the
  * current user with no group or other permission bits, so no one else can plant or hijack a
- * socket in it.
+ * socket in it; and that no other user can swap it or a directory above it (path-trust.ts).
  * @throws ConnectionError `ERR_UNSAFE_PATH`
  */
 export function ensureSocketDir(dir: string): void {
@@ -72,13 +73,32 @@ export function ensureSocketDir(dir: string): void {
       `socket directory ${dir} has mode ${(info.mode & 0o777).toString(8)}; it must not be accessible to group or others`,
     );
   }
+  checkSocketDir(dir, 'private');
 }
 
-/** Where default sockets live: `$XDG_RUNTIME_DIR/memsync`, else `<tmpdir>/memsync-<uid>`. */
+/**
+ * Where sockets go when no `dir` is given, chosen so that no other user can take the name
+ * first: `$XDG_RUNTIME_DIR/memsync` when that is set (a per-user 0700 directory the login
+ * manager makes); else `~/.memsync` when the home directory exists and is ours; only else
+ * `<os.tmpdir()>/memsync-<uid>`, which another user can create first (start() then fails
+ * with ERR_UNSAFE_PATH rather than use it).
+ */
 export function defaultSocketDir(): string {
   const runtimeDir = process.env.XDG_RUNTIME_DIR;
   if (runtimeDir) return join(runtimeDir, 'memsync');
-  return join(os.tmpdir(), `memsync-${process.getuid?.() ?? os.userInfo().username}`);
+  const uid = process.getuid?.();
+  const home = os.homedir();
+  if (uid !== undefined && home !== '' && isOwnDirectory(home, uid)) return join(home, '.memsync');
+  return join(os.tmpdir(), `memsync-${uid ?? os.userInfo().username}`);
+}
+
+function isOwnDirectory(path: string, uid: number): boolean {
+  try {
+    const info = statSync(path);
+    return info.isDirectory() && info.uid === uid;
+  } catch {
+    return false;
+  }
 }
 
 function validateMeshName(meshName: string): void {

@@ -86,7 +86,11 @@ export interface DecodeResult {
  * do not reuse a buffer after pushing it.
  */
 export class FrameDecoder {
-  readonly #maxFrameBytes: number;
+  #maxFrameBytes: number;
+  /** Nesting allowed before JSON.parse, or undefined for no scan (an authenticated peer). */
+  #maxDepth: number | undefined;
+  /** Describes the current limit in errors ("before hello"). */
+  #limitNote = '';
   readonly #header = Buffer.alloc(FRAME_HEADER_BYTES);
   #headerFilled = 0;
   /** Length of the frame being collected, or -1 while reading a header. */
@@ -99,12 +103,27 @@ export class FrameDecoder {
     this.#maxFrameBytes = maxFrameBytes;
   }
 
+  /**
+   * Changes the limits for every frame whose header is read from now on: a smaller frame and
+   * a nesting scan while the peer is unauthenticated, the full frame without a scan after.
+   */
+  setLimits(maxFrameBytes: number, maxDepth: number | undefined, note = ''): void {
+    this.#maxFrameBytes = maxFrameBytes;
+    this.#maxDepth = maxDepth;
+    this.#limitNote = note;
+  }
+
   /** Bytes held for a frame not yet complete (header bytes included). */
   get pendingBytes(): number {
     return this.#headerFilled + this.#partsBytes;
   }
 
-  push(chunk: Uint8Array): DecodeResult {
+  /**
+   * Decodes what `chunk` completes. With `sink`, each message is handed to it as soon as its
+   * frame is complete (so that a limit it changes applies to the very next frame) and the
+   * result lists none.
+   */
+  push(chunk: Uint8Array, sink?: (message: unknown, text: string) => void): DecodeResult {
     const messages: unknown[] = [];
     const texts: string[] = [];
     if (this.#error) return { messages, texts, error: this.#error };
@@ -135,13 +154,16 @@ export class FrameDecoder {
         this.#partsBytes = 0;
       }
       this.#expected = -1;
-      const parsed = parseBody(body);
+      const parsed = parseBody(body, this.#maxDepth);
       if (parsed instanceof ProtocolError) {
         this.#error = parsed;
         break;
       }
-      messages.push(parsed.value);
-      texts.push(parsed.text);
+      if (sink) sink(parsed.value, parsed.text);
+      else {
+        messages.push(parsed.value);
+        texts.push(parsed.text);
+      }
     }
     return this.#error ? { messages, texts, error: this.#error } : { messages, texts };
   }
@@ -165,7 +187,7 @@ export class FrameDecoder {
     } else if (length > this.#maxFrameBytes) {
       this.#error = new ProtocolError(
         'ERR_PROTOCOL',
-        `frame of ${length} bytes exceeds maxFrameBytes (${this.#maxFrameBytes})`,
+        `frame of ${length} bytes exceeds ${this.#limitNote || `maxFrameBytes (${this.#maxFrameBytes})`}`,
       );
     } else {
       this.#expected = length;
@@ -174,8 +196,14 @@ export class FrameDecoder {
   }
 }
 
-function parseBody(body: Buffer): { value: unknown; text: string } | ProtocolError {
+function parseBody(
+  body: Buffer,
+  maxDepth: number | undefined,
+): { value: unknown; text: string } | ProtocolError {
   if (!isUtf8(body)) return new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
+  if (maxDepth !== undefined && nestingExceeds(body, maxDepth)) {
+    return new ProtocolError('ERR_PROTOCOL', `frame nests deeper than ${maxDepth} before hello`);
+  }
   const text = body.toString('utf8');
   try {
     return { value: JSON.parse(text), text };
@@ -183,4 +211,32 @@ function parseBody(body: Buffer): { value: unknown; text: string } | ProtocolErr
     // SyntaxError for bad JSON; RangeError is possible on absurd nesting in some engines.
     return new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
   }
+}
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `maxDepth`, found by one pass over
+ * the bytes (brackets inside strings do not count) before JSON.parse would build it all.
+ * Malformed text is left for JSON.parse to refuse.
+ */
+export function nestingExceeds(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+      if (++depth > maxDepth) return true;
+    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) depth--;
+  }
+  return false;
 }

@@ -4,10 +4,11 @@
  * one write and `socket.writableLength` can be watched for peers that stop reading.
  */
 import type { Socket } from 'node:net';
-import { ConnectionError, type MemSyncError } from '../errors.js';
+import { ConnectionError, type MemSyncError, ProtocolError } from '../errors.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import { Inbox } from './inbox.js';
 import type { Connection, ConnectionHandlers, TransportLimits } from './types.js';
+import type { UnauthenticatedBudget } from './unauthenticated-budget.js';
 
 /** After a graceful end, how long the peer has to close its side before the socket is destroyed. */
 const LINGER_MS = 2_000;
@@ -30,20 +31,32 @@ export class IpcConnection implements Connection {
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #socketError: Error | undefined;
+  /** Set while an accepted peer has not been authenticated: what its partial frames count against. */
+  #budget: UnauthenticatedBudget | undefined;
+  /** Bytes this connection holds in `#budget`. */
+  #counted = 0;
 
   /**
    * @param onSocketClosed called once the socket is fully closed (the owner forgets it then).
+   * @param budget for an accepted connection: it is unauthenticated until `authenticated()`,
+   * its frames limited and its partial frames counted against this.
    */
   constructor(
     socket: Socket,
     limits: TransportLimits,
     role: 'in' | 'out',
     onSocketClosed?: () => void,
+    budget?: UnauthenticatedBudget,
   ) {
     this.id = `ipc-${role}-${nextConnectionNumber++}`;
     this.#socket = socket;
     this.#limits = limits;
     this.#decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.#budget = budget;
+    if (budget) {
+      const maxFrame = Math.min(limits.maxUnauthenticatedFrameBytes, limits.maxFrameBytes);
+      this.#decoder.setLimits(maxFrame, limits.maxDepth, `${maxFrame} bytes, the most a peer may send before its hello`);
+    }
     this.#onSocketClosed = onSocketClosed;
     // Read nothing until someone listens: a peer cannot fill our memory before setHandlers.
     socket.pause();
@@ -65,6 +78,14 @@ export class IpcConnection implements Connection {
     const first = !this.#inbox.hasHandlers;
     this.#inbox.setHandlers(handlers);
     if (first && !this.#socket.destroyed) this.#socket.resume();
+  }
+
+  authenticated(): void {
+    if (!this.#budget) return;
+    this.#budget.release(this.#counted);
+    this.#budget = undefined;
+    this.#counted = 0;
+    this.#decoder.setLimits(this.#limits.maxFrameBytes, undefined);
   }
 
   send(message: unknown): void {
@@ -90,6 +111,7 @@ export class IpcConnection implements Connection {
   close(error?: MemSyncError): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#releaseBudget();
     this.#flush();
     this.#inbox.end(error, false);
     if (this.#socket.destroyed) return;
@@ -103,9 +125,32 @@ export class IpcConnection implements Connection {
   /** Bytes read from the socket, in order. */
   receive(chunk: Buffer): void {
     if (this.#closed) return;
+    if (this.#budget) return this.#receiveUnauthenticated(chunk);
     const { messages, texts, error } = this.#decoder.push(chunk);
     for (let i = 0; i < messages.length; i++) this.#inbox.deliver(messages[i], texts[i]);
     if (error) this.#fail(error);
+  }
+
+  /**
+   * Frame by frame, so that the `hello` that authenticates the peer lifts the limits before
+   * the next frame's header is read; then what the partial frame holds is counted.
+   */
+  #receiveUnauthenticated(chunk: Buffer): void {
+    const { error } = this.#decoder.push(chunk, (message, text) => this.#inbox.deliver(message, text));
+    if (error) return this.#fail(error);
+    const budget = this.#budget;
+    if (!budget || this.#closed) return;
+    const held = this.#decoder.pendingBytes;
+    if (!budget.resize(this.#counted, held)) {
+      this.#counted = 0;
+      return this.#fail(
+        new ProtocolError(
+          'ERR_PROTOCOL',
+          `unauthenticated peers hold more than ${budget.maxBytes} bytes of partial frames`,
+        ),
+      );
+    }
+    this.#counted = held;
   }
 
   #flush(): void {
@@ -125,13 +170,21 @@ export class IpcConnection implements Connection {
   #fail(error: MemSyncError): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#releaseBudget();
     this.#dropQueue();
     this.#inbox.end(error, true);
     this.#socket.destroy();
   }
 
+  #releaseBudget(): void {
+    this.#budget?.release(this.#counted);
+    this.#budget = undefined;
+    this.#counted = 0;
+  }
+
   #handleSocketClose(): void {
     if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#releaseBudget();
     this.#onSocketClosed?.();
     if (this.#closed) return;
     this.#closed = true;

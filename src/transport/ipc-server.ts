@@ -4,6 +4,7 @@ import { reportHandlerError } from './inbox.js';
 import { configureIpc, configureTls, newIpc } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
 import type { Connection, TlsFiles, TransportLimits } from './types.js';
+import { UnauthenticatedBudget } from './unauthenticated-budget.js';
 
 /** Where to bind: a filesystem path (or pipe name on Windows) or a TCP endpoint. */
 export type IpcBindTarget = { path: string } | { host: string; port: number; tls?: TlsFiles };
@@ -34,8 +35,10 @@ export async function startIpcServer(
   if (!server) return Promise.reject(new Error('node-ipc did not create a server'));
 
   const connections = new Map<Socket, IpcConnection>();
+  const budget = new UnauthenticatedBudget(limits.maxUnauthenticatedBytes);
   server.on('connect', (socket) => {
-    const connection = new IpcConnection(socket, limits, 'in', () => connections.delete(socket));
+    const forget = () => connections.delete(socket);
+    const connection = new IpcConnection(socket, limits, 'in', forget, budget);
     connections.set(socket, connection);
     try {
       onConnection(connection);

@@ -9,6 +9,7 @@ import { announcePeer, livePeers } from './peer-registry.js';
 import { isProcessAlive } from './process-alive.js';
 import { type IpcBindTarget, type IpcServer, startIpcServer } from './ipc-server.js';
 import { resolveTransportLimits } from './limits.js';
+import { checkSocketPath } from './path-trust.js';
 import { systemError, toConnectionError } from './system-errors.js';
 import { defaultTakeoverGuard, type TakeoverGuard } from './takeover-guard.js';
 import type { Address, Listener, Transport, TransportLimits } from './types.js';
@@ -18,7 +19,7 @@ import { listenUnixPath } from './unix-listen.js';
 export interface IpcTransportOptions {
   /**
    * The lock taken while replacing a dead host's socket file.
-   * @default an abstract Unix socket on Linux, an O_EXCL lock file elsewhere
+   * @default a socket file beside the guarded socket (takeover-guard.ts)
    */
   takeoverGuard?: TakeoverGuard;
 }
@@ -49,6 +50,8 @@ export function createIpcTransport(
   return {
     async listen(address, onConnection) {
       checkAddress(address);
+      // Every election binds or connects: a directory swapped since the last one is refused.
+      if (address.kind === 'unix') checkSocketPath(address.path);
       let server: IpcServer;
       try {
         const start = (target: IpcBindTarget) => startIpcServer(target, resolved, onConnection);
@@ -64,6 +67,7 @@ export function createIpcTransport(
     },
     async connect(address, connectOptions) {
       checkAddress(address);
+      if (address.kind === 'unix') checkSocketPath(address.path);
       const timeoutMs = connectOptions?.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
         throw new MemSyncError(

@@ -6,6 +6,9 @@ export const DEFAULT_TRANSPORT_LIMITS: Readonly<TransportLimits> = Object.freeze
   maxFrameBytes: 64 * 1024 * 1024,
   maxQueuedBytes: 256 * 1024 * 1024,
   maxConnections: 10_000,
+  maxUnauthenticatedFrameBytes: 4 * 1024,
+  maxUnauthenticatedBytes: 1024 * 1024,
+  maxDepth: 64,
 });
 
 // A frame's length travels as an unsigned 32-bit integer.

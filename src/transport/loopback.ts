@@ -44,6 +44,9 @@ class LoopbackConnection implements Connection {
     return this.#outboxBytes;
   }
 
+  /** In-process peers: nothing to limit before they prove themselves. */
+  authenticated(): void {}
+
   setHandlers(handlers: ConnectionHandlers): void {
     this.#inbox.setHandlers(handlers);
   }

@@ -46,6 +46,12 @@ export interface Connection {
   close(error?: MemSyncError): void;
   /** Bytes queued + in the socket's write buffer. */
   readonly bufferedBytes: number;
+  /**
+   * The peer has proved itself (its `hello` was accepted): lift the limits on what an
+   * unauthenticated peer may send (TransportLimits `maxUnauthenticatedFrameBytes`,
+   * `maxUnauthenticatedBytes`, `maxDepth`). Connections we opened are trusted from the start.
+   */
+  authenticated(): void;
 }
 
 /** A bound address accepting connections. */
@@ -73,6 +79,24 @@ export interface TransportLimits {
    * @default 10000
    */
   maxConnections: number;
+  /**
+   * Largest frame an accepted connection may send before it is authenticated (its `hello`):
+   * a peer announcing more is cut off at the frame's header.
+   * @default 4096 (4 KiB)
+   */
+  maxUnauthenticatedFrameBytes: number;
+  /**
+   * Bytes all not-yet-authenticated connections of a listener may hold together in partial
+   * frames; the connection whose bytes would pass it is cut off.
+   * @default 1048576 (1 MiB)
+   */
+  maxUnauthenticatedBytes: number;
+  /**
+   * Nesting of arrays and objects in a frame from a not-yet-authenticated peer; a deeper
+   * frame is refused before it is parsed.
+   * @default 64
+   */
+  maxDepth: number;
 }
 
 /** Opens listeners and connections. */

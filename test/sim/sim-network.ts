@@ -61,6 +61,9 @@ class SimConnection implements Connection {
     return 0;
   }
 
+  /** Simulated peers have no pre-hello limits to lift. */
+  authenticated(): void {}
+
   setHandlers(handlers: ConnectionHandlers): void {
     this.inbox.setHandlers(handlers);
   }

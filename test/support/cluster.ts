@@ -3,7 +3,7 @@
  * over the process IPC channel, SIGKILL them, and always clean up — every worker killed
  * by its pid and the socket directory removed, even when a test fails.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,15 +198,24 @@ export function agreement(all: StatusOf[]): Agreement | undefined {
 }
 
 /** A group of workers sharing one private socket directory. */
+/** How a worker of another environment or user is forked. */
+export type SpawnOptions = Pick<ForkOptions, 'env' | 'uid' | 'gid'>;
+
 export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'memsync-it-'));
   readonly workers: Worker[] = [];
 
   constructor(readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`) {}
 
-  /** Forks a worker; `execPath` runs it on another Node binary (the mixed-version mesh test). */
-  async spawn(execPath?: string): Promise<Worker> {
+  /**
+   * Forks a worker: a string runs it on another Node binary (the mixed-version mesh test);
+   * options for one in another environment (`env`) or as another user (`uid`, `gid`).
+   */
+  async spawn(how: string | SpawnOptions = {}): Promise<Worker> {
+    const forkOptions: SpawnOptions = typeof how === 'string' ? {} : how;
+    const execPath = typeof how === 'string' ? how : undefined;
     const child = fork(join(RUN_DIR, 'worker.mjs'), [], {
+      ...forkOptions,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       ...(execPath === undefined ? {} : { execPath }),
     });
@@ -221,9 +230,9 @@ export class Cluster {
   async start(
     options: MemSyncOptions = {},
     defaults: Record<string, unknown> = {},
-    execPath?: string,
+    how: string | SpawnOptions = {},
   ): Promise<{ worker: Worker; role: 'host' | 'client' }> {
-    const worker = await this.spawn(execPath);
+    const worker = await this.spawn(how);
     const role = await worker.call<'host' | 'client'>('start', {
       name: this.name,
       defaults,

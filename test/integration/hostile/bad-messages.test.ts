@@ -118,7 +118,7 @@ describe('hostile messages at the host', () => {
           members: [],
         }),
       ],
-      ['members', (epoch: number) => ({ type: 'members', epoch, members: [] })],
+      ['members', (epoch: number) => ({ type: 'members', epoch, joined: [], left: [], seq: 1 })],
       ['handover', (epoch: number) => ({ type: 'handover', epoch, successor: null })],
       ['history not asked for', (epoch: number) => ({ type: 'history', epoch, entries: [] })],
       [

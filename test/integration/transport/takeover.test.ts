@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MemSyncError } from '../../../src/errors.js';
 import { createIpcTransport } from '../../../src/transport/ipc-transport.js';
 import {
-  abstractSocketGuard,
   lockFileGuard,
+  socketFileGuard,
   type TakeoverGuard,
 } from '../../../src/transport/takeover-guard.js';
 import type { Address, Listener, Transport } from '../../../src/transport/types.js';
@@ -139,8 +139,10 @@ describe('taking over a Unix socket address', () => {
     }
   });
 
-  const guards: [string, () => TakeoverGuard][] = [['lock file', lockFileGuard]];
-  if (process.platform === 'linux') guards.unshift(['abstract socket', abstractSocketGuard]);
+  const guards: [string, () => TakeoverGuard][] = [
+    ['socket file', socketFileGuard],
+    ['lock file', lockFileGuard],
+  ];
   for (const [name, makeGuard] of guards) {
     it(`waits for nobody but leaves the file alone while another process holds the ${name} guard`, async () => {
       const address = unixAddress();

@@ -41,7 +41,7 @@ describe('a client and the epochs it has seen', () => {
 
   it('acknowledges the member lists it receives (a joiner waits for that)', async () => {
     const client = new ClientHarness();
-    client.conn.deliver({ type: 'members', epoch: HOST_EPOCH, seq: 4, members: [{ peer: HOST_ID, clientOnly: false }] });
+    client.conn.deliver({ type: 'members', epoch: HOST_EPOCH, seq: 4, joined: [{ peer: HOST_ID, clientOnly: false }], left: [] });
     await settle();
     expect(client.conn.sentOf('ack').at(-1)).toMatchObject({ type: 'ack', epoch: HOST_EPOCH, members: 4 });
   });

@@ -28,8 +28,9 @@ describe('a host welcomes a joiner', () => {
     const joiner = h.connect();
     joiner.deliver(helloFrom('joiner'));
     expect(joiner.sentOf('welcome')).toHaveLength(0);
+    // The change that names it (a delta: members learn of joins one change at a time).
     const list = first.sentOf('members').at(-1)!;
-    expect((list.members as Array<{ peer: string }>).map((m) => m.peer)).toContain('joiner');
+    expect((list.joined as Array<{ peer: string }>).map((m) => m.peer)).toEqual(['joiner']);
     // A clientOnly member's acknowledgement is not enough, nor an older list's.
     observer.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: (list.seq as number) - 1 });

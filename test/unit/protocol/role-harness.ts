@@ -25,6 +25,12 @@ export const HOST_EPOCH = 7;
 export class ScriptedConnection implements Connection {
   readonly id = 'scripted';
   readonly bufferedBytes = 0;
+  /** Whether the role under test lifted the pre-hello limits. */
+  authenticatedCalled = false;
+  authenticated(): void {
+    this.authenticatedCalled = true;
+  }
+
   /** What the role under test sent, parsed back from JSON. */
   readonly sent: Record<string, unknown>[] = [];
   closed = false;

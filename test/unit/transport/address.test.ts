@@ -59,20 +59,39 @@ function describeDefaultAddress(): void {
       expect(address.kind === 'unix' && address.path.startsWith(join(root, 'memsync'))).toBe(true);
     });
 
-    it('falls back to a per-user directory under the temp dir', () => {
-      delete process.env.XDG_RUNTIME_DIR;
-      // os.tmpdir() follows $TMPDIR: point it into this test's directory.
-      const savedTmp = process.env.TMPDIR;
-      process.env.TMPDIR = root;
+    /** Runs `body` with the given environment variables set (undefined: unset), then restores them. */
+    function withEnv(vars: Record<string, string | undefined>, body: () => void): void {
+      const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+      const apply = (values: Record<string, string | undefined>) => {
+        for (const [key, value] of Object.entries(values)) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      };
+      apply(vars);
       try {
+        body();
+      } finally {
+        apply(saved);
+      }
+    }
+
+    it('without $XDG_RUNTIME_DIR, uses ~/.memsync: a place no other user can create first', () => {
+      // os.homedir() follows $HOME: point it at this test's directory (ours, mode 0700).
+      withEnv({ XDG_RUNTIME_DIR: undefined, HOME: root, TMPDIR: join(root, 'tmp') }, () => {
+        const address = defaultAddress('m');
+        expect(address.kind === 'unix' && address.path.startsWith(`${join(root, '.memsync')}/`)).toBe(true);
+        expect(statSync(join(root, '.memsync')).mode & 0o777).toBe(0o700);
+      });
+    });
+
+    it('falls back to a per-user directory under the temp dir only without a home of our own', () => {
+      withEnv({ XDG_RUNTIME_DIR: undefined, HOME: join(root, 'no-such-home'), TMPDIR: root }, () => {
         const address = defaultAddress('m');
         const expectedDir = join(root, `memsync-${process.getuid?.()}`);
         expect(address.kind === 'unix' && address.path.startsWith(`${expectedDir}/`)).toBe(true);
         expect(statSync(expectedDir).mode & 0o777).toBe(0o700);
-      } finally {
-        if (savedTmp === undefined) delete process.env.TMPDIR;
-        else process.env.TMPDIR = savedTmp;
-      }
+      });
     });
 
     it('refuses a directory others can access', () => {

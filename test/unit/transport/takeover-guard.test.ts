@@ -1,25 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { link } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import {
-  abstractGuardName,
-  abstractSocketGuard,
+  guardPathFor,
   lockFileGuard,
+  socketFileGuard,
   type TakeoverGuard,
 } from '../../../src/transport/takeover-guard.js';
 
-describe('abstractGuardName', () => {
-  it('fills the whole 108-byte sun_path, so Node 20 and 22 bind the same name', () => {
-    const name = abstractGuardName('/run/user/1000/memsync/a.sock');
-    expect(Buffer.byteLength(name)).toBe(108);
-    expect(name.startsWith('\0memsync-guard-')).toBe(true);
-  });
-
-  it('is the same for the same path spelled differently, different for another path', () => {
-    expect(abstractGuardName('/tmp/x/../a.sock')).toBe(abstractGuardName('/tmp/a.sock'));
-    expect(abstractGuardName('/tmp/b.sock')).not.toBe(abstractGuardName('/tmp/a.sock'));
+describe('guardPathFor', () => {
+  it('lies in the guarded socket\'s own directory, no longer than the default socket name', () => {
+    const path = guardPathFor('/run/user/1000/memsync/3d1f0c2b9e8a7f61.sock');
+    expect(path.startsWith('/run/user/1000/memsync/.')).toBe(true);
+    expect(path.length).toBeLessThanOrEqual('/run/user/1000/memsync/3d1f0c2b9e8a7f61.sock'.length);
+    expect(guardPathFor('/tmp/d/b.sock')).not.toBe(guardPathFor('/tmp/d/a.sock'));
   });
 });
 
@@ -48,8 +46,44 @@ function guardContract(name: string, makeGuard: () => TakeoverGuard): void {
   });
 }
 
-if (process.platform === 'linux') guardContract('abstract socket', abstractSocketGuard);
+guardContract('socket file', socketFileGuard);
 guardContract('lock file', lockFileGuard);
+
+/** A socket file nobody listens on, as a holder killed while holding the guard leaves it. */
+async function deadSocketFile(path: string): Promise<void> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(`${path}.bound`, resolve));
+  await link(`${path}.bound`, path);
+  await new Promise((resolve) => server.close(resolve));
+}
+
+describe('socket file guard', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'memsync-guard-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reclaims the file of a holder that died holding it, and removes it on release', async () => {
+    const path = join(dir, 'a.sock');
+    await deadSocketFile(guardPathFor(path));
+    const release = await socketFileGuard().acquire(path);
+    expect(release).toBeTypeOf('function');
+    expect(await socketFileGuard().acquire(path)).toBeUndefined();
+    await release?.();
+    expect(existsSync(guardPathFor(path))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('replaces a guard file that is not a socket (nothing can hold it)', async () => {
+    const path = join(dir, 'a.sock');
+    writeFileSync(guardPathFor(path), 'not a socket');
+    const release = await socketFileGuard().acquire(path);
+    // A regular file refuses connections like a dead socket: it is moved aside and removed.
+    expect(release).toBeTypeOf('function');
+    await release?.();
+  });
+});
 
 describe('lock file guard', () => {
   let dir: string;

@@ -103,6 +103,8 @@ export function runTransportTests(name: string, setup: () => Promise<TransportSe
       const { address, accepted } = await serve();
       const client = await dial(address);
       const server = await accepted();
+      // Until then an accepted connection takes only small frames (a hello's worth).
+      server.authenticated();
       const serverInbox = record(server);
       const unit = 'abc\u00e9\u4e2d\u{1f600}"\\\n';
       const text = unit.repeat(Math.ceil((8 * 1024 * 1024) / Buffer.byteLength(unit)));

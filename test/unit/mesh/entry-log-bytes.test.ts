@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LOG_BYTES, EntryLog } from '../../../src/mesh/entry-log.js';
+import type { OrderedPatch } from '../../../src/types.js';
+
+/**
+ * The catch-up log's byte bound: patches of 1 MiB rewriting one key made every replica hold
+ * `logSize` (10,000) of them, ~12-15 GB. Held bytes stay within the bound (or one segment,
+ * when a single one is larger), and what is held still answers catch-up exactly.
+ */
+function entry(version: number, valueBytes: number): OrderedPatch {
+  return {
+    version,
+    epoch: 1,
+    patch: { peer: 'p', seq: version, ts: version, update: { $set: { big: 'x'.repeat(valueBytes) } } },
+  };
+}
+
+describe('EntryLog byte bound', () => {
+  it('1,000 patches of 64 KiB sealed one frame each: holds at most the bound, not 1,000 of them', () => {
+    const maxBytes = 1 << 20;
+    const log = new EntryLog(10_000, maxBytes);
+    for (let version = 1; version <= 1000; version++) {
+      const e = entry(version, 64 * 1024);
+      log.append(e);
+      log.seal(version, version, JSON.stringify({ type: 'entries', epoch: 1, entries: [e] }));
+      expect(log.bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    expect(log.size).toBeLessThan(17);
+    expect(log.size).toBeGreaterThanOrEqual(15);
+    expect(log.after(0, 1000)).toBeUndefined();
+    expect(log.after(990, 1000)!.map((e) => e.version)).toEqual([991, 992, 993, 994, 995, 996, 997, 998, 999, 1000]);
+  });
+
+  it('counts unsealed entries (a host alone) by their JSON once their segment closes', () => {
+    const log = new EntryLog(10_000, 200_000);
+    for (let version = 1; version <= 2000; version++) log.append(entry(version, 1000));
+    // Segments of 256 entries of ~1.1 KB: the oldest go once the closed ones pass 200 KB.
+    expect(log.bytes).toBeLessThanOrEqual(200_000);
+    expect(log.size).toBeLessThan(2000);
+    expect(log.after(log.firstVersion! - 1, 2000)).toHaveLength(log.size);
+  });
+
+  it('within any byte bound, answers catch-up like the list of everything appended', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_000, max: 50_000 }),
+        fc.array(fc.record({ count: fc.integer({ min: 1, max: 30 }), bytes: fc.integer({ min: 0, max: 3000 }), seal: fc.boolean() }), { maxLength: 30 }),
+        (maxBytes, frames) => {
+          const log = new EntryLog(10_000, maxBytes);
+          const all: OrderedPatch[] = [];
+          let version = 0;
+          for (const f of frames) {
+            const frame = Array.from({ length: f.count }, () => entry(++version, f.bytes));
+            for (const e of frame) {
+              log.append(e);
+              all.push(e);
+            }
+            if (f.seal) log.seal(frame[0]!.version, frame[frame.length - 1]!.version, JSON.stringify({ type: 'entries', epoch: 1, entries: frame }));
+          }
+          if (all.length === 0) return;
+          const last = all.length;
+          expect(log.lastVersion).toBe(last);
+          // The bound, or a single segment alone (plus the open one, not yet counted).
+          if (log.bytes > maxBytes) expect(log.firstVersion).toBeGreaterThan(last - 256 - 30);
+          const first = log.firstVersion!;
+          expect(log.after(first - 1, last)).toEqual(all.slice(first - 1));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('defaults to 64 MiB', () => {
+    expect(DEFAULT_LOG_BYTES).toBe(64 * 1024 * 1024);
+  });
+});
