@@ -210,7 +210,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 const KNOWN_OPTIONS: Record<keyof MemSyncOptions, true> = {
   clientOnly: true, path: true, dir: true, tcp: true, secret: true, id: true, timeout: true,
-  patchTimeout: true, logSize: true, gatherMs: true, limits: true, now: true, transport: true, storage: true,
+  patchTimeout: true, logSize: true, logBytes: true, gatherMs: true, limits: true, now: true, transport: true, storage: true,
   logger: true, http: true,
 };
 const OPTION_NAMES = Object.keys(KNOWN_OPTIONS);
