@@ -1,3 +1,4 @@
+import { compileLinear } from './safe-regex.js';
 import { PatchValidationError } from '../errors.js';
 import type { JsonValue } from '../types.js';
 import { isPlainObject } from './json.js';
@@ -135,5 +136,11 @@ function checkRegex(value: Record<string, JsonValue>, where: string): void {
     new RegExp(source, options);
   } catch (error) {
     fail(where, `$regex is not a valid pattern (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    // Conditions run on RE2's linear-time engine (safe-regex.ts): refuse what it cannot run now.
+    compileLinear(source, options);
+  } catch (error) {
+    fail(where, error instanceof Error ? error.message : String(error));
   }
 }

@@ -61,23 +61,7 @@ export function $linearRegex(selector: string, value: unknown, options: Options)
 function toLinear(value: unknown): Execable {
   const { source, flags } =
     value instanceof RegExp ? value : { source: String(value), flags: '' };
-  if (source.length > MAX_REGEX_PATTERN_CHARS) {
-    throw new MemSyncError(
-      'ERR_INVALID_CONDITION',
-      `$regex pattern of ${source.length} characters is longer than ${MAX_REGEX_PATTERN_CHARS}`,
-    );
-  }
-  let compiled: RE2JS;
-  try {
-    compiled = RE2JS.compile(source, re2Flags(flags));
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new MemSyncError(
-      'ERR_INVALID_CONDITION',
-      `$regex /${source}/ cannot be matched in linear time (backreferences and lookaround are not supported): ${why}`,
-      { cause },
-    );
-  }
+  const compiled = compileLinear(source, flags);
   return {
     exec(text) {
       remaining -= text.length;
@@ -90,6 +74,30 @@ function toLinear(value: unknown): Execable {
       return compiled.test(text) ? [text] : null;
     },
   };
+}
+
+/**
+ * Compiles a pattern for RE2's linear-time engine. Also what validation uses, so that a
+ * pattern RE2 cannot run is refused when written, not when applied.
+ * @throws MemSyncError `ERR_INVALID_CONDITION` for a pattern RE2 cannot run or one too long.
+ */
+export function compileLinear(source: string, flags: string): RE2JS {
+  if (source.length > MAX_REGEX_PATTERN_CHARS) {
+    throw new MemSyncError(
+      'ERR_INVALID_CONDITION',
+      `$regex pattern of ${source.length} characters is longer than ${MAX_REGEX_PATTERN_CHARS}`,
+    );
+  }
+  try {
+    return RE2JS.compile(source, re2Flags(flags));
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new MemSyncError(
+      'ERR_INVALID_CONDITION',
+      `$regex /${source}/ cannot be matched in linear time (backreferences and lookaround are not supported): ${why}`,
+      { cause },
+    );
+  }
 }
 
 /** JavaScript flags to RE2's: `i`, `m`, `s` carry over; `g`, `y`, `u`, `d` change nothing for a test. */
