@@ -34,6 +34,7 @@ export type RelativeOperator =
   | '$pull'
   | '$pullAll'
   | '$pop';
+/** Every update operator memsync accepts: the absolute and the relative ones. */
 export type UpdateOperator = AbsoluteOperator | RelativeOperator;
 
 /**
