@@ -53,7 +53,9 @@ export type MemSyncErrorCode =
   /** A newer host has claimed the store: this one may no longer write it. */
   | 'ERR_FENCED'
   /** Reading or writing the store failed (I/O, permissions, disk full). */
-  | 'ERR_STORAGE';
+  | 'ERR_STORAGE'
+  /** The host sent nothing for `hostTimeout`: it is deposed and another process takes its address. */
+  | 'ERR_HOST_TIMEOUT';
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the

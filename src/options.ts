@@ -78,6 +78,18 @@ export interface MemSyncOptions {
    */
   logBytes?: number;
   /**
+   * How long a host may stay silent before its members depose it: it sends a heartbeat every
+   * quarter of this, and a member that hears nothing from it for this long (while itself
+   * running) elects a new host, which takes the address over from the frozen one. When the old
+   * host runs again it finds its address taken and rejoins as a client: nothing it did while
+   * deposed is acknowledged. Long enough for a full garbage collection of a large heap and for
+   * a loaded machine's scheduling gaps; shorter makes failover of a frozen host faster and
+   * spurious depositions (harmless, but a failover each) likelier. Only Unix-socket meshes can
+   * take a frozen host's address over; on TCP the port stays bound to it.
+   * @default 2000
+   */
+  hostTimeout?: number;
+  /**
    * How long a new host waits for the previous members to reconnect (so it can adopt the
    * longest history any of them holds) before it orders new patches. It stops waiting as soon
    * as every previous member is back. Members whose process it knows to be alive (same
@@ -172,6 +184,7 @@ export interface ResolvedOptions {
   logSize: number;
   logBytes: number;
   gatherMs: number;
+  hostTimeout: number;
   limits: MemSyncLimits;
   now: () => number;
   transport: Transport | undefined;
@@ -196,6 +209,15 @@ function resolveStorage(option: MemSyncOptions['storage']): ResolvedOptions['sto
   return { adapter: new LmdbStorage(path, sync), compactEvery };
 }
 
+/** Below this a heartbeat (a quarter of it) would be due more often than timers are reliable. */
+const MIN_HOST_TIMEOUT_MS = 100;
+
+function atLeast(name: string, value: number | undefined, fallback: number, min: number): number {
+  const resolved = positive(name, value, fallback);
+  if (resolved < min) throw new MemSyncError('ERR_INVALID_OPTION', `option ${name} must be at least ${min}`);
+  return resolved;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -210,7 +232,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 const KNOWN_OPTIONS: Record<keyof MemSyncOptions, true> = {
   clientOnly: true, path: true, dir: true, tcp: true, secret: true, id: true, timeout: true,
-  patchTimeout: true, logSize: true, logBytes: true, gatherMs: true, limits: true, now: true, transport: true, storage: true,
+  patchTimeout: true, logSize: true, logBytes: true, gatherMs: true, hostTimeout: true, limits: true, now: true, transport: true, storage: true,
   logger: true, http: true,
 };
 const OPTION_NAMES = Object.keys(KNOWN_OPTIONS);
@@ -281,6 +303,7 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     logSize: positive('logSize', options.logSize, 10_000),
     logBytes: positive('logBytes', options.logBytes, 64 * 1024 * 1024),
     gatherMs: positive('gatherMs', options.gatherMs, 300),
+    hostTimeout: atLeast('hostTimeout', options.hostTimeout, 2_000, MIN_HOST_TIMEOUT_MS),
     limits,
     now: options.now ?? Date.now,
     transport: options.transport,

@@ -14,6 +14,7 @@ import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
+import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler } from './snapshot-stream.js';
 
@@ -25,6 +26,8 @@ export interface ClientRoleOptions {
   /** The store we were given (options.storage): the host refuses us unless it is its own. */
   storage?: string | undefined;
   limits: MemSyncLimits;
+  /** See MemSyncOptions.hostTimeout. */
+  hostTimeout: number;
   onMembers(members: Member[], host: string, epoch: number): void;
   /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */
   onDiverged(dropped: number, held: number, now: number): void;
@@ -61,6 +64,12 @@ export class ClientRole {
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
+  private readonly watch: HostWatch;
+  /**
+   * Set when we left the host because it stopped answering: the connection's target, which
+   * the next election may take over although its socket still accepts (ListenOptions.depose).
+   */
+  deposed: string | undefined;
   /** Resolves once the replica holds everything the host had when it welcomed us. */
   readonly whenSynced: Promise<void>;
 
@@ -73,8 +82,10 @@ export class ClientRole {
       this.synced = { resolve, reject };
     });
     this.whenSynced.catch(() => {});
+    this.watch = new HostWatch(options.hostTimeout, (silentMs) => this.onSilent(silentMs));
     conn.setHandlers({
       message: (raw, text) => {
+        this.watch.heard();
         try {
           this.onMessage(parseMessage(raw), text);
         } catch (error) {
@@ -149,11 +160,25 @@ export class ClientRole {
 
   close(): void {
     this.closed = true;
+    this.watch.stop();
     this.conn.close();
+  }
+
+  /** Nothing from the host for hostTimeout while we ran: it is frozen; depose it. */
+  private onSilent(silentMs: number): void {
+    if (this.closed) return;
+    this.deposed = this.conn.target ?? '';
+    this.fail(
+      new MemSyncError(
+        'ERR_HOST_TIMEOUT',
+        `host '${this.host || '?'}' sent nothing for ${Math.round(silentMs)} ms (hostTimeout ${this.options.hostTimeout}): electing a new one`,
+      ),
+    );
   }
 
   /** `text`: the JSON the message arrived as, when the transport has it. */
   private onMessage(message: Message, text?: string): void {
+    if (message.type === 'beat') return;
     if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
@@ -246,6 +271,7 @@ export class ClientRole {
       return;
     }
     this.applyEntries(message.entries, text);
+    if (message.holds !== undefined) this.core.releaseOwn(Math.min(message.holds, this.core.replica.version));
   }
 
   /** `text`: the JSON the entries arrived in, which the log keeps instead of them. */
@@ -340,6 +366,7 @@ export class ClientRole {
   private onClose(error?: MemSyncError): void {
     if (this.closed) return;
     this.closed = true;
+    this.watch.stop();
     this.synced.reject(
       error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed'),
     );

@@ -14,6 +14,11 @@ export interface ElectionOptions {
   cancelled(): boolean;
   /** Delay before the first attempt: lets a named successor bind first. */
   initialDelayMs?: number;
+  /**
+   * The `target` of a host found frozen, while it still counts as frozen: take its address
+   * over rather than join it again. Asked before every attempt.
+   */
+  depose?: () => string | undefined;
 }
 
 function causeCode(error: unknown): string | undefined {
@@ -54,7 +59,9 @@ export async function elect(
     if (options.cancelled()) throw new MemSyncError('ERR_STOPPED', 'stopped during election');
     if (!options.clientOnly) {
       try {
-        const listener = await options.transport.listen(options.address, options.onConnection);
+        const listener = await options.transport.listen(options.address, options.onConnection, {
+          depose: options.depose?.(),
+        });
         if (options.cancelled()) {
           await listener.close();
           throw new MemSyncError('ERR_STOPPED', 'stopped during election');
@@ -65,7 +72,10 @@ export async function elect(
       }
     }
     try {
-      const connection = await options.transport.connect(options.address, { timeoutMs: 2000 });
+      const connection = await options.transport.connect(options.address, {
+        timeoutMs: 2000,
+        avoid: options.depose?.(),
+      });
       if (options.cancelled()) {
         connection.close();
         throw new MemSyncError('ERR_STOPPED', 'stopped during election');

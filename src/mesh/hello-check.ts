@@ -107,6 +107,9 @@ export function sendCatchUp(
       conn.send({ type: 'request-history', epoch, after: replica.version, atEpoch: replica.epoch });
       return true;
     case 'none':
+      // It holds our history to its end: what it ordered as a host itself and still holds
+      // for a second replica's word (a deposed host rejoining) is acknowledged now.
+      conn.send({ type: 'entries', epoch, entries: [], holds: replica.version });
       return false;
   }
 }

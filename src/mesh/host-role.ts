@@ -14,8 +14,11 @@ import { newNonce } from './auth.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
+import { beatInterval, HostFence } from './host-fence.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
+
+const BEAT = { type: 'beat' } as const;
 
 /**
  * How long a joiner waits for the members that must learn of it (host-peers.ts) before those
@@ -44,6 +47,12 @@ export interface HostRoleOptions {
   /** Where ordered entries are stored, batch by batch (options.storage). */
   storage?: HostStorage | undefined;
   onMembers(members: Member[]): void;
+  /** See MemSyncOptions.hostTimeout: heartbeats go out a quarter of it apart. */
+  hostTimeout: number;
+  /** Whether our address still leads to us (undefined: the transport cannot tell). */
+  owns(): boolean | undefined;
+  /** Our address was taken over while we did not run: we must not act as host any more. */
+  onDeposed(): void;
   onReady(): void;
   onPeerError(error: MemSyncError, peer: string | undefined): void;
 }
@@ -76,6 +85,8 @@ export class HostRole {
   private membersSeq = 0;
   private joinTimer: NodeJS.Timeout | undefined;
   private releaseScheduled = false;
+  private readonly fence: HostFence;
+  private readonly beatTimer: NodeJS.Timeout;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -91,6 +102,8 @@ export class HostRole {
       onEnd: () => this.endGather(),
     });
     this.broadcast = new EntryBroadcast((entries) => {
+      // Ordered before a pause in which we were deposed: nobody must be told of them by us.
+      if (this.fence.deposed()) return;
       this.options.storage?.append(entries);
       const members = [...this.peers].filter((peer) => peer.welcomed).map((peer) => peer.conn);
       // Our own writes wait for a replica to say it holds them: ask for that.
@@ -98,6 +111,10 @@ export class HostRole {
       if (members.length === 0) this.releaseAlone();
     });
     core.holdOwn = true;
+    this.fence = new HostFence(options.hostTimeout, options.owns, () => this.deposed());
+    // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
+    this.beatTimer = setInterval(() => this.beat(), beatInterval(options.hostTimeout));
+    this.beatTimer.unref();
     this.adoption = {
       core,
       limits: options.limits,
@@ -158,17 +175,22 @@ export class HostRole {
 
   /** Orders an own patch of the host process, or queues it while gathering. */
   submitLocal(patch: Patch): void {
+    // Deposed: the patch stays in the outbox and goes to the new host once we rejoin.
+    if (this.fence.deposed()) return;
     this.enqueue(patch);
   }
 
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds it.
-    if (!hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+    // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds
+    // it. Deposed, the new host may not have it: it stays held, and is settled by what the
+    // mesh's history says once we rejoin (acknowledged if there, resent if not).
+    if (!this.fence.wasDeposed && !hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
+    clearInterval(this.beatTimer);
     this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
@@ -187,6 +209,7 @@ export class HostRole {
   }
 
   private onMessage(peer: Peer, message: Message): void {
+    if (this.fence.deposed()) return;
     if (message.type === 'hello') return this.onHello(peer, message);
     if (!peer.member) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before hello`);
     switch (message.type) {
@@ -270,6 +293,7 @@ export class HostRole {
   /** Members that did not acknowledge a joiner in time are stalled: cut them off. */
   private dropStalled(): void {
     this.joinTimer = undefined;
+    if (this.fence.deposed()) return;
     const stalled = new Set<Peer>();
     for (const peer of this.peers) {
       if (peer.member && !peer.welcomed) for (const late of notYetAware(peer, this.peers)) stalled.add(late);
@@ -316,6 +340,7 @@ export class HostRole {
 
   /** Our own writes are acknowledged once another replica holds them, soon when alone. */
   private holdOwnWrites(): void {
+    if (this.fence.deposed()) return;
     if (hasWelcomed(this.peers)) this.core.releaseOwn(replicatedVersion(this.peers));
     else this.releaseAlone();
   }
@@ -330,7 +355,7 @@ export class HostRole {
     this.releaseScheduled = true;
     setImmediate(() => {
       this.releaseScheduled = false;
-      if (!this.stopped && !hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+      if (!this.stopped && !hasWelcomed(this.peers) && !this.fence.deposed()) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     });
   }
 
@@ -374,6 +399,8 @@ export class HostRole {
     peer.awaitingHistory = false;
     if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
       this.options.storage?.storeSnapshot();
+      // Its own writes in what it uploaded were held for a second replica: we are it now.
+      peer.conn.send({ type: 'entries', epoch: this.epoch, entries: [], holds: snapshot.version });
       // Everyone already welcomed holds a shorter history: bring them over wholesale.
       for (const other of this.peers) if (other !== peer && other.welcomed) this.sendSnapshot(other);
     }
@@ -392,6 +419,8 @@ export class HostRole {
     // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
     // resend), so anything not above the last seq we applied for it is a resend.
     if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
+    // Our own numbers are fixed once we ordered one: renumbering it as a client would resend it.
+    if (patch.peer === this.options.self.peer) this.core.submitted = true;
     const entry: OrderedPatch = {
       version: this.core.replica.version + 1,
       epoch: this.epoch,
@@ -414,7 +443,7 @@ export class HostRole {
   }
 
   private endGather(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.fence.deposed()) return;
     // The gather closed on its limit while history was still coming: what those members hold
     // beyond us will be replaced by a snapshot when they rejoin, and they are told so.
     for (const peer of [...this.peers]) {
@@ -440,6 +469,19 @@ export class HostRole {
       for (const patch of patches) this.sequence(patch);
     }
     this.options.onReady();
+  }
+
+  /** A heartbeat to every connection, welcomed or still joining (a joiner watches us too). */
+  private beat(): void {
+    if (this.stopped || this.fence.deposed()) return;
+    for (const peer of this.peers) peer.conn.send(BEAT);
+  }
+
+  /** The fence found our address taken: stop everything; the owner rejoins as a client. */
+  private deposed(): void {
+    if (this.stopped) return;
+    clearInterval(this.beatTimer);
+    this.options.onDeposed();
   }
 
   /** Tells every welcomed member what changed (one small message, the same for all). */

@@ -44,6 +44,14 @@ export class MeshNode {
    */
   private belonged = false;
   private unannounce: (() => void) | undefined;
+  /**
+   * The host we last found frozen (ClientRole.deposed) and when: the next election takes its
+   * address over, or (clientOnly) waits for someone to. Only for hostTimeout: a host that
+   * nobody replaced by then may be running again, and is joined as any other.
+   */
+  private depose: { target: string; at: number } | undefined;
+  /** What the last failed join found frozen, if that is why it failed. */
+  private deposedTarget: string | undefined;
   /** The store this replica writes while it hosts (options.storage). */
   readonly storage: HostStorage | undefined;
 
@@ -126,11 +134,14 @@ export class MeshNode {
         onConnection: (conn) => (this.host ? this.host.accept(this.admit(conn)) : this.early.push(conn)),
         cancelled: () => this.stopping || Date.now() > deadline,
         initialDelayMs,
+        depose: () => this.deposeTarget(),
       }).catch((error: unknown) => {
         if (Date.now() > deadline && !this.stopping) throw timedOut(error);
         throw error;
       });
       const won = await round;
+      // Whoever we found, it is not the frozen host's socket: that one is replaced or avoided.
+      this.depose = undefined;
       if (won.role === 'host') {
         if (await this.becomeHost(won.listener)) return 'host';
         continue; // stepped down before it was ready: a newer epoch is out there
@@ -151,6 +162,12 @@ export class MeshNode {
         // still connected: retry, slower and slower, until the deadline).
         lastFailure = error;
         diag(this.options).joinFailed(error);
+        if (error instanceof MemSyncError && error.code === 'ERR_HOST_TIMEOUT') {
+          // It stopped answering before it welcomed us: take its address over, at once.
+          this.setDepose(this.deposedTarget);
+          initialDelayMs = 0;
+          continue;
+        }
         retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(1, retryDelayMs * 2));
         initialDelayMs = retryDelayMs;
       }
@@ -190,6 +207,17 @@ export class MeshNode {
         isAlive: (member) => transport.isAlive?.(member, address),
         limits: this.options.limits,
         storage: this.storage,
+        hostTimeout: this.options.hostTimeout,
+        owns: () => listener.owns?.(),
+        onDeposed: () => {
+          diag(this.options).hostLost(
+            new MemSyncError('ERR_HOST_TIMEOUT', `deposed while not running: our address was taken over (epoch ${epoch})`),
+            undefined,
+          );
+          if (host.ready) return this.stepDown(host, 0);
+          this.host = undefined;
+          void this.endHosting(host).then(() => resolve(false));
+        },
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
           diag(this.options).gathered(epoch, this.core.replica.version);
@@ -284,6 +312,7 @@ export class MeshNode {
       secret: this.options.secret,
       storage: this.storage?.id,
       limits: this.options.limits,
+      hostTimeout: this.options.hostTimeout,
       onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
       onDiverged: (dropped, held, now) =>
         this.events.error(
@@ -306,6 +335,7 @@ export class MeshNode {
       await Promise.race([client.whenSynced, timeout]);
     } catch (error) {
       if (this.client === client) this.client = undefined;
+      this.deposedTarget = client.deposed;
       client.close();
       throw error;
     } finally {
@@ -329,6 +359,7 @@ export class MeshNode {
     if (this.client !== client || this.stopping) return;
     this.client = undefined;
     if (this.role !== 'client') return; // still joining: start()'s loop handles it
+    this.setDepose(client.deposed);
     if (error && error.code !== 'ERR_CONNECTION') this.events.error(error);
     diag(this.options).hostLost(error, handover);
     this.setRole('electing');
@@ -353,6 +384,15 @@ export class MeshNode {
         initialDelayMs = 50;
       }
     }
+  }
+
+  private setDepose(target: string | undefined): void {
+    this.depose = target === undefined ? undefined : { target, at: performance.now() };
+  }
+
+  private deposeTarget(): string | undefined {
+    if (this.depose && performance.now() - this.depose.at > this.options.hostTimeout) this.depose = undefined;
+    return this.depose?.target;
   }
 
   private raiseKnownEpoch(epoch: number): void {

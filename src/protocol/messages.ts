@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [4] as const;
+export const PROTOCOL_VERSIONS = [5] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -110,6 +110,11 @@ const Entries = Type.Object({
   entries: Type.Array(EntrySchema, { maxItems: 1_000_000 }),
   /** The host waits to hear that a replica holds these (its own writes): answer with `ack`. */
   ack: Type.Optional(Type.Boolean()),
+  /**
+   * The host holds every entry of ours up to this version: it adopted the history we uploaded
+   * (as a snapshot, so no entry of it comes back). Our own writes in it are acknowledged.
+   */
+  holds: Type.Optional(Count),
 });
 
 /**
@@ -188,6 +193,12 @@ const Handover = Type.Object({
   successor: Type.Union([PeerId, Type.Null()]),
 });
 
+/**
+ * The host is running: sent to every connection a quarter of `hostTimeout` apart. Anything
+ * from the host counts as a sign of life; this is what it sends when it has nothing else.
+ */
+const Beat = Type.Object({ type: Type.Literal('beat') }, { additionalProperties: false });
+
 const MessageSchema = Type.Union([
   Challenge,
   Hello,
@@ -201,6 +212,7 @@ const MessageSchema = Type.Union([
   RequestHistory,
   History,
   Handover,
+  Beat,
 ]);
 
 export type Member = Static<typeof MemberSchema>;

@@ -16,11 +16,18 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { link, lstat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { socketIdentity } from './socket-identity.js';
 import { errorCode } from './system-errors.js';
 
 /** Something bound to a path that can be closed. */
 export interface Closable {
   close(): Promise<void>;
+}
+
+/** A server bound by bindExclusive: it can tell whether the public path still leads to it. */
+export interface BoundPath extends Closable {
+  /** False once the public path names another socket (a successor took the address over). */
+  owns(): boolean;
 }
 
 /** Longest Unix socket path, NUL excluded: macOS and the BSDs have 104 bytes, Linux 108. */
@@ -33,7 +40,7 @@ const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EM
 export async function bindExclusive(
   path: string,
   start: (path: string) => Promise<Closable>,
-): Promise<Closable | undefined> {
+): Promise<BoundPath | undefined> {
   const privatePath = privateSiblingPath(path);
   if (!privatePath) return bindDirect(path, start);
   const server = await start(privatePath);
@@ -49,7 +56,9 @@ export async function bindExclusive(
     throw error;
   }
   await unlink(privatePath).catch(() => {});
+  const mine = `${identity.dev}:${identity.ino}`;
   return {
+    owns: () => socketIdentity(path) === mine,
     async close() {
       // dev+ino is a sound identity here: a bound Unix socket holds a reference to its inode,
       // so until server.close() below no other file can be given our inode number.
@@ -65,9 +74,11 @@ export async function bindExclusive(
 async function bindDirect(
   path: string,
   start: (path: string) => Promise<Closable>,
-): Promise<Closable | undefined> {
+): Promise<BoundPath | undefined> {
   try {
-    return await start(path);
+    const server = await start(path);
+    const mine = socketIdentity(path);
+    return { owns: () => mine !== undefined && socketIdentity(path) === mine, close: () => server.close() };
   } catch (error) {
     if (errorCode(error) === 'EADDRINUSE') return undefined;
     throw error;

@@ -3,7 +3,7 @@ import { TimeoutError } from '../errors.js';
 import { configureIpc, configureTls, newIpc } from './ipc-config.js';
 import { IpcConnection } from './ipc-connection.js';
 import { toConnectionError } from './system-errors.js';
-import type { Address, Connection, TransportLimits } from './types.js';
+import type { Address, TransportLimits } from './types.js';
 
 const CLIENT_ID = 'memsync';
 
@@ -11,7 +11,7 @@ export async function connectIpc(
   address: Address,
   limits: TransportLimits,
   timeoutMs: number,
-): Promise<Connection> {
+): Promise<IpcConnection> {
   const ipc = await newIpc();
   configureIpc(ipc, limits);
   if (address.kind === 'tcp' && address.tls) configureTls(ipc, address.tls, 'client');
@@ -23,7 +23,7 @@ export async function connectIpc(
 
   let connection: IpcConnection | undefined;
   client.on('data', (data) => connection?.receive(data));
-  return new Promise<Connection>((resolve, reject) => {
+  return new Promise<IpcConnection>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;

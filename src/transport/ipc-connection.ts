@@ -20,6 +20,8 @@ const EARLY_FLUSH_BYTES = 4 * 1024;
 
 export class IpcConnection implements Connection {
   readonly id: string;
+  /** See Connection.target: set by the transport that dialed it. */
+  target: string | undefined = undefined;
   readonly #socket: Socket;
   readonly #limits: TransportLimits;
   readonly #decoder: FrameDecoder;

@@ -14,6 +14,7 @@ import { systemError, toConnectionError } from './system-errors.js';
 import { defaultTakeoverGuard, type TakeoverGuard } from './takeover-guard.js';
 import type { Address, Listener, Transport, TransportLimits } from './types.js';
 import { listenUnixPath } from './unix-listen.js';
+import { socketIdentity } from './socket-identity.js';
 
 /** Options beyond the limits, for tests and unusual platforms. */
 export interface IpcTransportOptions {
@@ -48,18 +49,18 @@ export function createIpcTransport(
   const resolved = resolveTransportLimits(limits);
   const guard = options.takeoverGuard ?? defaultTakeoverGuard();
   return {
-    async listen(address, onConnection) {
+    async listen(address, onConnection, listenOptions) {
       checkAddress(address);
       // Every election binds or connects: a directory swapped since the last one is refused.
       if (address.kind === 'unix') checkSocketPath(address.path);
-      let server: IpcServer;
+      let server: IpcServer & { owns?(): boolean };
       try {
         const start = (target: IpcBindTarget) => startIpcServer(target, resolved, onConnection);
         if (address.kind === 'tcp')
           server = await start({ host: address.host, port: address.port, ...(address.tls ? { tls: address.tls } : {}) });
         else if (process.platform === 'win32')
           server = await start({ path: pipeNameForServe(address.path) });
-        else server = await listenUnixPath(address.path, (path) => start({ path }), guard);
+        else server = await listenUnixPath(address.path, (path) => start({ path }), guard, listenOptions?.depose);
       } catch (error) {
         throw toConnectionError(error, `listen on ${describe(address)} failed`);
       }
@@ -75,7 +76,16 @@ export function createIpcTransport(
           `timeoutMs must be a positive number, got ${timeoutMs}`,
         );
       }
-      return connectIpc(address, resolved, timeoutMs);
+      if (address.kind === 'tcp' || process.platform === 'win32') return connectIpc(address, resolved, timeoutMs);
+      const before = socketIdentity(address.path);
+      if (before !== undefined && before === connectOptions?.avoid) {
+        // The host behind this file was deposed; its successor is about to replace it.
+        throw toConnectionError(systemError('EAGAIN', 'connect', address.path), `the host at ${address.path} was deposed`);
+      }
+      const connection = await connectIpc(address, resolved, timeoutMs);
+      // Known only when the file did not change while we dialed it.
+      if (before !== undefined && socketIdentity(address.path) === before) connection.target = before;
+      return connection;
     },
     isAlive: (peer, address) => (address.kind === 'unix' ? isProcessAlive(peer.pid) : undefined),
     announce: (address, self) => (address.kind === 'unix' && process.platform !== 'win32' ? announcePeer(address.path, self) : () => {}),
@@ -83,11 +93,12 @@ export function createIpcTransport(
   };
 }
 
-function makeListener(address: Address, server: IpcServer): Listener {
+function makeListener(address: Address, server: IpcServer & { owns?(): boolean }): Listener {
   const frozen: Address = Object.freeze({ ...address });
   let closing: Promise<void> | undefined;
   return {
     address: frozen,
+    owns: () => server.owns?.(),
     close: () => {
       closing ??= server.close();
       return closing;

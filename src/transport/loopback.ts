@@ -169,6 +169,7 @@ export function createLoopbackTransport(): LoopbackTransport {
       const listener: Listener = {
         address: Object.freeze({ ...address }),
         close: async () => closeServer(key, server, false),
+        owns: () => servers.get(key) === server,
       };
       return listener;
     },

@@ -52,6 +52,13 @@ export interface Connection {
    * `maxUnauthenticatedBytes`, `maxDepth`). Connections we opened are trusted from the start.
    */
   authenticated(): void;
+  /**
+   * What this connection was dialed to, where the transport can tell: for a Unix socket, the
+   * identity of the socket file at the moment of the connect. A host found frozen on this
+   * connection is deposed by that identity (ListenOptions.depose), never by its address alone:
+   * a file that has been replaced since is a successor's and is left alone.
+   */
+  readonly target?: string | undefined;
 }
 
 /** A bound address accepting connections. */
@@ -59,6 +66,29 @@ export interface Listener {
   readonly address: Address;
   /** Stops accepting, closes the connections it accepted, and releases the address. */
   close(): Promise<void>;
+  /**
+   * Whether the address still leads to this listener (false once another process deposed us
+   * and took it over); undefined when the transport cannot tell. Synchronous and cheap: the
+   * host asks before it acknowledges anything after a pause.
+   */
+  owns?(): boolean | undefined;
+}
+
+/** How to listen: see Transport.listen. */
+export interface ListenOptions {
+  /**
+   * The `target` of a host that stopped answering: its address may be taken over even though
+   * its socket still accepts connections (a stopped process's kernel keeps accepting), as long
+   * as it is still that very socket.
+   */
+  depose?: string | undefined;
+}
+
+/** How to connect: see Transport.connect. */
+export interface ConnectOptions {
+  timeoutMs?: number;
+  /** Fail (as contention, to be retried) rather than dial a socket whose `target` is this one. */
+  avoid?: string | undefined;
 }
 
 /** Limits that protect a process from its peers. */
@@ -101,8 +131,8 @@ export interface TransportLimits {
 
 /** Opens listeners and connections. */
 export interface Transport {
-  listen(address: Address, onConnection: (c: Connection) => void): Promise<Listener>;
-  connect(address: Address, options?: { timeoutMs?: number }): Promise<Connection>;
+  listen(address: Address, onConnection: (c: Connection) => void, options?: ListenOptions): Promise<Listener>;
+  connect(address: Address, options?: ConnectOptions): Promise<Connection>;
   /**
    * Whether the process behind a peer is still alive, when this transport can tell (a Unix
    * socket's peers share our machine and announce their pid); undefined when it cannot. A new

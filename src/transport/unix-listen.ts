@@ -6,8 +6,9 @@
  * nobody answers on is replaced under a TakeoverGuard, after probing again under the guard.
  */
 import { lstat, unlink } from 'node:fs/promises';
-import { bindExclusive } from './exclusive-bind.js';
+import { type BoundPath, bindExclusive } from './exclusive-bind.js';
 import type { IpcServer } from './ipc-server.js';
+import { socketIdentity } from './socket-identity.js';
 import { errorCode, systemError } from './system-errors.js';
 import type { TakeoverGuard } from './takeover-guard.js';
 import { probeUnixPath } from './unix-probe.js';
@@ -18,21 +19,31 @@ export type StartServer = (path: string) => Promise<IpcServer>;
 /** How many times a vanished file (ENOENT on probe) sends us back to binding. */
 const MAX_BIND_ATTEMPTS = 3;
 
+/**
+ * `depose`: the identity (socket-identity.ts) of a host its members found frozen. A socket that
+ * still accepts is live and never taken, unless it is that very one: a stopped process's kernel
+ * keeps accepting connections for it, so only silence over time can tell it is not running.
+ */
 export async function listenUnixPath(
   path: string,
   start: StartServer,
   guard: TakeoverGuard,
-): Promise<IpcServer> {
+  depose?: string,
+): Promise<BoundPath> {
   const inUse = systemError('EADDRINUSE', 'listen', path);
   for (let attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt++) {
     const bound = await bindExclusive(path, start);
     if (bound) return bound;
     const state = await probeUnixPath(path);
-    if (state === 'live') throw inUse;
+    if (state === 'live' && !isDeposed(path, depose)) throw inUse;
     if (state instanceof Error) throw state;
-    if (state === 'dead') return takeOver(path, start, guard, inUse);
+    if (state === 'dead' || state === 'live') return takeOver(path, start, guard, inUse, depose);
   }
   throw inUse;
+}
+
+function isDeposed(path: string, depose: string | undefined): boolean {
+  return depose !== undefined && socketIdentity(path) === depose;
 }
 
 async function takeOver(
@@ -40,12 +51,14 @@ async function takeOver(
   start: StartServer,
   guard: TakeoverGuard,
   inUse: Error,
-): Promise<IpcServer> {
+  depose: string | undefined,
+): Promise<BoundPath> {
   const release = await guard.acquire(path);
   // Someone else is replacing the file right now; the caller runs its election again.
   if (!release) throw inUse;
   try {
-    const state = await probeUnixPath(path);
+    // Checked again under the guard: another deposer may have replaced it already.
+    const state = isDeposed(path, depose) ? 'dead' : await probeUnixPath(path);
     if (state === 'live') throw inUse;
     if (state instanceof Error) throw state;
     if (state === 'dead') {

@@ -32,6 +32,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('stall' as const), p: fc.nat(5), ms: fc.integer({ min: 20, max: 600 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('freeze' as const),
+      ms: fc.integer({ min: 1_300, max: 4_000 }),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 120 }) }) },
 );
 

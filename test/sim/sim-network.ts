@@ -33,9 +33,13 @@ let connectionNumber = 1;
 /** What a socket's kernel buffers hold in flight, per direction, before writes queue in the process. */
 const KERNEL_BUFFER_BYTES = 2048;
 
+let listenerNumber = 1;
+
 class SimConnection implements Connection {
   readonly id = `sim-${connectionNumber++}`;
   peer: SimConnection | undefined;
+  /** The identity of the listener this connection was dialed to (Connection.target). */
+  target: string | undefined;
   readonly inbox = new Inbox();
   private queued: string[] = [];
   private flushScheduled = false;
@@ -156,8 +160,8 @@ export class SimProcess {
     private readonly net: SimNetwork,
   ) {
     this.transport = {
-      listen: (address, onConnection) => this.listen(address, onConnection),
-      connect: (address) => this.connect(address),
+      listen: (address, onConnection, options) => this.listen(address, onConnection, options?.depose),
+      connect: (address, options) => this.connect(address, options?.avoid),
       isAlive: (peer) => net.isAlive(peer.peer),
       announce: (_address, self) => {
         net.announced.add(self.peer);
@@ -180,18 +184,30 @@ export class SimProcess {
     this.connections.clear();
   }
 
-  private async listen(address: Address, onConnection: (c: Connection) => void): Promise<Listener> {
+  private async listen(
+    address: Address,
+    onConnection: (c: Connection) => void,
+    depose: string | undefined,
+  ): Promise<Listener> {
+    if (!this.alive) return never();
+    // A process that does not run does not bind either.
+    if (this.stalledUntil > Date.now()) await new Promise((resolve) => setTimeout(resolve, this.stalledUntil - Date.now()));
     if (!this.alive) return never();
     const key = keyOf(address);
+    const current = this.net.listeners.get(key);
+    // A host found frozen is replaced by identity, as the socket transport replaces its file;
+    // its listener lives on, unreachable, and finds out through `owns`.
+    if (current && depose !== undefined && current.identity === depose) this.net.listeners.delete(key);
     if (this.net.listeners.has(key)) {
       throw new ConnectionError('ERR_CONNECTION', `listen on ${key} failed: EADDRINUSE`, {
         cause: systemError('EADDRINUSE', 'listen', key),
       });
     }
-    const entry = { owner: this, onConnection, accepted: new Set<SimConnection>() };
+    const entry = { owner: this, onConnection, accepted: new Set<SimConnection>(), identity: `L${listenerNumber++}` };
     this.net.listeners.set(key, entry);
     return {
       address,
+      owns: () => this.net.listeners.get(key) === entry,
       close: async () => {
         if (this.net.listeners.get(key) !== entry) return;
         this.net.listeners.delete(key);
@@ -200,13 +216,18 @@ export class SimProcess {
     };
   }
 
-  private async connect(address: Address): Promise<Connection> {
+  private async connect(address: Address, avoid: string | undefined): Promise<Connection> {
     if (!this.alive) return never();
     const wait = Math.max(this.net.delay(), this.stalledUntil - Date.now());
     await new Promise((resolve) => setTimeout(resolve, wait));
     if (!this.alive) return never();
     const key = keyOf(address);
     const server = this.net.listeners.get(key);
+    if (server && avoid !== undefined && server.identity === avoid) {
+      throw new ConnectionError('ERR_CONNECTION', `connect to ${key}: deposed host`, {
+        cause: systemError('EAGAIN', 'connect', key),
+      });
+    }
     if (!server) {
       throw new ConnectionError('ERR_CONNECTION', `connect to ${key} failed: ECONNREFUSED`, {
         cause: systemError('ECONNREFUSED', 'connect', key),
@@ -216,6 +237,7 @@ export class SimProcess {
     const accepted = new SimConnection(server.owner, this.net);
     dialed.peer = accepted;
     accepted.peer = dialed;
+    dialed.target = server.identity;
     this.connections.add(dialed);
     server.owner.connections.add(accepted);
     server.accepted.add(accepted);
@@ -228,6 +250,7 @@ export class SimProcess {
 
 interface ListenerEntry {
   owner: SimProcess;
+  identity: string;
   onConnection: (c: Connection) => void;
   accepted: Set<SimConnection>;
 }

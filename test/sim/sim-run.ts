@@ -19,6 +19,11 @@ export type Action =
   | { t: 'clock'; p: number; ms: number }
   /** The process runs, but nothing reaches it or leaves it for a while (a GC pause, a load spike). */
   | { t: 'stall'; p: number; ms: number }
+  /**
+   * The host stops for longer than hostTimeout, as under SIGSTOP: nothing reaches it or leaves
+   * it; its members must depose it, and it must rejoin fenced.
+   */
+  | { t: 'freeze'; ms: number }
   | { t: 'wait'; ms: number };
 
 export interface Schedule {
@@ -46,10 +51,15 @@ interface Slot {
 }
 
 const PATH = '/sim/mesh';
+/**
+ * Above the longest `stall` (600 ms) plus a heartbeat and delivery spikes: a stall models a
+ * process that does not run, which its own watch forgives; a `freeze` outlasts it.
+ */
+export const SIM_HOST_TIMEOUT_MS = 1200;
 
 export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
   vi.useFakeTimers({
-    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'],
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'],
     now: 1_800_000_000_000,
   });
   const random = seededRandom(schedule.seed);
@@ -91,6 +101,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
         clientOnly: slot.clientOnly,
         patchTimeout: 20_000,
         timeout: 20_000,
+        hostTimeout: SIM_HOST_TIMEOUT_MS,
         now: () => Date.now() + clock.offsetMs,
       },
     );
@@ -183,6 +194,12 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
           break;
         case 'stall':
           slot!.proc?.stall(action.ms);
+          break;
+        case 'freeze':
+          // Only a host: here a stalled process's own timers still run, so a frozen client
+          // would see its host as silent, where a real one forgives its own pause (host-watch.ts).
+          // Frozen clients are the chaos run's (real SIGSTOP).
+          slots.find((s) => s.proc?.alive && s.mem?.role === 'host')?.proc?.stall(action.ms);
           break;
         case 'wait':
           await advance(action.ms);

@@ -118,6 +118,9 @@ export class HostHarness {
       isAlive: () => undefined,
       onBehind: () => {},
       limits,
+      hostTimeout: 60_000,
+      owns: () => undefined,
+      onDeposed: () => {},
       onMembers: () => {},
       onReady: () => {
         this.ready = true;
@@ -182,6 +185,7 @@ export class ClientHarness {
       self: { peer: 'client', clientOnly: false },
       secret: undefined,
       limits: DEFAULT_LIMITS,
+      hostTimeout: 60_000,
       onMembers: () => {},
       onDiverged: () => {},
       onLost: (error) => {
