@@ -193,6 +193,9 @@ export class MeshNode {
       if (!expected.has(r.peer)) expected.set(r.peer, { peer: r.peer, clientOnly: false, pid: r.pid });
     }
     expected.delete(this.core.peer);
+    // Not the host we lost, though its record says it is alive: a frozen one (deposed) would
+    // hold the gather until it runs again. Everything it acknowledged a member holds too.
+    if (this.hostId !== undefined) expected.delete(this.hostId);
     diag(this.options).elected(epoch, expected.size);
     return new Promise<boolean>((resolve) => {
       const host = new HostRole(this.core, {

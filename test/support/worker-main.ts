@@ -44,11 +44,22 @@ type Command =
   /** Writes `$inc: { <prefix><k>: 1 }` for k = 0, 1, ... with `window` in flight; an `acked` event per result. */
   | { id: number; cmd: 'incKeys'; prefix: string; window: number; count: number }
   | { id: number; cmd: 'flush' }
+  /** Spins for `ms` without yielding, then (optionally) patches: a host busy in user code. */
+  | { id: number; cmd: 'busy'; ms: number; update?: Update }
   | { id: number; cmd: 'stop' };
 
 let mem: MemSync | undefined;
 let writer:
-  | { issued: number; applied: number; refused: number; failed: string[]; settled: number; timer: NodeJS.Timeout | undefined }
+  | {
+      issued: number;
+      applied: number;
+      refused: number;
+      failed: string[];
+      settled: number;
+      /** Longest time from patch() to its result, in ms. */
+      maxMs: number;
+      timer: NodeJS.Timeout | undefined;
+    }
   | undefined;
 // Taken before any peer could send us anything: what the prototypes hold untouched.
 const pristineObjectKeys = new Set(Reflect.ownKeys(Object.prototype));
@@ -135,12 +146,14 @@ async function run(command: Command): Promise<unknown> {
     }
     case 'writeEvery': {
       const m = need();
-      writer = { issued: 0, applied: 0, refused: 0, failed: [], settled: 0, timer: undefined };
+      writer = { issued: 0, applied: 0, refused: 0, failed: [], settled: 0, maxMs: 0, timer: undefined };
       const w = writer;
       w.timer = setInterval(() => {
         w.issued++;
+        const started = performance.now();
         m.patch(command.update).then(
           (r) => {
+            w.maxMs = Math.max(w.maxMs, performance.now() - started);
             w.settled++;
             if (r.applied) w.applied++;
             else w.refused++;
@@ -159,7 +172,16 @@ async function run(command: Command): Promise<unknown> {
       clearInterval(w.timer);
       const end = Date.now() + 60_000;
       while (w.settled < w.issued && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-      return { issued: w.issued, applied: w.applied, refused: w.refused, failed: w.failed };
+      return { issued: w.issued, applied: w.applied, refused: w.refused, failed: w.failed, maxMs: w.maxMs };
+    }
+    case 'busy': {
+      // The process runs but does nothing else: a long synchronous task in the host, say.
+      const end = performance.now() + command.ms;
+      while (performance.now() < end) {
+        // spin
+      }
+      if (command.update === undefined) return true;
+      return need().patch(command.update);
     }
     case 'incKeys': {
       const m = need();
