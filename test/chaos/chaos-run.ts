@@ -1,7 +1,8 @@
 /**
  * The chaos run: real processes on a real socket, SIGKILLed at random every 100-300 ms (the
- * host half the time), restarted with the same id or a new one, while each writes `$inc` on
- * its own counter. At the end every replica must be byte-identical, and each counter must
+ * host half the time), restarted with the same id or a new one, or frozen with SIGSTOP for
+ * 0.1-1.5 s (the worker's hostTimeout is 0.5 s: long freezes depose a frozen host, short
+ * ones must be forgiven) and woken with SIGCONT, while each writes `$inc` on its own counter. At the end every replica must be byte-identical, and each counter must
  * hold at least what its writers were told was acknowledged (missing: fewer) and, for the
  * writers alive at the end, at most what they issued (doubled: more).
  */
@@ -23,6 +24,7 @@ export interface ChaosOptions {
 
 export interface ChaosResult {
   kills: number;
+  freezes: number;
   restarts: number;
   acknowledged: number;
   present: number;
@@ -49,6 +51,8 @@ interface Proc {
   id: string;
   child: ChildProcess;
   alive: boolean;
+  /** Stopped by SIGSTOP, until this time. */
+  frozenUntil: number;
   ready: boolean;
   role: string;
   acked: number;
@@ -65,7 +69,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const current = new Map<number, Proc>();
   const generations = new Map<number, number>();
   let kills = 0;
+  let freezes = 0;
   let restarts = 0;
+  const frozen = (p: Proc): boolean => p.frozenUntil > Date.now();
+  function freeze(victim: Proc, ms: number): void {
+    victim.frozenUntil = Date.now() + ms;
+    victim.child.kill('SIGSTOP');
+    freezes++;
+    if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} freeze ${victim.id} (${victim.role}) for ${Math.round(ms)} ms`);
+    void sleep(ms).then(() => {
+      if (victim.alive) victim.child.kill('SIGCONT');
+    });
+  }
 
   function spawn(slot: number, freshId: boolean): Proc {
     const gen = (generations.get(slot) ?? 0) + (freshId ? 1 : 0);
@@ -77,7 +92,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // The bundle needs no loader; a parent's tsx hooks inherited would slow every start.
       execArgv: [],
     });
-    const proc: Proc = { slot, id, child, alive: true, ready: false, role: 'starting', acked: 0, issued: 0 };
+    const proc: Proc = { slot, id, child, alive: true, frozenUntil: 0, ready: false, role: 'starting', acked: 0, issued: 0 };
     child.on('message', (raw) => {
       const m = raw as { t: string } & Record<string, unknown>;
       if (m.t === 'count') {
@@ -121,11 +136,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const live = [...current.values()].filter((p) => p.alive);
       const host = live.find((p) => p.role === 'host');
       const victim = host && random() < 0.5 ? host : live[Math.floor(random() * live.length)];
+      if (victim && random() < 0.3) {
+        // One frozen process at a time, and never the last two running in sync.
+        const running = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
+        if (!live.some(frozen) && running.length >= 2) freeze(victim, random() < 0.3 ? 100 + random() * 300 : 700 + random() * 800);
+        continue;
+      }
       // The promise holds while a process that saw a write survives: never kill down to the
       // last one in sync (on a loaded machine restarts can take longer than the kill interval,
       // and killing every holder would rightly lose everything). Two, not one: the roles here
       // are what the processes last reported, which a loaded machine delivers late.
-      const holders = live.filter((p) => p !== victim && (p.role === 'host' || p.role === 'client'));
+      const holders = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
       if (victim && holders.length >= 2) {
         victim.child.kill('SIGKILL');
         if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}`);
@@ -141,7 +162,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         });
       }
     }
-    await sleep(400); // pending restarts
+    await sleep(Math.max(400, ...procs.map((p) => p.frozenUntil - Date.now() + 50))); // pending restarts and wakes
     for (let slot = 0; slot < options.processes; slot++) {
       if (!current.get(slot)?.alive) spawn(slot, false);
     }
@@ -196,7 +217,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }
     if (missing > 0) problems.push(`${missing} acknowledged writes missing`);
     if (doubled > 0) problems.push(`${doubled} writes applied twice`);
-    return { kills, restarts, acknowledged, present, missing, doubled, identical, hosts, replicas: finals.length, problems };
+    return { kills, freezes, restarts, acknowledged, present, missing, doubled, identical, hosts, replicas: finals.length, problems };
   } finally {
     for (const p of procs) {
       if (p.alive) p.child.kill('SIGKILL');
@@ -210,7 +231,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
 export function describeChaos(r: ChaosResult, seconds: number): string {
   return (
-    `chaos ${seconds} s: ${r.kills} kills, ${r.restarts} restarts; acknowledged ${r.acknowledged}, present ${r.present}, ` +
+    `chaos ${seconds} s: ${r.kills} kills, ${r.freezes} freezes, ${r.restarts} restarts; acknowledged ${r.acknowledged}, present ${r.present}, ` +
     `missing ${r.missing}, doubled ${r.doubled}; ${r.replicas} replicas ${r.identical ? 'byte-identical' : 'DIFFER'}, ${r.hosts} host(s)`
   );
 }

@@ -10,6 +10,8 @@ import { MemSync } from '../../src/index.js';
 
 const [mesh, dir, id, clientOnlyFlag, writeFlag, docBytesText] = process.argv.slice(2) as [string, string, string, string, string, string];
 const IN_FLIGHT = 8;
+/** Short, so that the run's SIGSTOPs (up to 1.5 s) outlast it and depose frozen hosts. */
+const CHAOS_HOST_TIMEOUT_MS = 500;
 const send = (message: unknown): void => {
   process.send?.(message);
 };
@@ -18,7 +20,7 @@ const blob = 'x'.repeat(Number(docBytesText));
 const mem = new MemSync<{ c: Record<string, number>; blob: string }>(
   mesh,
   { c: {}, blob },
-  { id, dir, clientOnly: clientOnlyFlag === '1', gatherMs: 100, patchTimeout: 60_000, timeout: 60_000 },
+  { id, dir, clientOnly: clientOnlyFlag === '1', gatherMs: 100, patchTimeout: 60_000, timeout: 60_000, hostTimeout: CHAOS_HOST_TIMEOUT_MS },
 );
 mem.on('error', (e) => send({ t: 'error', code: e.code, message: e.message }));
 mem.on('role', (e) => send({ t: 'role', role: e.role }));
