@@ -17,6 +17,7 @@ import { findRedisServer, stopEveryRedisServer } from './redis/server.js';
 import { apply } from './scenarios/apply.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { failover } from './scenarios/failover.js';
+import { frozenHost } from './scenarios/frozen-host.js';
 import { fanout } from './scenarios/fanout.js';
 import { importCost } from './scenarios/import-cost.js';
 import { join as joinScenario } from './scenarios/join.js';
@@ -39,6 +40,7 @@ const SCENARIOS: Scenario[] = [
   mixed,
   coldStart,
   failover,
+  frozenHost,
   joinScenario,
   memory,
   apply,

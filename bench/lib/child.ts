@@ -117,6 +117,11 @@ export class Child {
     });
   }
 
+  /** Sends SIGSTOP or SIGCONT by pid (a frozen process, then a running one again). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.process.pid !== undefined && !this.gone) process.kill(this.process.pid, signal);
+  }
+
   /** SIGKILL by pid; resolves once the process is gone. */
   kill(): Promise<void> {
     killByPid(this.process);

@@ -10,16 +10,19 @@
  * checked within the last quarter of that and has run since cannot have been deposed in between.
  */
 export class HostFence {
-  private verifiedAt = performance.now();
+  private verifiedAt: number;
   private fenced = false;
   private readonly cacheMs: number;
 
+  /** `now`: a monotonic clock in ms (performance.now; a test's own). */
   constructor(
     hostTimeout: number,
     private readonly owns: () => boolean | undefined,
     private readonly onDeposed: () => void,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.cacheMs = Math.min(100, hostTimeout / 4);
+    this.verifiedAt = now();
   }
 
   /** What the last check found, without checking again. */
@@ -30,7 +33,7 @@ export class HostFence {
   /** True once our address leads elsewhere; the first time, `onDeposed` runs first. */
   deposed(): boolean {
     if (this.fenced) return true;
-    const now = performance.now();
+    const now = this.now();
     if (now - this.verifiedAt < this.cacheMs) return false;
     this.verifiedAt = now;
     if (this.owns() !== false) return false;

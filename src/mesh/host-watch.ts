@@ -9,15 +9,19 @@
 import { beatInterval } from './host-fence.js';
 
 export class HostWatch {
-  private lastHeard = performance.now();
-  private lastTick = this.lastHeard;
+  private lastHeard: number;
+  private lastTick: number;
   private readonly timer: NodeJS.Timeout;
   private readonly interval: number;
 
+  /** `now`: a monotonic clock in ms (performance.now; a test's own). */
   constructor(
     private readonly hostTimeout: number,
     private readonly onSilent: (silentMs: number) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {
+    this.lastHeard = now();
+    this.lastTick = this.lastHeard;
     this.interval = beatInterval(hostTimeout);
     this.timer = setInterval(() => this.check(), this.interval);
     this.timer.unref();
@@ -25,7 +29,7 @@ export class HostWatch {
 
   /** Anything arrived from the host. */
   heard(): void {
-    this.lastHeard = performance.now();
+    this.lastHeard = this.now();
   }
 
   stop(): void {
@@ -33,7 +37,7 @@ export class HostWatch {
   }
 
   private check(): void {
-    const now = performance.now();
+    const now = this.now();
     if (now - this.lastTick > this.interval + this.hostTimeout / 2) this.lastHeard = now;
     this.lastTick = now;
     const silent = now - this.lastHeard;
