@@ -94,6 +94,41 @@ const MUTANTS = [
     replace: 'return Math.max(this.clock.wallHigh, this.clock.last) + STAMP_LEAD;',
     tests: ['test/unit/protocol/host-role-hostile.test.ts'],
   },
+  {
+    name: 'deposed host keeps acting (no fence)',
+    file: 'src/mesh/host-fence.ts',
+    find: 'if (this.owns() !== false) return false;',
+    replace: 'return false;',
+    tests: [SIM, 'test/unit/mesh/liveness.test.ts'],
+  },
+  {
+    name: 'deposed host acknowledges its held writes as it stops',
+    file: 'src/mesh/host-role.ts',
+    find: 'if (!this.fence.wasDeposed && !hasWelcomed(this.peers))',
+    replace: 'if (!hasWelcomed(this.peers))',
+    tests: [SIM],
+  },
+  {
+    name: 'new host waits for the frozen host it deposed',
+    file: 'src/mesh/mesh-node.ts',
+    find: 'if (this.hostId !== undefined) expected.delete(this.hostId);',
+    replace: '',
+    tests: ['test/integration/mesh/frozen-host.test.ts'],
+  },
+  {
+    name: 'member counts its own pause as the host\'s silence',
+    file: 'src/mesh/host-watch.ts',
+    find: 'if (now - this.lastTick > this.interval + this.hostTimeout / 2) this.lastHeard = now;',
+    replace: '',
+    tests: ['test/unit/mesh/liveness.test.ts'],
+  },
+  {
+    name: 'deposer takes a live socket over by address alone',
+    file: 'src/transport/unix-listen.ts',
+    find: 'return depose !== undefined && socketIdentity(path) === depose;',
+    replace: 'return depose !== undefined;',
+    tests: ['test/integration/transport/depose.test.ts'],
+  },
 ];
 
 const only = process.argv.slice(2);
