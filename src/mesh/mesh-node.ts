@@ -26,6 +26,9 @@ export interface MeshNodeEvents {
  */
 /** Longest pause between two failed joins of one election. */
 const MAX_RETRY_DELAY_MS = 250;
+/** Pause after a failed re-election; doubled while the same failure repeats, up to the max. */
+const FIRST_REELECT_RETRY_MS = 50;
+const MAX_REELECT_RETRY_MS = 5_000;
 /** Epochs of hosts that start at the same clock reading differ by a random part below this. */
 const EPOCH_SPREAD = 1000;
 
@@ -372,6 +375,10 @@ export class MeshNode {
   }
 
   private async reelect(initialDelayMs: number): Promise<void> {
+    // The same failure again and again (a socket directory made unsafe, say) is reported once,
+    // and retried less and less often: it needs a person, not a busy loop.
+    let lastReported = '';
+    let retryMs = FIRST_REELECT_RETRY_MS;
     for (;;) {
       try {
         await this.runElection(Date.now() + this.options.timeout, initialDelayMs);
@@ -379,12 +386,15 @@ export class MeshNode {
       } catch (error) {
         if (this.stopping) return;
         diag(this.options).electionFailed(error);
-        this.events.error(
+        const reported =
           error instanceof MemSyncError
             ? error
-            : new ConnectionError('ERR_CONNECTION', 'election failed', { cause: error }),
-        );
-        initialDelayMs = 50;
+            : new ConnectionError('ERR_CONNECTION', 'election failed', { cause: error });
+        const key = `${reported.code} ${reported.message}`;
+        if (key !== lastReported) this.events.error(reported);
+        else retryMs = Math.min(MAX_REELECT_RETRY_MS, retryMs * 2);
+        lastReported = key;
+        initialDelayMs = retryMs;
       }
     }
   }
