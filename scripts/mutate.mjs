@@ -99,14 +99,14 @@ const MUTANTS = [
     file: 'src/mesh/host-fence.ts',
     find: 'if (this.owns() !== false) return false;',
     replace: 'return false;',
-    tests: [SIM, 'test/unit/mesh/liveness.test.ts'],
+    tests: ['test/unit/protocol/host-fenced.test.ts', SIM, 'test/unit/mesh/liveness.test.ts'],
   },
   {
     name: 'deposed host acknowledges its held writes as it stops',
     file: 'src/mesh/host-role.ts',
     find: 'if (!this.fence.wasDeposed && !hasWelcomed(this.peers))',
     replace: 'if (!hasWelcomed(this.peers))',
-    tests: [SIM],
+    tests: ['test/unit/protocol/host-fenced.test.ts', SIM],
   },
   {
     name: 'new host waits for the frozen host it deposed',

@@ -93,6 +93,10 @@ export interface HostHarnessOptions {
   expected?: string[];
   gatherMs?: number;
   limits?: Partial<MemSyncLimits>;
+  /** Whether the host's address still leads to it (HostRoleOptions.owns). */
+  owns?: () => boolean | undefined;
+  onDeposed?: () => void;
+  hostTimeout?: number;
 }
 
 export class HostHarness {
@@ -118,9 +122,9 @@ export class HostHarness {
       isAlive: () => undefined,
       onBehind: () => {},
       limits,
-      hostTimeout: 60_000,
-      owns: () => undefined,
-      onDeposed: () => {},
+      hostTimeout: options.hostTimeout ?? 60_000,
+      owns: options.owns ?? (() => undefined),
+      onDeposed: options.onDeposed ?? (() => {}),
       onMembers: () => {},
       onReady: () => {
         this.ready = true;
