@@ -471,10 +471,13 @@ export class HostRole {
     this.options.onReady();
   }
 
-  /** A heartbeat to every connection, welcomed or still joining (a joiner watches us too). */
+  /**
+   * A heartbeat to every peer that said hello, welcomed or still joining (a joiner watches us
+   * too); nothing to a connection that has not spoken: it gets nothing from us until it does.
+   */
   private beat(): void {
     if (this.stopped || this.fence.deposed()) return;
-    for (const peer of this.peers) peer.conn.send(BEAT);
+    for (const peer of this.peers) if (peer.member) peer.conn.send(BEAT);
   }
 
   /** The fence found our address taken: stop everything; the owner rejoins as a client. */

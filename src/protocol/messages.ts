@@ -194,7 +194,7 @@ const Handover = Type.Object({
 });
 
 /**
- * The host is running: sent to every connection a quarter of `hostTimeout` apart. Anything
+ * The host is running: sent to every peer that said hello, a quarter of `hostTimeout` apart. Anything
  * from the host counts as a sign of life; this is what it sends when it has nothing else.
  */
 const Beat = Type.Object({ type: Type.Literal('beat') }, { additionalProperties: false });
