@@ -16,6 +16,9 @@ import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
+import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
+import { MESSAGING_TYPES } from '../protocol/messages.js';
+import { RawJson, stringifyMessage } from '../transport/framing.js';
 
 /**
  * How long a joiner waits for the members that must learn of it (host-peers.ts) before those
@@ -46,6 +49,8 @@ export interface HostRoleOptions {
   onMembers(members: Member[]): void;
   onReady(): void;
   onPeerError(error: MemSyncError, peer: string | undefined): void;
+  /** Events, RPC and locks (src/messaging). */
+  messaging?: MessagingPort | undefined;
 }
 
 /**
@@ -76,6 +81,7 @@ export class HostRole {
   private membersSeq = 0;
   private joinTimer: NodeJS.Timeout | undefined;
   private releaseScheduled = false;
+  private readonly messaging: HostHooks | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -98,6 +104,7 @@ export class HostRole {
       if (members.length === 0) this.releaseAlone();
     });
     core.holdOwn = true;
+    this.messaging = options.messaging?.host(this.messagingLink());
     this.adoption = {
       core,
       limits: options.limits,
@@ -164,6 +171,7 @@ export class HostRole {
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.messaging?.stopped();
     // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds it.
     if (!hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
@@ -203,12 +211,17 @@ export class HostRole {
       case 'snapshot':
         return this.onSnapshotPart(peer, message);
       default:
+        if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
+          return this.messaging.message(peer.member.peer, message as MessagingMessage);
+        }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
     }
   }
 
   private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
+    // Messaging's entries are written under a reserved id: nobody may join as it.
+    if (hello.peer === MESSAGING_WRITER) throw new ProtocolError('ERR_PROTOCOL', `peer id '${MESSAGING_WRITER}' is reserved`);
     const verdict = checkHello(hello, {
       mesh: this.options.mesh,
       hostPeer: this.options.self.peer,
@@ -335,6 +348,8 @@ export class HostRole {
   }
 
   private onSubmit(peer: Peer, raw: Patch[]): void {
+    // Lock operations are ordered by the host alone, from requests it stamps (messaging).
+    if (raw.some((patch) => patch.msg !== undefined)) throw new ProtocolError('ERR_PROTOCOL', 'a submitted patch may not carry msg');
     if (this.gather.gathering) {
       this.queuedCount += raw.length;
       if (this.queuedCount > this.options.limits.maxPendingPerPeer) {
@@ -402,9 +417,46 @@ export class HostRole {
     this.broadcast.add(entry);
   }
 
+  /** What messaging may do with this host (src/messaging/link.ts). */
+  private messagingLink(): HostLink {
+    const self = this.options.self.peer;
+    const welcomed = (id: string): Peer | undefined => {
+      const peer = this.byId.get(id);
+      return peer?.welcomed ? peer : undefined;
+    };
+    return {
+      self,
+      order: (op) =>
+        this.sequence({
+          peer: MESSAGING_WRITER,
+          seq: this.core.replica.lastSeq(MESSAGING_WRITER) + 1,
+          ts: this.core.clock.next(),
+          // Changes nothing in the document: the entry only takes its place in the order.
+          update: { $set: {} },
+          msg: op,
+        }),
+      send: (id, message) => {
+        const peer = welcomed(id);
+        peer?.conn.send(message);
+        return peer !== undefined;
+      },
+      broadcast: (message, except) => {
+        let text: RawJson | undefined;
+        for (const peer of this.peers) {
+          if (!peer.welcomed || peer.member?.peer === except) continue;
+          text ??= new RawJson(stringifyMessage(message));
+          peer.conn.send(text);
+        }
+      },
+      // Joined (said hello), welcomed or not yet: its locks are not freed meanwhile.
+      connected: (id) => id === self || this.byId.has(id),
+      version: () => this.core.replica.version,
+    };
+  }
+
   private sendSnapshot(peer: Peer): void {
     const { conn } = peer;
-    streamSnapshotTo(conn, this.core.replica.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
+    streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
       (error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
   }
@@ -439,6 +491,7 @@ export class HostRole {
       }
       for (const patch of patches) this.sequence(patch);
     }
+    this.messaging?.ready();
     this.options.onReady();
   }
 
@@ -467,6 +520,7 @@ export class HostRole {
       this.membersChanged({ joined: [], left: [peer.member.peer] });
       this.welcomeReady();
       this.holdOwnWrites();
+      this.messaging?.left(peer.member.peer);
     }
   }
 }

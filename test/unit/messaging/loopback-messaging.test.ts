@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemSync, type MemSyncOptions, RemoteError } from '../../../src/index.js';
+import { createLoopbackTransport } from '../../../src/transport/loopback.js';
+
+/** Events, RPC and locks between replicas of one process over the loopback transport. */
+describe('messaging over the loopback transport', () => {
+  const open: MemSync[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.stop()));
+  });
+
+  async function mesh(count: number, extra: MemSyncOptions = {}): Promise<MemSync[]> {
+    const options = { transport: createLoopbackTransport(), path: `/loopback/msg-${Math.random()}`, gatherMs: 20, ...extra };
+    const out: MemSync[] = [];
+    for (let i = 0; i < count; i++) {
+      const m = new MemSync('msg', { n: 0 }, { ...options, id: `p${i}` });
+      open.push(m);
+      await m.start();
+      out.push(m);
+    }
+    return out;
+  }
+
+  it('a lock has one holder at a time; the next waiter gets it on release, with a larger token', async () => {
+    const [a, b] = await mesh(2);
+    const la = await a!.lock('x');
+    let bGot = false;
+    const before = a!.version;
+    const pb = b!.lock('x').then((l) => {
+      bGot = true;
+      return l;
+    });
+    // Its request is ordered (the entry that queues it), and it is not granted.
+    await b!.whenVersion(before + 1, { timeout: 2000 });
+    await Promise.resolve();
+    expect(bGot).toBe(false);
+    await la.release();
+    const lb = await pb;
+    expect(lb.token).toBeGreaterThan(la.token);
+    await lb.release();
+    // The host's own lock works too, and a timeout rejects while it is held.
+    const lc = await a!.lock('x');
+    await expect(b!.lock('x', { timeout: 50 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    await lc.release();
+    const ld = await b!.lock('x', { timeout: 1000 });
+    expect(ld.token).toBeGreaterThan(lc.token);
+    await ld.release();
+    expect(JSON.stringify(a!.data)).toBe('{"n":0}');
+  });
+
+  it('a stopped holder frees its lock for the next waiter', async () => {
+    const [a, b, c] = await mesh(3);
+    await c!.lock('y');
+    const pa = a!.lock('y', { timeout: 5000 });
+    await c!.stop();
+    const la = await pa;
+    expect(la.lost).toBe(false);
+    await la.release();
+    void b;
+  });
+
+  it('events reach every other process in one order; RPC returns results and remote errors', async () => {
+    const [a, b, c] = await mesh(3, { rpc: { double: (x) => (x as number) * 2 } });
+    const seen: Record<string, unknown[]> = { p0: [], p1: [], p2: [] };
+    for (const m of [a!, b!, c!]) m.events.on('tick', (payload, meta) => seen[m.id]!.push([meta.from, payload]));
+    for (let i = 0; i < 20; i++) (i % 2 ? b! : c!).events.emit('tick', i);
+    const deadline = Date.now() + 2000;
+    while (seen.p0!.length + seen.p1!.length + seen.p2!.length < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(seen.p0).toHaveLength(20);
+    expect(seen.p1).toHaveLength(10);
+    expect(seen.p2).toHaveLength(10);
+    expect(await c!.call('double', 21)).toBe(42);
+    c!.handle('boom', () => {
+      throw Object.assign(new Error('no way'), { code: 'E_NOPE' });
+    });
+    const error = await b!.call('boom', null).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ code: 'ERR_REMOTE', remoteCode: 'E_NOPE', message: 'no way' });
+    await expect(a!.call('missing', 1)).rejects.toMatchObject({ code: 'ERR_NO_HANDLER' });
+    await expect(a!.call('double', 1, { peer: 'nobody' })).rejects.toMatchObject({ code: 'ERR_NO_HANDLER' });
+    expect(await a!.call('double', 4, { peer: 'p1' })).toBe(8);
+  });
+});
