@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
+import { type MessagingCommand, runMessaging } from './messaging-commands.js';
 
 type Command =
   | {
@@ -44,7 +45,8 @@ type Command =
   /** Writes `$inc: { <prefix><k>: 1 }` for k = 0, 1, ... with `window` in flight; an `acked` event per result. */
   | { id: number; cmd: 'incKeys'; prefix: string; window: number; count: number }
   | { id: number; cmd: 'flush' }
-  | { id: number; cmd: 'stop' };
+  | { id: number; cmd: 'stop' }
+  | MessagingCommand;
 
 let mem: MemSync | undefined;
 let writer:
@@ -180,6 +182,8 @@ async function run(command: Command): Promise<unknown> {
     case 'stop':
       await mem?.stop();
       return true;
+    default:
+      return runMessaging(need(), command);
   }
 }
 
