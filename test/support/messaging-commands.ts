@@ -2,7 +2,7 @@
  * Worker commands for events, RPC and locks (test/integration/messaging), run by
  * worker-main.ts for any command it does not know itself.
  */
-import type { MemSync } from '../../src/index.js';
+import type { MemSync, MemSyncLock } from '../../src/index.js';
 
 export type MessagingCommand =
   /** Lock `name`, read `n`, `$set n: n + 1` with a record of the holder, release; until n reaches `target`. */
@@ -12,13 +12,17 @@ export type MessagingCommand =
   | { id: number; cmd: 'callRpc'; name: string; args: unknown; peer?: string; timeout?: number }
   | { id: number; cmd: 'listen'; name: string }
   | { id: number; cmd: 'heard' }
-  | { id: number; cmd: 'emitMany'; name: string; count: number };
+  | { id: number; cmd: 'emitMany'; name: string; count: number }
+  /** Takes `name` and keeps it (until `dropLock`); `{ ok, token }` or `{ ok: false, code }` (e.g. after `timeout`). */
+  | { id: number; cmd: 'tryLock'; name: string; timeout?: number }
+  | { id: number; cmd: 'dropLock'; name: string };
 
 const send = (message: unknown): void => {
   process.send?.(message);
 };
 
 const heard: unknown[] = [];
+const kept = new Map<string, MemSyncLock>();
 
 export async function runMessaging(mem: MemSync, command: MessagingCommand): Promise<unknown> {
   switch (command.cmd) {
@@ -52,6 +56,19 @@ export async function runMessaging(mem: MemSync, command: MessagingCommand): Pro
       return true;
     case 'heard':
       return heard.splice(0);
+    case 'tryLock':
+      try {
+        const lock = await mem.lock(command.name, command.timeout === undefined ? {} : { timeout: command.timeout });
+        kept.set(command.name, lock);
+        lock.signal.addEventListener('abort', () => send({ event: 'lost', name: command.name }));
+        return { ok: true, token: lock.token };
+      } catch (error) {
+        return { ok: false, code: (error as { code?: string }).code };
+      }
+    case 'dropLock':
+      await kept.get(command.name)?.release();
+      kept.delete(command.name);
+      return true;
     case 'emitMany':
       for (let i = 0; i < command.count; i++) {
         mem.events.emit(command.name, i);
