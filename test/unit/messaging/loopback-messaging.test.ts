@@ -48,6 +48,43 @@ describe('messaging over the loopback transport', () => {
     expect(JSON.stringify(a!.data)).toBe('{"n":0}');
   });
 
+  it('own patches written before release() are ordered before it; abort withdraws a waiting request', async () => {
+    const [a, b] = await mesh(2);
+    const held = await b!.lock('z');
+    const written = b!.patch({ $inc: { n: 1 } });
+    const next = a!.lock('z');
+    const aborted = new AbortController();
+    const gaveUp = a!.lock('z', { signal: aborted.signal });
+    aborted.abort();
+    await expect(gaveUp).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await held.release();
+    const { version } = await written;
+    const granted = await next;
+    // The grant is the release's entry: after the patch written before it.
+    expect(granted.token).toBeGreaterThan(version);
+    await granted.release();
+    // The aborted request was withdrawn: nobody holds z now.
+    const again = await b!.lock('z', { timeout: 1000 });
+    await again.release();
+  });
+
+  it('a listener that throws is reported through error; other listeners and later events still arrive', async () => {
+    const [a, b] = await mesh(2);
+    const errors: string[] = [];
+    a!.on('error', (e) => errors.push(e.code));
+    const got: number[] = [];
+    a!.events.on('e', () => {
+      throw new Error('listener bug');
+    });
+    a!.events.on('e', (n) => got.push(n as number));
+    b!.events.emit('e', 1);
+    b!.events.emit('e', 2);
+    const deadline = Date.now() + 2000;
+    while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual([1, 2]);
+    expect(errors).toEqual(['ERR_OBSERVER', 'ERR_OBSERVER']);
+  });
+
   it('a stopped holder frees its lock for the next waiter', async () => {
     const [a, b, c] = await mesh(3);
     await c!.lock('y');
