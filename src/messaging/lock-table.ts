@@ -33,6 +33,7 @@ export interface LeftOp {
   peer: string;
 }
 
+/** A lock operation as it rides in an ordered entry (`Patch.msg`). */
 export type LockOp = AcquireOp | ReleaseOp | LeftOp;
 
 /** What applying one operation changed, for the processes concerned. */
@@ -42,12 +43,14 @@ export type LockChange =
   /** A held lock or a waiting request ended: released, cancelled, or its peer left. */
   | { kind: 'ended'; name: string; peer: string; rid: number; held: boolean; why: 'release' | 'left' };
 
+/** A grant: who holds, for which request, under which token. */
 export interface Holder {
   peer: string;
   rid: number;
   token: number;
 }
 
+/** A request waiting for a grant. */
 export interface Waiter {
   peer: string;
   rid: number;
@@ -66,6 +69,7 @@ export interface LockTableJson {
   rids: Array<[peer: string, rid: number]>;
 }
 
+/** The replicated lock table (see the top of this file). */
 export class LockTable {
   private locks = new Map<string, LockState>();
   private rids = new Map<string, number>();
