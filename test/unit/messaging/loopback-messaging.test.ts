@@ -9,8 +9,9 @@ describe('messaging over the loopback transport', () => {
     await Promise.all(open.splice(0).map((m) => m.stop()));
   });
 
+  let options: MemSyncOptions = {};
   async function mesh(count: number, extra: MemSyncOptions = {}): Promise<MemSync[]> {
-    const options = { transport: createLoopbackTransport(), path: `/loopback/msg-${Math.random()}`, gatherMs: 20, ...extra };
+    options = { transport: createLoopbackTransport(), path: `/loopback/msg-${Math.random()}`, gatherMs: 20, ...extra };
     const out: MemSync[] = [];
     for (let i = 0; i < count; i++) {
       const m = new MemSync('msg', { n: 0 }, { ...options, id: `p${i}` });
@@ -83,6 +84,26 @@ describe('messaging over the loopback transport', () => {
     while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(got).toEqual([1, 2]);
     expect(errors).toEqual(['ERR_OBSERVER', 'ERR_OBSERVER']);
+  });
+
+  it('a joiner receives the lock table with its snapshot (never in the document): it waits its turn', async () => {
+    const [a] = await mesh(1);
+    const held = await a!.lock('t');
+    const waiter = a!.lock('t', { timeout: 5000 });
+    // Joins now: version > 0, so it starts from a snapshot of the host's state and table.
+    const b = new MemSync('msg', { n: 0 }, { ...options, id: 'late' });
+    open.push(b);
+    await b.start();
+    expect(b.data).toEqual({ n: 0 });
+    let got = false;
+    const mine = b.lock('t', { timeout: 5000 }).then((l) => ((got = true), l));
+    await held.release();
+    const second = await waiter;
+    expect(got).toBe(false);
+    await second.release();
+    const third = await mine;
+    expect(third.token).toBeGreaterThan(second.token);
+    await third.release();
   });
 
   it('a stopped holder frees its lock for the next waiter', async () => {
