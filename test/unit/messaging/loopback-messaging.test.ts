@@ -97,6 +97,9 @@ describe('messaging over the loopback transport', () => {
     expect(b.data).toEqual({ n: 0 });
     let got = false;
     const mine = b.lock('t', { timeout: 5000 }).then((l) => ((got = true), l));
+    // Written after the request, so ordered after it: once it resolves, b has applied its request.
+    await b.patch({ $set: { joined: true } });
+    expect(got).toBe(false);
     await held.release();
     const second = await waiter;
     expect(got).toBe(false);
