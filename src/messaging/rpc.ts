@@ -112,7 +112,8 @@ export class RpcClient {
   /** A new way to the host: announce our methods, send the calls that waited. */
   resend(): void {
     this.generation++;
-    this.announce();
+    // A new host knows no handlers: an empty list would tell it nothing.
+    if (this.handlers.size > 0) this.announce();
     for (const entry of this.pending.values()) if (!entry.sent) entry.sent = this.up(entry.message);
   }
 

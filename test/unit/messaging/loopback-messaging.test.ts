@@ -98,7 +98,7 @@ describe('messaging over the loopback transport', () => {
     let got = false;
     const mine = b.lock('t', { timeout: 5000 }).then((l) => ((got = true), l));
     // Written after the request, so ordered after it: once it resolves, b has applied its request.
-    await b.patch({ $set: { joined: true } });
+    await b.patch({ $inc: { n: 0 } });
     expect(got).toBe(false);
     await held.release();
     const second = await waiter;
@@ -140,5 +140,31 @@ describe('messaging over the loopback transport', () => {
     await expect(a!.call('missing', 1)).rejects.toMatchObject({ code: 'ERR_NO_HANDLER' });
     await expect(a!.call('double', 1, { peer: 'nobody' })).rejects.toMatchObject({ code: 'ERR_NO_HANDLER' });
     expect(await a!.call('double', 4, { peer: 'p1' })).toBe(8);
+  });
+});
+
+describe('messaging input is checked like a patch', () => {
+  const open: MemSync[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((m) => m.stop()));
+  });
+
+  it('refuses non-JSON, reserved keys, oversized values and bad names, before anything is sent', async () => {
+    const m = new MemSync('checks', {}, { transport: createLoopbackTransport(), path: '/loopback/checks', gatherMs: 20, limits: { maxPatchBytes: 1024 } });
+    open.push(m);
+    expect(() => m.events.emit('x', 1)).toThrow(expect.objectContaining({ code: 'ERR_NOT_STARTED' }));
+    await m.start();
+    expect(() => m.events.emit('x', (() => 1) as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_VALUE' }));
+    expect(() => m.events.emit('x', JSON.parse('{"__proto__":{"polluted":1}}'))).toThrow(expect.objectContaining({ code: 'ERR_RESERVED_KEY' }));
+    expect(() => m.events.emit('x', 'y'.repeat(5000))).toThrow(expect.objectContaining({ code: 'ERR_LIMIT_EXCEEDED' }));
+    expect(() => m.events.emit('', 1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    await expect(m.call('y'.repeat(300), 1)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(m.call('f', { big: 'y'.repeat(5000) })).rejects.toMatchObject({ code: 'ERR_LIMIT_EXCEEDED' });
+    await expect(m.lock('l', { limit: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(m.lock('l', { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    m.handle('big', () => 'y'.repeat(5000));
+    await expect(m.call('big', null)).rejects.toMatchObject({ code: 'ERR_REMOTE' });
+    expect(() => new MemSync('x', {}, { rpc: { f: 1 as never } })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(JSON.stringify(m.data)).toBe('{}');
   });
 });
