@@ -62,12 +62,8 @@ async function main(): Promise<void> {
     if (!ok) failures.push(what);
   };
   try {
-    // One at a time, so that process 0 hosts and is the first writer.
-    for (let id = 0; id < PROCESSES; id++) {
-      const c = forkWithTsx(import.meta.filename, ['child', String(id), dir]);
-      children.push(c);
-      await nextMessage(c, 'ready', 15_000);
-    }
+    for (let id = 0; id < PROCESSES; id++) children.push(forkWithTsx(import.meta.filename, ['child', String(id), dir]));
+    await Promise.all(children.map((c) => nextMessage(c, 'ready', 20_000)));
     // Whichever process holds the lock writes, and says so; the others wait for it.
     const nextWriter = (among: ChildProcess[]): Promise<Wrote> =>
       Promise.race(among.map((c) => nextMessage<Wrote>(c, 'wrote', 20_000)));
