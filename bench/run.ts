@@ -22,6 +22,7 @@ import { fanout } from './scenarios/fanout.js';
 import { importCost } from './scenarios/import-cost.js';
 import { join as joinScenario } from './scenarios/join.js';
 import { memory } from './scenarios/memory.js';
+import { messaging } from './scenarios/messaging.js';
 import { mixed } from './scenarios/mixed.js';
 import { ownWrites } from './scenarios/own-writes.js';
 import { reader } from './scenarios/reader.js';
@@ -47,6 +48,7 @@ const SCENARIOS: Scenario[] = [
   validation,
   importCost,
   storage,
+  messaging,
 ];
 const ROOT = join(import.meta.dirname, '..');
 const CHART = 'bench/throughput.svg';

@@ -55,7 +55,20 @@ export type MemSyncErrorCode =
   /** Reading or writing the store failed (I/O, permissions, disk full). */
   | 'ERR_STORAGE'
   /** The host sent nothing for `hostTimeout`: it is deposed and another process takes its address. */
-  | 'ERR_HOST_TIMEOUT';
+  | 'ERR_HOST_TIMEOUT'
+  /** `call()`: no live process serves that method (or not the `peer` named). */
+  | 'ERR_NO_HANDLER'
+  /** `call()`: the process running the handler left the mesh before it answered. */
+  | 'ERR_HANDLER_GONE'
+  /**
+   * `call()`: the host was lost while the call was under way: the handler may or may not have
+   * run. Never retried for you (a call need not be idempotent).
+   */
+  | 'ERR_OUTCOME_UNKNOWN'
+  /** `call()`: the handler threw; `RemoteError.remoteCode` and the message are its error's. */
+  | 'ERR_REMOTE'
+  /** A lock this process held was freed by the mesh (it was cut off from the host too long). */
+  | 'ERR_LOCK_LOST';
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the
@@ -133,6 +146,21 @@ export class StorageError extends MemSyncError {
     options?: { cause?: unknown },
   ) {
     super(code, `${message} (${file})`, options);
+  }
+}
+
+/**
+ * An RPC handler threw. `message` is the remote error's message; `remoteCode` its `code`
+ * (a string `code` property, e.g. a MemSyncError's), when it had one.
+ */
+export class RemoteError extends MemSyncError<'ERR_REMOTE'> {
+  override name = 'RemoteError';
+  constructor(
+    message: string,
+    readonly remoteCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_REMOTE', message, options);
   }
 }
 

@@ -6,12 +6,17 @@ export {
   type MemSyncErrorCode,
   PatchValidationError,
   ProtocolError,
+  RemoteError,
   TimeoutError,
 } from './errors.js';
+export type { EventListener, EventMap, EventMeta, MemSyncEventBus } from './messaging/events.js';
+export type { LockOptions, MemSyncLock } from './messaging/locks.js';
+export type { AcquireOp, LeftOp, LockOp, ReleaseOp } from './messaging/lock-table.js';
+export type { CallMeta, CallOptions, RpcHandler, RpcMap } from './messaging/rpc.js';
 export { CHANNELS as DIAGNOSTICS_CHANNELS, type Logger, type OrderedMessage, type OutcomeMessage } from './diagnostics/index.js';
 export { createInspectServer, type InspectServer, type InspectServerOptions } from './inspect/index.js';
 export type { ChangeEvent, MemSyncEvents, PeerEvent, RejectedEvent, RoleEvent } from './events.js';
-export { MemSync, type MemSyncMember, type MemSyncStatus, type PatchOptions } from './memsync.js';
+export { type AnyRpc, MemSync, type MemSyncMember, type MemSyncStatus, type PatchOptions } from './memsync.js';
 export {
   type ArrayPath,
   type ElementOf,

@@ -23,6 +23,14 @@ import { checkSocketPath } from './transport/path-trust.js';
 import { createIpcTransport } from './transport/ipc-transport.js';
 import type { Address } from './transport/types.js';
 import type { Condition, DeepReadonly, JsonObject, PatchResult, Update } from './types.js';
+import type { EventMap, MemSyncEventBus } from './messaging/events.js';
+import { MessagingHub } from './messaging/hub.js';
+import type { LockOptions, MemSyncLock } from './messaging/locks.js';
+import { checkName, timeoutOf } from './messaging/payload.js';
+import type { CallMeta, CallOptions, RpcHandler, RpcMap } from './messaging/rpc.js';
+
+/** The RPC map of a MemSync given none: any method, arguments and results unchecked. */
+export type AnyRpc = Record<string, (args: unknown, meta: CallMeta) => unknown>;
 
 /** Options of one `patch()` call. */
 export interface PatchOptions {
@@ -80,7 +88,9 @@ export interface MemSyncStatus {
  * mem.observe('hits', (n) => console.log('hits', n));
  * await mem.patch({ $inc: { hits: 1 } });
  */
-export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSyncEvents<T>> {
+export class MemSync<T extends object = JsonObject, E extends EventMap = EventMap, R extends RpcMap = AnyRpc> extends EventEmitter<
+  MemSyncEvents<T>
+> {
   private readonly options: ResolvedOptions;
   private readonly core: ReplicaCore;
   private readonly node: MeshNode;
@@ -90,6 +100,15 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   private knownMembers: MemSyncMember[] = [];
   private http: InspectServer | undefined;
   private readonly versionWaiters = new VersionWaiters();
+  private readonly messaging: MessagingHub<E>;
+  /**
+   * Ephemeral messages to every other process of the mesh (not part of the state): each is
+   * delivered once to every process connected when the host relayed it, in one order for all.
+   * @example
+   * mem.events.on('job-done', (payload, meta) => console.log(meta.from, payload));
+   * mem.events.emit('job-done', { id: 7 });
+   */
+  readonly events: MemSyncEventBus<E>;
 
   /**
    * Creates a replica; nothing is opened until {@link MemSync.start}.
@@ -152,7 +171,10 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
             previous: change.before as unknown as DeepReadonly<T>,
           });
         },
-        advanced: (version) => this.versionWaiters.advance(version),
+        advanced: (version) => {
+          this.versionWaiters.advance(version);
+          this.messaging.advanced(version);
+        },
         ownRefused: (patch, result) =>
           this.emit('rejected', {
             seq: patch.seq,
@@ -184,6 +206,80 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
       members: (members) => this.onMembers(members),
       error: (error) => this.reportError(error),
     });
+    this.messaging = new MessagingHub<E>({
+      self: this.options.id,
+      limits: this.options.limits,
+      defaultTimeout: this.options.patchTimeout,
+      version: () => this.core.replica.version,
+      report: (error) => this.reportError(error),
+      active: () => this.starting !== undefined && this.stopping === undefined,
+    });
+    this.events = this.messaging.events;
+    this.core.messaging = this.messaging;
+    this.node.messaging = this.messaging;
+    for (const [method, handler] of Object.entries(this.options.rpc)) this.messaging.rpc.handle(method, handler);
+  }
+
+  /**
+   * Serves the RPC method `name` in this process (`options.rpc` does it at construction).
+   * The host sends each call to one live handler; what `handler` returns (or resolves to)
+   * is the caller's result, what it throws the caller's `RemoteError`. Returns the function
+   * that stops serving it.
+   * @example mem.handle('resize', async ({ w }) => ({ ok: w < 4096 }));
+   */
+  handle<K extends keyof R & string>(
+    name: K,
+    handler: (args: Parameters<R[K]>[0], meta: CallMeta) => ReturnType<R[K]> | Awaited<ReturnType<R[K]>>,
+  ): () => void {
+    return this.messaging.rpc.handle(name, handler as RpcHandler);
+  }
+
+  /**
+   * Calls the RPC method `name` in whichever process serves it (`peer`: that one only).
+   * Rejects with `ERR_NO_HANDLER` when none does, `ERR_HANDLER_GONE` when its process leaves
+   * before answering, `ERR_OUTCOME_UNKNOWN` when the host is lost during the call (it may have
+   * run; never re-sent), a `RemoteError` (`ERR_REMOTE`) when the handler throws,
+   * `ERR_TIMEOUT` after `timeout` ms (default `options.patchTimeout`) or `ERR_ABORTED`.
+   * @example const { ok } = await mem.call('resize', { w: 800 }, { timeout: 2000 });
+   */
+  call<K extends keyof R & string>(
+    name: K,
+    args: Parameters<R[K]>[0],
+    options: CallOptions = {},
+  ): Promise<Awaited<ReturnType<R[K]>>> {
+    try {
+      this.needStarted();
+      const timeout = timeoutOf(options.timeout, this.options.patchTimeout);
+      return this.messaging.rpc.call(name, args, options, timeout) as Promise<Awaited<ReturnType<R[K]>>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Waits for the mesh-wide lock `name` (a semaphore of `limit` holders) and resolves with it
+   * held. Grants are ordered entries: never more holders than `limit`, across failovers too;
+   * waiters are served in order; a holder's process that dies or leaves frees it. `token` is a
+   * fencing token (strictly increasing per name). Rejects with `ERR_TIMEOUT` after `timeout`
+   * ms (default `options.patchTimeout`) or `ERR_ABORTED` through `signal`.
+   * @example
+   * await using lock = await mem.lock('nightly-report');
+   * await mem.patch({ $set: { 'report.by': mem.id, 'report.token': lock.token } });
+   */
+  lock(name: string, options: LockOptions = {}): Promise<MemSyncLock> {
+    try {
+      this.needStarted();
+      checkName(name, 'a lock name');
+      const timeout = timeoutOf(options.timeout, this.options.patchTimeout);
+      return this.messaging.locks.acquire(name, options, timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private needStarted(): void {
+    if (this.stopping) throw new MemSyncError('ERR_STOPPED', 'this instance was stopped');
+    if (!this.starting) throw new MemSyncError('ERR_NOT_STARTED', 'call start() first');
   }
 
   /** This peer's id. */
@@ -349,6 +445,7 @@ export class MemSync<T extends object = JsonObject> extends EventEmitter<MemSync
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.http?.close();
+      this.messaging.stop();
       await this.node.stop();
       this.core.outbox.failAll(
         new MemSyncError('ERR_STOPPED', 'stopped before the patch was ordered'),

@@ -8,6 +8,7 @@ import { isLoopbackHost } from './mesh/auth.js';
 import { LmdbStorage } from './storage/lmdb-storage.js';
 import type { StorageAdapter, StorageOption, SyncMode } from './storage/types.js';
 import type { TlsFiles, Transport } from './transport/types.js';
+import type { RpcHandler } from './messaging/rpc.js';
 
 /** Options of `new MemSync(name, defaults, options)`. Every field is optional. */
 export interface MemSyncOptions {
@@ -134,6 +135,14 @@ export interface MemSyncOptions {
    * @example { storage: { path: '/var/lib/app/memsync', sync: 'always' } }
    */
   storage?: StorageOption & { compactEvery?: number };
+  /**
+   * RPC methods this process serves from the start, as `handle(name, fn)` would add them
+   * (see `MemSync.call`). A handler's return value (or a promise of it) is the result; what it
+   * throws reaches the caller as a `RemoteError`.
+   * @default none
+   * @example { rpc: { resize(args) { return { ok: true }; } } }
+   */
+  rpc?: Record<string, RpcHandler>;
 }
 
 /** What a patch, a frame and a connection may be; see {@link DEFAULT_LIMITS}. */
@@ -191,6 +200,7 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   http: InspectServerOptions | undefined;
   storage: { adapter: StorageAdapter; compactEvery: number } | undefined;
+  rpc: Record<string, RpcHandler>;
 }
 
 const SYNC_MODES: readonly SyncMode[] = ['always', 'interval', 'none'];
@@ -218,6 +228,15 @@ function atLeast(name: string, value: number | undefined, fallback: number, min:
   return resolved;
 }
 
+function resolveRpc(option: MemSyncOptions['rpc']): Record<string, RpcHandler> {
+  if (option === undefined) return {};
+  if (!isPlainObject(option)) throw new MemSyncError('ERR_INVALID_OPTION', 'rpc must be an object of functions');
+  for (const [name, fn] of Object.entries(option)) {
+    if (typeof fn !== 'function') throw new MemSyncError('ERR_INVALID_OPTION', `rpc.${name.slice(0, 100)} must be a function`);
+  }
+  return { ...option };
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -233,7 +252,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 const KNOWN_OPTIONS: Record<keyof MemSyncOptions, true> = {
   clientOnly: true, path: true, dir: true, tcp: true, secret: true, id: true, timeout: true,
   patchTimeout: true, logSize: true, logBytes: true, gatherMs: true, hostTimeout: true, limits: true, now: true, transport: true, storage: true,
-  logger: true, http: true,
+  logger: true, http: true, rpc: true,
 };
 const OPTION_NAMES = Object.keys(KNOWN_OPTIONS);
 
@@ -310,5 +329,6 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     logger: options.logger,
     http: options.http,
     storage: resolveStorage(options.storage),
+    rpc: resolveRpc(options.rpc),
   };
 }

@@ -75,6 +75,11 @@ export interface Patch {
   update: Update;
   if?: Condition;
   arrayFilters?: JsonObject[];
+  /**
+   * Messaging: a lock operation the host orders (src/messaging/lock-table.ts). Only in entries
+   * of the host's reserved writer, whose update changes nothing; never in a submitted patch.
+   */
+  msg?: import('./messaging/lock-table.js').LockOp;
 }
 
 /** A patch with its place in the total order. */

@@ -46,6 +46,16 @@ export type MemsyncCommand =
   /** `rounds` own patches after `warmup` unmeasured ones, each awaited: microseconds each. */
   | { cmd: 'own'; rounds: number; warmup: number }
   | { cmd: 'status' }
+  /** Messaging: lock acquire + release rounds, µs each. */
+  | { cmd: 'lockRounds'; rounds: number; warmup: number }
+  /** Messaging: serves `echo` (returns its argument). */
+  | { cmd: 'serveEcho' }
+  /** Messaging: calls of `echo` served elsewhere, µs each. */
+  | { cmd: 'callRounds'; rounds: number; warmup: number }
+  /** Messaging: counts `bench` events until `target`, then a `counted` event. */
+  | { cmd: 'countEvents'; target: number }
+  /** Messaging: emits `count` `bench` events. */
+  | { cmd: 'emitEvents'; count: number; batch: number }
   | { cmd: 'stop' };
 
 export interface MemoryFigures {
@@ -76,6 +86,11 @@ export interface MemsyncResults {
   mixed: MixedResult;
   own: number[];
   status: { role: string; version: number; peers: number; pending: number };
+  lockRounds: number[];
+  serveEcho: true;
+  callRounds: number[];
+  countEvents: true;
+  emitEvents: true;
   stop: true;
 }
 

@@ -6,6 +6,7 @@
 import { MemSync, type MemSyncOptions } from '../../src/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { MemorySample, MemsyncCommand, MemsyncResults, MeshArgs } from './memsync-commands.js';
+import { callRounds, countEvents, emitEvents, lockRounds } from './messaging-loops.js';
 import { mixedLoop } from './mixed-loop.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { collectGarbage, report, serve } from './serve.js';
@@ -220,6 +221,17 @@ async function run(command: MemsyncCommand): Promise<unknown> {
       const s = await need().status();
       return { role: s.role, version: s.version, peers: s.peers, pending: s.pending };
     }
+    case 'lockRounds':
+      return lockRounds(need(), command.rounds, command.warmup);
+    case 'serveEcho':
+      need().handle('echo', (args) => args);
+      return true;
+    case 'callRounds':
+      return callRounds(need(), command.rounds, command.warmup);
+    case 'countEvents':
+      return countEvents(need(), command.target);
+    case 'emitEvents':
+      return emitEvents(need(), command.count, command.batch);
     case 'stop':
       stream?.stop();
       await mem?.stop();

@@ -17,6 +17,8 @@ import { sendInBatches } from './frame-batches.js';
 import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler } from './snapshot-stream.js';
+import type { ClientHooks, MessagingMessage, MessagingPort } from '../messaging/link.js';
+import { MESSAGING_TYPES } from '../protocol/messages.js';
 
 export interface ClientRoleOptions {
   mesh: string;
@@ -33,6 +35,8 @@ export interface ClientRoleOptions {
   onDiverged(dropped: number, held: number, now: number): void;
   /** The connection to the host is gone; `handover` names the successor the host chose. */
   onLost(error: MemSyncError | undefined, handover: { successor: string | null } | undefined): void;
+  /** Events, RPC and locks (src/messaging). */
+  messaging?: MessagingPort | undefined;
 }
 
 /**
@@ -70,6 +74,7 @@ export class ClientRole {
    * the next election may take over although its socket still accepts (ListenOptions.depose).
    */
   deposed: string | undefined;
+  private messaging: ClientHooks | undefined;
   /** Resolves once the replica holds everything the host had when it welcomed us. */
   readonly whenSynced: Promise<void>;
 
@@ -159,6 +164,7 @@ export class ClientRole {
   }
 
   close(): void {
+    if (!this.closed) this.messagingLost();
     this.closed = true;
     this.watch.stop();
     this.conn.close();
@@ -174,6 +180,22 @@ export class ClientRole {
         `host '${this.host || '?'}' sent nothing for ${Math.round(silentMs)} ms (hostTimeout ${this.options.hostTimeout}): electing a new one`,
       ),
     );
+  }
+
+  /**
+   * Messaging's way to the host: after every patch submitted before it (a lock released
+   * after a write is ordered after that write).
+   */
+  private sendMessaging(message: MessagingMessage): void {
+    if (this.closed) return;
+    if (this.outgoing.length > 0) this.flushSubmits();
+    this.conn.send(message);
+  }
+
+  private messagingLost(): void {
+    if (this.messaging === undefined) return;
+    this.messaging = undefined;
+    this.options.messaging?.clientLost();
   }
 
   /** `text`: the JSON the message arrived as, when the transport has it. */
@@ -212,6 +234,7 @@ export class ClientRole {
         this.handover = { successor: message.successor };
         return;
       default:
+        if (MESSAGING_TYPES.has(message.type) && this.messaging) return this.messaging.message(message as MessagingMessage);
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from the host`);
     }
   }
@@ -262,6 +285,7 @@ export class ClientRole {
     // our patches would look like its resends. Before we ever sent one, we renumber.
     if (welcome.lastSeq !== undefined && !this.core.submitted) this.core.numberAbove(welcome.lastSeq);
     this.submit(this.core.unordered());
+    this.messaging = this.options.messaging?.client((message) => this.sendMessaging(message));
     this.checkSynced();
   }
 
@@ -365,6 +389,7 @@ export class ClientRole {
 
   private onClose(error?: MemSyncError): void {
     if (this.closed) return;
+    this.messagingLost();
     this.closed = true;
     this.watch.stop();
     this.synced.reject(

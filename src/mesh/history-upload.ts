@@ -28,7 +28,7 @@ export function answerHistoryRequest(
         : log.epochAt(request.after);
   const tail = ourEpoch === request.atEpoch ? log.after(request.after, replica.version) : undefined;
   if (tail !== undefined && sendHistory(conn, epoch, tail)) return;
-  void streamSnapshotTo(conn, replica.snapshot(), epoch, maxFrameBytes);
+  void streamSnapshotTo(conn, core.snapshot(), epoch, maxFrameBytes);
 }
 
 /** One `history` message; false when it does not fit in a frame (nothing was sent then). */

@@ -17,6 +17,9 @@ import type { ReplicaCore } from './replica-core.js';
 import { beatInterval, HostFence } from './host-fence.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
+import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
+import { MESSAGING_TYPES } from '../protocol/messages.js';
+import { RawJson, stringifyMessage } from '../transport/framing.js';
 
 const BEAT = { type: 'beat' } as const;
 
@@ -55,6 +58,8 @@ export interface HostRoleOptions {
   onDeposed(): void;
   onReady(): void;
   onPeerError(error: MemSyncError, peer: string | undefined): void;
+  /** Events, RPC and locks (src/messaging). */
+  messaging?: MessagingPort | undefined;
 }
 
 /**
@@ -87,6 +92,7 @@ export class HostRole {
   private releaseScheduled = false;
   private readonly fence: HostFence;
   private readonly beatTimer: NodeJS.Timeout;
+  private readonly messaging: HostHooks | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -115,6 +121,7 @@ export class HostRole {
     // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
     this.beatTimer = setInterval(() => this.beat(), beatInterval(options.hostTimeout));
     this.beatTimer.unref();
+    this.messaging = options.messaging?.host(this.messagingLink());
     this.adoption = {
       core,
       limits: options.limits,
@@ -183,6 +190,7 @@ export class HostRole {
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.messaging?.stopped();
     // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds
     // it. Deposed, the new host may not have it: it stays held, and is settled by what the
     // mesh's history says once we rejoin (acknowledged if there, resent if not).
@@ -226,12 +234,17 @@ export class HostRole {
       case 'snapshot':
         return this.onSnapshotPart(peer, message);
       default:
+        if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
+          return this.messaging.message(peer.member.peer, message as MessagingMessage);
+        }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
     }
   }
 
   private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
+    // Messaging's entries are written under a reserved id: nobody may join as it.
+    if (hello.peer === MESSAGING_WRITER) throw new ProtocolError('ERR_PROTOCOL', `peer id '${MESSAGING_WRITER}' is reserved`);
     const verdict = checkHello(hello, {
       mesh: this.options.mesh,
       hostPeer: this.options.self.peer,
@@ -360,6 +373,8 @@ export class HostRole {
   }
 
   private onSubmit(peer: Peer, raw: Patch[]): void {
+    // Lock operations are ordered by the host alone, from requests it stamps (messaging).
+    if (raw.some((patch) => patch.msg !== undefined)) throw new ProtocolError('ERR_PROTOCOL', 'a submitted patch may not carry msg');
     if (this.gather.gathering) {
       this.queuedCount += raw.length;
       if (this.queuedCount > this.options.limits.maxPendingPerPeer) {
@@ -431,9 +446,50 @@ export class HostRole {
     this.broadcast.add(entry);
   }
 
+  /** What messaging may do with this host (src/messaging/link.ts). */
+  private messagingLink(): HostLink {
+    const self = this.options.self.peer;
+    const welcomed = (id: string): Peer | undefined => {
+      const peer = this.byId.get(id);
+      return peer?.welcomed ? peer : undefined;
+    };
+    // A deposed host orders, sends and relays nothing for messaging either (host-fence.ts).
+    return {
+      self,
+      order: (op) =>
+        !this.fence.deposed() &&
+        this.sequence({
+          peer: MESSAGING_WRITER,
+          seq: this.core.replica.lastSeq(MESSAGING_WRITER) + 1,
+          ts: this.core.clock.next(),
+          // Changes nothing in the document: the entry only takes its place in the order.
+          update: { $set: {} },
+          msg: op,
+        }),
+      send: (id, message) => {
+        if (this.fence.deposed()) return false;
+        const peer = welcomed(id);
+        peer?.conn.send(message);
+        return peer !== undefined;
+      },
+      broadcast: (message, except) => {
+        if (this.fence.deposed()) return;
+        let text: RawJson | undefined;
+        for (const peer of this.peers) {
+          if (!peer.welcomed || peer.member?.peer === except) continue;
+          text ??= new RawJson(stringifyMessage(message));
+          peer.conn.send(text);
+        }
+      },
+      // Joined (said hello), welcomed or not yet: its locks are not freed meanwhile.
+      connected: (id) => id === self || this.byId.has(id),
+      version: () => this.core.replica.version,
+    };
+  }
+
   private sendSnapshot(peer: Peer): void {
     const { conn } = peer;
-    streamSnapshotTo(conn, this.core.replica.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
+    streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
       (error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
   }
@@ -468,6 +524,7 @@ export class HostRole {
       }
       for (const patch of patches) this.sequence(patch);
     }
+    this.messaging?.ready();
     this.options.onReady();
   }
 
@@ -512,6 +569,7 @@ export class HostRole {
       this.membersChanged({ joined: [], left: [peer.member.peer] });
       this.welcomeReady();
       this.holdOwnWrites();
+      this.messaging?.left(peer.member.peer);
     }
   }
 }

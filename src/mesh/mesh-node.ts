@@ -9,6 +9,7 @@ import { elect } from './election.js';
 import { HostRole } from './host-role.js';
 import { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
+import type { MessagingPort } from '../messaging/link.js';
 
 /** A process's place in the mesh (see `MemSync.role`). */
 export type Role = 'idle' | 'starting' | 'host' | 'client' | 'electing' | 'stopped';
@@ -57,6 +58,8 @@ export class MeshNode {
   private deposedTarget: string | undefined;
   /** The store this replica writes while it hosts (options.storage). */
   readonly storage: HostStorage | undefined;
+  /** Events, RPC and locks (src/messaging), handed to every role. */
+  messaging: MessagingPort | undefined;
 
   constructor(
     private readonly name: string,
@@ -241,6 +244,7 @@ export class MeshNode {
           diag(this.options).peerError(error, peer);
           this.events.error(error);
         },
+        messaging: this.messaging,
       });
       // Own patches still unordered (in flight to the host that died) go first, in seq
       // order, ahead of any written while we gather: ordered after newer ones, they would
@@ -328,6 +332,7 @@ export class MeshNode {
           ),
         ),
       onLost: (error, handover) => this.onHostLost(client, error, handover),
+      messaging: this.messaging,
     });
     this.client = client;
     let timer: NodeJS.Timeout | undefined;

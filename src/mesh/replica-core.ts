@@ -14,6 +14,17 @@ import { MAX_CLOCK_LEAD_MS } from './admission.js';
 import { EntryLog } from './entry-log.js';
 import { Outbox } from './outbox.js';
 
+/**
+ * Messaging's hook (src/messaging): ordered entries that carry a lock operation, snapshots
+ * installed (the lock table travels beside the document, never in it), and what to add to a
+ * snapshot this replica sends.
+ */
+export interface CoreMessagingHook {
+  ordered(entry: OrderedPatch): void;
+  installed(snapshot: ReplicaSnapshot): void;
+  extra(): Record<string, unknown>;
+}
+
 const STAMP_LEAD = MAX_CLOCK_LEAD_MS * TICKS_PER_MS;
 
 /** What the core tells its owner: every change of the view, and refusals of own patches. */
@@ -55,6 +66,8 @@ export class ReplicaCore {
    * an acknowledged write with it.
    */
   holdOwn = false;
+  /** Messaging's hook, set by its owner (see CoreMessagingHook). */
+  messaging: CoreMessagingHook | undefined;
   private held: Array<{ seq: number; result: PatchResult; patch: Patch }> = [];
   private seq = 0;
 
@@ -125,6 +138,7 @@ export class ReplicaCore {
     const { outcome, change } = this.view.confirm(entry);
     publishOutcome(this.peer, entry, outcome, started);
     this.log.append(entry);
+    if (entry.patch.msg !== undefined) this.messaging?.ordered(entry);
     this.emitView(change, entry.patch.peer);
     this.listener.advanced(entry.version);
     if (entry.patch.peer === this.peer) {
@@ -169,6 +183,7 @@ export class ReplicaCore {
     // Our next stamps come after every one the state holds, whatever our wall clock says.
     for (const [, , ts] of snapshot.seqs) if (ts !== undefined) this.clock.observe(ts);
     this.replica = replica;
+    this.messaging?.installed(snapshot);
     this.log.clear();
     if (replica.epoch > this.knownEpoch) this.knownEpoch = replica.epoch;
     const covered = replica.lastSeq(this.peer);
@@ -194,6 +209,12 @@ export class ReplicaCore {
     this.emitView(change, origin);
     snapshotInstalled(this.peer, replica.version, origin);
     this.listener.advanced(replica.version);
+  }
+
+  /** What a peer is sent to take this replica over: the replica's snapshot, and messaging's table. */
+  snapshot(): ReplicaSnapshot {
+    const snapshot = this.replica.snapshot();
+    return this.messaging ? { ...snapshot, ...this.messaging.extra() } : snapshot;
   }
 
   /** Own patches not yet ordered, oldest first (resent to every new host). */

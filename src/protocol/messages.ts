@@ -25,6 +25,17 @@ const AnyObject = Type.Object({});
 const UpdateObject = Type.Unsafe<Update>(AnyObject);
 const ConditionObject = Type.Unsafe<JsonObject>(AnyObject);
 
+// --- messaging (src/messaging): lock operations ride in ordered entries ---
+const MessagingName = Type.String({ minLength: 1, maxLength: 256 });
+const LockOpSchema = Type.Union([
+  Type.Object(
+    { op: Type.Literal('acquire'), name: MessagingName, peer: PeerId, rid: Count, limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ op: Type.Literal('release'), name: MessagingName, peer: PeerId, rid: Count }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('left'), peer: PeerId }, { additionalProperties: false }),
+]);
+
 const PatchSchema = Type.Object(
   {
     peer: PeerId,
@@ -33,6 +44,8 @@ const PatchSchema = Type.Object(
     update: UpdateObject,
     if: Type.Optional(ConditionObject),
     arrayFilters: Type.Optional(Type.Array(ConditionObject, { maxItems: 1000 })),
+    /** Messaging (src/messaging): a lock operation the host orders; only in host entries. */
+    msg: Type.Optional(LockOpSchema),
   },
   { additionalProperties: false },
 );
@@ -199,6 +212,70 @@ const Handover = Type.Object({
  */
 const Beat = Type.Object({ type: Type.Literal('beat') }, { additionalProperties: false });
 
+// --- messaging (src/messaging): requests to the host, and what it relays ---
+/** A lock request (client to host); the host orders it as an entry, stamped with the sender. */
+const LockRequest = Type.Object(
+  {
+    type: Type.Literal('lock'),
+    op: Type.Union([Type.Literal('acquire'), Type.Literal('release')]),
+    name: MessagingName,
+    rid: Count,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** An event: to the host without `from`; relayed by it with `from` stamped and the version it was ordered at. */
+const EventMessage = Type.Object(
+  {
+    type: Type.Literal('event'),
+    name: MessagingName,
+    payload: Type.Unknown(),
+    from: Type.Optional(PeerId),
+    version: Type.Optional(Count),
+  },
+  { additionalProperties: false },
+);
+
+/** The RPC methods a member serves (its whole list, sent again on every change). */
+const Handlers = Type.Object(
+  { type: Type.Literal('handlers'), names: Type.Array(MessagingName, { maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
+
+/** A call: to the host (with `peer` to name the handler), and from the host to the handler (with `from`). */
+const Call = Type.Object(
+  {
+    type: Type.Literal('call'),
+    id: Count,
+    name: MessagingName,
+    args: Type.Unknown(),
+    peer: Type.Optional(PeerId),
+    from: Type.Optional(PeerId),
+  },
+  { additionalProperties: false },
+);
+
+const CallResult = Type.Object(
+  {
+    type: Type.Literal('call-result'),
+    id: Count,
+    ok: Type.Boolean(),
+    value: Type.Optional(Type.Unknown()),
+    error: Type.Optional(
+      Type.Object(
+        {
+          code: Type.String({ maxLength: 128 }),
+          message: Type.String({ maxLength: 4096 }),
+          remoteCode: Type.Optional(Type.String({ maxLength: 128 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const MessageSchema = Type.Union([
   Challenge,
   Hello,
@@ -213,7 +290,17 @@ const MessageSchema = Type.Union([
   History,
   Handover,
   Beat,
+  // messaging
+  LockRequest,
+  EventMessage,
+  Handlers,
+  Call,
+  CallResult,
 ]);
+
+/** The messages src/messaging handles (routed to it by the roles). */
+export const MESSAGING_TYPES: ReadonlySet<string> = new Set(['lock', 'event', 'handlers', 'call', 'call-result']);
+export type LockOpWire = Static<typeof LockOpSchema>;
 
 export type Member = Static<typeof MemberSchema>;
 export type Message = Static<typeof MessageSchema>;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
+import { type MessagingCommand, runMessaging } from './messaging-commands.js';
 
 type Command =
   | {
@@ -46,7 +47,8 @@ type Command =
   | { id: number; cmd: 'flush' }
   /** Spins for `ms` without yielding, then (optionally) patches: a host busy in user code. */
   | { id: number; cmd: 'busy'; ms: number; update?: Update }
-  | { id: number; cmd: 'stop' };
+  | { id: number; cmd: 'stop' }
+  | MessagingCommand;
 
 let mem: MemSync | undefined;
 let writer:
@@ -202,6 +204,8 @@ async function run(command: Command): Promise<unknown> {
     case 'stop':
       await mem?.stop();
       return true;
+    default:
+      return runMessaging(need(), command);
   }
 }
 

@@ -16,6 +16,7 @@ const EXAMPLES: [file: string, verdict: string][] = [
   ['failover.ts', 'nothing acknowledged was lost'],
   ['live-object.ts', 'one tick of plain-object writes = one patch = one change event everywhere'],
   ['conditional-stock.ts', 'the condition was judged in order, the same way everywhere'],
+  ['single-writer.ts', 'one writer at a time; a dead writer freed the role for the next'],
 ];
 
 interface Run {
