@@ -24,7 +24,7 @@ import { freezeFresh } from './freeze.js';
  * whose new keys would move an existing hint, builds its own index: O(keys), as rare as
  * adding keys on two branches or re-adding a deleted key.
  */
-const CHUNK_KEYS = 64;
+const CHUNK_KEYS = 32;
 
 /** Rebuild the index once it holds this many more hints than live keys (deleted keys). */
 const INDEX_SLACK = 1024;

@@ -105,7 +105,13 @@ export class IpcConnection implements Connection {
     // A large batch goes out at once: the peer can start on it while we prepare the rest,
     // which matters with two cores shared by several busy processes.
     if (this.#queuedBytes >= EARLY_FLUSH_BYTES) return this.#flush();
-    this.#flushScheduled ??= setImmediate(() => this.#flush());
+    if (this.#flushScheduled !== undefined) return;
+    // An idle socket (nothing written this tick, nothing waiting in the kernel's buffer):
+    // the frame goes out now, and the tick's later sends wait for one write at its end.
+    // Under load, sends find the window open and batch as before; alone, a message does
+    // not wait for the check phase (a round trip is four such hops).
+    if (this.#socket.writableLength === 0) this.#flush();
+    this.#flushScheduled = setImmediate(() => this.#flush());
   }
 
   close(error?: MemSyncError): void {
