@@ -17,12 +17,13 @@ import { freezeFresh } from './freeze.js';
  * strict code (as on a frozen object) and changes nothing. Values below the root are plain
  * frozen JSON, shared between roots as before.
  *
- * The index is shared between a root and the roots made from it: it only ever gains keys
- * (a key's chunk never changes in it), so an older root finds its keys where they were and
- * a key it lacks is missing from the chunk its hint names. A root made from one that no
- * longer owns the index (a second branch: an optimistic view's layer and the replica), or
- * whose new keys would move an existing hint, builds its own index: O(keys), as rare as
- * adding keys on two branches or re-adding a deleted key.
+ * The index (key -> chunk) is shared by a root and every root made from it, on every
+ * branch (an optimistic view's layers and the replica both build on one root): it only
+ * ever gains keys, and a key's chunk never changes in it. So any root finds its keys where
+ * they are, and a key it lacks is missing from the chunk its hint names. A patch whose new
+ * key would move an existing hint (a deleted key added again, in a later chunk; the same
+ * new key added on two branches in different chunks) builds its root a new index: O(keys),
+ * as rare as that, or as the index holding many more hints than keys (deleted keys).
  */
 const CHUNK_KEYS = 32;
 
@@ -37,22 +38,16 @@ const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 type Chunk = Map<string, JsonValue>;
 
-/** key -> the chunk that holds it, in every root that holds it and shares this index. */
-interface KeyIndex {
-  readonly where: Map<string, number>;
-  /** The newest root allowed to add keys in place. */
-  owner: RootData | undefined;
-}
-
 class RootData {
   constructor(
     readonly chunks: readonly Chunk[],
     readonly size: number,
-    readonly index: KeyIndex,
+    /** key -> the chunk that holds it, in every root that holds it and shares this map. */
+    readonly where: Map<string, number>,
   ) {}
 
   get(key: string): JsonValue | undefined {
-    const at = this.index.where.get(key);
+    const at = this.where.get(key);
     return at === undefined ? undefined : this.chunks[at]?.get(key);
   }
 }
@@ -151,10 +146,7 @@ export function wideRoot(state: JsonObject): JsonObject {
     chunk.set(key, state[key]!);
     size++;
   }
-  const index: KeyIndex = { where: indexOf(chunks), owner: undefined };
-  const data = new RootData(chunks, size, index);
-  index.owner = data;
-  return rootOf(data);
+  return rootOf(new RootData(chunks, size, indexOf(chunks)));
 }
 
 /** A root being written by one patch: private copies of the chunks it touches. */
@@ -175,7 +167,7 @@ class RootDraft {
   }
 
   #at(key: string): number | undefined {
-    const at = this.#added?.get(key) ?? this.#base.index.where.get(key);
+    const at = this.#added?.get(key) ?? this.#base.where.get(key);
     return at !== undefined && this.#chunks[at]?.has(key) === true ? at : undefined;
   }
 
@@ -222,15 +214,11 @@ class RootDraft {
 
   seal(): JsonObject {
     for (const key of this.#written) freezeFresh(this.get(key));
-    const base = this.#base;
-    let index = base.index;
+    let where = this.#base.where;
     let chunks: readonly Chunk[] = this.#chunks;
     const added = this.#added;
-    // No key added: the index is shared as it is (read-only for this root).
-    let owns = index.owner === base;
     if (added !== undefined) {
-      const where = index.where;
-      let inPlace = owns && where.size + added.size <= 2 * this.#size + INDEX_SLACK;
+      let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
       if (inPlace) {
         for (const [key, at] of added) {
           const hint = where.get(key);
@@ -240,12 +228,10 @@ class RootDraft {
       if (inPlace) for (const [key, at] of added) where.set(key, at);
       else {
         chunks = chunks.filter((chunk) => chunk.size > 0);
-        index = { where: indexOf(chunks), owner: undefined };
-        owns = true;
+        where = indexOf(chunks);
       }
     }
-    const data = new RootData(chunks, this.#size, index);
-    if (owns) index.owner = data;
+    const data = new RootData(chunks, this.#size, where);
     return rootOf(data);
   }
 }
