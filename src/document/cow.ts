@@ -5,7 +5,7 @@ import { RESERVED_KEYS } from './json.js';
 import { type Container, copyArray, type Leaf } from './leaf.js';
 import type { LeafCheck, OperatorSpec } from './operators.js';
 import { filterIdentifier, isPositional } from './paths.js';
-import { isDraft, isWideRoot, openDraft, sealDraft } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from './wide-root.js';
 import { freezeFresh } from './freeze.js';
 
 /** A write past the end of an array pads it with nulls; this far and no further. */
@@ -78,6 +78,8 @@ export class CopyOnWrite {
   readonly #matches: ElementMatcher;
   /** Leaves reached by the write being prepared. */
   #leaves: Leaf[] = [];
+  /** A write may create a top-level key. */
+  #rootGrows = false;
 
   constructor(base: JsonObject, matches: ElementMatcher) {
     this.#matches = matches;
@@ -89,6 +91,8 @@ export class CopyOnWrite {
   seal(): JsonObject {
     this.#fillHoles();
     if (isDraft(this.root)) return sealDraft(this.root);
+    // A plain root that may have grown past the bound becomes a wide one (once: it stays so).
+    if (this.#rootGrows && Object.keys(this.root).length >= WIDE_ROOT_KEYS) return wideRoot(this.root);
     freezeFresh(this.root);
     return this.root;
   }
@@ -165,6 +169,7 @@ export class CopyOnWrite {
 
   #visit(holder: Container, key: string | number, t: WriteTarget, i: number): void {
     const child = own(holder, key);
+    if (child === undefined && holder === this.root) this.#rootGrows = true;
     if (i === t.segments.length - 1) {
       const problem = t.checkLeaf?.(child, t.arg);
       if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);

@@ -18,6 +18,12 @@ export interface ReplicaOptions {
    * @default STAMP_RETENTION_MS (10 minutes)
    */
   stampRetentionMs?: number;
+  /**
+   * A root with this many top-level keys or more is kept in chunks (wide-root.ts). Tests
+   * set 0 to run small documents through that path.
+   * @default WIDE_ROOT_KEYS (65)
+   */
+  wideRootKeys?: number;
 }
 
 /**
@@ -80,7 +86,7 @@ export class Replica {
   constructor(initial: JsonObject, options: ReplicaOptions = {}) {
     this.limits = resolveDocumentLimits(options.limits);
     this.#retention = (options.stampRetentionMs ?? STAMP_RETENTION_MS) * TICKS_PER_MS;
-    this.#state = wideRoot(copyState(initial, this.limits));
+    this.#state = wideRoot(copyState(initial, this.limits), options.wideRootKeys);
   }
 
   /** The current document, frozen throughout. Never mutated: a change makes a new root. */
@@ -196,7 +202,7 @@ export class Replica {
     const checked = checkSnapshot(snapshot, limits);
     const replica = new Replica({}, options);
     // A snapshot's state is parsed from frames (or built from its parts): made here, frozen once.
-    replica.#state = wideRoot(checked.state);
+    replica.#state = wideRoot(checked.state, options.wideRootKeys);
     replica.#version = checked.version;
     replica.#epoch = checked.epoch;
     replica.#stamps = checked.stamps;

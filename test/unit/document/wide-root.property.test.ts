@@ -2,7 +2,8 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlainObject } from '../../../src/document/json.js';
-import { openDraft, sealDraft, wideRoot } from '../../../src/document/wide-root.js';
+import { Replica } from '../../../src/document/replica.js';
+import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from '../../../src/document/wide-root.js';
 import type { JsonObject, JsonValue } from '../../../src/types.js';
 
 /** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
@@ -51,7 +52,7 @@ describe('wide root', () => {
         fc.array(step, { minLength: 1, maxLength: 20 }),
         (initial, steps) => {
           const versions: Array<{ root: JsonObject; model: JsonObject }> = [
-            { root: wideRoot({ ...initial }), model: { ...initial } },
+            { root: wideRoot({ ...initial }, 0), model: { ...initial } },
           ];
           for (const { from, ops } of steps) {
             // Mostly the newest root (a replica's line), sometimes an older one (a view's branch).
@@ -71,7 +72,7 @@ describe('wide root', () => {
   });
 
   it('is frozen to its readers: writes throw and change nothing', () => {
-    const root = wideRoot({ a: { b: 1 }, list: [1] });
+    const root = wideRoot({ a: { b: 1 }, list: [1] }, 0);
     const attempts: Array<() => void> = [
       () => {
         (root as Record<string, unknown>).c = 1;
@@ -91,7 +92,7 @@ describe('wide root', () => {
   });
 
   it('passes for a plain object where code looks: prototype, spread, inspect, for-in', () => {
-    const root = wideRoot({ b: 1, a: 2, 3: 'x' });
+    const root = wideRoot({ b: 1, a: 2, 3: "x" }, 0);
     expect(isPlainObject(root)).toBe(true);
     expect(Object.getPrototypeOf(root)).toBe(Object.prototype);
     expect({ ...root }).toEqual({ 3: 'x', b: 1, a: 2 });
@@ -103,5 +104,22 @@ describe('wide root', () => {
     expect(Object.entries(root)).toEqual([['3', 'x'], ['b', 1], ['a', 2]]);
     expect('toString' in root).toBe(true);
     expect(Object.hasOwn(root, 'toString')).toBe(false);
+  });
+
+  it('a replica whose root grows past the bound moves it into chunks, and reads the same', () => {
+    const initial: Record<string, JsonValue> = Object.fromEntries(Array.from({ length: WIDE_ROOT_KEYS - 3 }, (_, i) => [`k${i}`, i]));
+    initial.obj = {};
+    const replica = new Replica(initial);
+    const model: Record<string, JsonValue> = { ...initial };
+    expect(isWideRoot(replica.state)).toBe(false);
+    for (let i = 1; i <= 6; i++) {
+      const key = `n${i}`;
+      replica.apply({ version: i, epoch: 1, patch: { peer: 'p', seq: i, ts: i, update: { $set: { [key]: i, 'obj.x': i } } } });
+      model[key] = i;
+      model.obj = { x: i };
+      expect(JSON.stringify(replica.state)).toBe(JSON.stringify(model));
+    }
+    expect(isWideRoot(replica.state)).toBe(true);
+    expect(Object.isFrozen(replica.state.obj)).toBe(true);
   });
 });
