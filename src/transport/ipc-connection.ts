@@ -28,8 +28,6 @@ export class IpcConnection implements Connection {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #flushScheduled: NodeJS.Immediate | undefined;
-  /** The last batch window collected frames beyond the one that opened it: batch the next. */
-  #busy = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #socketError: Error | undefined;
@@ -107,21 +105,7 @@ export class IpcConnection implements Connection {
     // A large batch goes out at once: the peer can start on it while we prepare the rest,
     // which matters with two cores shared by several busy processes.
     if (this.#queuedBytes >= EARLY_FLUSH_BYTES) return this.#flush();
-    if (this.#flushScheduled !== undefined) return;
-    // An idle connection (its last window held nothing more, nothing waits in the socket):
-    // the frame goes out now, and the tick's later sends wait for one write at its end.
-    // A lone message then does not wait for the check phase (a round trip is four hops of
-    // it); under load, frames keep coming every tick and batch as before (writing the
-    // first of each tick alone halved throughput: smaller frames all down the line).
-    let opened = 1;
-    if (!this.#busy && this.#socket.writableLength === 0) {
-      this.#flush();
-      opened = 0;
-    }
-    this.#flushScheduled = setImmediate(() => {
-      this.#busy = this.#queue.length > opened;
-      this.#flush();
-    });
+    this.#flushScheduled ??= setImmediate(() => this.#flush());
   }
 
   close(error?: MemSyncError): void {
