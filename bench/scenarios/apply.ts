@@ -37,9 +37,10 @@ export const apply: Scenario = {
         'copy-on-write root, and stamps for the written paths. $set, $inc and $unset on plain ' +
         "object paths are applied directly (differential-tested against mingo); everything else " +
         "goes through mingo's update operators, whose general path walking costs several times more. " +
-        'The copy-on-write root is a shallow copy of the top-level object: a patch costs in ' +
-        'proportion to the keys of every container on its path, so a write to a 10,000-key ' +
-        'document copies 10,000 keys (the last row), on the writer and on every replica.',
+        'A patch copies every container on its path, in proportion to its keys, except a root ' +
+        'of 65 keys or more: that one is kept in chunks of 32 keys, and a patch copies the ' +
+        'chunks it writes and the list of chunks (the last row: one key of a 10,000-key ' +
+        'document), on the writer and on every replica.',
     };
   },
 };

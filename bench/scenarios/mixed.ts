@@ -132,12 +132,12 @@ export const mixed: Scenario = {
       details,
       reading:
         'Each operation is awaited before the next, in every process. A memsync read is a ' +
-        'property read of the local replica, so memsync\'s processes spend their time on the ' +
-        '5 % of writes, and there the document\'s shape bounds it: the copy-on-write root is a ' +
-        'shallow copy of the top-level object, so each write copies all 10,000 keys, in the ' +
-        'writer (optimistic apply) and in every replica (see the apply row for a 10,000-key ' +
-        'document: milliseconds per patch against well under a microsecond for a small ' +
-        'document; a CPU profile of a mixed process shows most of its time in that copy). A ' +
+        'property read of the local replica (a chunked root behind a read-only Proxy for this ' +
+        '10,000-key document), so memsync\'s processes spend their time waiting on the 5 % of ' +
+        'writes: each is awaited until the host has ordered it and it has come back, so a ' +
+        'process does about 20 operations per write round trip, and every process applies ' +
+        'every write of the mesh on two shared cores. A write copies one chunk of 32 keys and ' +
+        'the list of chunks, not the whole root (see the apply row for a 10,000-key document). A ' +
         'Redis read is an HGET round trip through redis-server, a write an HINCRBY of one hash ' +
         'field whatever the hash\'s size. Every 16th read is timed.',
     };

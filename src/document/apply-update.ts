@@ -2,7 +2,6 @@ import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
 import { CopyOnWrite, type WriteTarget } from './cow.js';
-import { freezeFresh } from './freeze.js';
 import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 import { withRegexBudget } from './safe-regex.js';
@@ -80,9 +79,7 @@ function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: Conditi
     throw new MemSyncError('ERR_PATCH_FAILED', message, { cause: error });
   }
   if (changed === undefined) return { root, changedPaths: [] };
-  cow.fillHoles();
-  freezeFresh(cow.root);
-  return { root: cow.root, changedPaths: changed };
+  return { root: cow.seal(), changedPaths: changed };
 }
 
 /**

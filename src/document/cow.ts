@@ -5,6 +5,8 @@ import { RESERVED_KEYS } from './json.js';
 import { type Container, copyArray, type Leaf } from './leaf.js';
 import type { LeafCheck, OperatorSpec } from './operators.js';
 import { filterIdentifier, isPositional } from './paths.js';
+import { isDraft, isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from './wide-root.js';
+import { freezeFresh } from './freeze.js';
 
 /** A write past the end of an array pads it with nulls; this far and no further. */
 const MAX_ARRAY_GAP = 10_000;
@@ -76,10 +78,23 @@ export class CopyOnWrite {
   readonly #matches: ElementMatcher;
   /** Leaves reached by the write being prepared. */
   #leaves: Leaf[] = [];
+  /** A write may create a top-level key. */
+  #rootGrows = false;
 
   constructor(base: JsonObject, matches: ElementMatcher) {
     this.#matches = matches;
-    this.root = this.#own(base) as JsonObject;
+    // A replica's root shares its chunks (wide-root.ts): a draft copies only what is written.
+    this.root = isWideRoot(base) ? this.#fresh(openDraft(base)) : (this.#own(base) as JsonObject);
+  }
+
+  /** The new root, frozen: called once, after every write of the patch. */
+  seal(): JsonObject {
+    this.#fillHoles();
+    if (isDraft(this.root)) return sealDraft(this.root);
+    // A plain root that may have grown past the bound becomes a wide one (once: it stays so).
+    if (this.#rootGrows && Object.keys(this.root).length >= WIDE_ROOT_KEYS) return wideRoot(this.root);
+    freezeFresh(this.root);
+    return this.root;
   }
 
   /**
@@ -93,7 +108,7 @@ export class CopyOnWrite {
   }
 
   /** JSON has no holes: a write past the end of an array leaves nulls before it, as MongoDB does. */
-  fillHoles(): void {
+  #fillHoles(): void {
     if (this.#arrays === undefined) return;
     for (const { array, length } of this.#arrays) {
       for (let i = length; i < array.length; i++) if (!(i in array)) array[i] = null;
@@ -154,6 +169,7 @@ export class CopyOnWrite {
 
   #visit(holder: Container, key: string | number, t: WriteTarget, i: number): void {
     const child = own(holder, key);
+    if (child === undefined && holder === this.root) this.#rootGrows = true;
     if (i === t.segments.length - 1) {
       const problem = t.checkLeaf?.(child, t.arg);
       if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);

@@ -3,7 +3,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { ConditionCache } from './conditions.js';
-import { freezeFresh } from './freeze.js';
+import { wideRoot } from './wide-root.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
@@ -18,6 +18,12 @@ export interface ReplicaOptions {
    * @default STAMP_RETENTION_MS (10 minutes)
    */
   stampRetentionMs?: number;
+  /**
+   * A root with this many top-level keys or more is kept in chunks (wide-root.ts). Tests
+   * set 0 to run small documents through that path.
+   * @default WIDE_ROOT_KEYS (65)
+   */
+  wideRootKeys?: number;
 }
 
 /**
@@ -80,8 +86,7 @@ export class Replica {
   constructor(initial: JsonObject, options: ReplicaOptions = {}) {
     this.limits = resolveDocumentLimits(options.limits);
     this.#retention = (options.stampRetentionMs ?? STAMP_RETENTION_MS) * TICKS_PER_MS;
-    this.#state = copyState(initial, this.limits);
-    freezeFresh(this.#state);
+    this.#state = wideRoot(copyState(initial, this.limits), options.wideRootKeys);
   }
 
   /** The current document, frozen throughout. Never mutated: a change makes a new root. */
@@ -196,9 +201,8 @@ export class Replica {
     const limits = resolveDocumentLimits(options.limits);
     const checked = checkSnapshot(snapshot, limits);
     const replica = new Replica({}, options);
-    replica.#state = checked.state;
     // A snapshot's state is parsed from frames (or built from its parts): made here, frozen once.
-    freezeFresh(replica.#state);
+    replica.#state = wideRoot(checked.state, options.wideRootKeys);
     replica.#version = checked.version;
     replica.#epoch = checked.epoch;
     replica.#stamps = checked.stamps;

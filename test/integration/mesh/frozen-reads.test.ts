@@ -13,9 +13,14 @@ describe('frozen reads, real processes', () => {
     cluster = undefined;
   });
 
-  it('mutating what was read throws and leaves every replica equal', async () => {
+  // 100 more top-level keys: the root is kept in chunks behind a read-only Proxy (wide-root.ts).
+  const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+  it.each([
+    ['a small document', {}],
+    ['a document of 102 top-level keys', wide],
+  ])('mutating what was read throws and leaves every replica equal: %s', async (_name, extra) => {
     cluster = new Cluster();
-    const defaults = { config: { mode: 'safe' }, list: [1, 2] };
+    const defaults = { ...extra, config: { mode: 'safe' }, list: [1, 2] };
     const host = await cluster.start({}, defaults);
     const client = await cluster.start({}, defaults);
     expect([host.role, client.role]).toEqual(['host', 'client']);
@@ -31,7 +36,7 @@ describe('frozen reads, real processes', () => {
     const joiner = await cluster.start({}, defaults);
     expect(joiner.role).toBe('client');
     await until(async () => (await cluster!.statuses()).every((s) => s.status.version === 2));
-    const expected = { config: { mode: 'safe' }, list: [1, 2], touched: 2 };
+    const expected = { ...extra, config: { mode: 'safe' }, list: [1, 2], touched: 2 };
     const digests = new Set<string>();
     for (const w of cluster.alive()) {
       expect(await w.call('get')).toEqual(expected);

@@ -69,7 +69,8 @@ describe('optimistic views (property)', () => {
         const reference = new Replica(initialDocument);
         const submitted: Patch[][] = Array.from({ length: WRITERS }, () => []);
         const writers: Writer[] = Array.from({ length: WRITERS }, (_, i) => {
-          const replica = new Replica(initialDocument);
+          // Every other writer keeps its roots in chunks (wide-root.ts), views included.
+          const replica = new Replica(initialDocument, i % 2 === 0 ? {} : { wideRootKeys: 0 });
           const peer = `peer${i}`;
           return {
             peer,

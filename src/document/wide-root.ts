@@ -1,0 +1,299 @@
+import type { JsonObject, JsonValue } from '../types.js';
+import { freezeFresh } from './freeze.js';
+
+/**
+ * The root of a replica's state, with structural sharing: a write to one key of a
+ * 10,000-key document copies one chunk of keys and the list of chunks, not every key.
+ *
+ * Why: a root is immutable (values handed out never change, a refused patch is discarded
+ * whole, an optimistic view keeps the roots it computed on), so every change makes a new
+ * one. A plain object as root made every patch a shallow copy of all top-level keys, on
+ * the writer and on every replica: milliseconds per patch for a document keyed by id.
+ *
+ * The root is a read-only Proxy over {@link RootData}: keys in insertion order split into
+ * chunks of at most {@link CHUNK_KEYS} (a Map each), and an index key -> chunk. Reads and
+ * writes look like a plain frozen object's: `data[key]`, `Object.keys`, `JSON.stringify`,
+ * spreading and `in` work; assigning, deleting or defining a property throws a TypeError in
+ * strict code (as on a frozen object) and changes nothing. Values below the root are plain
+ * frozen JSON, shared between roots as before.
+ *
+ * The index (key -> chunk) is shared by a root and every root made from it, on every
+ * branch (an optimistic view's layers and the replica both build on one root): it only
+ * ever gains keys, and a key's chunk never changes in it. So any root finds its keys where
+ * they are, and a key it lacks is missing from the chunk its hint names. A patch whose new
+ * key would move an existing hint (a deleted key added again, in a later chunk; the same
+ * new key added on two branches in different chunks) builds its root a new index: O(keys),
+ * as rare as that, or as the index holding many more hints than keys (deleted keys).
+ */
+const CHUNK_KEYS = 32;
+
+/** Rebuild the index once it holds this many more hints than live keys (deleted keys). */
+const INDEX_SLACK = 1024;
+
+const DATA = Symbol('memsync.root');
+const DRAFT = Symbol('memsync.draft');
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+/** A canonical array index: such keys come first in a plain object, in ascending order. */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+type Chunk = Map<string, JsonValue>;
+
+class RootData {
+  constructor(
+    readonly chunks: readonly Chunk[],
+    readonly size: number,
+    /** key -> the chunk that holds it, in every root that holds it and shares this map. */
+    readonly where: Map<string, number>,
+  ) {}
+
+  get(key: string): JsonValue | undefined {
+    const at = this.where.get(key);
+    return at === undefined ? undefined : this.chunks[at]?.get(key);
+  }
+}
+
+/** Keys in a plain object's order: array indexes ascending, then the rest as inserted. */
+function keysOf(chunks: readonly Chunk[]): string[] {
+  const keys: string[] = [];
+  let indexes: string[] | undefined;
+  for (const chunk of chunks) {
+    for (const key of chunk.keys()) {
+      const c = key.charCodeAt(0);
+      if (c >= 48 && c <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295) {
+        (indexes ??= []).push(key);
+      } else keys.push(key);
+    }
+  }
+  if (indexes === undefined) return keys;
+  indexes.sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...keys];
+}
+
+function indexOf(chunks: readonly Chunk[]): Map<string, number> {
+  const where = new Map<string, number>();
+  for (let i = 0; i < chunks.length; i++) for (const key of chunks[i]!.keys()) where.set(key, i);
+  return where;
+}
+
+function descriptor(value: JsonValue, writable: boolean): PropertyDescriptor {
+  return { value, writable, enumerable: true, configurable: true };
+}
+
+function fallback(key: string | symbol, receiver: unknown): unknown {
+  return Reflect.get(Object.prototype, key, receiver);
+}
+
+/** The Proxy's target: what `util.inspect` looks at (it does not run the traps). */
+class RootTarget {
+  constructor(readonly data: RootData) {}
+}
+Object.defineProperty(RootTarget.prototype, INSPECT, {
+  value(this: JsonObject) {
+    return { ...this };
+  },
+});
+
+const refuse = (): boolean => false;
+
+const READ: ProxyHandler<RootTarget> = {
+  get(target, key, receiver) {
+    if (typeof key === 'string') {
+      const value = target.data.get(key);
+      if (value !== undefined) return value;
+    } else if (key === DATA) return target.data;
+    return fallback(key, receiver);
+  },
+  has(target, key) {
+    return (typeof key === 'string' && target.data.get(key) !== undefined) || key in Object.prototype;
+  },
+  ownKeys(target) {
+    return keysOf(target.data.chunks);
+  },
+  getOwnPropertyDescriptor(target, key) {
+    if (typeof key !== 'string') return undefined;
+    const value = target.data.get(key);
+    return value === undefined ? undefined : descriptor(value, false);
+  },
+  getPrototypeOf: () => Object.prototype,
+  set: refuse,
+  defineProperty: refuse,
+  deleteProperty: refuse,
+  setPrototypeOf: refuse,
+  preventExtensions: refuse,
+};
+
+function rootOf(data: RootData): JsonObject {
+  return new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
+}
+
+/** Whether `value` is a root made here (a sealed one, not a draft). */
+export function isWideRoot(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DATA] !== undefined;
+}
+
+/**
+ * Roots with fewer keys than this stay plain frozen objects: copying a few dozen keys costs
+ * less than the chunks and the Proxy (measured: about even at 64 keys).
+ */
+export const WIDE_ROOT_KEYS = 65;
+
+/**
+ * The root for a plain state: frozen throughout (in place: the caller hands it over), and
+ * split into chunks when it has `minKeys` keys or more. A root made here is returned as it is.
+ */
+export function wideRoot(state: JsonObject, minKeys = WIDE_ROOT_KEYS): JsonObject {
+  if (isWideRoot(state)) return state;
+  freezeFresh(state);
+  if (Object.keys(state).length < minKeys) return state;
+  const chunks: Chunk[] = [];
+  let chunk: Chunk | undefined;
+  let size = 0;
+  for (const key of Object.keys(state)) {
+    if (chunk === undefined || chunk.size >= CHUNK_KEYS) chunks.push((chunk = new Map()));
+    chunk.set(key, state[key]!);
+    size++;
+  }
+  return rootOf(new RootData(chunks, size, indexOf(chunks)));
+}
+
+/** A root being written by one patch: private copies of the chunks it touches. */
+class RootDraft {
+  readonly #base: RootData;
+  readonly #chunks: Chunk[];
+  #owned: number[] = [];
+  #size: number;
+  /** Keys this draft added, and their chunk: the shared index changes only when sealed. */
+  #added: Map<string, number> | undefined;
+  /** Keys written: their values are frozen when sealed (operators build them in place). */
+  #written: string[] = [];
+
+  constructor(base: RootData) {
+    this.#base = base;
+    this.#chunks = base.chunks.slice();
+    this.#size = base.size;
+  }
+
+  #at(key: string): number | undefined {
+    const at = this.#added?.get(key) ?? this.#base.where.get(key);
+    return at !== undefined && this.#chunks[at]?.has(key) === true ? at : undefined;
+  }
+
+  get(key: string): JsonValue | undefined {
+    const at = this.#at(key);
+    return at === undefined ? undefined : this.#chunks[at]!.get(key);
+  }
+
+  #own(at: number): Chunk {
+    if (!this.#owned.includes(at)) {
+      this.#chunks[at] = new Map(this.#chunks[at]);
+      this.#owned.push(at);
+    }
+    return this.#chunks[at]!;
+  }
+
+  set(key: string, value: JsonValue): void {
+    this.#written.push(key);
+    const at = this.#at(key);
+    if (at !== undefined) {
+      this.#own(at).set(key, value);
+      return;
+    }
+    let last = this.#chunks.length - 1;
+    if (last < 0 || this.#chunks[last]!.size >= CHUNK_KEYS) {
+      last = this.#chunks.push(new Map()) - 1;
+      this.#owned.push(last);
+    }
+    this.#own(last).set(key, value);
+    (this.#added ??= new Map()).set(key, last);
+    this.#size++;
+  }
+
+  delete(key: string): void {
+    const at = this.#at(key);
+    if (at === undefined) return;
+    this.#own(at).delete(key);
+    this.#size--;
+  }
+
+  keys(): string[] {
+    return keysOf(this.#chunks);
+  }
+
+  seal(): JsonObject {
+    for (const key of this.#written) freezeFresh(this.get(key));
+    let where = this.#base.where;
+    let chunks: readonly Chunk[] = this.#chunks;
+    const added = this.#added;
+    if (added !== undefined) {
+      let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
+      if (inPlace) {
+        for (const [key, at] of added) {
+          const hint = where.get(key);
+          if (hint !== undefined && hint !== at) inPlace = false;
+        }
+      }
+      if (inPlace) for (const [key, at] of added) where.set(key, at);
+      else {
+        chunks = chunks.filter((chunk) => chunk.size > 0);
+        where = indexOf(chunks);
+      }
+    }
+    const data = new RootData(chunks, this.#size, where);
+    return rootOf(data);
+  }
+}
+
+const WRITE: ProxyHandler<{ draft: RootDraft }> = {
+  get(target, key, receiver) {
+    if (typeof key === 'string') {
+      const value = target.draft.get(key);
+      if (value !== undefined) return value;
+    } else if (key === DRAFT) return target.draft;
+    return fallback(key, receiver);
+  },
+  has(target, key) {
+    return (typeof key === 'string' && target.draft.get(key) !== undefined) || key in Object.prototype;
+  },
+  ownKeys: (target) => target.draft.keys(),
+  getOwnPropertyDescriptor(target, key) {
+    if (typeof key !== 'string') return undefined;
+    const value = target.draft.get(key);
+    return value === undefined ? undefined : descriptor(value, true);
+  },
+  getPrototypeOf: () => Object.prototype,
+  set(target, key, value: JsonValue) {
+    if (typeof key !== 'string' || value === undefined) return false;
+    target.draft.set(key, value);
+    return true;
+  },
+  deleteProperty(target, key) {
+    if (typeof key !== 'string') return false;
+    target.draft.delete(key);
+    return true;
+  },
+  defineProperty(target, key, attributes) {
+    if (typeof key !== 'string' || !('value' in attributes) || attributes.value === undefined) return false;
+    target.draft.set(key, attributes.value as JsonValue);
+    return true;
+  },
+  setPrototypeOf: refuse,
+  preventExtensions: refuse,
+};
+
+/**
+ * A writable root for one patch over the sealed root `root`, which stays as it was.
+ * Operators write into it as into a plain object; {@link sealDraft} makes the new root.
+ */
+export function openDraft(root: JsonObject): JsonObject {
+  const data = (root as unknown as Record<symbol, RootData>)[DATA]!;
+  return new Proxy({ draft: new RootDraft(data) }, WRITE) as unknown as JsonObject;
+}
+
+export function isDraft(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DRAFT] !== undefined;
+}
+
+/** The new root a draft wrote: its written values frozen, the draft unusable after. */
+export function sealDraft(draft: JsonObject): JsonObject {
+  return (draft as unknown as Record<symbol, RootDraft>)[DRAFT]!.seal();
+}

@@ -1,0 +1,125 @@
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isPlainObject } from '../../../src/document/json.js';
+import { Replica } from '../../../src/document/replica.js';
+import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from '../../../src/document/wide-root.js';
+import type { JsonObject, JsonValue } from '../../../src/types.js';
+
+/** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
+const KEYS = [
+  ...Array.from({ length: 70 }, (_, i) => `k${i}`),
+  '0',
+  '7',
+  '10',
+  '4294967295',
+  '01',
+];
+
+type Op = { set: string; value: number } | { delete: string };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ set: fc.constantFrom(...KEYS), value: fc.integer({ min: 0, max: 9 }) }),
+  fc.record({ delete: fc.constantFrom(...KEYS) }),
+);
+
+/** One patch: the version it starts from (an index into those made so far) and its writes. */
+const step = fc.record({ from: fc.nat(), ops: fc.array(op, { minLength: 1, maxLength: 40, size: 'large' }) });
+
+function write(target: Record<string, JsonValue>, ops: readonly Op[]): void {
+  for (const o of ops) {
+    if ('set' in o) target[o.set] = o.value;
+    else delete target[o.delete];
+  }
+}
+
+/** What a reader can learn of a root, in one string: compared with one assertion. */
+function facts(root: JsonObject): string {
+  const each = KEYS.map((key) => `${key}:${String(root[key])}:${key in root}:${Object.hasOwn(root, key)}`);
+  return `${JSON.stringify(root)} ${Object.keys(root).join(',')} ${each.join(' ')}`;
+}
+
+function expectSame(root: JsonObject, model: JsonObject): void {
+  expect(facts(root)).toBe(facts(model));
+}
+
+describe('wide root', () => {
+  it('reads like a plain object given the same writes, on every branch, old roots unchanged', () => {
+    fc.assert(
+      fc.property(
+        // Enough keys for two or three chunks of 32 from the start.
+        fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
+        fc.array(step, { minLength: 1, maxLength: 20 }),
+        (initial, steps) => {
+          const versions: Array<{ root: JsonObject; model: JsonObject }> = [
+            { root: wideRoot({ ...initial }, 0), model: { ...initial } },
+          ];
+          for (const { from, ops } of steps) {
+            // Mostly the newest root (a replica's line), sometimes an older one (a view's branch).
+            const base = versions[from % 3 === 0 ? from % versions.length : versions.length - 1]!;
+            const draft = openDraft(base.root);
+            write(draft, ops);
+            const model = { ...base.model };
+            write(model, ops);
+            expectSame(draft, model);
+            versions.push({ root: sealDraft(draft), model });
+          }
+          for (const { root, model } of versions) expectSame(root, model);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('is frozen to its readers: writes throw and change nothing', () => {
+    const root = wideRoot({ a: { b: 1 }, list: [1] }, 0);
+    const attempts: Array<() => void> = [
+      () => {
+        (root as Record<string, unknown>).c = 1;
+      },
+      () => {
+        delete (root as Record<string, unknown>).a;
+      },
+      () => Object.defineProperty(root, 'c', { value: 1 }),
+      () => Object.setPrototypeOf(root, null),
+      () => {
+        (root.a as Record<string, unknown>).b = 2;
+      },
+      () => (root.list as unknown[]).push(2),
+    ];
+    for (const attempt of attempts) expect(attempt).toThrow(TypeError);
+    expect(JSON.stringify(root)).toBe('{"a":{"b":1},"list":[1]}');
+  });
+
+  it('passes for a plain object where code looks: prototype, spread, inspect, for-in', () => {
+    const root = wideRoot({ b: 1, a: 2, 3: "x" }, 0);
+    expect(isPlainObject(root)).toBe(true);
+    expect(Object.getPrototypeOf(root)).toBe(Object.prototype);
+    expect({ ...root }).toEqual({ 3: 'x', b: 1, a: 2 });
+    expect(root).toEqual({ 3: 'x', b: 1, a: 2 });
+    expect(inspect(root)).toBe(inspect({ 3: 'x', b: 1, a: 2 }));
+    const seen: string[] = [];
+    for (const key in root) seen.push(key);
+    expect(seen).toEqual(['3', 'b', 'a']);
+    expect(Object.entries(root)).toEqual([['3', 'x'], ['b', 1], ['a', 2]]);
+    expect('toString' in root).toBe(true);
+    expect(Object.hasOwn(root, 'toString')).toBe(false);
+  });
+
+  it('a replica whose root grows past the bound moves it into chunks, and reads the same', () => {
+    const initial: Record<string, JsonValue> = Object.fromEntries(Array.from({ length: WIDE_ROOT_KEYS - 3 }, (_, i) => [`k${i}`, i]));
+    initial.obj = {};
+    const replica = new Replica(initial);
+    const model: Record<string, JsonValue> = { ...initial };
+    expect(isWideRoot(replica.state)).toBe(false);
+    for (let i = 1; i <= 6; i++) {
+      const key = `n${i}`;
+      replica.apply({ version: i, epoch: 1, patch: { peer: 'p', seq: i, ts: i, update: { $set: { [key]: i, 'obj.x': i } } } });
+      model[key] = i;
+      model.obj = { x: i };
+      expect(JSON.stringify(replica.state)).toBe(JSON.stringify(model));
+    }
+    expect(isWideRoot(replica.state)).toBe(true);
+    expect(Object.isFrozen(replica.state.obj)).toBe(true);
+  });
+});
