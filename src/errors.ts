@@ -53,7 +53,9 @@ export type MemSyncErrorCode =
   /** A newer host has claimed the store: this one may no longer write it. */
   | 'ERR_FENCED'
   /** Reading or writing the store failed (I/O, permissions, disk full). */
-  | 'ERR_STORAGE';
+  | 'ERR_STORAGE'
+  /** The backplane (memsync/redis) lost entries this replica had applied, or refused its script. */
+  | 'ERR_BACKPLANE';
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the

@@ -14,6 +14,8 @@ import { newNonce } from './auth.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
+import { BackplaneFeed } from '../backplane/feed.js';
+import type { Backplane } from '../sequencer.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 
@@ -43,6 +45,8 @@ export interface HostRoleOptions {
   limits: MemSyncLimits;
   /** Where ordered entries are stored, batch by batch (options.storage). */
   storage?: HostStorage | undefined;
+  /** Many machines: order through this global sequencer instead of here (sequencer.ts). */
+  backplane?: Backplane | undefined;
   onMembers(members: Member[]): void;
   onReady(): void;
   onPeerError(error: MemSyncError, peer: string | undefined): void;
@@ -76,6 +80,8 @@ export class HostRole {
   private membersSeq = 0;
   private joinTimer: NodeJS.Timeout | undefined;
   private releaseScheduled = false;
+  /** With a backplane, from the end of the gather: where patches go to be ordered. */
+  private feed: BackplaneFeed | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -169,6 +175,7 @@ export class HostRole {
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
+    await this.feed?.close();
     this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
@@ -392,6 +399,7 @@ export class HostRole {
     // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
     // resend), so anything not above the last seq we applied for it is a resend.
     if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
+    if (this.feed) return this.feed.submit(patch);
     const entry: OrderedPatch = {
       version: this.core.replica.version + 1,
       epoch: this.epoch,
@@ -400,6 +408,22 @@ export class HostRole {
     this.core.applyOrdered(entry);
     publishOrdered(this.options.self.peer, entry);
     this.broadcast.add(entry);
+  }
+
+  /** Reads the global order from what we hold, once the gather has settled that. */
+  private openBackplane(): void {
+    const { backplane } = this.options;
+    if (!backplane) return;
+    this.feed = new BackplaneFeed(backplane, this.core, {
+      mesh: this.options.mesh,
+      epoch: this.epoch,
+      limits: this.options.limits,
+      ordered: (entry) => {
+        publishOrdered(this.options.self.peer, entry);
+        this.broadcast.add(entry);
+      },
+      error: (error) => this.options.onPeerError(error, undefined),
+    });
   }
 
   private sendSnapshot(peer: Peer): void {
@@ -423,6 +447,7 @@ export class HostRole {
       }
     }
     this.queuedCount = 0;
+    this.openBackplane();
     for (const item of this.queue.splice(0)) {
       if ('own' in item) {
         this.sequence(item.own);

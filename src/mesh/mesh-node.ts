@@ -190,6 +190,7 @@ export class MeshNode {
         isAlive: (member) => transport.isAlive?.(member, address),
         limits: this.options.limits,
         storage: this.storage,
+        backplane: this.options.backplane,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
           diag(this.options).gathered(epoch, this.core.replica.version);

@@ -1,0 +1,95 @@
+import { validatePatchInput } from '../document/index.js';
+import { MemSyncError, ProtocolError } from '../errors.js';
+import type { ReplicaCore } from '../mesh/replica-core.js';
+import type { MemSyncLimits } from '../options.js';
+import { parseMessage } from '../protocol/messages.js';
+import type { Backplane, BackplaneLink, RawBackplaneEntry } from '../sequencer.js';
+import type { OrderedPatch, Patch } from '../types.js';
+
+export interface FeedOptions {
+  mesh: string;
+  /** The local host's epoch: every entry it applies and broadcasts carries it (see below). */
+  epoch: number;
+  limits: MemSyncLimits;
+  /** An entry was applied here: broadcast it to the machine's members. */
+  ordered(entry: OrderedPatch): void;
+  error(error: MemSyncError): void;
+}
+
+/**
+ * The local host's side of a backplane: what the host would have ordered itself goes to the
+ * global order instead, and what comes back from it is checked and applied in that order.
+ *
+ * Entries carry the LOCAL host's epoch, not the one of the machine that wrote them: epochs
+ * order local host terms (a member that saw a newer epoch makes an older host step down), and
+ * another machine's epoch says nothing about ours. The global order is the version itself.
+ */
+export class BackplaneFeed {
+  private readonly link: BackplaneLink;
+  private halted = false;
+
+  constructor(
+    backplane: Backplane,
+    private readonly core: ReplicaCore,
+    private readonly options: FeedOptions,
+  ) {
+    this.link = backplane.open(options.mesh, core.replica.version, {
+      entries: (raw) => this.onEntries(raw),
+      problem: (kind, message, cause) =>
+        this.options.error(
+          new MemSyncError(kind === 'lost' ? 'ERR_BACKPLANE' : 'ERR_CONNECTION', `${backplane.kind} backplane: ${message}`, { cause }),
+        ),
+    });
+  }
+
+  submit(patch: Patch): void {
+    if (!this.halted) this.link.submit([patch]);
+  }
+
+  close(): Promise<void> {
+    this.halted = true;
+    return this.link.close();
+  }
+
+  private onEntries(raw: readonly RawBackplaneEntry[]): void {
+    for (const item of raw) {
+      if (this.halted) return;
+      if (item.version <= this.core.replica.version) continue;
+      let entry: OrderedPatch;
+      try {
+        entry = this.check(item);
+      } catch (error) {
+        // Nothing of it is applied, and nothing after it: applying later entries over a gap
+        // would split this machine from the others. Local reads go on; writes wait.
+        this.halted = true;
+        void this.link.close();
+        const why = error instanceof Error ? error.message : String(error);
+        this.options.error(
+          new ProtocolError('ERR_PROTOCOL', `backplane entry ${String(item.version).slice(0, 20)} refused, reading stopped: ${why}`, { cause: error }),
+        );
+        return;
+      }
+      this.core.applyOrdered(entry);
+      this.options.ordered(entry);
+    }
+  }
+
+  /** The checks a client makes on the host's entries, plus the document validator's. */
+  private check(item: RawBackplaneEntry): OrderedPatch {
+    const expected = this.core.replica.version + 1;
+    if (item.version !== expected) throw new ProtocolError('ERR_PROTOCOL', `expected version ${expected}`);
+    if (typeof item.patch !== 'string' || item.patch.length > this.options.limits.maxFrameBytes) {
+      throw new ProtocolError('ERR_PROTOCOL', 'the patch is not text within maxFrameBytes');
+    }
+    const candidate: unknown = { version: item.version, epoch: this.options.epoch, patch: JSON.parse(item.patch) };
+    const message = parseMessage({ type: 'entries', epoch: this.options.epoch, entries: [candidate] });
+    const entry = message.type === 'entries' ? message.entries[0] : undefined;
+    if (!entry) throw new ProtocolError('ERR_PROTOCOL', 'not an entry');
+    // What the validator returns is what a host admits (admission.ts): apply exactly that.
+    const body = validatePatchInput(entry.patch, this.options.limits);
+    const patch: Patch = { peer: entry.patch.peer, seq: entry.patch.seq, ts: entry.patch.ts, update: body.update };
+    if (body.if !== undefined) patch.if = body.if;
+    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
+    return { version: entry.version, epoch: entry.epoch, patch };
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The Redis Function (Redis 7) that is the global sequencer: one call appends a batch of
+ * patches to the mesh's stream, each under the next gapless version, refusing a patch whose
+ * `(peer, seq)` is not above the last one appended for that writer (a resend after a local
+ * failover, or a retry after a lost reply). Atomic: a function runs alone on the server.
+ *
+ * Keys (one `{mesh}` hash tag, so one slot on Redis Cluster): the stream, the hash of each
+ * writer's last seq, and the hash holding the version counter. Stream ids are `<version>-0`,
+ * so a replica's version is its read position. Arguments: triples of peer, seq, patch JSON.
+ * Seqs are kept as the text given (Lua numbers print large integers in exponent form).
+ */
+export const LIBRARY_NAME = 'memsync';
+export const SUBMIT_FUNCTION = 'memsync_submit_v1';
+
+export const LIBRARY = `#!lua name=${LIBRARY_NAME}
+local function submit(keys, args)
+  local out = {}
+  for i = 1, #args, 3 do
+    local peer, seq, body = args[i], args[i + 1], args[i + 2]
+    local last = redis.call('HGET', keys[2], peer)
+    if last and tonumber(seq) <= tonumber(last) then
+      out[#out + 1] = 0
+    else
+      local version = redis.call('HINCRBY', keys[3], 'version', 1)
+      redis.call('XADD', keys[1], string.format('%d-0', version), 'p', body)
+      redis.call('HSET', keys[2], peer, seq)
+      out[#out + 1] = version
+    end
+  end
+  return out
+end
+redis.register_function('${SUBMIT_FUNCTION}', submit)
+`;
+
+/** The keys of one mesh. */
+export function meshKeys(mesh: string): { log: string; seqs: string; meta: string } {
+  const tag = `{${mesh}}`;
+  return { log: `memsync:${tag}:log`, seqs: `memsync:${tag}:seqs`, meta: `memsync:${tag}:meta` };
+}

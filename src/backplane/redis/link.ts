@@ -1,0 +1,168 @@
+import type { Redis } from 'ioredis';
+import type { BackplaneLink, BackplaneSink, RawBackplaneEntry } from '../../sequencer.js';
+import type { Patch } from '../../types.js';
+import { LIBRARY, meshKeys, SUBMIT_FUNCTION } from './functions.js';
+
+/** Patches per function call at most (its arguments are three per patch). */
+const MAX_BATCH = 1000;
+/** Entries per XREAD at most, and how long one blocks before it is issued again. */
+const READ_COUNT = 1000;
+const READ_BLOCK_MS = 1000;
+/** Pause before a failed call or read is tried again (the client reconnects meanwhile). */
+const RETRY_MS = 100;
+
+export interface LinkClients {
+  /** Submits: one function call in flight at a time. */
+  writer: Redis;
+  /** A connection of its own: XREAD BLOCK holds it. */
+  reader: Redis;
+  /** Whether closing the link also disconnects `writer` (not when the user gave it). */
+  ownsWriter: boolean;
+}
+
+/**
+ * One host term's link to the mesh's stream. Submits are batched, and one call is in flight
+ * at a time, so a writer's patches reach the function in its order even across a failed call
+ * (retried, ahead of anything newer: the function refuses what it already holds). Reading
+ * resumes from the last id read, whatever happens to the connection.
+ */
+export class RedisLink implements BackplaneLink {
+  private readonly keys: ReturnType<typeof meshKeys>;
+  private readonly queue: Patch[] = [];
+  private inFlight = false;
+  private closed = false;
+  private clients: LinkClients | undefined;
+  private lastId: string;
+  private reported = false;
+
+  constructor(
+    mesh: string,
+    after: number,
+    private readonly sink: BackplaneSink,
+    connect: () => Promise<LinkClients>,
+  ) {
+    this.keys = meshKeys(mesh);
+    this.lastId = `${after}-0`;
+    connect().then(
+      (clients) => this.started(clients),
+      (error: unknown) => this.sink.problem('connection', `cannot create the client: ${messageOf(error)}`, error),
+    );
+  }
+
+  submit(patches: readonly Patch[]): void {
+    if (this.closed) return;
+    this.queue.push(...patches);
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const clients = this.clients;
+    if (!clients) return;
+    clients.reader.disconnect();
+    if (clients.ownsWriter) clients.writer.disconnect();
+  }
+
+  private started(clients: LinkClients): void {
+    if (this.closed) {
+      clients.reader.disconnect();
+      if (clients.ownsWriter) clients.writer.disconnect();
+      return;
+    }
+    this.clients = clients;
+    for (const client of [clients.writer, clients.reader]) {
+      // ioredis reconnects by itself; say once per outage that it is cut off.
+      client.on('error', (error: unknown) => this.report(error));
+      client.on('ready', () => (this.reported = false));
+    }
+    void this.readLoop(clients.reader);
+    this.pump();
+  }
+
+  private report(error: unknown): void {
+    if (this.reported || this.closed) return;
+    this.reported = true;
+    this.sink.problem('connection', `cut off from Redis (writes wait, reads stay local): ${messageOf(error)}`, error);
+  }
+
+  private pump(): void {
+    if (this.inFlight || !this.clients || this.queue.length === 0 || this.closed) return;
+    this.inFlight = true;
+    const batch = this.queue.slice(0, MAX_BATCH);
+    this.call(this.clients.writer, batch).then(
+      () => {
+        this.queue.splice(0, batch.length);
+        this.inFlight = false;
+        this.pump();
+      },
+      (error: unknown) => {
+        this.report(error);
+        setTimeout(() => {
+          this.inFlight = false;
+          this.pump();
+        }, RETRY_MS);
+      },
+    );
+  }
+
+  private async call(writer: Redis, batch: readonly Patch[]): Promise<unknown> {
+    const args: string[] = [];
+    for (const patch of batch) args.push(patch.peer, String(patch.seq), JSON.stringify(patch));
+    const { log, seqs, meta } = this.keys;
+    try {
+      return await writer.call('FCALL', SUBMIT_FUNCTION, 3, log, seqs, meta, ...args);
+    } catch (error) {
+      // A server that never had it, or lost it in a restart: load it and call once more.
+      if (!/function not found/i.test(messageOf(error))) throw error;
+      await writer.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+      return writer.call('FCALL', SUBMIT_FUNCTION, 3, log, seqs, meta, ...args);
+    }
+  }
+
+  private async readLoop(reader: Redis): Promise<void> {
+    while (!this.closed) {
+      let reply: unknown;
+      try {
+        reply = await reader.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.keys.log, this.lastId);
+      } catch (error) {
+        if (this.closed) return;
+        this.report(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        continue;
+      }
+      const entries = parseRead(reply);
+      if (entries.length === 0) continue;
+      this.lastId = entries.lastId;
+      this.sink.entries(entries.items);
+    }
+  }
+}
+
+/**
+ * XREAD's reply, `[[stream, [[id, [field, value, ...]], ...]]]` or RESP3's map, as raw entries for the
+ * host to check. Only its shape is read here: an id that is not `<version>-0` or an entry
+ * with no `p` field becomes an entry the host refuses (NaN version, no patch text).
+ */
+function parseRead(reply: unknown): { items: RawBackplaneEntry[]; lastId: string; length: number } {
+  const items: RawBackplaneEntry[] = [];
+  let lastId = '';
+  // RESP3 (ioredis 6's default) gives a map, flattened to [stream, list]; RESP2 [[stream, list]].
+  const streams: unknown[] = Array.isArray(reply) ? reply : [];
+  const first = streams[0];
+  const list: unknown = typeof first === 'string' ? streams[1] : Array.isArray(first) ? (first as unknown[])[1] : undefined;
+  for (const item of Array.isArray(list) ? list : []) {
+    const [id, fields] = Array.isArray(item) ? (item as unknown[]) : [];
+    const text = typeof id === 'string' ? id : '';
+    const match = /^(\d{1,16})-0$/.exec(text);
+    const pairs = Array.isArray(fields) ? (fields as unknown[]) : [];
+    const patch = pairs.length === 2 && pairs[0] === 'p' && typeof pairs[1] === 'string' ? pairs[1] : '';
+    items.push({ version: match ? Number(match[1]) : Number.NaN, patch });
+    if (text !== '') lastId = text;
+  }
+  return { items, lastId, length: items.length };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
