@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
+import { redisBackplane } from '../../src/backplane/redis/index.js';
 
 type Command =
   | {
@@ -12,7 +13,8 @@ type Command =
       cmd: 'start';
       name: string;
       defaults?: Record<string, unknown>;
-      options?: MemSyncOptions;
+      /** `redis`: the Unix socket of a Redis server to use as the backplane (IPC cannot carry one). */
+      options?: MemSyncOptions & { redis?: string };
     }
   | { id: number; cmd: 'patch'; update: Update; if?: Record<string, unknown>; timeout?: number }
   | {
@@ -60,7 +62,9 @@ const send = (message: unknown): void => {
 async function run(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case 'start': {
-      mem = new MemSync(command.name, command.defaults as never, command.options);
+      const { redis, ...options } = command.options ?? {};
+      if (redis !== undefined) options.backplane = redisBackplane({ path: redis });
+      mem = new MemSync(command.name, command.defaults as never, options);
       mem.on('role', (e) => send({ event: 'role', role: e.role, previous: e.previous }));
       mem.on('error', (e) => send({ event: 'error', code: e.code, message: e.message }));
       return mem.start();
