@@ -35,10 +35,13 @@ export class BackplaneFeed {
   ) {
     this.link = backplane.open(options.mesh, core.replica.version, {
       entries: (raw) => this.onEntries(raw),
-      problem: (kind, message, cause) =>
+      problem: (kind, message, cause) => {
+        // Lost entries: applying what is numbered after would build a second history.
+        if (kind === 'lost') this.halted = true;
         this.options.error(
           new MemSyncError(kind === 'lost' ? 'ERR_BACKPLANE' : 'ERR_CONNECTION', `${backplane.kind} backplane: ${message}`, { cause }),
-        ),
+        );
+      },
     });
   }
 

@@ -6,16 +6,25 @@
  *
  * Keys (one `{mesh}` hash tag, so one slot on Redis Cluster): the stream, the hash of each
  * writer's last seq, and the hash holding the version counter. Stream ids are `<version>-0`,
- * so a replica's version is its read position. Arguments: triples of peer, seq, patch JSON.
- * Seqs are kept as the text given (Lua numbers print large integers in exponent form).
+ * so a replica's version is its read position. Arguments: the highest version the caller has
+ * read, then triples of peer, seq, patch JSON. Seqs are kept as the text given (Lua numbers
+ * print large integers in exponent form).
+ *
+ * A caller that has read further than the counter proves the server lost entries (restarted
+ * without persistence, or a replica promoted before it had them): the call is refused with
+ * `MEMSYNC_LOST <version held>`, so nothing is numbered again over versions already applied.
  */
 export const LIBRARY_NAME = 'memsync';
 export const SUBMIT_FUNCTION = 'memsync_submit_v1';
 
 export const LIBRARY = `#!lua name=${LIBRARY_NAME}
 local function submit(keys, args)
+  local held = tonumber(redis.call('HGET', keys[3], 'version') or '0')
+  if held < tonumber(args[1]) then
+    return redis.error_reply('MEMSYNC_LOST ' .. string.format('%d', held))
+  end
   local out = {}
-  for i = 1, #args, 3 do
+  for i = 2, #args, 3 do
     local peer, seq, body = args[i], args[i + 1], args[i + 2]
     local last = redis.call('HGET', keys[2], peer)
     if last and tonumber(seq) <= tonumber(last) then

@@ -33,7 +33,10 @@ export class RedisLink implements BackplaneLink {
   private closed = false;
   private clients: LinkClients | undefined;
   private lastId: string;
+  /** The highest version read: the server must hold at least this many. */
+  private known: number;
   private reported = false;
+  private connectedOnce = false;
 
   constructor(
     mesh: string,
@@ -43,6 +46,7 @@ export class RedisLink implements BackplaneLink {
   ) {
     this.keys = meshKeys(mesh);
     this.lastId = `${after}-0`;
+    this.known = after;
     connect().then(
       (clients) => this.started(clients),
       (error: unknown) => this.sink.problem('connection', `cannot create the client: ${messageOf(error)}`, error),
@@ -76,6 +80,11 @@ export class RedisLink implements BackplaneLink {
       client.on('error', (error: unknown) => this.report(error));
       client.on('ready', () => (this.reported = false));
     }
+    // After a reconnect, a reader alone would never notice a server that came back empty.
+    clients.reader.on('ready', () => {
+      if (this.connectedOnce) void this.checkHeld(clients.writer);
+      this.connectedOnce = true;
+    });
     void this.readLoop(clients.reader);
     this.pump();
   }
@@ -97,6 +106,8 @@ export class RedisLink implements BackplaneLink {
         this.pump();
       },
       (error: unknown) => {
+        const lost = /MEMSYNC_LOST (\d+)/.exec(messageOf(error));
+        if (lost) return this.lost(Number(lost[1]));
         this.report(error);
         setTimeout(() => {
           this.inFlight = false;
@@ -107,7 +118,7 @@ export class RedisLink implements BackplaneLink {
   }
 
   private async call(writer: Redis, batch: readonly Patch[]): Promise<unknown> {
-    const args: string[] = [];
+    const args: string[] = [String(this.known)];
     for (const patch of batch) args.push(patch.peer, String(patch.seq), JSON.stringify(patch));
     const { log, seqs, meta } = this.keys;
     try {
@@ -118,6 +129,26 @@ export class RedisLink implements BackplaneLink {
       await writer.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
       return writer.call('FCALL', SUBMIT_FUNCTION, 3, log, seqs, meta, ...args);
     }
+  }
+
+  private async checkHeld(writer: Redis): Promise<void> {
+    try {
+      const held = Number((await writer.call('HGET', this.keys.meta, 'version')) ?? 0);
+      if (held < this.known) this.lost(held);
+    } catch {
+      // Cut off again: the next reconnect checks once more.
+    }
+  }
+
+  /** The server holds fewer entries than we read: stop here rather than number them again. */
+  private lost(held: number): void {
+    if (this.closed) return;
+    const known = this.known;
+    void this.close();
+    this.sink.problem(
+      'lost',
+      `Redis holds the mesh's order up to version ${held}, but this host had read up to ${known}: versions ${held + 1}-${known} were lost there (restarted without persistence, or a replica promoted before it had them). This machine stops taking the global order; its local state stays readable.`,
+    );
   }
 
   private async readLoop(reader: Redis): Promise<void> {
@@ -134,6 +165,8 @@ export class RedisLink implements BackplaneLink {
       const entries = parseRead(reply);
       if (entries.length === 0) continue;
       this.lastId = entries.lastId;
+      const last = entries.items[entries.items.length - 1]!.version;
+      if (Number.isSafeInteger(last) && last > this.known) this.known = last;
       this.sink.entries(entries.items);
     }
   }
