@@ -29,12 +29,24 @@ export interface BackplaneSink {
    * be reached for now (the link keeps retrying and buffers submits meanwhile).
    */
   problem(kind: 'connection' | 'lost', message: string, cause?: unknown): void;
+  /**
+   * The state of the global order at `version` (a ReplicaSnapshot as JSON text), for a host
+   * that would otherwise replay from further back than the backplane keeps; entries above
+   * `version` follow. Returns false when it was refused (reading has then stopped).
+   */
+  snapshot(version: number, text: string): boolean;
 }
 
 /** One host term's connection to the global order. */
 export interface BackplaneLink {
   /** Appends patches to the global order; they come back through `entries` once ordered. */
   submit(patches: readonly Patch[]): void;
+  /**
+   * Every how many versions the host offers a snapshot (`storeSnapshot`); undefined: never.
+   */
+  readonly snapshotEvery?: number | undefined;
+  /** Stores the state at `version` for joiners, unless a newer one is stored already. */
+  storeSnapshot?(version: number, text: string): void;
   /** Stops reading and submitting, and closes the connections. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { validatePatchInput } from '../document/index.js';
+import { Replica, type ReplicaSnapshot, validatePatchInput } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { ReplicaCore } from '../mesh/replica-core.js';
 import type { MemSyncLimits } from '../options.js';
@@ -13,8 +13,13 @@ export interface FeedOptions {
   limits: MemSyncLimits;
   /** An entry was applied here: broadcast it to the machine's members. */
   ordered(entry: OrderedPatch): void;
+  /** The replica was replaced by the backplane's snapshot: bring the members over too. */
+  installed(): void;
   error(error: MemSyncError): void;
 }
+
+/** Longest random wait before a host offers a snapshot (the hosts that wait longer find it stored). */
+const SNAPSHOT_JITTER_MS = 250;
 
 /**
  * The local host's side of a backplane: what the host would have ordered itself goes to the
@@ -27,6 +32,7 @@ export interface FeedOptions {
 export class BackplaneFeed {
   private readonly link: BackplaneLink;
   private halted = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
 
   constructor(
     backplane: Backplane,
@@ -35,6 +41,7 @@ export class BackplaneFeed {
   ) {
     this.link = backplane.open(options.mesh, core.replica.version, {
       entries: (raw) => this.onEntries(raw),
+      snapshot: (version, text) => this.onSnapshot(version, text),
       problem: (kind, message, cause) => {
         // Lost entries: applying what is numbered after would build a second history.
         if (kind === 'lost') this.halted = true;
@@ -51,7 +58,49 @@ export class BackplaneFeed {
 
   close(): Promise<void> {
     this.halted = true;
+    clearTimeout(this.snapshotTimer);
     return this.link.close();
+  }
+
+  private onSnapshot(version: number, text: string): boolean {
+    if (this.halted) return false;
+    try {
+      if (text.length > this.options.limits.maxFrameBytes * 16) throw new ProtocolError('ERR_PROTOCOL', 'too large');
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ProtocolError('ERR_PROTOCOL', 'not an object');
+      // Our epoch, as for entries; checked in full before the replica is touched.
+      const snapshot = { ...parsed, epoch: this.options.epoch } as ReplicaSnapshot;
+      if (snapshot.version !== version) throw new ProtocolError('ERR_PROTOCOL', `its version is not ${version}`);
+      Replica.fromSnapshot(snapshot, { limits: this.options.limits });
+      this.core.installSnapshot(snapshot, 'backplane');
+    } catch (error) {
+      this.refuse(`snapshot ${version}`, error);
+      return false;
+    }
+    this.options.installed();
+    return true;
+  }
+
+  /** Every `snapshotEvery` versions, after a random wait, offer the state to joiners. */
+  private maybeSnapshot(version: number): void {
+    const every = this.link.snapshotEvery;
+    if (every === undefined || version % every !== 0 || this.snapshotTimer) return;
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      if (this.halted) return;
+      const snapshot = this.core.replica.snapshot();
+      this.link.storeSnapshot?.(snapshot.version, JSON.stringify(snapshot));
+    }, Math.random() * SNAPSHOT_JITTER_MS);
+    this.snapshotTimer.unref();
+  }
+
+  private refuse(what: string, error: unknown): void {
+    // Nothing of it is applied, and nothing after it: applying later entries over a gap
+    // would split this machine from the others. Local reads go on; writes wait.
+    this.halted = true;
+    void this.link.close();
+    const why = error instanceof Error ? error.message : String(error);
+    this.options.error(new ProtocolError('ERR_PROTOCOL', `backplane ${what} refused, reading stopped: ${why}`, { cause: error }));
   }
 
   private onEntries(raw: readonly RawBackplaneEntry[]): void {
@@ -62,18 +111,12 @@ export class BackplaneFeed {
       try {
         entry = this.check(item);
       } catch (error) {
-        // Nothing of it is applied, and nothing after it: applying later entries over a gap
-        // would split this machine from the others. Local reads go on; writes wait.
-        this.halted = true;
-        void this.link.close();
-        const why = error instanceof Error ? error.message : String(error);
-        this.options.error(
-          new ProtocolError('ERR_PROTOCOL', `backplane entry ${String(item.version).slice(0, 20)} refused, reading stopped: ${why}`, { cause: error }),
-        );
+        this.refuse(`entry ${String(item.version).slice(0, 20)}`, error);
         return;
       }
       this.core.applyOrdered(entry);
       this.options.ordered(entry);
+      this.maybeSnapshot(entry.version);
     }
   }
 

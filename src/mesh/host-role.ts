@@ -422,6 +422,11 @@ export class HostRole {
         publishOrdered(this.options.self.peer, entry);
         this.broadcast.add(entry);
       },
+      installed: () => {
+        this.broadcast.flush();
+        this.options.storage?.storeSnapshot();
+        for (const peer of this.peers) if (peer.welcomed) this.sendSnapshot(peer);
+      },
       error: (error) => this.options.onPeerError(error, undefined),
     });
   }

@@ -228,7 +228,7 @@ export class Cluster {
 
   /** Spawns and starts a worker in this mesh; resolves with its role (`redis`: see worker-main.ts). */
   async start(
-    options: MemSyncOptions & { redis?: string } = {},
+    options: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number } = {},
     defaults: Record<string, unknown> = {},
     how: string | SpawnOptions = {},
   ): Promise<{ worker: Worker; role: 'host' | 'client' }> {

@@ -26,7 +26,11 @@ export class Machines {
   }
 
   /** Starts a process on machine `index` with the Redis backplane. */
-  async start(index: number, defaults: Record<string, unknown>, options: { clientOnly?: boolean } = {}): Promise<Worker> {
+  async start(
+    index: number,
+    defaults: Record<string, unknown>,
+    options: { clientOnly?: boolean; redisSnapshotEvery?: number } = {},
+  ): Promise<Worker> {
     const machine = this.machines[index]!;
     return (await machine.start({ ...options, redis: this.redis.socket }, defaults)).worker;
   }

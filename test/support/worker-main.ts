@@ -14,7 +14,7 @@ type Command =
       name: string;
       defaults?: Record<string, unknown>;
       /** `redis`: the Unix socket of a Redis server to use as the backplane (IPC cannot carry one). */
-      options?: MemSyncOptions & { redis?: string };
+      options?: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number };
     }
   | { id: number; cmd: 'patch'; update: Update; if?: Record<string, unknown>; timeout?: number }
   | {
@@ -62,8 +62,10 @@ const send = (message: unknown): void => {
 async function run(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case 'start': {
-      const { redis, ...options } = command.options ?? {};
-      if (redis !== undefined) options.backplane = redisBackplane({ path: redis });
+      const { redis, redisSnapshotEvery, ...options } = command.options ?? {};
+      if (redis !== undefined) {
+        options.backplane = redisBackplane({ path: redis }, redisSnapshotEvery === undefined ? {} : { snapshotEvery: redisSnapshotEvery });
+      }
       mem = new MemSync(command.name, command.defaults as never, options);
       mem.on('role', (e) => send({ event: 'role', role: e.role, previous: e.previous }));
       mem.on('error', (e) => send({ event: 'error', code: e.code, message: e.message }));

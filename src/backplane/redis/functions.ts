@@ -16,6 +16,13 @@
  */
 export const LIBRARY_NAME = 'memsync';
 export const SUBMIT_FUNCTION = 'memsync_submit_v1';
+/**
+ * Stores a snapshot (keys: the stream, the snapshot hash; arguments: its version, its JSON,
+ * how many versions of the stream to keep behind it) unless a newer one is stored, and trims
+ * the stream behind it with XTRIM MINID: a host lagging by less than that keeps reading the
+ * stream; one further behind loads the snapshot. Redis 6.2+ for MINID, 7 for functions.
+ */
+export const SNAPSHOT_FUNCTION = 'memsync_snapshot_v1';
 
 export const LIBRARY = `#!lua name=${LIBRARY_NAME}
 local function submit(keys, args)
@@ -39,10 +46,26 @@ local function submit(keys, args)
   return out
 end
 redis.register_function('${SUBMIT_FUNCTION}', submit)
+
+local function snapshot(keys, args)
+  local version = tonumber(args[1])
+  local stored = tonumber(redis.call('HGET', keys[2], 'version') or '0')
+  if stored >= version then return 0 end
+  redis.call('HSET', keys[2], 'version', args[1], 'state', args[2])
+  local keep = version - tonumber(args[3])
+  if keep > 0 then redis.call('XTRIM', keys[1], 'MINID', string.format('%d-0', keep + 1)) end
+  return 1
+end
+redis.register_function('${SNAPSHOT_FUNCTION}', snapshot)
 `;
 
 /** The keys of one mesh. */
-export function meshKeys(mesh: string): { log: string; seqs: string; meta: string } {
+export function meshKeys(mesh: string): { log: string; seqs: string; meta: string; snapshot: string } {
   const tag = `{${mesh}}`;
-  return { log: `memsync:${tag}:log`, seqs: `memsync:${tag}:seqs`, meta: `memsync:${tag}:meta` };
+  return {
+    log: `memsync:${tag}:log`,
+    seqs: `memsync:${tag}:seqs`,
+    meta: `memsync:${tag}:meta`,
+    snapshot: `memsync:${tag}:snapshot`,
+  };
 }

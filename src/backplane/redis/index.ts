@@ -15,20 +15,33 @@ import { type LinkClients, RedisLink } from './link.js';
  */
 export type RedisBackplaneOptions = ({ url: string } & RedisOptions) | RedisOptions | Redis;
 
+/** What memsync does with the mesh's keys. */
+export interface RedisBackplaneSettings {
+  /**
+   * Every this many versions a host stores a snapshot of the state in Redis (joiners load
+   * it) and trims the stream to this many versions behind it (XTRIM MINID); 0: never (the
+   * stream keeps every entry).
+   * @default 10000
+   */
+  snapshotEvery?: number;
+}
+
 /**
  * The Redis backplane: give `backplane: redisBackplane(...)` to every process on every
  * machine, with the same Redis server (Redis 7 or later: it uses a Redis Function).
  * @example new MemSync('orders', defaults, { backplane: redisBackplane({ url: 'redis://redis.internal:6379' }) })
  */
-export function redisBackplane(options: RedisBackplaneOptions): Backplane {
+export function redisBackplane(options: RedisBackplaneOptions, settings: RedisBackplaneSettings = {}): Backplane {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('redisBackplane needs { url }, ioredis options or an ioredis client');
   }
+  const every = settings.snapshotEvery ?? 10_000;
+  if (!Number.isSafeInteger(every) || every < 0) throw new TypeError('snapshotEvery must be a whole number >= 0');
   const connect = (): Promise<LinkClients> => clientsFor(options);
   return {
     kind: 'redis',
     open(mesh: string, after: number, sink: BackplaneSink): BackplaneLink {
-      return new RedisLink(mesh, after, sink, connect);
+      return new RedisLink(mesh, after, sink, connect, every === 0 ? undefined : every);
     },
   };
 }

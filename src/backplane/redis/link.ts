@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BackplaneLink, BackplaneSink, RawBackplaneEntry } from '../../sequencer.js';
 import type { Patch } from '../../types.js';
-import { LIBRARY, meshKeys, SUBMIT_FUNCTION } from './functions.js';
+import { LIBRARY, meshKeys, SNAPSHOT_FUNCTION, SUBMIT_FUNCTION } from './functions.js';
 
 /** Patches per function call at most (its arguments are three per patch). */
 const MAX_BATCH = 1000;
@@ -43,6 +43,7 @@ export class RedisLink implements BackplaneLink {
     after: number,
     private readonly sink: BackplaneSink,
     connect: () => Promise<LinkClients>,
+    readonly snapshotEvery: number | undefined,
   ) {
     this.keys = meshKeys(mesh);
     this.lastId = `${after}-0`;
@@ -117,18 +118,34 @@ export class RedisLink implements BackplaneLink {
     );
   }
 
-  private async call(writer: Redis, batch: readonly Patch[]): Promise<unknown> {
+  private call(writer: Redis, batch: readonly Patch[]): Promise<unknown> {
     const args: string[] = [String(this.known)];
     for (const patch of batch) args.push(patch.peer, String(patch.seq), JSON.stringify(patch));
     const { log, seqs, meta } = this.keys;
-    try {
-      return await writer.call('FCALL', SUBMIT_FUNCTION, 3, log, seqs, meta, ...args);
-    } catch (error) {
-      // A server that never had it, or lost it in a restart: load it and call once more.
-      if (!/function not found/i.test(messageOf(error))) throw error;
-      await writer.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
-      return writer.call('FCALL', SUBMIT_FUNCTION, 3, log, seqs, meta, ...args);
-    }
+    return fcall(writer, SUBMIT_FUNCTION, [log, seqs, meta], args);
+  }
+
+  storeSnapshot(version: number, text: string): void {
+    const clients = this.clients;
+    if (!clients || this.closed || this.snapshotEvery === undefined) return;
+    const { log, snapshot } = this.keys;
+    fcall(clients.writer, SNAPSHOT_FUNCTION, [log, snapshot], [String(version), text, String(this.snapshotEvery)]).catch(
+      (error: unknown) => this.report(error),
+    );
+  }
+
+  /**
+   * Loads the stored snapshot when it is newer than what we hold and (`needed`) covers up to
+   * that version; resolves whether reading may go on.
+   */
+  private async loadSnapshot(reader: Redis, needed: number): Promise<boolean> {
+    const [version, state] = (await reader.call('HMGET', this.keys.snapshot, 'version', 'state')) as [unknown, unknown];
+    const at = Number(version);
+    if (!Number.isSafeInteger(at) || at <= this.known || at < needed || typeof state !== 'string') return true;
+    if (!this.sink.snapshot(at, state)) return false;
+    this.known = at;
+    this.lastId = `${at}-0`;
+    return true;
   }
 
   private async checkHeld(writer: Redis): Promise<void> {
@@ -152,6 +169,18 @@ export class RedisLink implements BackplaneLink {
   }
 
   private async readLoop(reader: Redis): Promise<void> {
+    // A newer snapshot than what we hold: join from it rather than replay the whole stream.
+    let joined = false;
+    while (!this.closed && !joined) {
+      try {
+        if (!(await this.loadSnapshot(reader, 0))) return;
+        joined = true;
+      } catch (error) {
+        if (this.closed) return;
+        this.report(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
     while (!this.closed) {
       let reply: unknown;
       try {
@@ -162,8 +191,20 @@ export class RedisLink implements BackplaneLink {
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         continue;
       }
-      const entries = parseRead(reply);
+      let entries = parseRead(reply);
       if (entries.length === 0) continue;
+      const first = entries.items[0]!.version;
+      if (first > this.known + 1) {
+        // Trimmed past us (we lagged further than the stream keeps): the snapshot covers it.
+        try {
+          if (!(await this.loadSnapshot(reader, first - 1))) return;
+        } catch (error) {
+          this.report(error);
+          continue;
+        }
+        const known = this.known;
+        entries = { ...entries, items: entries.items.filter((item) => !(item.version <= known)) };
+      }
       this.lastId = entries.lastId;
       const last = entries.items[entries.items.length - 1]!.version;
       if (Number.isSafeInteger(last) && last > this.known) this.known = last;
@@ -194,6 +235,17 @@ function parseRead(reply: unknown): { items: RawBackplaneEntry[]; lastId: string
     if (text !== '') lastId = text;
   }
   return { items, lastId, length: items.length };
+}
+
+/** Calls a function of the library, loading it first when the server lacks it (new, or restarted empty). */
+async function fcall(client: Redis, name: string, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await client.call('FCALL', name, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!/function not found/i.test(messageOf(error))) throw error;
+    await client.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
+    return client.call('FCALL', name, keys.length, ...keys, ...args);
+  }
 }
 
 function messageOf(error: unknown): string {
