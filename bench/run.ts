@@ -20,6 +20,7 @@ import { failover } from './scenarios/failover.js';
 import { fanout } from './scenarios/fanout.js';
 import { importCost } from './scenarios/import-cost.js';
 import { join as joinScenario } from './scenarios/join.js';
+import { machines } from './scenarios/machines.js';
 import { memory } from './scenarios/memory.js';
 import { mixed } from './scenarios/mixed.js';
 import { ownWrites } from './scenarios/own-writes.js';
@@ -45,6 +46,7 @@ const SCENARIOS: Scenario[] = [
   validation,
   importCost,
   storage,
+  machines,
 ];
 const ROOT = join(import.meta.dirname, '..');
 const CHART = 'bench/throughput.svg';
