@@ -26,13 +26,17 @@ export interface BackplaneSink {
   /**
    * Something went wrong that the link cannot hide: `lost` means the backplane no longer
    * holds entries this host applied (it restarted without them); `connection` that it cannot
-   * be reached for now (the link keeps retrying and buffers submits meanwhile).
+   * be reached for now (the link keeps retrying and buffers submits meanwhile); `restored`
+   * that entries were lost and the order goes on from a restored state (the message says which).
    */
-  problem(kind: 'connection' | 'lost', message: string, cause?: unknown): void;
+  problem(kind: 'connection' | 'lost' | 'restored', message: string, cause?: unknown): void;
+  /** This host's state (a ReplicaSnapshot as JSON text), to restore a backplane that lost it. */
+  state(): { version: number; text: string };
   /**
    * The state of the global order at `version` (a ReplicaSnapshot as JSON text), for a host
    * that would otherwise replay from further back than the backplane keeps; entries above
-   * `version` follow. Returns false when it was refused (reading has then stopped).
+   * `version` follow. May be older than what this host holds, after a loss. Returns false
+   * when it was refused (reading has then stopped).
    */
   snapshot(version: number, text: string): boolean;
 }

@@ -42,11 +42,15 @@ export class BackplaneFeed {
     this.link = backplane.open(options.mesh, core.replica.version, {
       entries: (raw) => this.onEntries(raw),
       snapshot: (version, text) => this.onSnapshot(version, text),
+      state: () => {
+        const snapshot = this.core.replica.snapshot();
+        return { version: snapshot.version, text: JSON.stringify(snapshot) };
+      },
       problem: (kind, message, cause) => {
-        // Lost entries: applying what is numbered after would build a second history.
+        // Lost beyond repair: applying what is numbered after would build a second history.
         if (kind === 'lost') this.halted = true;
         this.options.error(
-          new MemSyncError(kind === 'lost' ? 'ERR_BACKPLANE' : 'ERR_CONNECTION', `${backplane.kind} backplane: ${message}`, { cause }),
+          new MemSyncError(kind === 'connection' ? 'ERR_CONNECTION' : 'ERR_BACKPLANE', `${backplane.kind} backplane: ${message}`, { cause }),
         );
       },
     });

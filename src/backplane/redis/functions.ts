@@ -23,6 +23,13 @@ export const SUBMIT_FUNCTION = 'memsync_submit_v1';
  * stream; one further behind loads the snapshot. Redis 6.2+ for MINID, 7 for functions.
  */
 export const SNAPSHOT_FUNCTION = 'memsync_snapshot_v1';
+/**
+ * After a loss, restores the order on a server that holds nothing of the mesh (keys: the
+ * counter hash, the snapshot hash; arguments: version, state JSON): the counter continues from
+ * `version` and the snapshot is that state. Refused (0) once anything exists, so only the
+ * first host to restore an emptied server does, and every other one takes its state.
+ */
+export const RESEED_FUNCTION = 'memsync_reseed_v1';
 
 export const LIBRARY = `#!lua name=${LIBRARY_NAME}
 local function submit(keys, args)
@@ -57,6 +64,14 @@ local function snapshot(keys, args)
   return 1
 end
 redis.register_function('${SNAPSHOT_FUNCTION}', snapshot)
+
+local function reseed(keys, args)
+  if redis.call('EXISTS', keys[1]) == 1 or redis.call('EXISTS', keys[2]) == 1 then return 0 end
+  redis.call('HSET', keys[1], 'version', args[1])
+  redis.call('HSET', keys[2], 'version', args[1], 'state', args[2])
+  return 1
+end
+redis.register_function('${RESEED_FUNCTION}', reseed)
 `;
 
 /** The keys of one mesh. */

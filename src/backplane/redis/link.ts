@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { BackplaneLink, BackplaneSink, RawBackplaneEntry } from '../../sequencer.js';
 import type { Patch } from '../../types.js';
-import { LIBRARY, meshKeys, SNAPSHOT_FUNCTION, SUBMIT_FUNCTION } from './functions.js';
+import { LIBRARY, meshKeys, RESEED_FUNCTION, SNAPSHOT_FUNCTION, SUBMIT_FUNCTION } from './functions.js';
 
 /** Patches per function call at most (its arguments are three per patch). */
 const MAX_BATCH = 1000;
@@ -37,6 +37,8 @@ export class RedisLink implements BackplaneLink {
   private known: number;
   private reported = false;
   private connectedOnce = false;
+  /** The server was seen holding fewer versions than we read: the read loop recovers. */
+  private lossSeen: number | undefined;
 
   constructor(
     mesh: string,
@@ -97,7 +99,7 @@ export class RedisLink implements BackplaneLink {
   }
 
   private pump(): void {
-    if (this.inFlight || !this.clients || this.queue.length === 0 || this.closed) return;
+    if (this.inFlight || !this.clients || this.queue.length === 0 || this.closed || this.lossSeen !== undefined) return;
     this.inFlight = true;
     const batch = this.queue.slice(0, MAX_BATCH);
     this.call(this.clients.writer, batch).then(
@@ -108,7 +110,11 @@ export class RedisLink implements BackplaneLink {
       },
       (error: unknown) => {
         const lost = /MEMSYNC_LOST (\d+)/.exec(messageOf(error));
-        if (lost) return this.lost(Number(lost[1]));
+        if (lost) {
+          // The batch stays queued: it goes again once the order is restored.
+          this.inFlight = false;
+          return this.lost(Number(lost[1]));
+        }
         this.report(error);
         setTimeout(() => {
           this.inFlight = false;
@@ -157,15 +163,45 @@ export class RedisLink implements BackplaneLink {
     }
   }
 
-  /** The server holds fewer entries than we read: stop here rather than number them again. */
+  /** The server holds fewer entries than we read: the read loop recovers before reading on. */
   private lost(held: number): void {
     if (this.closed) return;
+    this.lossSeen = Math.min(held, this.lossSeen ?? held);
+  }
+
+  /**
+   * Recovers one history after the server lost entries: on a server that holds nothing of
+   * the mesh, the first host restores it from its own state; every other host takes the state
+   * stored then (losing what it had applied beyond it, which it reports). A server that moved
+   * on without a restored state (another history began there) cannot be reconciled: stop.
+   */
+  private async recover(reader: Redis, writer: Redis): Promise<boolean> {
+    const held = this.lossSeen!;
     const known = this.known;
-    void this.close();
-    this.sink.problem(
-      'lost',
-      `Redis holds the mesh's order up to version ${held}, but this host had read up to ${known}: versions ${held + 1}-${known} were lost there (restarted without persistence, or a replica promoted before it had them). This machine stops taking the global order; its local state stays readable.`,
-    );
+    const lostThere = `Redis held the mesh's order up to version ${held}, but this host had read up to ${known}: versions ${held + 1}-${known} were lost there (restarted without persistence, or a replica promoted before it had them)`;
+    const { version, text } = this.sink.state();
+    const { meta, snapshot } = this.keys;
+    if ((await fcall(writer, RESEED_FUNCTION, [meta, snapshot], [String(version), text])) === 1) {
+      this.lossSeen = undefined;
+      this.known = version;
+      this.lastId = `${version}-0`;
+      this.sink.problem('restored', `${lostThere}. This host restored the order from its state at version ${version}.`);
+      return true;
+    }
+    const [stored, state] = (await reader.call('HMGET', snapshot, 'version', 'state')) as [unknown, unknown];
+    const at = Number(stored);
+    if (stored === null || !Number.isSafeInteger(at) || typeof state !== 'string' || at < held) {
+      void this.close();
+      this.sink.problem('lost', `${lostThere}, and a new history began there. This machine stops taking the global order; its local state stays readable.`);
+      return false;
+    }
+    if (!this.sink.snapshot(at, state)) return false;
+    this.lossSeen = undefined;
+    this.known = at;
+    this.lastId = `${at}-0`;
+    const dropped = known > at ? ` This machine's versions ${at + 1}-${known} are not in it and were dropped.` : '';
+    this.sink.problem('restored', `${lostThere}. Another host restored the order at version ${at}; this machine took that state.${dropped}`);
+    return true;
   }
 
   private async readLoop(reader: Redis): Promise<void> {
@@ -182,6 +218,16 @@ export class RedisLink implements BackplaneLink {
       }
     }
     while (!this.closed) {
+      if (this.lossSeen !== undefined) {
+        try {
+          if (!(await this.recover(reader, this.clients!.writer))) return;
+        } catch (error) {
+          this.report(error);
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+          continue;
+        }
+        this.pump();
+      }
       let reply: unknown;
       try {
         reply = await reader.call('XREAD', 'COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.keys.log, this.lastId);
@@ -191,6 +237,8 @@ export class RedisLink implements BackplaneLink {
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         continue;
       }
+      // Read before the loss was seen: from a position that no longer holds.
+      if (this.lossSeen !== undefined) continue;
       let entries = parseRead(reply);
       if (entries.length === 0) continue;
       const first = entries.items[0]!.version;
