@@ -175,7 +175,7 @@ export class HostRole {
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
-    await this.feed?.close();
+    if (this.feed) await this.feed.close();
     this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
