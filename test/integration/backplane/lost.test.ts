@@ -27,8 +27,8 @@ describe('Redis restarted without persistence', () => {
     await machines.redis.restart();
     // Writes from both machines after the loss: ordered once each, on the restored order.
     const writes = await Promise.all([
-      a2.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 100 } } }),
-      b.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 1000 } } }),
+      a2.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 100 } } }, 60_000),
+      b.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 1000 } } }, 60_000),
     ]);
     for (const write of writes) expect(write.applied).toBe(true);
     expect(writes.map((w) => w.version).sort()).toEqual([11, 12]);
