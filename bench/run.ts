@@ -21,6 +21,7 @@ import { frozenHost } from './scenarios/frozen-host.js';
 import { fanout } from './scenarios/fanout.js';
 import { importCost } from './scenarios/import-cost.js';
 import { join as joinScenario } from './scenarios/join.js';
+import { machines } from './scenarios/machines.js';
 import { memory } from './scenarios/memory.js';
 import { messaging } from './scenarios/messaging.js';
 import { mixed } from './scenarios/mixed.js';
@@ -49,6 +50,7 @@ const SCENARIOS: Scenario[] = [
   importCost,
   storage,
   messaging,
+  machines,
 ];
 const ROOT = join(import.meta.dirname, '..');
 const CHART = 'bench/throughput.svg';

@@ -1,8 +1,9 @@
 // The package's dist/, built by `npm run build` and by `prepare` (so `npm pack`, `npm publish`
 // and a git dependency all get it):
 // - dist/index.js (ESM) and dist/index.cjs (CommonJS): esbuild bundles of src/index.ts with
-//   dependencies left external; dist/cli.js, the `memsync` bin, shares the ESM chunks in
-//   dist/chunks/. Their source maps carry the sources (src/ is not shipped).
+//   dependencies left external; dist/cli.js, the `memsync` bin, and dist/redis.js, the
+//   `memsync/redis` subpath, share the ESM chunks in dist/chunks/; dist/redis.cjs is its own
+//   bundle (it imports only types from the core, so no class of the core is copied into it). Their source maps carry the sources (src/ is not shipped).
 // - dist/index.d.ts and dist/index.d.cts: ONE declaration file each, holding only the public
 //   API (dts-bundle-generator). tsc's per-file declarations would drag the internals'
 //   imports of mingo and TypeBox into every consumer's program (~490 declaration files, and
@@ -35,16 +36,17 @@ await Promise.all([
   // imports (each subcommand loads when it runs) and sharing one copy of the library.
   build({
     ...common,
-    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', redis: 'src/backplane/redis/index.ts' },
     outdir: 'dist',
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
   }),
   build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' }),
+  build({ ...common, entryPoints: ['src/backplane/redis/index.ts'], format: 'cjs', outfile: 'dist/redis.cjs' }),
 ]);
 
-const [declarations] = generateDtsBundle(
+const [declarations, redisDeclarations] = generateDtsBundle(
   [
     {
       filePath: 'src/index.ts',
@@ -52,10 +54,18 @@ const [declarations] = generateDtsBundle(
       // Only what a consumer already installs with memsync may be referenced.
       libraries: { importedLibraries: ['eventemitter3'], allowedTypesLibraries: ['node'] },
     },
+    {
+      // memsync/redis: its users install ioredis (the optional peer dependency).
+      filePath: 'src/backplane/redis/index.ts',
+      output: { noBanner: true, exportReferencedTypes: false },
+      libraries: { importedLibraries: ['ioredis'], allowedTypesLibraries: ['node'] },
+    },
   ],
   { preferredConfigPath: 'tsconfig.build.json' },
 );
-if (declarations === undefined) throw new Error('dts-bundle-generator produced nothing');
+if (declarations === undefined || redisDeclarations === undefined) throw new Error('dts-bundle-generator produced nothing');
+writeFileSync('dist/redis.d.ts', redisDeclarations);
+writeFileSync('dist/redis.d.cts', redisDeclarations);
 const leaked = /(?:from |import\()['"](mingo|@sinclair\/typebox|node-ipc)/.exec(declarations);
 if (leaked) throw new Error(`public declarations import ${leaked[1]}: keep it out of exported types`);
 writeFileSync('dist/index.d.ts', declarations);

@@ -55,7 +55,7 @@ try {
   const paths = files.map((f) => f.path).sort();
   for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/cli.js'])
     if (!paths.includes(required)) throw new Error(`the tarball lacks ${required} (has ${paths.join(', ')})`);
-  const stray = paths.filter((p) => !/^(LICENSE|README\.md|CHANGELOG\.md|package\.json|dist\/(index\.(js|cjs|d\.ts|d\.cts)|cli\.js|chunks\/[\w-]+\.js)(\.map)?)$/.test(p));
+  const stray = paths.filter((p) => !/^(LICENSE|README\.md|CHANGELOG\.md|package\.json|dist\/((index|redis)\.(js|cjs|d\.ts|d\.cts)|cli\.js|chunks\/[\w-]+\.js)(\.map)?)$/.test(p));
   if (stray.length > 0) throw new Error(`unexpected files in the tarball: ${stray.join(', ')}`);
   console.log(`      ${filename}: ${paths.length} files, ${packed[0].size} bytes`);
 

@@ -68,7 +68,9 @@ export type MemSyncErrorCode =
   /** `call()`: the handler threw; `RemoteError.remoteCode` and the message are its error's. */
   | 'ERR_REMOTE'
   /** A lock this process held was freed by the mesh (it was cut off from the host too long). */
-  | 'ERR_LOCK_LOST';
+  | 'ERR_LOCK_LOST'
+  /** The backplane (memsync/redis) lost entries this replica had applied, or refused its script. */
+  | 'ERR_BACKPLANE';
 
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the

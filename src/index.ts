@@ -32,6 +32,7 @@ export type { Role } from './mesh/mesh-node.js';
 export type { MemSyncMember as Member } from './memsync.js';
 export type { Change, ObserveCallback, PathOf, ValueAt } from './observe/index.js';
 export type { MemSyncLimits, MemSyncOptions } from './options.js';
+export type { Backplane, BackplaneLink, BackplaneSink, RawBackplaneEntry } from './sequencer.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { createLoopbackTransport } from './transport/loopback.js';
 export type { Address, Connection, Listener, TlsFiles, Transport } from './transport/types.js';

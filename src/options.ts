@@ -6,6 +6,7 @@ import { isPlainObject } from './document/json.js';
 import { MemSyncError } from './errors.js';
 import { isLoopbackHost } from './mesh/auth.js';
 import { LmdbStorage } from './storage/lmdb-storage.js';
+import type { Backplane } from './sequencer.js';
 import type { StorageAdapter, StorageOption, SyncMode } from './storage/types.js';
 import type { TlsFiles, Transport } from './transport/types.js';
 import type { RpcHandler } from './messaging/rpc.js';
@@ -143,6 +144,13 @@ export interface MemSyncOptions {
    * @example { rpc: { resize(args) { return { ok: true }; } } }
    */
   rpc?: Record<string, RpcHandler>;
+  /**
+   * Many machines: one global order on a shared server, through each machine's local host
+   * (see the README's "Many machines"). Every process of the mesh, on every machine, gives one.
+   * @default none: the local host orders (one machine)
+   * @example { backplane: redisBackplane({ url: 'redis://redis.internal:6379' }) } // from 'memsync/redis'
+   */
+  backplane?: Backplane;
 }
 
 /** What a patch, a frame and a connection may be; see {@link DEFAULT_LIMITS}. */
@@ -201,6 +209,16 @@ export interface ResolvedOptions {
   http: InspectServerOptions | undefined;
   storage: { adapter: StorageAdapter; compactEvery: number } | undefined;
   rpc: Record<string, RpcHandler>;
+  backplane: Backplane | undefined;
+}
+
+function resolveBackplane(option: unknown): Backplane | undefined {
+  if (option === undefined) return undefined;
+  const candidate = option as Partial<Backplane> | null;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.open !== 'function' || typeof candidate.kind !== 'string') {
+    throw new MemSyncError('ERR_INVALID_OPTION', 'backplane must be a Backplane (e.g. redisBackplane() from memsync/redis)');
+  }
+  return candidate as Backplane;
 }
 
 const SYNC_MODES: readonly SyncMode[] = ['always', 'interval', 'none'];
@@ -252,7 +270,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 const KNOWN_OPTIONS: Record<keyof MemSyncOptions, true> = {
   clientOnly: true, path: true, dir: true, tcp: true, secret: true, id: true, timeout: true,
   patchTimeout: true, logSize: true, logBytes: true, gatherMs: true, hostTimeout: true, limits: true, now: true, transport: true, storage: true,
-  logger: true, http: true, rpc: true,
+  logger: true, http: true, rpc: true, backplane: true,
 };
 const OPTION_NAMES = Object.keys(KNOWN_OPTIONS);
 
@@ -330,5 +348,6 @@ export function resolveOptions(options: MemSyncOptions = {}): ResolvedOptions {
     http: options.http,
     storage: resolveStorage(options.storage),
     rpc: resolveRpc(options.rpc),
+    backplane: resolveBackplane(options.backplane),
   };
 }

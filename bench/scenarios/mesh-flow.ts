@@ -34,7 +34,7 @@ export function slowest(r: FlowResult): number {
 }
 
 /** What differs between memsync, the relay and Redis: how a member joins, counts and writes. */
-interface Driver {
+export interface Driver {
   /** The process in the middle; undefined when it is no bench worker (redis-server). */
   host(label: string): Promise<Child | undefined>;
   /** CPU microseconds used so far by the middle when it is no bench worker. */

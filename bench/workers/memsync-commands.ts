@@ -13,6 +13,8 @@ export interface MeshArgs {
   logSize?: number;
   /** options.storage: the on-disk store every member of the mesh names. */
   storage?: { path: string; sync: 'always' | 'interval' | 'none' };
+  /** options.backplane: redisBackplane on this Unix socket (many machines). */
+  redis?: string;
 }
 
 export type MemsyncCommand =

@@ -4,6 +4,7 @@
  * channel to the parent never sits inside a measured interval.
  */
 import { MemSync, type MemSyncOptions } from '../../src/index.js';
+import { redisBackplane } from '../../src/backplane/redis/index.js';
 import { wallNow } from '../lib/clock.js';
 import type { MemorySample, MemsyncCommand, MemsyncResults, MeshArgs } from './memsync-commands.js';
 import { callRounds, countEvents, emitEvents, lockRounds } from './messaging-loops.js';
@@ -32,6 +33,7 @@ function meshOptions(args: MeshArgs): MemSyncOptions {
     ...(args.gatherMs === undefined ? {} : { gatherMs: args.gatherMs }),
     ...(args.logSize === undefined ? {} : { logSize: args.logSize }),
     ...(args.storage === undefined ? {} : { storage: args.storage }),
+    ...(args.redis === undefined ? {} : { backplane: redisBackplane({ path: args.redis }) }),
   };
 }
 

@@ -15,6 +15,8 @@ import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
 import { beatInterval, HostFence } from './host-fence.js';
+import { BackplaneFeed } from '../backplane/feed.js';
+import type { Backplane } from '../sequencer.js';
 import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
@@ -49,6 +51,8 @@ export interface HostRoleOptions {
   limits: MemSyncLimits;
   /** Where ordered entries are stored, batch by batch (options.storage). */
   storage?: HostStorage | undefined;
+  /** Many machines: order through this global sequencer instead of here (sequencer.ts). */
+  backplane?: Backplane | undefined;
   onMembers(members: Member[]): void;
   /** See MemSyncOptions.hostTimeout: heartbeats go out a quarter of it apart. */
   hostTimeout: number;
@@ -93,6 +97,8 @@ export class HostRole {
   private readonly fence: HostFence;
   private readonly beatTimer: NodeJS.Timeout;
   private readonly messaging: HostHooks | undefined;
+  /** With a backplane, from the end of the gather: where patches go to be ordered. */
+  private feed: BackplaneFeed | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -199,6 +205,7 @@ export class HostRole {
     this.gather.cancel();
     clearTimeout(this.joinTimer);
     clearInterval(this.beatTimer);
+    if (this.feed) await this.feed.close();
     this.broadcast.flush();
     const successor = handover
       ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
@@ -436,6 +443,7 @@ export class HostRole {
     if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
     // Our own numbers are fixed once we ordered one: renumbering it as a client would resend it.
     if (patch.peer === this.options.self.peer) this.core.submitted = true;
+    if (this.feed) return this.feed.submit(patch);
     const entry: OrderedPatch = {
       version: this.core.replica.version + 1,
       epoch: this.epoch,
@@ -487,6 +495,27 @@ export class HostRole {
     };
   }
 
+  /** Reads the global order from what we hold, once the gather has settled that. */
+  private openBackplane(): void {
+    const { backplane } = this.options;
+    if (!backplane) return;
+    this.feed = new BackplaneFeed(backplane, this.core, {
+      mesh: this.options.mesh,
+      epoch: this.epoch,
+      limits: this.options.limits,
+      ordered: (entry) => {
+        publishOrdered(this.options.self.peer, entry);
+        this.broadcast.add(entry);
+      },
+      installed: () => {
+        this.broadcast.flush();
+        this.options.storage?.storeSnapshot();
+        for (const peer of this.peers) if (peer.welcomed) this.sendSnapshot(peer);
+      },
+      error: (error) => this.options.onPeerError(error, undefined),
+    });
+  }
+
   private sendSnapshot(peer: Peer): void {
     const { conn } = peer;
     streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
@@ -508,6 +537,7 @@ export class HostRole {
       }
     }
     this.queuedCount = 0;
+    this.openBackplane();
     for (const item of this.queue.splice(0)) {
       if ('own' in item) {
         this.sequence(item.own);

@@ -227,6 +227,7 @@ export class MeshNode {
           this.host = undefined;
           void this.endHosting(host).then(() => resolve(false));
         },
+        backplane: this.options.backplane,
         onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
         onReady: () => {
           diag(this.options).gathered(epoch, this.core.replica.version);

@@ -226,9 +226,9 @@ export class Cluster {
     return worker;
   }
 
-  /** Spawns and starts a worker in this mesh; resolves with its role. */
+  /** Spawns and starts a worker in this mesh; resolves with its role (`redis`: see worker-main.ts). */
   async start(
-    options: MemSyncOptions = {},
+    options: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number } = {},
     defaults: Record<string, unknown> = {},
     how: string | SpawnOptions = {},
   ): Promise<{ worker: Worker; role: 'host' | 'client' }> {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
 import { type MessagingCommand, runMessaging } from './messaging-commands.js';
+import { redisBackplane } from '../../src/backplane/redis/index.js';
 
 type Command =
   | {
@@ -13,7 +14,8 @@ type Command =
       cmd: 'start';
       name: string;
       defaults?: Record<string, unknown>;
-      options?: MemSyncOptions;
+      /** `redis`: the Unix socket of a Redis server to use as the backplane (IPC cannot carry one). */
+      options?: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number };
     }
   | { id: number; cmd: 'patch'; update: Update; if?: Record<string, unknown>; timeout?: number }
   | {
@@ -73,7 +75,11 @@ const send = (message: unknown): void => {
 async function run(command: Command): Promise<unknown> {
   switch (command.cmd) {
     case 'start': {
-      mem = new MemSync(command.name, command.defaults as never, command.options);
+      const { redis, redisSnapshotEvery, ...options } = command.options ?? {};
+      if (redis !== undefined) {
+        options.backplane = redisBackplane({ path: redis }, redisSnapshotEvery === undefined ? {} : { snapshotEvery: redisSnapshotEvery });
+      }
+      mem = new MemSync(command.name, command.defaults as never, options);
       mem.on('role', (e) => send({ event: 'role', role: e.role, previous: e.previous }));
       mem.on('error', (e) => send({ event: 'error', code: e.code, message: e.message }));
       return mem.start();

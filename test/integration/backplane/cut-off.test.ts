@@ -1,0 +1,49 @@
+/**
+ * Redis unreachable for a while (its server killed, then restarted on its AOF): every
+ * machine keeps serving its local state, writers' patches wait (buffered in the link), and
+ * when Redis is back they are ordered once each and every machine catches up.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Machines } from '../../support/machines.js';
+
+interface ManyResult {
+  applied: number;
+  refused: number;
+  reasons: Record<string, number>;
+}
+
+describe('a machine cut off from Redis', () => {
+  let machines: Machines | undefined;
+  afterEach(async () => {
+    await machines?.[Symbol.asyncDispose]();
+    machines = undefined;
+  });
+
+  it('keeps reading locally, buffers its writes and catches up when Redis returns', { timeout: 120_000 }, async () => {
+    machines = await Machines.start(2, { appendfsync: 'always' });
+    const a = await machines.start(0, { n: 0, note: 'before' });
+    const a2 = await machines.start(0, { n: 0, note: 'before' });
+    const b = await machines.start(1, { n: 0, note: 'before' });
+    await machines.oneHostEach();
+    await a.call('patch', { update: { $inc: { n: 1 } } });
+    await machines.converged(1);
+
+    await machines.redis.kill();
+    // Writes from both machines while Redis is gone: none can be ordered yet.
+    const writes = [
+      a.call<ManyResult>('patchMany', { update: { $inc: { n: 1 } }, count: 20, window: 4 }, 90_000),
+      a2.call<ManyResult>('patchMany', { update: { $inc: { n: 1 } }, count: 20, window: 4 }, 90_000),
+      b.call<ManyResult>('patchMany', { update: { $inc: { n: 1 } }, count: 20, window: 4 }, 90_000),
+    ];
+    await a.waitForEvent((e) => e.event === 'error' && String(e.message).includes('cut off from Redis'), 20_000);
+    // Local reads still answer, from the last ordered state.
+    expect(await a2.call('get', { path: 'note' })).toBe('before');
+    expect(await b.call('get', { path: 'note' })).toBe('before');
+    expect((await b.call<{ version: number }>('digest')).version).toBe(1);
+
+    await machines.redis.restart();
+    for (const result of await Promise.all(writes)) expect(result).toEqual({ applied: 20, refused: 0, reasons: {} });
+    await machines.converged(61);
+    for (const w of machines.alive()) expect(await w.call('get', { path: 'n' })).toBe(61);
+  });
+});
