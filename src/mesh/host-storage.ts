@@ -183,3 +183,16 @@ function epochAt(state: StoredState, version: number): number | undefined {
   if (version < base) return undefined;
   return state.entries[version - base - 1]?.epoch;
 }
+
+/**
+ * A client's `flush` request: fsync everything ordered so far (it covers every entry the
+ * client has seen: each was stored before it was sent), then answer on `conn`. A host
+ * without storage answers at once: nothing of it will ever be more durable.
+ */
+export function answerFlush(storage: HostStorage | undefined, conn: Connection, id: number): void {
+  const done = storage ? storage.flush() : Promise.resolve();
+  done.then(
+    () => conn.send({ type: 'flushed', id }),
+    (error: unknown) => conn.send({ type: 'flushed', id, error: (error instanceof Error ? error.message : String(error)).slice(0, 4096) }),
+  );
+}
