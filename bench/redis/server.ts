@@ -1,6 +1,7 @@
 /**
  * A real `redis-server` for the bench: in a temporary directory of its own, listening only on
- * a Unix socket there (no TCP port), with no persistence (no RDB snapshots, no AOF), killed by
+ * a Unix socket there (no TCP port), with no persistence (no RDB snapshots, no AOF) unless
+ * `appendfsync` asks for the append-only file (the storage rows compare with it), killed by
  * its pid and its directory removed on stop. Every server still running is also stopped by
  * {@link stopEveryRedisServer}, which the bench calls on every exit path.
  */
@@ -63,6 +64,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Where its temporary directory goes. Default: the system's temporary directory. */
   parentDir?: string;
+  /** `appendonly yes` with this `appendfsync` (the AOF in the server's directory). Default: no AOF. */
+  appendfsync?: 'always' | 'everysec';
 }
 
 /**
@@ -84,7 +87,7 @@ export function startRedisServer(options: StartOptions = {}): Promise<RedisServe
     '--unixsocket', socket,
     '--unixsocketperm', '700',
     '--save', '',
-    '--appendonly', 'no',
+    ...(options.appendfsync ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync] : ['--appendonly', 'no']),
     '--dir', dir,
     '--daemonize', 'no',
     '--loglevel', 'notice',
