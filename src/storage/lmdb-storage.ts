@@ -44,6 +44,8 @@ export class LmdbStorage implements StorageAdapter {
   private epoch = 0;
   /** Highest version any write handed to LMDB so far makes reachable. */
   private stored = 0;
+  /** Highest snapshot version handed to LMDB: an older one finishing its encoding later is dropped. */
+  private snapshotted = 0;
   /** The last write later appends must follow (a snapshot carrying versions the log lacks). */
   private order: Promise<void> | undefined;
 
@@ -87,6 +89,7 @@ export class LmdbStorage implements StorageAdapter {
     this.epoch = epoch;
     const state = header === undefined ? undefined : this.read();
     this.stored = state ? state.snapshot.version + state.entries.length : 0;
+    this.snapshotted = state ? state.snapshot.version : 0;
     this.order = undefined;
     return { epoch, state };
   }
@@ -130,6 +133,10 @@ export class LmdbStorage implements StorageAdapter {
   /** Encodes the snapshot across ticks, then writes it and drops the log it covers. */
   private async writeSnapshot(snapshot: ReplicaSnapshot): Promise<{ written: Promise<boolean> }> {
     const record = await encodeRecordInSlices(snapshot);
+    // A compaction overtaken by a newer snapshot (a state adopted meanwhile) must not put
+    // the older state back over it: the log between the two is already gone.
+    if (snapshot.version < this.snapshotted) return { written: Promise.resolve(true) };
+    this.snapshotted = snapshot.version;
     const { meta, log, snap } = this.dbs();
     // Batches are keyed by their last version: those ending at or before the snapshot go.
     const stale = [...log.getKeys({ end: snapshot.version + 1 })];

@@ -50,6 +50,7 @@ export class MemoryStorage implements StorageAdapter {
   private epoch = 0;
   /** Highest version the writes so far make reachable (see snapshot()). */
   private stored = 0;
+  private snapshotted = 0;
   /** The disk's generation when this adapter ("process") started: a power loss ends it. */
   private readonly generation: number;
   private timer: NodeJS.Timeout | undefined;
@@ -76,6 +77,7 @@ export class MemoryStorage implements StorageAdapter {
     }
     const state = header === undefined ? undefined : this.read();
     this.stored = state ? state.snapshot.version + state.entries.length : 0;
+    this.snapshotted = state ? state.snapshot.version : 0;
     return { epoch, state };
   }
 
@@ -91,6 +93,9 @@ export class MemoryStorage implements StorageAdapter {
     // background and commits after appends made meanwhile; one beyond the log goes first.
     if (snapshot.version <= this.stored) await new Promise((resolve) => setImmediate(resolve));
     this.stored = Math.max(this.stored, snapshot.version);
+    // As LmdbStorage: a compaction overtaken by a newer snapshot is dropped.
+    if (snapshot.version < this.snapshotted) return;
+    this.snapshotted = snapshot.version;
     this.commit({ kind: 'snapshot', epoch: this.epoch, snapshot: text });
     if (this.sync === 'always') await this.syncNow();
   }

@@ -123,6 +123,20 @@ describe('LmdbStorage', () => {
     expect(state?.entries.map((e) => e.version)).toEqual([51, 52]);
   });
 
+  it('a compaction overtaken by a newer snapshot does not put the older state back', async () => {
+    await seeded(30);
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 6 });
+    const compaction = s.snapshot(wideSnapshot(30));
+    await s.snapshot(emptySnapshot(50)); // adopted wholesale while the compaction encodes
+    await s.append([incEntry(51)]);
+    await compaction;
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(state?.snapshot.version).toBe(50);
+    expect(state?.entries.map((e) => e.version)).toEqual([51]);
+  });
+
   it('reads a format 1 store (one key per entry) and writes it as format 2 from then on', async () => {
     const { open: openLmdb } = await import('lmdb');
     const { encodeRecord } = await import('../../../src/storage/record-codec.js');
