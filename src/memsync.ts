@@ -432,10 +432,12 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
   }
 
   /**
-   * With `options.storage`: resolves once everything this replica has seen ordered is on disk.
+   * Resolves once everything this replica has seen ordered is on disk in the mesh's store.
    * On the host it forces an fsync of every entry ordered so far, whatever the sync mode. On a
-   * client it resolves at once: the host stored each entry before sending it (fsynced under
-   * `'always'`, written to the OS under `'interval'` and `'none'`). Without storage: at once.
+   * client it asks the host to do the same and waits for its answer (every entry the client
+   * has seen was stored before it was sent); it rejects with `ERR_CONNECTION` when the host
+   * goes away first (call it again once the next host is in place) and `ERR_TIMEOUT` after
+   * 30 s without an answer. A mesh without storage answers at once.
    */
   async flush(): Promise<void> {
     await this.node.flush();

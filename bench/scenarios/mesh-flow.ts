@@ -79,13 +79,13 @@ function relayDriver(context: ScenarioContext, group: ProcessGroup): Driver {
   };
 }
 
-function redisDriver(context: ScenarioContext, group: ProcessGroup): Driver {
+function redisDriver(context: ScenarioContext, group: ProcessGroup, appendfsync?: 'always' | 'everysec'): Driver {
   let socket = '';
   let serverCpu = (): number => 0;
   const call = (child: Child) => caller<RedisCommand, RedisResults>(child);
   return {
     host: async () => {
-      const server = await startRedisServer();
+      const server = await startRedisServer(appendfsync ? { appendfsync } : {});
       group.onClose(server.stop);
       socket = server.socket;
       serverCpu = () => server.cpuMicros();
@@ -183,17 +183,25 @@ export class FlowMesh {
 }
 
 /** Runs `body` with a mesh of `system`, always killing its processes afterwards. */
-/** `storage`: memsync members keep the state in a store in the group's directory (`store/`). */
+/**
+ * `durability`: memsync members keep the state in a store in the group's directory
+ * (`store/`) with `storage`; redis-server keeps an AOF with `appendfsync`.
+ */
 export function withFlowMesh<R>(
   context: ScenarioContext,
   system: System,
   body: (mesh: FlowMesh) => Promise<R>,
-  storage?: Omit<NonNullable<MeshArgs['storage']>, 'path'>,
+  durability: { storage?: Omit<NonNullable<MeshArgs['storage']>, 'path'>; appendfsync?: 'always' | 'everysec' } = {},
 ): Promise<R> {
   return withGroup(`flow-${system}`, context.spawn, (group) => {
+    const { storage, appendfsync } = durability;
     const stored = storage ? { ...storage, path: `${group.dir}/store` } : undefined;
-    const drivers = { memsync: memsyncDriver, relay: relayDriver, redis: redisDriver };
-    const driver = system === 'memsync' ? memsyncDriver(context, group, stored) : drivers[system](context, group);
+    const driver =
+      system === 'memsync'
+        ? memsyncDriver(context, group, stored)
+        : system === 'redis'
+          ? redisDriver(context, group, appendfsync)
+          : relayDriver(context, group);
     return body(new FlowMesh(driver));
   });
 }

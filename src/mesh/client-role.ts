@@ -16,6 +16,7 @@ import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
 import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
+import { RemoteFlushes } from '../storage/remote-flush.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler } from './snapshot-stream.js';
 import type { ClientHooks, MessagingMessage, MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
@@ -65,6 +66,7 @@ export class ClientRole {
   private submitScheduled = false;
   private ackScheduled = false;
   private isSynced = false;
+  private readonly flushes = new RemoteFlushes();
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -126,6 +128,12 @@ export class ClientRole {
     });
     this.hostNonce = challenge?.hostNonce;
     this.clientNonce = challenge?.nonce;
+  }
+
+  /** Resolves once the host has fsynced everything it ordered (mem.flush(), storage/remote-flush.ts). */
+  flush(): Promise<void> {
+    // Not before the welcome: the host takes nothing but a hello first.
+    return this.whenSynced.then(() => this.flushes.request((id) => this.conn.send({ type: 'flush', id })));
   }
 
   get hostId(): string {
@@ -233,6 +241,8 @@ export class ClientRole {
       case 'handover':
         this.handover = { successor: message.successor };
         return;
+      case 'flushed':
+        return this.flushes.answer(message.id, message.error);
       default:
         if (MESSAGING_TYPES.has(message.type) && this.messaging) return this.messaging.message(message as MessagingMessage);
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from the host`);
@@ -392,6 +402,7 @@ export class ClientRole {
     this.messagingLost();
     this.closed = true;
     this.watch.stop();
+    this.flushes.close(error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed before it answered a flush'));
     this.synced.reject(
       error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed'),
     );

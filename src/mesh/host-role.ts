@@ -12,7 +12,7 @@ import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
-import type { HostStorage } from './host-storage.js';
+import { answerFlush, type HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
 import { beatInterval, HostFence } from './host-fence.js';
 import { BackplaneFeed } from '../backplane/feed.js';
@@ -240,6 +240,8 @@ export class HostRole {
         return this.onHistory(peer, message.entries);
       case 'snapshot':
         return this.onSnapshotPart(peer, message);
+      case 'flush':
+        return answerFlush(this.options.storage, peer.conn, message.id);
       default:
         if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
           return this.messaging.message(peer.member.peer, message as MessagingMessage);

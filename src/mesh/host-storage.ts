@@ -28,6 +28,7 @@ export class HostStorage {
   /** Highest version handed to the adapter. */
   private appended = 0;
   private sinceSnapshot = 0;
+  private compacting = false;
   /** Resolves once every write handed to the adapter so far has settled. */
   private tail: Promise<void> = Promise.resolve();
   /**
@@ -56,6 +57,7 @@ export class HostStorage {
   async takeOver(epoch: number): Promise<number> {
     const loaded = await this.adapter.load({ mesh: this.options.mesh, epoch });
     this.failedAt = undefined;
+    this.compacting = false;
     const { core } = this;
     const here = core.replica.version;
     let replicaWins = loaded.state === undefined;
@@ -92,9 +94,25 @@ export class HostStorage {
     this.appended = fresh[fresh.length - 1]!.version;
     this.track(this.adapter.append(fresh), this.appended);
     this.sinceSnapshot += fresh.length;
-    if (this.sinceSnapshot >= this.options.compactEvery && this.core.replica.version === this.appended) {
-      this.storeSnapshot();
+    if (this.sinceSnapshot >= this.options.compactEvery && this.core.replica.version === this.appended && !this.compacting) {
+      this.compact();
     }
+  }
+
+  /**
+   * Compaction: the store encodes the snapshot across turns of the event loop and appends
+   * go on meanwhile (see LmdbStorage), so ordering does not stall. One at a time.
+   */
+  private compact(): void {
+    const snapshot = this.core.replica.snapshot();
+    this.sinceSnapshot = 0;
+    this.compacting = true;
+    const write = this.adapter.snapshot(snapshot);
+    void write.then(
+      () => (this.compacting = false),
+      () => (this.compacting = false),
+    );
+    this.track(write, snapshot.version);
   }
 
   /** The replica jumped (a state adopted wholesale) or the log is long: store the whole state. */
@@ -164,4 +182,17 @@ function epochAt(state: StoredState, version: number): number | undefined {
   if (version === base) return state.snapshot.epoch;
   if (version < base) return undefined;
   return state.entries[version - base - 1]?.epoch;
+}
+
+/**
+ * A client's `flush` request: fsync everything ordered so far (it covers every entry the
+ * client has seen: each was stored before it was sent), then answer on `conn`. A host
+ * without storage answers at once: nothing of it will ever be more durable.
+ */
+export function answerFlush(storage: HostStorage | undefined, conn: Connection, id: number): void {
+  const done = storage ? storage.flush() : Promise.resolve();
+  done.then(
+    () => conn.send({ type: 'flushed', id }),
+    (error: unknown) => conn.send({ type: 'flushed', id, error: (error instanceof Error ? error.message : String(error)).slice(0, 4096) }),
+  );
 }

@@ -311,9 +311,10 @@ export class MeshNode {
     return this.storage ? this.storage.whenDurable(version) : Promise.resolve();
   }
 
-  /** Everything this replica has seen ordered, on disk (hosting) — see MemSync.flush(). */
+  /** Everything this replica has seen ordered, on disk — see MemSync.flush(). */
   flush(): Promise<void> {
-    return this.storage && this.host ? this.storage.flush() : Promise.resolve();
+    if (this.host) return this.storage ? this.storage.flush() : Promise.resolve();
+    return this.client ? this.client.flush() : Promise.resolve();
   }
 
   private async becomeClient(conn: Connection, deadline: number): Promise<void> {

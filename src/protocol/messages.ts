@@ -275,6 +275,18 @@ const CallResult = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A client's `mem.flush()`: make everything you have ordered durable, then answer `id`. */
+const Flush = Type.Object({
+  type: Type.Literal('flush'),
+  id: Count,
+});
+
+/** The host's answer: its store holds on disk all it had ordered when asked (or `error`). */
+const Flushed = Type.Object({
+  type: Type.Literal('flushed'),
+  id: Count,
+  error: Type.Optional(Type.String({ maxLength: 4096 })),
+});
 
 const MessageSchema = Type.Union([
   Challenge,
@@ -296,6 +308,8 @@ const MessageSchema = Type.Union([
   Handlers,
   Call,
   CallResult,
+  Flush,
+  Flushed,
 ]);
 
 /** The messages src/messaging handles (routed to it by the roles). */

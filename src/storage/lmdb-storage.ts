@@ -5,7 +5,7 @@ import type { ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { decodeRecord, encodeRecord, encodeRecordInSlices } from './record-codec.js';
 import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
 import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.js';
 
@@ -16,8 +16,18 @@ import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.
  *   the claiming epoch as its LMDB entry version. Every write is an `ifVersion('owner', epoch)`
  *   block, checked by LMDB inside the write transaction under its cross-process writer lock:
  *   once a newer host has claimed the store, an older one's writes are refused (fencing).
- * - `log`: key = version, value = record (crc32 + JSON) of the ordered entry.
- * - `snapshot`: key 0 = record of the replica snapshot the log continues from.
+ * - `log`: one value per append (an ordering batch, group commit): key = the batch's last
+ *   version, value = record (crc32 + JSON) of the array of its entries. Format version 1
+ *   kept one entry per key (key = its version, value = the entry): still read.
+ * - `snapshot`: key 0 = record of the replica snapshot the log continues from. Compaction
+ *   drops the batches that end at or before it; a batch reaching past it is kept whole and
+ *   its entries up to the snapshot skipped when read.
+ *
+ * A snapshot is encoded across turns of the event loop (sliced-json.ts), so compacting a
+ * large document does not stall ordering. Appends made meanwhile commit first when the
+ * snapshot only compacts what the log already holds; when it carries versions the log
+ * does not (a state adopted wholesale), later appends wait for it: the store never holds
+ * an entry its log cannot reach.
  *
  * Sync modes: `'always'` and `'interval'` commit with lmdb-js's overlapping sync (the fsync
  * of a commit runs after it, off the writer lock, while later commits proceed; its meta-page
@@ -32,6 +42,12 @@ export class LmdbStorage implements StorageAdapter {
   private log: Database<Buffer, number> | undefined;
   private snap: Database<Buffer, number> | undefined;
   private epoch = 0;
+  /** Highest version any write handed to LMDB so far makes reachable. */
+  private stored = 0;
+  /** Highest snapshot version handed to LMDB: an older one finishing its encoding later is dropped. */
+  private snapshotted = 0;
+  /** The last write later appends must follow (a snapshot carrying versions the log lacks). */
+  private order: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
@@ -62,33 +78,74 @@ export class LmdbStorage implements StorageAdapter {
         if (header !== undefined) checkFormat(header, claim.mesh, this.file);
         const owner = meta.getEntry('owner');
         if (owner?.version !== undefined && owner.version >= epoch) epoch = owner.version + 1;
-        if (header === undefined) meta.put('header', { format: FORMAT_NAME, version: FORMAT_VERSION, mesh: claim.mesh });
+        // A version 1 store is read as it is, and from now on written as version 2 (older
+        // builds then refuse it rather than misread a batch).
+        if (header?.version !== FORMAT_VERSION) meta.put('header', { format: FORMAT_NAME, version: FORMAT_VERSION, mesh: claim.mesh });
         meta.put('owner', { epoch }, epoch);
       });
     } catch (error) {
       throw this.wrap(error);
     }
     this.epoch = epoch;
-    return { epoch, state: header === undefined ? undefined : this.read() };
+    const state = header === undefined ? undefined : this.read();
+    this.stored = state ? state.snapshot.version + state.entries.length : 0;
+    this.snapshotted = state ? state.snapshot.version : 0;
+    this.order = undefined;
+    return { epoch, state };
   }
 
   async append(entries: readonly OrderedPatch[]): Promise<void> {
-    const { meta, log } = this.dbs();
-    const written = meta.ifVersion('owner', this.epoch, () => {
-      for (const entry of entries) void log.put(entry.version, encodeRecord(entry));
-    });
-    await this.settle(written, this.sync === 'always');
+    if (entries.length === 0) return;
+    const last = entries[entries.length - 1]!.version;
+    this.stored = Math.max(this.stored, last);
+    const record = encodeRecord(entries);
+    const put = (): { written: Promise<boolean> } => {
+      const { meta, log } = this.dbs();
+      return { written: meta.ifVersion('owner', this.epoch, () => void log.put(last, record)) };
+    };
+    const handed = this.order ? this.after(this.order.then(put)) : put();
+    await this.settle((await handed).written, this.sync === 'always');
   }
 
   async snapshot(snapshot: ReplicaSnapshot): Promise<void> {
+    this.dbs();
+    const ahead = snapshot.version > this.stored;
+    this.stored = Math.max(this.stored, snapshot.version);
+    const encoding = this.writeSnapshot(snapshot);
+    // Compaction lets later appends pass it; a snapshot the log cannot reach goes first.
+    const handed = ahead ? this.after(encoding) : encoding;
+    await this.settle((await handed).written, this.sync === 'always');
+  }
+
+  /** Makes later appends wait until `handing` has handed its write to LMDB (in call order). */
+  private after<T>(handing: Promise<T>): Promise<T> {
+    const mark = handing.then(
+      () => {},
+      () => {},
+    );
+    this.order = mark;
+    void mark.then(() => {
+      if (this.order === mark) this.order = undefined;
+    });
+    return handing;
+  }
+
+  /** Encodes the snapshot across ticks, then writes it and drops the log it covers. */
+  private async writeSnapshot(snapshot: ReplicaSnapshot): Promise<{ written: Promise<boolean> }> {
+    const record = await encodeRecordInSlices(snapshot);
+    // A compaction overtaken by a newer snapshot (a state adopted meanwhile) must not put
+    // the older state back over it: the log between the two is already gone.
+    if (snapshot.version < this.snapshotted) return { written: Promise.resolve(true) };
+    this.snapshotted = snapshot.version;
     const { meta, log, snap } = this.dbs();
-    const record = encodeRecord(snapshot);
+    // Batches are keyed by their last version: those ending at or before the snapshot go.
     const stale = [...log.getKeys({ end: snapshot.version + 1 })];
     const written = meta.ifVersion('owner', this.epoch, () => {
       void snap.put(0, record);
       for (const version of stale) void log.remove(version);
     });
-    await this.settle(written, this.sync === 'always');
+    // In an object: awaiting the handing-over must not wait for the commit too.
+    return { written };
   }
 
   async flush(): Promise<void> {
@@ -118,8 +175,11 @@ export class LmdbStorage implements StorageAdapter {
       const snapshot = decodeRecord(snap.getBinary(0), this.file, 'snapshot') as ReplicaSnapshot;
       const entries: OrderedPatch[] = [];
       for (const { key, value } of log.getRange({ start: snapshot.version + 1 })) {
-        const entry = decodeRecord(value, this.file, `entry ${key}`) as OrderedPatch;
-        entries.push(entry);
+        const decoded = decodeRecord(value, this.file, `entries up to ${key}`) as OrderedPatch[] | OrderedPatch;
+        // Format 1 kept one entry per key; format 2 keeps one batch.
+        for (const entry of Array.isArray(decoded) ? decoded : [decoded]) {
+          if (entry.version > snapshot.version) entries.push(entry);
+        }
       }
       return { snapshot, entries };
     } catch (error) {

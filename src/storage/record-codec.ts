@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { StorageError } from '../errors.js';
+import { encodeJsonInSlices } from './sliced-json.js';
 
 /**
  * Every value the on-disk store keeps (an entry, a snapshot) is `crc32 (u32, big-endian)`
@@ -12,6 +13,17 @@ export function encodeRecord(value: unknown): Buffer {
   out.writeUInt32BE(crc32(json), 0);
   json.copy(out, 4);
   return out;
+}
+
+/**
+ * The same record as {@link encodeRecord}, encoded across turns of the event loop (a large
+ * snapshot must not stall the host): see sliced-json.ts. Only the final copy is one piece.
+ */
+export async function encodeRecordInSlices(value: unknown, sliceMs?: number): Promise<Buffer> {
+  const { pieces, bytes, crc } = await encodeJsonInSlices(value, sliceMs);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(crc, 0);
+  return Buffer.concat([head, ...pieces], 4 + bytes);
 }
 
 /** @throws StorageError `ERR_STORAGE_CORRUPT` naming `file` and `what` when the checksum or JSON is wrong */

@@ -6,7 +6,9 @@ import { StorageError } from '../errors.js';
  * build refuses a store of a version it does not know rather than guess at it.
  */
 export const FORMAT_NAME = 'memsync-store';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions this build reads (1: one log key per entry; 2: one per batch). */
+const READABLE = new Set([1, 2]);
 
 export interface StoreHeader {
   format: string;
@@ -20,10 +22,10 @@ export function checkFormat(header: unknown, mesh: string, file: string): void {
   if (typeof h !== 'object' || h === null || h.format !== FORMAT_NAME) {
     throw new StorageError('ERR_STORAGE_FORMAT', 'not a memsync store', file);
   }
-  if (h.version !== FORMAT_VERSION) {
+  if (typeof h.version !== 'number' || !READABLE.has(h.version)) {
     throw new StorageError(
       'ERR_STORAGE_FORMAT',
-      `store format version ${String(h.version)}; this build reads version ${FORMAT_VERSION} only`,
+      `store format version ${String(h.version)}; this build reads versions 1 to ${FORMAT_VERSION} only`,
       file,
     );
   }

@@ -74,6 +74,93 @@ describe('LmdbStorage', () => {
     expect(after?.entries.map((e) => e.version)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
   });
 
+  it('compaction keeps a batch that reaches past the snapshot, and reads only its later entries', async () => {
+    await seeded(30); // batches end at 10, 20, 30
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 6 });
+    await s.snapshot(emptySnapshot(25));
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(state?.snapshot.version).toBe(25);
+    expect(state?.entries.map((e) => e.version)).toEqual([26, 27, 28, 29, 30]);
+  });
+
+  /** A snapshot of a document wide enough that its encoding takes many turns of the event loop. */
+  const wideSnapshot = (version: number) => {
+    const snapshot = emptySnapshot(version);
+    for (let i = 0; i < 40_000; i++) snapshot.state[`k${i}`] = { a: i, b: [i, 'x'], c: { d: i } };
+    return snapshot;
+  };
+
+  it('compacts in the background: appends made meanwhile are stored before the snapshot is', async () => {
+    await seeded(30);
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 6 });
+    const order: string[] = [];
+    const compaction = s.snapshot(wideSnapshot(30)).then(() => order.push('snapshot'));
+    await s.append([incEntry(31)]).then(() => order.push('append'));
+    await compaction;
+    expect(order).toEqual(['append', 'snapshot']);
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(state?.snapshot.version).toBe(30);
+    expect(state?.entries.map((e) => e.version)).toEqual([31]);
+  });
+
+  it('a snapshot beyond the log (a state adopted wholesale) is stored before the appends after it', async () => {
+    await seeded(30);
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 6 });
+    const order: string[] = [];
+    const adopted = s.snapshot(wideSnapshot(50)).then(() => order.push('snapshot'));
+    await s.append([incEntry(51)]).then(() => order.push('append 51'));
+    await s.append([incEntry(52)]).then(() => order.push('append 52'));
+    await adopted;
+    expect(order).toEqual(['snapshot', 'append 51', 'append 52']);
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(state?.snapshot.version).toBe(50);
+    expect(state?.entries.map((e) => e.version)).toEqual([51, 52]);
+  });
+
+  it('a compaction overtaken by a newer snapshot does not put the older state back', async () => {
+    await seeded(30);
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 6 });
+    const compaction = s.snapshot(wideSnapshot(30));
+    await s.snapshot(emptySnapshot(50)); // adopted wholesale while the compaction encodes
+    await s.append([incEntry(51)]);
+    await compaction;
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 7 });
+    expect(state?.snapshot.version).toBe(50);
+    expect(state?.entries.map((e) => e.version)).toEqual([51]);
+  });
+
+  it('reads a format 1 store (one key per entry) and writes it as format 2 from then on', async () => {
+    const { open: openLmdb } = await import('lmdb');
+    const { encodeRecord } = await import('../../../src/storage/record-codec.js');
+    const env = openLmdb({ path: dir, maxDbs: 4 });
+    const meta = env.openDB({ name: 'meta', encoding: 'json', useVersions: true });
+    meta.putSync('header', { format: 'memsync-store', version: 1, mesh: 'm' });
+    meta.putSync('owner', { epoch: 4 }, 4);
+    env.openDB<Buffer, number>({ name: 'snapshot', encoding: 'binary' }).putSync(0, encodeRecord(emptySnapshot(2)));
+    const log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
+    for (const v of [1, 2, 3, 4]) log.putSync(v, encodeRecord(incEntry(v)));
+    await env.close();
+    const s = store();
+    const { epoch, state } = await s.load({ mesh: 'm', epoch: 1 });
+    expect(epoch).toBe(5);
+    expect(state?.entries.map((e) => e.version)).toEqual([3, 4]);
+    await s.append([incEntry(5), incEntry(6)]);
+    await s.close();
+    const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
+    expect(again?.entries.map((e) => e.version)).toEqual([3, 4, 5, 6]);
+    const check = openLmdb({ path: dir, maxDbs: 4 });
+    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 2 });
+    await check.close();
+  });
+
   it('fences: once a newer epoch claimed the store, the older holder cannot append', async () => {
     const old = store();
     await old.load({ mesh: 'm', epoch: 10 });
@@ -109,11 +196,11 @@ describe('LmdbStorage', () => {
     await seeded(1);
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
-    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 2, mesh: 'm' });
+    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 3, mesh: 'm' });
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_FORMAT');
-    expect(error.message).toMatch(/format version 2/);
+    expect(error.message).toMatch(/format version 3/);
   });
 
   it('refuses a truncated data file instead of crashing on it', async () => {
@@ -140,13 +227,13 @@ describe('LmdbStorage', () => {
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
     const log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
-    const bytes = Buffer.from(log.getBinary(2)!);
+    const bytes = Buffer.from(log.getBinary(3)!);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x01, bytes.length - 3);
-    log.putSync(2, bytes);
+    log.putSync(3, bytes);
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_CORRUPT');
-    expect(error.message).toMatch(/entry 2.*checksum/);
+    expect(error.message).toMatch(/entries up to 3.*checksum/);
   });
 });
 

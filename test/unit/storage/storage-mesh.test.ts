@@ -116,6 +116,23 @@ describe('storage in the mesh (loopback)', () => {
     }
   });
 
+  it("a client's flush() makes the host fsync: under 'none', what the client saw survives a power loss right after", async () => {
+    const disk = new MemoryDisk();
+    const transport = createLoopbackTransport();
+    const host = replica(transport, { storage: new MemoryStorage(disk, 'none') });
+    await host.start();
+    const client = replica(transport, { storage: new MemoryStorage(disk, 'none'), clientOnly: true });
+    expect(await client.start()).toBe('client');
+    for (let i = 0; i < 20; i++) await client.patch({ $inc: { n: 1 } });
+    await client.flush();
+    // Nothing but the flush fsynced these entries ('none' leaves it to the OS).
+    disk.powerLoss(0);
+    await Promise.all([host.stop(), client.stop()]);
+    const after = replica(createLoopbackTransport(), { storage: new MemoryStorage(disk, 'none') }, { n: 0 }, '/loopback/after');
+    await after.start();
+    expect(after.data).toEqual({ n: 20 });
+  });
+
   it('LMDB on disk: restart loads it; compaction keeps the state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memsync-mesh-lmdb-'));
     dirs.push(dir);
