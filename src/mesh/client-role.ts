@@ -342,7 +342,7 @@ export class ClientRole {
   private onSnapshotPart(part: MessageOf<'snapshot'>): void {
     this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot = this.snapshot.add(part);
-    publishSnapshotPart({ peer: this.core.peer, part: part.part, entries: part.entries.length, last: part.last });
+    publishSnapshotPart({ peer: this.core.peer, part: part.part, entries: part.entries.length, last: part.last, bytes: part.bytes, total: part.total });
     if (!snapshot) return;
     this.snapshot = undefined;
     this.snapshotDue = false;

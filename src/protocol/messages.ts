@@ -158,6 +158,13 @@ const Snapshot = Type.Object({
   part: Count,
   last: Type.Boolean(),
   /**
+   * Progress, for a joiner to show: characters of entries sent up to and including this part,
+   * and of the whole snapshot (both approximate; `bytes` reaches `total` in the last part).
+   * Optional: a sender may leave them out.
+   */
+  bytes: Type.Optional(Count),
+  total: Type.Optional(Count),
+  /**
    * Entries of the state: a top-level key with its value, or a path below one (keys and array
    * indexes) for a value sent child by child. Checked as they arrive (SnapshotStateBuilder).
    */
