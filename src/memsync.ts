@@ -77,6 +77,12 @@ export interface MemSyncStatus {
   address: Address;
   /** Own patches not yet ordered. */
   pending: number;
+  /**
+   * The id of the store the mesh keeps its state in (`options.storage`; an LMDB store's id
+   * is its directory), as the host reports it: ours while we host. `undefined`: no storage
+   * (or no host known).
+   */
+  storage: string | undefined;
 }
 
 /**
@@ -428,6 +434,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       members: this.node.members,
       address: this.node.address,
       pending: this.core.outbox.size,
+      storage: this.node.meshStorage,
     };
   }
 

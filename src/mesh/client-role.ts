@@ -65,6 +65,8 @@ export class ClientRole {
   private submitScheduled = false;
   private ackScheduled = false;
   private isSynced = false;
+  /** The store the host keeps the state in, as its welcome said (status reports it). */
+  hostStorage: string | undefined;
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -277,6 +279,7 @@ export class ClientRole {
     this.core.knownEpoch = welcome.epoch;
     this.core.clock.observe(welcome.clock);
     this.host = welcome.host;
+    this.hostStorage = welcome.storage;
     this.targetVersion = welcome.version;
     this.snapshotDue = this.core.replica.version === 0;
     this.members = new Map(welcome.members.map((member) => [member.peer, member]));

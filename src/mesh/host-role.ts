@@ -341,6 +341,7 @@ export class HostRole {
       clock: this.core.clock.last,
       lastSeq: replica.lastSeq(hello.peer),
       ...(proof === undefined ? {} : { proof }),
+      ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     // When it holds history we lack, we adopt it before ordering anything new.

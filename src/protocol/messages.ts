@@ -103,6 +103,8 @@ const Welcome = Type.Object({
   lastSeq: Type.Optional(Count),
   /** With a shared secret: the host's proof that it holds it too. */
   proof: Type.Optional(Type.String({ maxLength: 128 })),
+  /** The store the host keeps the mesh's state in (its id), for status; absent: none. */
+  storage: Type.Optional(Type.String({ maxLength: 4096 })),
 });
 
 const Refused = Type.Object({
