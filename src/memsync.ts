@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { validatePatchInput } from './document/index.js';
 import { isPlainObject } from './document/json.js';
+import { diag } from './diagnostics/index.js';
 import { MemSyncError } from './errors.js';
 import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
@@ -163,6 +164,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
         logSize: this.options.logSize,
         logBytes: this.options.logBytes,
         now: this.options.now,
+        diagnostics: diag(this.options),
         limits: { limits: this.options.limits },
       },
       {
