@@ -48,6 +48,7 @@ describe('memsync CLI in a terminal', () => {
     const { id } = await host.call<WorkerStatus>('status');
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^host +${id}\\r?$`, 'm'));
+    expect(shown.stdout).toMatch(/^storage +none \(in memory only\)\r?$/m);
     expect(shown.stdout).toMatch(new RegExp(`^${id} +host +${host.pid} +no\\r?$`, 'm'));
   });
 
