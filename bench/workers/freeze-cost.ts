@@ -30,8 +30,8 @@ const FRESH: Record<ApplyKind, (s: JsonObject) => JsonObject> = {
 
 /** Nanoseconds per patch spent freezing what a patch of `kind` makes. */
 export function freezeCost(kind: ApplyKind, requested: number): number {
-  // A wide patch costs milliseconds: a hundred of them are enough to time, ten times over.
-  const count = kind === 'incWide' ? Math.min(requested, 100) : requested;
+  // A wide patch costs milliseconds: thirty of them are enough to time, ten times over.
+  const count = kind === 'incWide' ? Math.min(requested, 30) : requested;
   const state = frozenState(kind);
   const fresh = FRESH[kind];
   let sink = 0;
