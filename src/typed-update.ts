@@ -65,6 +65,7 @@ export type UntypedUpdate = Update & { readonly [untypedBrand]: true };
  * Validation still checks them at run time.
  */
 export function untyped(update: Update): UntypedUpdate;
+/** A condition, for `patch()`'s `if`, taken as it is: `{ if: untyped({ 'items.0.tags': 'x' }) }`. */
 export function untyped(condition: Condition): UntypedCondition;
 export function untyped(value: Update | Condition): UntypedUpdate | UntypedCondition {
   return value as unknown as UntypedUpdate;
@@ -104,7 +105,7 @@ export type FieldCondition<V> =
 
 /**
  * The query operators a field condition may use, typed by the field's type `V`. (Type
- * aliases, not interfaces, here: a typed condition stays assignable to {@link Condition}.)
+ * aliases, not interfaces, here: a typed condition stays assignable to the untyped shape.)
  */
 export type OperatorCondition<V> = {
   $eq?: V | ElementOrNever<V> | null;
