@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` (which builds through `prepare`), the tarball
 // installed into a fresh consumer project in a temporary directory, and there:
 // - publint and @arethetypeswrong/cli on the tarball;
-// - an ESM import and a CommonJS require, each running an in-process mesh;
+// - an ESM import and a CommonJS require, each running an in-process mesh, and both in one
+//   process: an error from one build is `instanceof` the other's classes;
 // - a strict TypeScript consumer type-checked under moduleResolution nodenext, node16 and
 //   bundler, with skipLibCheck false and exactOptionalPropertyTypes (and the declaration
 //   files memsync adds to its program counted);
@@ -115,6 +116,7 @@ try {
     const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
     run(node, ['esm.mjs'], consumer, `ESM import, node ${version}`);
     run(node, ['cjs.cjs'], consumer, `CommonJS require, node ${version}`);
+    run(node, ['dual.mjs'], consumer, `ESM and CommonJS builds in one process (instanceof across them), node ${version}`);
     run(node, ['smoke.mjs'], consumer, `two-process smoke test, node ${version}`);
     run(node, [join('node_modules', 'memsync', 'dist', 'cli.js'), '--help'], consumer, `memsync --help (the bin), node ${version}`);
   }

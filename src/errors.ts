@@ -72,6 +72,9 @@ export type MemSyncErrorCode =
   /** The backplane (memsync/redis) lost entries this replica had applied, or refused its script. */
   | 'ERR_BACKPLANE';
 
+/** The brand every memsync error class's prototype carries: shared by every copy of memsync. */
+const BRAND = Symbol.for('memsync.error');
+
 /**
  * The base of every error memsync throws, rejects with or emits: branch on `code`, or on the
  * subclass with `instanceof`; a subclass narrows `code` to the codes it can carry
@@ -88,6 +91,25 @@ export type MemSyncErrorCode =
 export class MemSyncError<C extends MemSyncErrorCode = MemSyncErrorCode> extends Error {
   /** What went wrong, stable across versions (see {@link MemSyncErrorCode}). */
   readonly code: C;
+
+  /**
+   * `instanceof` that holds across copies of memsync in one process: the ESM and the CommonJS
+   * build (the dual-package hazard), or two installed versions. Each class's prototype carries
+   * a brand under `Symbol.for('memsync.error')` (its class name); a value is an instance when
+   * its prototype chain holds the brand of the class asked about, whichever copy made it.
+   * A class without a brand of its own (your subclass) is checked the ordinary way.
+   */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const wanted: unknown = Object.hasOwn(this.prototype as object, BRAND)
+      ? (this.prototype as Record<symbol, unknown>)[BRAND]
+      : undefined;
+    if (typeof wanted !== 'string') return false;
+    for (let proto: unknown = value; typeof proto === 'object' && proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, BRAND) && (proto as Record<symbol, unknown>)[BRAND] === wanted) return true;
+    }
+    return false;
+  }
 
   constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -166,7 +188,23 @@ export class RemoteError extends MemSyncError<'ERR_REMOTE'> {
   }
 }
 
-/** True for any memsync error (a {@link MemSyncError} or one of its subclasses). */
+// Brands are spelled out: a bundler may rename a class (`MemSyncError2`), never a string.
+const brands: [abstract new (...args: never[]) => MemSyncError, string][] = [
+  [MemSyncError, 'MemSyncError'],
+  [PatchValidationError, 'PatchValidationError'],
+  [ProtocolError, 'ProtocolError'],
+  [TimeoutError, 'TimeoutError'],
+  [AbortError, 'AbortError'],
+  [ConnectionError, 'ConnectionError'],
+  [StorageError, 'StorageError'],
+  [RemoteError, 'RemoteError'],
+];
+for (const [type, brand] of brands) Object.defineProperty(type.prototype, BRAND, { value: brand });
+
+/**
+ * True for any memsync error (a {@link MemSyncError} or one of its subclasses), from this copy
+ * of memsync or another one in the process (see `MemSyncError[Symbol.hasInstance]`).
+ */
 export function isMemSyncError(value: unknown): value is MemSyncError {
   return value instanceof MemSyncError;
 }

@@ -12,7 +12,12 @@ export interface RoleEvent {
 
 /** The view changed: an ordered patch from anyone, an own optimistic write, or a rollback. */
 export interface ChangeEvent<T = JsonObject> {
-  /** Confirmed version of the document after the change. */
+  /**
+   * The confirmed version when the event fires (`mem.version` then). For an own optimistic
+   * write that is the version it was made on: the one it takes is known once the host orders
+   * it, and is what `patch()` resolves with. A pending write that a later ordered patch makes
+   * inapplicable leaves the view in that patch's event (its origin and version).
+   */
   version: number;
   /** Peer id of the writer (the host's for a snapshot). */
   origin: string;

@@ -20,10 +20,16 @@ export { type AnyRpc, MemSync, type MemSyncMember, type MemSyncStatus, type Patc
 export {
   type ArrayPath,
   type ElementOf,
+  type FieldCondition,
+  type LogicalCondition,
   type NumericPath,
+  type OperatorCondition,
   type PushSpec,
+  type TypedCondition,
   type TypedUpdate,
   untyped,
+  type UntypedCondition,
+  type UntypedConditionShape,
   type UntypedUpdate,
   type WritablePath,
 } from './typed-update.js';

@@ -1,12 +1,20 @@
 import { EventEmitter } from 'eventemitter3';
 import { validatePatchInput } from './document/index.js';
 import { isPlainObject } from './document/json.js';
+import { diag } from './diagnostics/index.js';
 import { MemSyncError } from './errors.js';
 import { streamOf } from './change-stream.js';
 import type { ChangeEvent, MemSyncEvents } from './events.js';
 import { createInspectServer, type InspectServer } from './inspect/index.js';
 import { createLive } from './live/index.js';
-import { type TypedUpdate, untyped, type UntypedUpdate } from './typed-update.js';
+import {
+  type TypedCondition,
+  type TypedUpdate,
+  untyped,
+  type UntypedCondition,
+  type UntypedConditionShape,
+  type UntypedUpdate,
+} from './typed-update.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
 import { VersionWaiters } from './mesh/version-waiters.js';
@@ -34,8 +42,12 @@ export type AnyRpc = Record<string, (args: unknown, meta: CallMeta) => unknown>;
 
 /** Options of one `patch()` call. */
 export interface PatchOptions {
-  /** A mingo query judged on the ordered state when the patch is applied; false gives `reason: 'condition'`. */
-  if?: Condition;
+  /**
+   * A mingo query judged on the ordered state when the patch is applied; false gives
+   * `reason: 'condition'`. With a typed update it is typed against the document too
+   * ({@link TypedCondition}); wrap it in {@link untyped} for what the types cannot follow.
+   */
+  if?: UntypedConditionShape;
   /** Filters for `$[id]` positional segments. */
   arrayFilters?: JsonObject[];
   /** Abort waiting: the promise rejects with `ERR_ABORTED` and the change rolls back out of the view. */
@@ -77,6 +89,12 @@ export interface MemSyncStatus {
   address: Address;
   /** Own patches not yet ordered. */
   pending: number;
+  /**
+   * The id of the store the mesh keeps its state in (`options.storage`; an LMDB store's id
+   * is its directory), as the host reports it: ours while we host. `undefined`: no storage
+   * (or no host known).
+   */
+  storage: string | undefined;
 }
 
 /**
@@ -157,6 +175,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
         logSize: this.options.logSize,
         logBytes: this.options.logBytes,
         now: this.options.now,
+        diagnostics: diag(this.options),
         limits: { limits: this.options.limits },
       },
       {
@@ -332,8 +351,10 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
    * when the host has ordered it, with `applied: false` and a `reason` if it was refused (and
    * rolled back). Rejects at once with a {@link PatchValidationError} on bad input.
    */
-  patch(update: TypedUpdate<T>, options?: PatchOptions): Promise<PatchResult>;
-  /** The escape hatch: an update wrapped in {@link untyped} is not checked against `T`. */
+  // The typed condition is spelled out here rather than as a type parameter of PatchOptions:
+  // that would make PatchOptions invariant in T, and a MemSync<Doc> no longer a MemSync.
+  patch(update: TypedUpdate<T>, options?: Omit<PatchOptions, 'if'> & { if?: TypedCondition<T> | UntypedCondition }): Promise<PatchResult>;
+  /** The escape hatch: an update wrapped in {@link untyped} is not checked against `T`, nor its condition. */
   patch(update: UntypedUpdate, options?: PatchOptions): Promise<PatchResult>;
   patch(update: TypedUpdate<T> | UntypedUpdate, options: PatchOptions = {}): Promise<PatchResult> {
     // Not `async`: the outbox's promise is returned as it is, one promise per patch rather
@@ -343,7 +364,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       if (!this.starting) throw new MemSyncError('ERR_NOT_STARTED', 'call start() first');
       if (options.signal?.aborted) throw new MemSyncError('ERR_ABORTED', 'aborted before sending');
       const body = validatePatchInput(
-        { update, if: options.if, arrayFilters: options.arrayFilters },
+        { update, if: options.if as Condition | undefined, arrayFilters: options.arrayFilters },
         this.options.limits,
       );
       const patch = this.core.nextPatch(body);
@@ -428,6 +449,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       members: this.node.members,
       address: this.node.address,
       pending: this.core.outbox.size,
+      storage: this.node.meshStorage,
     };
   }
 

@@ -1,5 +1,6 @@
 import { type Figure, makeFigure, valueGoal } from '../lib/figures.js';
 import type { ApplyKind } from '../workers/micro-commands.js';
+import { median } from '../lib/stats.js';
 import { measureKinds, measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
 
@@ -30,6 +31,22 @@ export const apply: Scenario = {
       context.log(`apply ${kind}: ${runs[kind].map((r) => r.toFixed(0)).join(', ')} patches/s`);
       return figure;
     });
+    // Frozen reads: what freezing the fresh nodes costs each patch, beside what a patch costs.
+    const freezes = await measureKinds(
+      context.runs,
+      KINDS.map((k) => k.kind),
+      (kinds) => measureMicro(context, { cmd: 'freeze', kinds, count: Math.floor(count / 4) }),
+    );
+    for (const { kind, label } of KINDS) {
+      const perPatchNs = 1e9 / median(runs[kind]);
+      const share = (100 * median(freezes[kind])) / perPatchNs;
+      figures.push(
+        makeFigure(`apply.freeze.${kind}`, `freezing what ${label} makes`, 'ns/patch', freezes[kind], {
+          note: `about ${share.toFixed(0)}% of that patch's apply time`,
+        }),
+      );
+      context.log(`freeze ${kind}: ${freezes[kind].map((r) => r.toFixed(0)).join(', ')} ns/patch (~${share.toFixed(0)}% of apply)`);
+    }
     return {
       figures,
       reading:

@@ -8,6 +8,8 @@ export type ValidationKind = 'parseSubmit' | 'parseEntries' | 'validateInc' | 'v
 export type MicroCommand =
   /** Each kind in turn, in the order given, each on a fresh replica. */
   | { cmd: 'apply'; kinds: ApplyKind[]; count: number }
+  /** The freeze of what a patch of each kind makes fresh (freeze-cost.ts), `count` patches. */
+  | { cmd: 'freeze'; kinds: ApplyKind[]; count: number }
   | { cmd: 'validate'; kinds: ValidationKind[]; count: number }
   /** Heap held by `JSON.parse` of the bench document of `mb` MB: the floor for any replica. */
   | { cmd: 'plainHeap'; mb: number }
@@ -20,6 +22,8 @@ export type ReaderKind = 'parse' | 'pipeline';
 export interface MicroResults {
   /** Patches per second, by kind. */
   apply: Partial<Record<ApplyKind, number>>;
+  /** Nanoseconds per patch spent freezing, by kind. */
+  freeze: Partial<Record<ApplyKind, number>>;
   /** Nanoseconds per message, by kind. */
   validate: Partial<Record<ValidationKind, number>>;
   /** Bytes of heap retained, and the JSON size of the document. */

@@ -7,6 +7,7 @@ import { Replica, validatePatchInput } from '../../src/document/index.js';
 import type { JsonObject, OrderedPatch, Patch, Update } from '../../src/index.js';
 import { parseMessage } from '../../src/protocol/messages.js';
 import type { ApplyKind, MicroCommand, MicroResults, ValidationKind } from './micro-commands.js';
+import { freezeCost } from './freeze-cost.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { measureReader } from './reader-pipeline.js';
 import { collectGarbage, serve } from './serve.js';
@@ -118,6 +119,8 @@ serve(async (raw) => {
   switch (command.cmd) {
     case 'apply':
       return Object.fromEntries(command.kinds.map((kind) => [kind, apply(kind, command.count)]));
+    case 'freeze':
+      return Object.fromEntries(command.kinds.map((kind) => [kind, freezeCost(kind, command.count)]));
     case 'validate':
       return Object.fromEntries(command.kinds.map((kind) => [kind, validate(kind, command.count)]));
     case 'plainHeap':

@@ -52,11 +52,15 @@ export function meshOptions(flags: GlobalFlags): MemSyncOptions {
   return options;
 }
 
-/** The address the options lead to (the same the MemSync constructor derives). */
+/**
+ * The address the options lead to (the same the MemSync constructor derives), without
+ * recording the mesh name beside it: a name nobody serves must leave no file behind. Once
+ * the probe finds a host, the MemSync constructor records it (the host did already).
+ */
 export function addressOf(name: string, options: MemSyncOptions): Address {
   if (options.tcp) return { kind: 'tcp', ...options.tcp };
   if (options.path !== undefined) return { kind: 'unix', path: options.path };
-  return defaultAddress(name, options.dir);
+  return defaultAddress(name, options.dir, false);
 }
 
 function describe(address: Address): string {

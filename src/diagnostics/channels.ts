@@ -71,8 +71,10 @@ export interface SnapshotMessage {
 }
 
 /**
- * Join progress. Parts arrive in order, each about 64 KB on the wire; the stream does not
- * announce its total (the host serializes it as it goes), so progress counts up to `last`.
+ * Join progress. Parts arrive in order, each about 64 KB on the wire. Each says how far the
+ * stream has come: `bytes` received out of `total` (characters of the state's JSON, about its
+ * bytes; `bytes` equals `total` in the last part). A host that does not announce them (an
+ * older version) leaves both undefined: progress then counts parts up to `last`.
  */
 export interface SnapshotPartMessage {
   peer: string;
@@ -81,6 +83,10 @@ export interface SnapshotPartMessage {
   /** Entries (keys, or paths below a key) in this part. */
   entries: number;
   last: boolean;
+  /** The snapshot's JSON received so far, this part included (approximate). */
+  bytes: number | undefined;
+  /** The snapshot's whole JSON size (approximate), as its sender announced it. */
+  total: number | undefined;
 }
 
 /** HLC stamps are microseconds of wall-clock time (clock/hlc.ts). */

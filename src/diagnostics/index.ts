@@ -10,4 +10,4 @@ export {
   type RoleMessage,
   type SnapshotMessage,
 } from './channels.js';
-export { diag, Diagnostics, type DiagnosticsSource, type Logger, snapshotInstalled } from './log.js';
+export { diag, Diagnostics, type DiagnosticsSource, type Logger } from './log.js';

@@ -1,12 +1,15 @@
 /**
- * What a replica says about itself: elections and their outcome, gathers, joins, host
- * losses, refused and dropped peers (bad input, failed authentication, slow readers).
+ * What a replica says about itself: elections and their outcome, gathers, joins (its own, and
+ * members joining and leaving the host, with the reason a connection ended), host losses,
+ * snapshots sent and installed, refused and dropped peers (bad input, failed authentication,
+ * slow readers: ERR_BACKPRESSURE).
  * Silent by default. `NODE_DEBUG=memsync` prints every line on stderr (util.debuglog);
  * `options.logger` receives them as `logger[level](fields, message)`, the argument order of
  * pino (a console logger prints both too).
  */
 import { debuglog } from 'node:util';
 import type { MemSyncError } from '../errors.js';
+import type { Member } from '../protocol/messages.js';
 import { publishRole, publishSnapshot } from './channels.js';
 
 /** A logger with the usual four levels: pino, console, or your own. */
@@ -74,19 +77,33 @@ export class Diagnostics {
     this.say('error', 'election', `election failed: ${describe(error)}; retrying`, { error: describe(error) });
   }
 
+  /** The host let a member in (hello accepted). */
+  peerJoined(member: Member, version: number): void {
+    const what = `${member.clientOnly ? 'clientOnly ' : ''}peer ${member.peer}${member.pid === undefined ? '' : ` (pid ${member.pid})`}`;
+    this.say('info', 'join', `${what} joined at version ${version}`, { other: member.peer, pid: member.pid, version });
+  }
+
+  /** A member's connection to the host ended: why (a peer that just closed says so too). */
+  peerLeft(peer: string, error: MemSyncError | undefined): void {
+    const reason = error ? describe(error) : 'connection closed';
+    this.say('info', 'leave', `peer ${peer} left: ${reason}`, { other: peer, reason, ...(error ? { code: error.code } : {}) });
+  }
+
+  /** The host sends a joiner (or a replica too far behind for the log) the whole state. */
+  snapshotSent(peer: string | undefined, version: number): void {
+    this.say('debug', 'snapshot', `sending a snapshot at version ${version} to ${peer ?? '(unknown)'}`, { other: peer, version });
+  }
+
+  /** This replica installed a snapshot. */
+  snapshotInstalled(version: number, origin: string): void {
+    publishSnapshot({ peer: this.peer, version, origin });
+    this.say('info', 'snapshot', `installed a snapshot at version ${version} from ${origin}`, { version, origin });
+  }
+
   /** The host refused or dropped a peer: bad input, failed auth, a slow reader (ERR_BACKPRESSURE). */
   peerError(error: MemSyncError, peer: string | undefined): void {
     this.say('warn', 'peer', `peer ${peer ?? '(before hello)'}: ${describe(error)}`, { other: peer, code: error.code });
   }
-}
-
-/**
- * A replica installed a snapshot. Called from the replica core, which has no logger: this
- * goes to NODE_DEBUG and the `memsync:snapshot` channel only.
- */
-export function snapshotInstalled(peer: string, version: number, origin: string): void {
-  publishSnapshot({ peer, version, origin });
-  if (debug.enabled) debug('%s snapshot: installed a snapshot at version %d from %s', peer, version, origin);
 }
 
 function describe(error: unknown): string {

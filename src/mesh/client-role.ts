@@ -67,6 +67,8 @@ export class ClientRole {
   private ackScheduled = false;
   private isSynced = false;
   private readonly flushes = new RemoteFlushes();
+  /** The store the host keeps the state in, as its welcome said (status reports it). */
+  hostStorage: string | undefined;
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -287,6 +289,7 @@ export class ClientRole {
     this.core.knownEpoch = welcome.epoch;
     this.core.clock.observe(welcome.clock);
     this.host = welcome.host;
+    this.hostStorage = welcome.storage;
     this.targetVersion = welcome.version;
     this.snapshotDue = this.core.replica.version === 0;
     this.members = new Map(welcome.members.map((member) => [member.peer, member]));
@@ -352,7 +355,7 @@ export class ClientRole {
   private onSnapshotPart(part: MessageOf<'snapshot'>): void {
     this.snapshot ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot = this.snapshot.add(part);
-    publishSnapshotPart({ peer: this.core.peer, part: part.part, entries: part.entries.length, last: part.last });
+    publishSnapshotPart({ peer: this.core.peer, part: part.part, entries: part.entries.length, last: part.last, bytes: part.bytes, total: part.total });
     if (!snapshot) return;
     this.snapshot = undefined;
     this.snapshotDue = false;

@@ -33,7 +33,8 @@ export function checkHello(hello: MessageOf<'hello'>, context: HelloContext): He
     const message = `this socket serves mesh '${context.mesh}', not '${hello.mesh}'`;
     return { ok: false, code: 'ERR_INCOMPATIBLE_PEER', message };
   }
-  if (hello.storage !== context.storage) {
+  // A clientOnly peer given no store never hosts, so never writes one: let in (the CLI).
+  if (hello.storage !== context.storage && !(hello.clientOnly && hello.storage === undefined)) {
     const where = (id: string | undefined): string => (id === undefined ? 'no storage' : `storage '${id}'`);
     const message = `this mesh keeps its state in ${where(context.storage)}; this process was given ${where(hello.storage)}`;
     return { ok: false, code: 'ERR_INCOMPATIBLE_PEER', message };

@@ -291,6 +291,7 @@ export class HostRole {
     peer.awaitingHistory = this.gather.gathering && hello.version > this.core.replica.version;
     this.gather.arrived(hello.peer);
     this.membersChanged({ joined: [peer.member], left: [] });
+    this.core.diagnostics.peerJoined(peer.member, hello.version);
     peer.joinSeq = this.membersSeq;
     this.welcomeReady();
     this.checkGather();
@@ -343,6 +344,7 @@ export class HostRole {
       clock: this.core.clock.last,
       lastSeq: replica.lastSeq(hello.peer),
       ...(proof === undefined ? {} : { proof }),
+      ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     // When it holds history we lack, we adopt it before ordering anything new.
@@ -520,6 +522,7 @@ export class HostRole {
 
   private sendSnapshot(peer: Peer): void {
     const { conn } = peer;
+    this.core.diagnostics.snapshotSent(peer.member?.peer, this.core.replica.version);
     streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
       (error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
@@ -587,13 +590,14 @@ export class HostRole {
   private drop(peer: Peer, error: MemSyncError): void {
     this.options.onPeerError(error, peer.member?.peer);
     peer.conn.close(error);
-    this.onClose(peer);
+    this.onClose(peer, error, true);
   }
 
-  private onClose(peer: Peer, error?: MemSyncError): void {
+  private onClose(peer: Peer, error?: MemSyncError, reported = false): void {
     if (!this.peers.delete(peer)) return;
     // Back-pressure and frame errors end the connection in the transport: report them too.
-    if (error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);
+    if (!reported && error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);
+    if (peer.member && !this.stopped) this.core.diagnostics.peerLeft(peer.member.peer, error);
     clearTimeout(peer.helloTimer);
     if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
     if (peer.awaitingHistory) this.checkGather();

@@ -317,6 +317,11 @@ export class MeshNode {
     return this.client ? this.client.flush() : Promise.resolve();
   }
 
+  /** The store the mesh keeps its state in: ours while we host, else the host's (its welcome). */
+  get meshStorage(): string | undefined {
+    return this.host ? this.storage?.id : this.client?.hostStorage;
+  }
+
   private async becomeClient(conn: Connection, deadline: number): Promise<void> {
     const client = new ClientRole(this.core, conn, {
       mesh: this.name,

@@ -7,7 +7,7 @@ import {
   type ReplicaSnapshot,
   type ViewChange,
 } from '../document/index.js';
-import { applyStarted, publishOutcome, snapshotInstalled } from '../diagnostics/index.js';
+import { applyStarted, Diagnostics, publishOutcome } from '../diagnostics/index.js';
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, PatchResult, RefusedPatch } from '../types.js';
 import { MAX_CLOCK_LEAD_MS } from './admission.js';
@@ -42,6 +42,8 @@ export interface ReplicaCoreOptions {
   /** Bytes of JSON the catch-up log keeps at most (entry-log.ts). */
   logBytes?: number;
   now: () => number;
+  /** Where this replica's log lines go (diagnostics/log.ts); default NODE_DEBUG only. */
+  diagnostics?: Diagnostics;
   limits: ConstructorParameters<typeof Replica>[1] extends infer O ? O : never;
 }
 
@@ -68,6 +70,8 @@ export class ReplicaCore {
   holdOwn = false;
   /** Messaging's hook, set by its owner (see CoreMessagingHook). */
   messaging: CoreMessagingHook | undefined;
+  /** This replica's log lines, for the roles too (they share the core). */
+  readonly diagnostics: Diagnostics;
   private held: Array<{ seq: number; result: PatchResult; patch: Patch }> = [];
   private seq = 0;
 
@@ -81,6 +85,7 @@ export class ReplicaCore {
     this.clock = new HybridClock(options.now);
     this.seq = firstSeqBase(options.now());
     this.outbox = new Outbox((patch) => this.rollBack(patch));
+    this.diagnostics = options.diagnostics ?? new Diagnostics(options.peer, undefined);
   }
 
   get peer(): string {
@@ -207,7 +212,7 @@ export class ReplicaCore {
       );
     }
     this.emitView(change, origin);
-    snapshotInstalled(this.peer, replica.version, origin);
+    this.diagnostics.snapshotInstalled(replica.version, origin);
     this.listener.advanced(replica.version);
   }
 

@@ -86,14 +86,45 @@ function* entriesOf(
   if (group.length > 0) yield merge();
 }
 
+/** JSON text stringified between two yields to the event loop while sizing a snapshot. */
+const SIZING_SLICE_BYTES = 1 << 20;
+
+/**
+ * The JSON of each top-level value, and the snapshot's size from them: the length of the
+ * entries' text when no value is split (a split one adds its children's paths, a little).
+ * Each value is stringified here once, as before, only all before the first part rather
+ * than part by part, so the first part can announce the total; the loop gets a turn every
+ * MiB or so, as it does between parts.
+ */
+async function sizeState(state: JsonObject): Promise<{ keys: string[]; jsons: (string | undefined)[]; total: number }> {
+  const keys = Object.keys(state);
+  const jsons: (string | undefined)[] = [];
+  let total = 0;
+  let slice = 0;
+  for (const key of keys) {
+    const json = JSON.stringify(state[key]);
+    jsons.push(json);
+    const bytes = JSON.stringify(key).length + json.length + 3; // [key,value] and its comma
+    total += bytes;
+    slice += bytes;
+    if (slice >= SIZING_SLICE_BYTES) {
+      slice = 0;
+      await yieldToLoop();
+    }
+  }
+  return { keys, jsons, total };
+}
+
 /**
  * Streams a snapshot as `snapshot` messages of about {@link SNAPSHOT_PART_BYTES}, each
  * holding entries of the state as real JSON values, and the replica's tables in the last.
- * Each value is stringified once, here (to size the parts), and the frame text is sent as
- * it is; the receiver parses each frame once. The sender yields to the event loop between
- * parts, so serving a joiner a large document does not stall ordering for long; the state
- * root is immutable (copy-on-write), so it may be read while new versions are applied.
- * `send` returns false when the receiver is gone.
+ * Each value is stringified once, here (to size the parts and the whole), and the frame text
+ * is sent as it is; the receiver parses each frame once. Every part says how far the stream
+ * has come: `bytes` of entries so far out of `total` (both approximate, `bytes` never past
+ * `total`, and equal to it in the last part), for a joiner's progress. The sender yields to
+ * the event loop between parts, so serving a joiner a large document does not stall ordering
+ * for long; the state root is immutable (copy-on-write), so it may be read while new versions
+ * are applied. `send` returns false when the receiver is gone.
  */
 export async function sendSnapshot(
   snapshot: ReplicaSnapshot,
@@ -102,15 +133,19 @@ export async function sendSnapshot(
   split: SnapshotSplit,
 ): Promise<void> {
   const { state, ...meta } = snapshot;
+  const { keys, jsons, total } = await sizeState(state);
   let part = 0;
   let pairs: string[] = [];
   let bytes = 0;
-  const frame = (last: boolean): RawJson =>
-    new RawJson(
-      `{"type":"snapshot","epoch":${epoch},"part":${part},"last":${last},"entries":[${pairs.join(',')}]${
+  let sent = 0;
+  const frame = (last: boolean): RawJson => {
+    sent = last ? total : Math.min(total, sent + bytes);
+    return new RawJson(
+      `{"type":"snapshot","epoch":${epoch},"part":${part},"last":${last},"bytes":${sent},"total":${total},"entries":[${pairs.join(',')}]${
         last ? `,"meta":${JSON.stringify(meta)}` : ''
       }}`,
     );
+  };
   const flush = async (): Promise<boolean> => {
     if (!send(frame(false))) return false;
     part++;
@@ -119,8 +154,11 @@ export async function sendSnapshot(
     await yieldToLoop();
     return true;
   };
-  for (const key of Object.keys(state)) {
-    for (const pair of entriesOf(JSON.stringify(key), state[key]!, split)) {
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const json = jsons[k]!;
+    jsons[k] = undefined; // each value's text is let go once its entries are made
+    for (const pair of entriesOf(JSON.stringify(key), state[key]!, split, json)) {
       // A part is up to SNAPSHOT_PART_BYTES of entries, or one larger entry on its own.
       if (pairs.length > 0 && bytes + pair.length > SNAPSHOT_PART_BYTES && !(await flush())) return;
       pairs.push(pair);

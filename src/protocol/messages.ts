@@ -103,6 +103,8 @@ const Welcome = Type.Object({
   lastSeq: Type.Optional(Count),
   /** With a shared secret: the host's proof that it holds it too. */
   proof: Type.Optional(Type.String({ maxLength: 128 })),
+  /** The store the host keeps the mesh's state in (its id), for status; absent: none. */
+  storage: Type.Optional(Type.String({ maxLength: 4096 })),
 });
 
 const Refused = Type.Object({
@@ -157,6 +159,13 @@ const Snapshot = Type.Object({
   /** Parts arrive in order, 0, 1, 2, ...; the last carries the replica's tables. */
   part: Count,
   last: Type.Boolean(),
+  /**
+   * Progress, for a joiner to show: characters of entries sent up to and including this part,
+   * and of the whole snapshot (both approximate; `bytes` reaches `total` in the last part).
+   * Optional: a sender may leave them out.
+   */
+  bytes: Type.Optional(Count),
+  total: Type.Optional(Count),
   /**
    * Entries of the state: a top-level key with its value, or a path below one (keys and array
    * indexes) for a value sent child by child. Checked as they arrive (SnapshotStateBuilder).

@@ -19,19 +19,21 @@ export const MAX_MESH_NAME_LENGTH = 200;
  * @param dir directory for the socket file (created 0700 if missing, checked if present, with
  * every directory above it: path-trust.ts); default {@link defaultSocketDir}.
  * Ignored on Windows, where the address is a named pipe.
+ * @param record leave the mesh name beside the socket for `memsync ls` (default); the CLI
+ * passes false while it only looks for a mesh, so a name nobody serves leaves nothing behind.
  * @throws MemSyncError `ERR_INVALID_OPTION` for a bad name; ConnectionError `ERR_UNSAFE_PATH`
  * when the directory belongs to someone else or others can access it.
  * @example
  * defaultAddress('orders') // { kind: 'unix', path: '/run/user/1000/memsync/3d1f0c2b9e8a7f61.sock' }
  */
-export function defaultAddress(meshName: string, dir?: string): Address {
+export function defaultAddress(meshName: string, dir?: string, record = true): Address {
   validateMeshName(meshName);
   if (process.platform === 'win32') {
     return { kind: 'unix', path: windowsPipePath(meshName, os.userInfo().username) };
   }
   const socketDir = dir ?? defaultSocketDir();
   ensureSocketDir(socketDir);
-  recordMeshName(socketDir, meshName); // so that `memsync ls` can name the socket
+  if (record) recordMeshName(socketDir, meshName); // so that `memsync ls` can name the socket
   // A short fixed-length name: macOS allows only 104 bytes for the whole path.
   return { kind: 'unix', path: join(socketDir, `${shortHash(meshName)}.sock`) };
 }

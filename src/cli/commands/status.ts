@@ -1,4 +1,8 @@
-/** `memsync status <name>`: who is in the mesh and where it stands, as its host tells it. */
+/**
+ * `memsync status <name>`: who is in the mesh and where it stands, as its host tells it:
+ * each member's role, the host, epoch, version, and the store the mesh keeps its state in.
+ * No backplane option exists yet: when one does, its kind goes beside `storage`.
+ */
 import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
 import { type GlobalFlags, openMesh } from '../connect.js';
 import { json, out } from '../output.js';
@@ -22,6 +26,8 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       host: s.hostId ?? null,
       epoch: s.epoch,
       version: s.version,
+      /** The host's store (an LMDB store reads `lmdb:<directory>`), or null: the state lives in memory only. */
+      storage: s.storage ?? null,
       members,
     };
     if (options.json || !process.stdout.isTTY) {
@@ -35,6 +41,7 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       `host     ${report.host ?? '-'}`,
       `epoch    ${s.epoch}`,
       `version  ${s.version}`,
+      `storage  ${report.storage === null ? 'none (in memory only)' : oneLine(report.storage)}`,
       '',
       'PEER          ROLE    PID      CLIENT-ONLY',
       ...members.map(

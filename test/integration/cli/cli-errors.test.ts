@@ -2,8 +2,10 @@
  * What a script can rely on: the documented exit status and the one `memsync: CODE: ...`
  * stderr line, for a mesh that does not exist, a dead one, bad input and bad credentials.
  */
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster, type WorkerStatus } from '../../support/cluster.js';
+import { meshHash } from '../../../src/transport/mesh-registry.js';
 import { runCli } from './cli-process.js';
 
 const SUBCOMMANDS = ['ls', 'status', 'get', 'watch', 'patch', 'dump', 'load', 'serve'];
@@ -28,6 +30,9 @@ describe('memsync CLI exit codes and messages', () => {
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(/^memsync: ERR_NO_MESH: no mesh 'no-such-mesh' at .* \(no socket\)\n$/);
     }
+    // Looking for a mesh leaves nothing behind: no name file for a socket nobody serves.
+    expect(readdirSync(cluster.dir).filter((f) => f === `${meshHash('no-such-mesh')}.json`)).toEqual([]);
+    expect(readdirSync(cluster.dir)).toContain(`${meshHash(cluster.name)}.json`);
   });
 
   it('a bad update: exit 4 with its MemSyncError code; nothing applied', async () => {

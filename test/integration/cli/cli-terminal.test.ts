@@ -1,6 +1,7 @@
 /**
  * The CLI in a terminal (a pseudo-terminal from util-linux's `script`): tables for ls and
- * status, and watch's live view redrawn on a change another process makes.
+ * status, watch's live view redrawn on a change another process makes, and the progress bar
+ * of a join to a multi-MB state.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ describe('memsync CLI in a terminal', () => {
     const { id } = await host.call<WorkerStatus>('status');
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`^host +${id}\\r?$`, 'm'));
+    expect(shown.stdout).toMatch(/^storage +none \(in memory only\)\r?$/m);
     expect(shown.stdout).toMatch(new RegExp(`^${id} +host +${host.pid} +no\\r?$`, 'm'));
   });
 
@@ -63,4 +65,29 @@ describe('memsync CLI in a terminal', () => {
     expect(last).toContain(`memsync watch ${cluster.name} config · version ${result.version} · changed by ${id} at `);
     expect(last).toContain('"mode": "seen-in-a-terminal"');
   });
+
+  // Last: the state it leaves is ~5 MB, which every later join in this file would receive.
+  it('joining a ~5 MB state draws a progress bar of bytes received out of the total', async () => {
+    // Six patches of ~820 KB each (under maxPatchBytes): 12,000 strings of 400 characters.
+    for (let p = 0; p < 6; p++) {
+      const chunk = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, `${p}`.repeat(400)]));
+      await host.call('patch', { update: { $set: { [`big.p${p}`]: chunk } } });
+    }
+    const get = await inTerminal(['get', cluster.name, 'big.p5.k1999', '--dir', cluster.dir, '--timeout', '60000']);
+    live.push(get);
+    const done = await get.exited(60_000);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain(`"${'5'.repeat(400)}"`);
+    const drawn = [...done.stdout.matchAll(/receiving the state \[([#-]{30})\] +(\d+)% (\d+\.\d)\/(\d+\.\d) MB/g)];
+    expect(drawn.length).toBeGreaterThan(0);
+    const percents = drawn.map((m) => Number(m[2]));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    // The total is the state's size, announced before the first part: the same on every line.
+    const totals = new Set(drawn.map((m) => Number(m[4])));
+    expect(totals.size).toBe(1);
+    const [total] = totals;
+    expect(total).toBeGreaterThan(4.5);
+    expect(total).toBeLessThan(6);
+    expect(done.stdout).toContain('\r\x1b[2K'); // the bar is cleared before the value is printed
+  }, 90_000);
 });

@@ -44,6 +44,24 @@ describe('diagnostics', () => {
     expect(messages).toContainEqual(expect.stringMatching(/^info election: elected host, epoch \d+; gathering 0 previous member\(s\)$/));
   });
 
+  it('logs a member joining and leaving the host with the reason, and the snapshot both ends', async () => {
+    const a = collector();
+    const b = collector();
+    const host = new MemSync('diag-join', { n: 0 }, { ...options, path: '/loopback/diag-join', id: 'host-j', logger: a.logger });
+    open.push(host);
+    await host.start();
+    const client = new MemSync('diag-join', {}, { ...options, path: '/loopback/diag-join', id: 'client-j', clientOnly: true, logger: b.logger });
+    await client.start();
+    const hostSaid = (): string[] => a.lines.map((l) => `${l.level} ${l.fields.event}: ${l.message}`);
+    expect(hostSaid()).toContainEqual(expect.stringMatching(/^info join: clientOnly peer client-j \(pid \d+\) joined at version 0$/));
+    expect(hostSaid()).toContainEqual(expect.stringMatching(/^debug snapshot: sending a snapshot at version \d+ to client-j$/));
+    expect(b.lines).toContainEqual(
+      expect.objectContaining({ level: 'info', fields: expect.objectContaining({ event: 'snapshot', origin: 'host-j' }), message: expect.stringMatching(/^installed a snapshot at version \d+ from host-j$/) }),
+    );
+    await client.stop();
+    await expect.poll(hostSaid, { timeout: 5000 }).toContainEqual('info leave: peer client-j left: connection closed');
+  });
+
   it('publishes applied and refused patches with timings on diagnostics_channel', async () => {
     const seen: { channel: string; message: OutcomeMessage }[] = [];
     const listen = (name: string) => (message: unknown) => seen.push({ channel: name, message: message as OutcomeMessage });

@@ -1,7 +1,7 @@
 /** Join progress: a joiner's snapshot parts on `memsync:snapshot:part`, and the CLI's line drawn from them. */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { showJoinProgress } from '../../../src/cli/progress.js';
+import { progressLine, showJoinProgress } from '../../../src/cli/progress.js';
 import { CHANNELS, type SnapshotPartMessage } from '../../../src/diagnostics/index.js';
 import { MemSync } from '../../../src/index.js';
 import { createLoopbackTransport } from '../../../src/transport/loopback.js';
@@ -40,7 +40,25 @@ describe('join progress', () => {
     expect(mine.map((p) => p.part)).toEqual(mine.map((_, i) => i));
     expect(mine.at(-1)?.last).toBe(true);
     expect(mine.slice(0, -1).every((p) => !p.last)).toBe(true);
-    expect(written[0]).toMatch(/^\rreceiving the state: \d+ parts, ~\d+\.\d MB$/);
+    // Bytes of the total: announced on every part, the same total, growing to it in the last.
+    const total = mine[0]!.total!;
+    expect(total).toBeGreaterThan(800_000);
+    expect(total).toBeLessThan(900_000);
+    expect(mine.every((p) => p.total === total)).toBe(true);
+    const bytes = mine.map((p) => p.bytes!);
+    expect(bytes).toEqual([...bytes].sort((a, b) => a - b));
+    expect(bytes.at(-1)).toBe(total);
+    expect(bytes[0]).toBeLessThan(total / 4);
+    expect(written[0]).toMatch(/^\rreceiving the state \[#*-*\] +\d+% \d+\.\d\/0\.8 MB$/);
     expect(written.at(-1)).toBe('\r\x1b[2K'); // cleared once joined
+  });
+
+  it('the line is a bar with a total, or counts parts from a host that announces none', () => {
+    const part = { peer: 'p', part: 3, entries: 10, last: false };
+    expect(progressLine({ ...part, bytes: 1 << 20, total: 4 << 20 })).toBe(
+      `receiving the state [${'#'.repeat(8)}${'-'.repeat(22)}]  25% 1.0/4.0 MB`,
+    );
+    expect(progressLine({ ...part, bytes: 4 << 20, total: 4 << 20 })).toContain(`[${'#'.repeat(30)}] 100% 4.0/4.0 MB`);
+    expect(progressLine({ ...part, bytes: undefined, total: undefined })).toBe('receiving the state: 4 parts, ~0.3 MB');
   });
 });

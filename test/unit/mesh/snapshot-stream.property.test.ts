@@ -16,8 +16,16 @@ async function roundTrip(state: JsonObject, split: SnapshotSplit): Promise<Repli
   await sendSnapshot({ state, ...meta }, 1, (frame) => frames.push(frame) > 0, split);
   const assembler = new SnapshotAssembler(1_000_000, limits);
   let done: ReplicaSnapshot | undefined;
+  let previous = 0;
   for (const frame of frames) {
-    done = assembler.add(parseMessage(JSON.parse(frame.text)) as MessageOf<'snapshot'>);
+    const part = parseMessage(JSON.parse(frame.text)) as MessageOf<'snapshot'>;
+    // Progress: one total on every part, bytes growing to it and reaching it in the last.
+    expect(part.total).toBe(JSON.parse(frames[0]!.text).total);
+    expect(part.bytes).toBeGreaterThanOrEqual(previous);
+    expect(part.bytes).toBeLessThanOrEqual(part.total!);
+    if (part.last) expect(part.bytes).toBe(part.total);
+    previous = part.bytes!;
+    done = assembler.add(part);
   }
   if (done === undefined) throw new Error('the last frame did not complete the snapshot');
   return done;

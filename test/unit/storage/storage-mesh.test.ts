@@ -50,7 +50,7 @@ describe('storage in the mesh (loopback)', () => {
     expect(c.data).toEqual({ n: 10 });
   });
 
-  it("a process given another store (or none) is refused at hello, saying which", async () => {
+  it("a process given another store (or none, unless clientOnly) is refused at hello, saying which", async () => {
     const transport = createLoopbackTransport();
     const host = replica(transport, { storage: new MemoryStorage(new MemoryDisk('one'), 'always') });
     await host.start();
@@ -59,8 +59,14 @@ describe('storage in the mesh (loopback)', () => {
       code: 'ERR_INCOMPATIBLE_PEER',
       message: expect.stringMatching(/storage 'memory:one'.*given storage 'memory:two'/),
     });
-    const none = replica(transport, { clientOnly: true, timeout: 2000 });
+    const none = replica(transport, { timeout: 2000 });
     await expect(none.start()).rejects.toMatchObject({ message: expect.stringMatching(/given no storage/) });
+    // A clientOnly peer given no store never hosts, so never writes one: let in (the CLI is
+    // one), and told the host's store.
+    const looker = replica(transport, { clientOnly: true, timeout: 2000 });
+    expect(await looker.start()).toBe('client');
+    expect((await looker.status()).storage).toBe('memory:one');
+    expect((await host.status()).storage).toBe('memory:one');
   });
 
   it('a host whose store was claimed by a newer host is fenced: it acknowledges nothing more', async () => {

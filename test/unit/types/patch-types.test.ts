@@ -90,4 +90,47 @@ describe('typed reads and results', () => {
     expectTypeOf<TimeoutError['code']>().toEqualTypeOf<'ERR_TIMEOUT'>();
     expectTypeOf<MemSyncError['code']>().toMatchTypeOf<string>();
   });
+
+  it('types the if condition against the document', () => {
+    const fine = (): void => {
+      void mem.patch({ $inc: { 'counters.hits': 1 } }, { if: { 'counters.hits': { $lt: 10 } } });
+      void mem.patch({ $set: { name: 'x' } }, { if: { 'config.mode': 'safe', name: { $in: ['a', 'b'] } } });
+      void mem.patch({ $set: { name: 'x' } }, { if: { $or: [{ 'config.retries': { $gte: 1 } }, { name: { $regex: '^a' } }] } });
+      // An array field matches one of its elements, as in MongoDB, and takes the array operators.
+      void mem.patch({ $pop: { tags: 1 } }, { if: { tags: 'urgent' } });
+      void mem.patch({ $pop: { tags: 1 } }, { if: { tags: { $size: 2, $all: ['a'] } } });
+      void mem.patch({ $set: { name: 'x' } }, { if: { name: { $exists: true, $not: { $eq: 'y' } } } });
+      // The escape hatch, for what the types cannot follow.
+      void mem.patch({ $set: { name: 'x' } }, { if: untyped({ 'tags.0': { $type: 'string' }, $comment: 'x' }) });
+    };
+    const wrong = (): void => {
+      // @ts-expect-error a misspelt path in the condition
+      void mem.patch({ $set: { name: 'x' } }, { if: { 'config.mdoe': 'safe' } });
+      // @ts-expect-error a value of the wrong type
+      void mem.patch({ $set: { name: 'x' } }, { if: { 'counters.hits': 'ten' } });
+      // @ts-expect-error an order comparison of a number with a string
+      void mem.patch({ $set: { name: 'x' } }, { if: { 'counters.hits': { $gt: 'a' } } });
+      // @ts-expect-error $in with elements of the wrong type
+      void mem.patch({ $set: { name: 'x' } }, { if: { name: { $in: [1, 2] } } });
+      // @ts-expect-error $size on a string
+      void mem.patch({ $set: { name: 'x' } }, { if: { name: { $size: 2 } } });
+      // @ts-expect-error $regex on a number
+      void mem.patch({ $set: { name: 'x' } }, { if: { 'counters.hits': { $regex: '1' } } });
+      // @ts-expect-error a wrong path inside $or
+      void mem.patch({ $set: { name: 'x' } }, { if: { $or: [{ nmae: 'x' }] } });
+      // @ts-expect-error an operator that does not exist
+      void mem.patch({ $set: { name: 'x' } }, { if: { name: { $where: 'x' } } });
+    };
+    void fine;
+    void wrong;
+  });
+
+  it('a typed MemSync is still a MemSync, and an untyped one takes any condition object', () => {
+    expectTypeOf<MemSync<Doc>>().toMatchTypeOf<MemSync>();
+    const untypedMem = null as unknown as MemSync;
+    const fine = (): void => {
+      void untypedMem.patch({ $set: { anything: 1 } }, { if: { whatever: { $gt: 1 } } });
+    };
+    void fine;
+  });
 });

@@ -1,0 +1,58 @@
+/**
+ * What freezing costs a patch (issue #10, frozen reads): the `freezeFresh` walk over the
+ * nodes a copy-on-write patch of each apply kind makes fresh, timed on the same document
+ * shapes as the apply rows. Two loops make the same fresh copies; one also freezes them;
+ * the difference, per patch, is the freeze. (The copy is not timed twice: it is what every
+ * patch pays anyway.) Freezing stops at nodes already frozen, so it is the fresh nodes only.
+ */
+import { freezeFresh } from '../../src/document/freeze.js';
+import type { JsonObject, JsonValue } from '../../src/index.js';
+import type { ApplyKind } from './micro-commands.js';
+
+const WIDE_KEYS = 10_000;
+
+function frozenState(kind: ApplyKind): JsonObject {
+  const list = Array.from({ length: 100 }, (_, i) => i);
+  const state: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list };
+  if (kind === 'incWide') for (let k = 0; k < WIDE_KEYS; k++) state[`k${k}`] = 0;
+  freezeFresh(state);
+  return state;
+}
+
+/** The nodes a patch of `kind` makes fresh: copies of the containers on its written paths. */
+const FRESH: Record<ApplyKind, (s: JsonObject) => JsonObject> = {
+  inc: (s) => ({ ...s, n: 1 }),
+  conditionalInc: (s) => ({ ...s, n: 1 }),
+  set2: (s) => ({ ...s, a: { ...(s.a as JsonObject), x: 1 }, b: { ...(s.b as JsonObject), y: 1 } }),
+  pushEach: (s) => ({ ...s, list: [...(s.list as JsonValue[]).slice(3), 1, 2, 3] }),
+  incWide: (s) => ({ ...s, k0: 1 }),
+};
+
+/** Nanoseconds per patch spent freezing what a patch of `kind` makes. */
+export function freezeCost(kind: ApplyKind, requested: number): number {
+  // A wide patch costs milliseconds: thirty of them are enough to time, ten times over.
+  const count = kind === 'incWide' ? Math.min(requested, 30) : requested;
+  const state = frozenState(kind);
+  const fresh = FRESH[kind];
+  let sink = 0;
+  const loop = (freeze: boolean): number => {
+    const began = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) {
+      const made = fresh(state);
+      if (freeze) freezeFresh(made);
+      sink += Object.isFrozen(made) ? 1 : 0;
+    }
+    return Number(process.hrtime.bigint() - began);
+  };
+  // Warm both loops, then alternate them so a load spike falls on both alike.
+  loop(false);
+  loop(true);
+  let plain = 0;
+  let frozen = 0;
+  for (let round = 0; round < 4; round++) {
+    plain += loop(false);
+    frozen += loop(true);
+  }
+  if (sink !== count * 5) throw new Error(`${kind}: freezing did not happen`);
+  return Math.max(0, frozen - plain) / (4 * count);
+}
