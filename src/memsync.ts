@@ -95,6 +95,11 @@ export interface MemSyncStatus {
    * (or no host known).
    */
   storage: string | undefined;
+  /**
+   * The kind of backplane the mesh orders through across machines (`'redis'` for
+   * `memsync/redis`), as the host reports it: ours while we host. `undefined`: one machine.
+   */
+  backplane: string | undefined;
 }
 
 /**
@@ -450,6 +455,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       address: this.node.address,
       pending: this.core.outbox.size,
       storage: this.node.meshStorage,
+      backplane: this.node.meshBackplane,
     };
   }
 

@@ -69,6 +69,8 @@ export class ClientRole {
   private readonly flushes = new RemoteFlushes();
   /** The store the host keeps the state in, as its welcome said (status reports it). */
   hostStorage: string | undefined;
+  /** The kind of the host's backplane, as its welcome said; undefined: one machine. */
+  hostBackplane: string | undefined;
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -290,6 +292,7 @@ export class ClientRole {
     this.core.clock.observe(welcome.clock);
     this.host = welcome.host;
     this.hostStorage = welcome.storage;
+    this.hostBackplane = welcome.backplane;
     this.targetVersion = welcome.version;
     this.snapshotDue = this.core.replica.version === 0;
     this.members = new Map(welcome.members.map((member) => [member.peer, member]));

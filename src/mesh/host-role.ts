@@ -345,6 +345,7 @@ export class HostRole {
       lastSeq: replica.lastSeq(hello.peer),
       ...(proof === undefined ? {} : { proof }),
       ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
+      ...(this.options.backplane === undefined ? {} : { backplane: this.options.backplane.kind }),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering);
     // When it holds history we lack, we adopt it before ordering anything new.

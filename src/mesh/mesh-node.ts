@@ -317,6 +317,11 @@ export class MeshNode {
     return this.client ? this.client.flush() : Promise.resolve();
   }
 
+  /** The backplane the mesh orders through: ours while we host, else the host's (its welcome). */
+  get meshBackplane(): string | undefined {
+    return this.host ? this.options.backplane?.kind : this.client?.hostBackplane;
+  }
+
   /** The store the mesh keeps its state in: ours while we host, else the host's (its welcome). */
   get meshStorage(): string | undefined {
     return this.host ? this.storage?.id : this.client?.hostStorage;

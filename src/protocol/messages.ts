@@ -105,6 +105,8 @@ const Welcome = Type.Object({
   proof: Type.Optional(Type.String({ maxLength: 128 })),
   /** The store the host keeps the mesh's state in (its id), for status; absent: none. */
   storage: Type.Optional(Type.String({ maxLength: 4096 })),
+  /** The kind of the host's backplane (`redis`), for status; absent: one machine. */
+  backplane: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 const Refused = Type.Object({

@@ -1,7 +1,7 @@
 /**
  * `memsync status <name>`: who is in the mesh and where it stands, as its host tells it:
- * each member's role, the host, epoch, version, and the store the mesh keeps its state in.
- * No backplane option exists yet: when one does, its kind goes beside `storage`.
+ * each member's role, the host, epoch, version, the store the mesh keeps its state in,
+ * and the backplane it orders through across machines (its kind), if any.
  */
 import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
 import { type GlobalFlags, openMesh } from '../connect.js';
@@ -28,6 +28,8 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       version: s.version,
       /** The host's store (an LMDB store reads `lmdb:<directory>`), or null: the state lives in memory only. */
       storage: s.storage ?? null,
+      /** The kind of the host's backplane (`redis`), or null: one machine. */
+      backplane: s.backplane ?? null,
       members,
     };
     if (options.json || !process.stdout.isTTY) {
@@ -42,6 +44,7 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       `epoch    ${s.epoch}`,
       `version  ${s.version}`,
       `storage  ${report.storage === null ? 'none (in memory only)' : oneLine(report.storage)}`,
+      `backplane ${report.backplane === null ? 'none (one machine)' : oneLine(report.backplane)}`,
       '',
       'PEER          ROLE    PID      CLIENT-ONLY',
       ...members.map(

@@ -25,6 +25,9 @@ describe('many machines on Redis Streams', () => {
     for (let m = 0; m < 3; m++) for (let p = 0; p < 2; p++) await machines.start(m, defaults);
     const hosts = await machines.oneHostEach();
     expect(new Set(hosts).size).toBe(3);
+    // Every process, host or client, reports the backplane the mesh orders through.
+    const statuses = await Promise.all(machines.alive().map((w) => w.call<{ backplane?: string }>('status')));
+    expect(statuses.map((s) => s.backplane)).toEqual(statuses.map(() => 'redis'));
     const PER = 200;
     const writers = machines.alive();
     // Shared counter, a last-writer-wins contest on one key, and keys of each writer's own.

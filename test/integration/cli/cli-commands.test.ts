@@ -40,12 +40,14 @@ describe('memsync CLI against a live mesh', () => {
       epoch: number;
       version: number;
       storage: string | null;
+      backplane: string | null;
       members: { peer: string; role: string; pid: number; clientOnly: boolean }[];
     };
     const [h, o] = await Promise.all([host.call<WorkerStatus>('status'), other.call<WorkerStatus>('status')]);
     expect(report.host).toBe(h.id);
     expect(report.epoch).toBe(h.epoch);
     expect(report.storage).toBeNull(); // no storage: the state lives in memory only
+    expect(report.backplane).toBeNull(); // one machine
     expect(report.version).toBeGreaterThanOrEqual(h.version);
     expect(report.members).toEqual(
       expect.arrayContaining([
