@@ -155,9 +155,12 @@ export class RedisLink implements BackplaneLink {
   }
 
   private async checkHeld(writer: Redis): Promise<void> {
+    // Compared with what we had read when we asked, not when the answer comes: the reader's
+    // connection may deliver newer entries first, which the server added after it answered.
+    const readWhenAsked = this.known;
     try {
       const held = Number((await writer.call('HGET', this.keys.meta, 'version')) ?? 0);
-      if (held < this.known) this.lost(held);
+      if (held < readWhenAsked) this.lost(held);
     } catch {
       // Cut off again: the next reconnect checks once more.
     }
