@@ -104,7 +104,7 @@ const MUTANTS = [
   {
     name: 'deposed host acknowledges its held writes as it stops',
     file: 'src/mesh/host-role.ts',
-    find: 'if (!this.fence.wasDeposed && !hasWelcomed(this.peers))',
+    find: 'if (!hasWelcomed(this.peers) && !this.fence.deposed(true))',
     replace: 'if (!hasWelcomed(this.peers))',
     tests: ['test/unit/protocol/host-fenced.test.ts', SIM],
   },

@@ -30,11 +30,15 @@ export class HostFence {
     return this.fenced;
   }
 
-  /** True once our address leads elsewhere; the first time, `onDeposed` runs first. */
-  deposed(): boolean {
+  /**
+   * True once our address leads elsewhere; the first time, `onDeposed` runs first. `fresh`:
+   * ask the address now, whatever the cache says — for acknowledging writes no other replica
+   * holds, where nothing but our own address vouches for them.
+   */
+  deposed(fresh = false): boolean {
     if (this.fenced) return true;
     const now = this.now();
-    if (now - this.verifiedAt < this.cacheMs) return false;
+    if (!fresh && now - this.verifiedAt < this.cacheMs) return false;
     this.verifiedAt = now;
     if (this.owns() !== false) return false;
     this.fenced = true;

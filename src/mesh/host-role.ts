@@ -200,7 +200,7 @@ export class HostRole {
     // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds
     // it. Deposed, the new host may not have it: it stays held, and is settled by what the
     // mesh's history says once we rejoin (acknowledged if there, resent if not).
-    if (!this.fence.wasDeposed && !hasWelcomed(this.peers)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+    if (!hasWelcomed(this.peers) && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
@@ -380,7 +380,8 @@ export class HostRole {
     this.releaseScheduled = true;
     setImmediate(() => {
       this.releaseScheduled = false;
-      if (!this.stopped && !hasWelcomed(this.peers) && !this.fence.deposed()) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+      // Alone, only our address vouches for these writes: check it now, not from the cache.
+      if (!this.stopped && !hasWelcomed(this.peers) && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     });
   }
 

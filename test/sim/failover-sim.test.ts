@@ -68,6 +68,13 @@ describe('failover simulation', () => {
     30 * 60_000,
   );
 
+  it('a frozen host whose member left while it was frozen does not acknowledge its write alone', async () => {
+    // Found by the property: the host verified its address just before the takeover, then
+    // saw its member's close and, from the fence's cache, acknowledged as if alone.
+    const verdict = await runSchedule({ seed: 0, processes: 2, gatherMs: 20, actions: [{ t: 'freeze', ms: 1429 }, { t: 'write', p: 0, n: 1 }] });
+    expect(verdict.problems).toEqual([]);
+  });
+
   it('the checker sees a lost write (a host that acknowledges and dies alone)', async () => {
     // A guard on the oracle itself: a schedule known to exercise acknowledgement and death
     // must report writes acknowledged, and a clean schedule must pass.

@@ -99,6 +99,20 @@ describe('HostFence', () => {
     expect(deposed).toHaveLength(1);
   });
 
+  it('a fresh check asks the address whatever the cache says', () => {
+    let clock = 0;
+    let owned = true;
+    let asked = 0;
+    const fence = new HostFence(2000, () => (asked++, owned), () => {}, () => clock);
+    clock = 10;
+    expect(fence.deposed(true)).toBe(false);
+    owned = false;
+    clock = 20;
+    expect(fence.deposed()).toBe(false); // cached
+    expect(fence.deposed(true)).toBe(true);
+    expect(asked).toBe(2);
+  });
+
   it('a transport that cannot tell (undefined) never fences', () => {
     let clock = 0;
     const fence = new HostFence(2000, () => undefined, () => {}, () => clock);
