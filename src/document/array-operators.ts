@@ -76,7 +76,8 @@ export const applyPush: LeafApply = (leaf, arg) => {
     if (slice >= 0) next.splice(slice);
     else next.splice(0, Math.max(0, next.length + slice));
   }
-  if (current !== undefined && next.length === current.length && next.every((v, i) => v === current[i]))
+  // An element pushed and sliced back off can leave an equal, not identical, array.
+  if (current !== undefined && next.length === current.length && next.every((v, i) => bsonEqual(v, current[i])))
     return false;
   writeLeaf(leaf, next);
   return true;

@@ -168,6 +168,17 @@ describe('$push, $addToSet', () => {
     expect(byField).toEqual({ l: [{ n: 1 }, { n: 2 }] });
   });
 
+  it('$push that slices its new element back off changes nothing, even for an equal element', () => {
+    // Found by the model property (seed 2004391831): the pushed [2, 1] is equal to, not the
+    // same object as, the one it displaced, and was reported as a change.
+    const { outcome, before, state } = run(
+      { b: [[2, 1]] },
+      { $push: { b: { $each: [[2, 1]], $slice: 1, $position: 0 } } },
+    );
+    expect(outcome.changedPaths).toEqual([]);
+    expect(state).toBe(before);
+  });
+
   it('$push applies its modifiers when it creates the array', () => {
     expect(run({}, { $push: { l: { $each: [3, 1, 2], $sort: 1 } } }).state).toEqual({
       l: [1, 2, 3],
