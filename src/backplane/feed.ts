@@ -111,12 +111,31 @@ export class BackplaneFeed {
     for (const item of raw) {
       if (this.halted) return;
       if (item.version <= this.core.replica.version) continue;
+      const expected = this.core.replica.version + 1;
+      if (!Number.isSafeInteger(item.version)) {
+        // An id the function never writes (not `<version>-0`): every machine reads it at the
+        // same place in the stream and passes over it the same way; it takes no version.
+        this.options.error(new ProtocolError('ERR_PROTOCOL', `backplane entry after version ${expected - 1} skipped: its stream id is not <version>-0 (not written by memsync's function)`));
+        continue;
+      }
+      if (item.version !== expected) {
+        // A jump in the numbering: the versions between are nowhere, so no machine can apply
+        // past it the same way (and the function cannot append below it either).
+        this.refuse(`entry ${item.version}`, new ProtocolError('ERR_PROTOCOL', `expected version ${expected}`));
+        return;
+      }
       let entry: OrderedPatch;
       try {
         entry = this.check(item);
       } catch (error) {
-        this.refuse(`entry ${String(item.version).slice(0, 20)}`, error);
-        return;
+        // Every machine reads these same bytes at this version and judges them alike: the
+        // version is taken by a no-op everywhere, and the order goes on (no machine stalls,
+        // none splits from the others).
+        entry = refusedAt(item.version, this.options.epoch);
+        const why = error instanceof Error ? error.message : String(error);
+        this.options.error(
+          new ProtocolError('ERR_PROTOCOL', `backplane entry ${item.version} refused: applied as a no-op at version ${item.version} on every machine, the order goes on: ${why}`, { cause: error }),
+        );
       }
       this.core.applyOrdered(entry);
       this.options.ordered(entry);
@@ -126,8 +145,6 @@ export class BackplaneFeed {
 
   /** The checks a client makes on the host's entries, plus the document validator's. */
   private check(item: RawBackplaneEntry): OrderedPatch {
-    const expected = this.core.replica.version + 1;
-    if (item.version !== expected) throw new ProtocolError('ERR_PROTOCOL', `expected version ${expected}`);
     if (typeof item.patch !== 'string' || item.patch.length > this.options.limits.maxFrameBytes) {
       throw new ProtocolError('ERR_PROTOCOL', 'the patch is not text within maxFrameBytes');
     }
@@ -142,4 +159,19 @@ export class BackplaneFeed {
     if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
     return { version: entry.version, epoch: entry.epoch, patch };
   }
+}
+
+/**
+ * The writer of the no-ops that take the versions of refused entries. Not a valid
+ * `options.id` (those are `[\w.:-]`), so no process writes as it.
+ */
+export const REFUSED_WRITER = '#backplane';
+
+/**
+ * What every machine applies at `version` in place of an entry it refused: an empty `$set`
+ * (members accept it; it changes nothing). Its seq is the version, so each is above the last;
+ * its stamp is 0, so it never moves a clock nor the stamp horizon.
+ */
+function refusedAt(version: number, epoch: number): OrderedPatch {
+  return { version, epoch, patch: { peer: REFUSED_WRITER, seq: version, ts: 0, update: { $set: {} } } };
 }

@@ -1,7 +1,10 @@
 /**
  * A hostile (or broken) Redis: entries written straight into the mesh's stream, past the
- * function, are checked like any peer's. Each one is refused with an `error` event; nothing
- * of it is applied, no prototype is touched, and the host keeps serving its local state.
+ * function, are checked like any peer's. Every machine reads the same bytes at the same
+ * version, so every one refuses them alike: the version is taken by a no-op everywhere (an
+ * `error` event on each machine's host names it), nothing of it is applied, no prototype is
+ * touched, and the global order goes on: later writes from every machine land everywhere,
+ * byte for byte the same.
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,10 +13,10 @@ import { Machines } from '../../support/machines.js';
 
 const VARIANTS: Array<[string, string[]]> = [
   ['a patch that sets __proto__', ['p', JSON.stringify({ peer: 'evil', seq: 1, ts: 1, update: { $set: { ['__proto__']: { polluted: true } } } })]],
-  ['a constructor.prototype path', ['p', JSON.stringify({ peer: 'evil', seq: 1, ts: 1, update: { $set: { 'constructor.prototype.polluted': true } } })]],
+  ['a constructor.prototype path', ['p', JSON.stringify({ peer: 'evil', seq: 2, ts: 1, update: { $set: { 'constructor.prototype.polluted': true } } })]],
   ['garbage fields and no patch', ['x', 'y', 'z', '{"w":1}']],
   ['text that is not JSON', ['p', '{"peer":']],
-  ['a patch with fields no patch has', ['p', JSON.stringify({ peer: 'evil', seq: 1, ts: 1, update: { $set: { a: 1 } }, admin: true })]],
+  ['a patch with fields no patch has', ['p', JSON.stringify({ peer: 'evil', seq: 3, ts: 1, update: { $set: { a: 1 } }, admin: true })]],
 ];
 
 describe('entries read from Redis are validated like any peer\'s', () => {
@@ -23,26 +26,50 @@ describe('entries read from Redis are validated like any peer\'s', () => {
     machines = undefined;
   });
 
-  it.each(VARIANTS)('%s: an error event, nothing applied, the host survives', { timeout: 60_000 }, async (_, fields) => {
-    machines = await Machines.start(1);
-    const host = await machines.start(0, { safe: 1 });
-    await host.call('patch', { update: { $set: { safe: 2 } } });
+  it('hostile entries are no-ops at their versions on every machine, and the order goes on', { timeout: 90_000 }, async () => {
+    machines = await Machines.start(2);
+    const a = await machines.start(0, { safe: 1, n: 0 });
+    const a2 = await machines.start(0, { safe: 1, n: 0 });
+    const b = await machines.start(1, { safe: 1, n: 0 });
+    const b2 = await machines.start(1, { safe: 1, n: 0 });
+    const [hostA, hostB] = await machines.oneHostEach();
+    await a2.call('patch', { update: { $set: { safe: 2 } } });
+    await machines.converged(1);
+
     const redis = new Redis({ path: machines.redis.socket, maxRetriesPerRequest: 0 });
     try {
       const keys = meshKeys(machines.name);
-      // The next version, as the function would have numbered it: only the content is bad.
-      const version = await redis.hincrby(keys.meta, 'version', 1);
-      expect(version).toBe(2);
-      await redis.call('XADD', keys.log, `${version}-0`, ...fields);
+      for (const [, fields] of VARIANTS) {
+        // The next version, as the function would have numbered it: only the content is bad.
+        const version = await redis.hincrby(keys.meta, 'version', 1);
+        await redis.call('XADD', keys.log, `${version}-0`, ...fields);
+      }
+      // An id the function never writes, between two versions: passed over, it takes none.
+      await redis.call('XADD', keys.log, '6-1', 'p', JSON.stringify({ peer: 'evil', seq: 9, ts: 1, update: { $set: { n: 666 } } }));
     } finally {
       redis.disconnect();
     }
-    const error = await host.waitForEvent((e) => e.event === 'error', 20_000);
-    expect(error.code).toBe('ERR_PROTOCOL');
-    expect(String(error.message)).toMatch(/backplane entry 2 refused/);
-    expect(await host.call('pollution')).toEqual({ polluted: false, addedKeys: [] });
-    expect(await host.call('get')).toEqual({ safe: 2 });
-    expect((await host.call<{ version: number }>('digest')).version).toBe(1);
-    expect((await host.call<{ role: string }>('status')).role).toBe('host');
+
+    // Writes from both machines after them: ordered on, at versions 7 and 8.
+    const writes = await Promise.all([
+      a.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 1 } } }),
+      b2.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 10 } } }),
+    ]);
+    for (const write of writes) expect(write.applied).toBe(true);
+    expect(writes.map((w) => w.version).sort()).toEqual([7, 8]);
+    await machines.converged(8);
+
+    for (const host of [hostA!, hostB!]) {
+      const errors = host.events.filter((e) => e.event === 'error').map((e) => [e.code, String(e.message)]);
+      for (let version = 2; version <= 6; version++) {
+        expect(errors.some(([code, m]) => code === 'ERR_PROTOCOL' && m!.includes(`backplane entry ${version} refused: applied as a no-op at version ${version} on every machine`))).toBe(true);
+      }
+      expect(errors.some(([, m]) => /after version 6 skipped: its stream id is not <version>-0/.test(m!))).toBe(true);
+    }
+    for (const w of machines.alive()) {
+      expect(await w.call('pollution')).toEqual({ polluted: false, addedKeys: [] });
+      expect(await w.call('get')).toEqual({ safe: 2, n: 11 });
+      expect((await w.call<{ role: string }>('status')).role).toBe(w === hostA || w === hostB ? 'host' : 'client');
+    }
   });
 });
