@@ -30,7 +30,7 @@ describe('entries read from Redis are validated like any peer\'s', () => {
     machines = await Machines.start(2);
     const a = await machines.start(0, { safe: 1, n: 0 });
     const a2 = await machines.start(0, { safe: 1, n: 0 });
-    const b = await machines.start(1, { safe: 1, n: 0 });
+    await machines.start(1, { safe: 1, n: 0 });
     const b2 = await machines.start(1, { safe: 1, n: 0 });
     const [hostA, hostB] = await machines.oneHostEach();
     await a2.call('patch', { update: { $set: { safe: 2 } } });
@@ -60,11 +60,11 @@ describe('entries read from Redis are validated like any peer\'s', () => {
     await machines.converged(8);
 
     for (const host of [hostA!, hostB!]) {
-      const errors = host.events.filter((e) => e.event === 'error').map((e) => [e.code, String(e.message)]);
+      const errors = host.events.filter((e) => e.event === 'error').map((e) => [String(e.code), String(e.message)] as const);
       for (let version = 2; version <= 6; version++) {
-        expect(errors.some(([code, m]) => code === 'ERR_PROTOCOL' && m!.includes(`backplane entry ${version} refused: applied as a no-op at version ${version} on every machine`))).toBe(true);
+        expect(errors.some(([code, m]) => code === 'ERR_PROTOCOL' && m.includes(`backplane entry ${version} refused: applied as a no-op at version ${version} on every machine`))).toBe(true);
       }
-      expect(errors.some(([, m]) => /after version 6 skipped: its stream id is not <version>-0/.test(m!))).toBe(true);
+      expect(errors.some(([, m]) => /after version 6 skipped: its stream id is not <version>-0/.test(m))).toBe(true);
     }
     for (const w of machines.alive()) {
       expect(await w.call('pollution')).toEqual({ polluted: false, addedKeys: [] });
