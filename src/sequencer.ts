@@ -27,9 +27,11 @@ export interface BackplaneSink {
    * Something went wrong that the link cannot hide: `lost` means the backplane no longer
    * holds entries this host applied (it restarted without them); `connection` that it cannot
    * be reached for now (the link keeps retrying and buffers submits meanwhile); `restored`
-   * that entries were lost and the order goes on from a restored state (the message says which).
+   * that entries were lost and the order goes on from a restored state (the message says which);
+   * `refused` that the backplane refuses this host's credentials or commands (a wrong
+   * password, an ACL without a needed key or command): retrying goes on, but it needs fixing.
    */
-  problem(kind: 'connection' | 'lost' | 'restored', message: string, cause?: unknown): void;
+  problem(kind: 'connection' | 'lost' | 'restored' | 'refused', message: string, cause?: unknown): void;
   /** This host's state (a ReplicaSnapshot as JSON text), to restore a backplane that lost it. */
   state(): { version: number; text: string };
   /**

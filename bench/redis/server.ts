@@ -74,6 +74,8 @@ export interface StartOptions {
   parentDir?: string;
   /** AOF with this fsync policy (`always`: every write on disk before the reply). Default: none. */
   appendfsync?: 'always' | 'everysec';
+  /** More `redis-server` arguments, after the defaults (a later one wins): TLS, ACL users, a TCP port. */
+  args?: readonly string[];
 }
 
 /**
@@ -101,6 +103,7 @@ export async function startRedisServer(options: StartOptions = {}): Promise<Redi
     '--dir', dir,
     '--daemonize', 'no',
     '--loglevel', 'notice',
+    ...(options.args ?? []),
   ];
   let current: { child: ChildProcess; dir: string } | undefined;
   const killCurrent = async (): Promise<void> => {

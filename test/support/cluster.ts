@@ -8,6 +8,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemSyncOptions } from '../../src/index.js';
+import type { RedisOptions } from 'ioredis';
 import { RUN_DIR } from './run-dir.js';
 
 const PID_FILE = join(RUN_DIR, 'pids.txt');
@@ -228,7 +229,7 @@ export class Cluster {
 
   /** Spawns and starts a worker in this mesh; resolves with its role (`redis`: see worker-main.ts). */
   async start(
-    options: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number } = {},
+    options: MemSyncOptions & { redis?: string | RedisOptions; redisSnapshotEvery?: number } = {},
     defaults: Record<string, unknown> = {},
     how: string | SpawnOptions = {},
   ): Promise<{ worker: Worker; role: 'host' | 'client' }> {

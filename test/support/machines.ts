@@ -4,6 +4,8 @@
  * every worker and the server and removes their directories, whatever the test did.
  */
 import { startRedisServer, stopEveryRedisServer, type RedisServer, type StartOptions } from '../../bench/redis/server.js';
+import { type AddressInfo, createServer } from 'node:net';
+import type { RedisOptions } from 'ioredis';
 import { Cluster, type StatusOf, until, type Worker } from './cluster.js';
 
 export interface Digest {
@@ -13,14 +15,22 @@ export interface Digest {
 }
 
 export class Machines {
-  readonly name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly machines: Cluster[] = [];
 
-  private constructor(readonly redis: RedisServer) {}
+  private constructor(
+    readonly name: string,
+    readonly redis: RedisServer,
+  ) {}
 
-  static async start(count: number, redis: Pick<StartOptions, 'appendfsync'> = {}): Promise<Machines> {
-    const server = await startRedisServer(redis);
-    const machines = new Machines(server);
+  /** `args`: more redis-server arguments, given the mesh's name (for an ACL user's keys). */
+  static async start(
+    count: number,
+    redis: Pick<StartOptions, 'appendfsync'> & { args?: (mesh: string) => string[] } = {},
+  ): Promise<Machines> {
+    const name = `mesh-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const { args, ...rest } = redis;
+    const server = await startRedisServer(args ? { ...rest, args: args(name) } : rest);
+    const machines = new Machines(name, server);
     for (let i = 0; i < count; i++) machines.machines.push(new Cluster(machines.name));
     return machines;
   }
@@ -29,10 +39,11 @@ export class Machines {
   async start(
     index: number,
     defaults: Record<string, unknown>,
-    options: { clientOnly?: boolean; redisSnapshotEvery?: number } = {},
+    options: { clientOnly?: boolean; redisSnapshotEvery?: number; redis?: RedisOptions } = {},
   ): Promise<Worker> {
     const machine = this.machines[index]!;
-    return (await machine.start({ ...options, redis: this.redis.socket }, defaults)).worker;
+    // By default the server's Unix socket; `redis`: other ioredis options (TCP, TLS, a user).
+    return (await machine.start({ ...options, redis: options.redis ?? this.redis.socket }, defaults)).worker;
   }
 
   alive(): Worker[] {
@@ -77,4 +88,16 @@ export class Machines {
       stopEveryRedisServer();
     }
   }
+}
+
+/** A TCP port on 127.0.0.1 that nobody listened on a moment ago (the system picked it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

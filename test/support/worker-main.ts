@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { MemSync, type MemSyncOptions, type Update } from '../../src/index.js';
 import { type MessagingCommand, runMessaging } from './messaging-commands.js';
 import { redisBackplane } from '../../src/backplane/redis/index.js';
+import type { RedisOptions } from 'ioredis';
 
 type Command =
   | {
@@ -14,8 +15,11 @@ type Command =
       cmd: 'start';
       name: string;
       defaults?: Record<string, unknown>;
-      /** `redis`: the Unix socket of a Redis server to use as the backplane (IPC cannot carry one). */
-      options?: MemSyncOptions & { redis?: string; redisSnapshotEvery?: number };
+      /**
+       * `redis`: the Unix socket of a Redis server to use as the backplane, or ioredis options
+       * (IPC cannot carry a backplane itself).
+       */
+      options?: MemSyncOptions & { redis?: string | RedisOptions; redisSnapshotEvery?: number };
     }
   | { id: number; cmd: 'patch'; update: Update; if?: Record<string, unknown>; timeout?: number }
   | {
@@ -77,7 +81,7 @@ async function run(command: Command): Promise<unknown> {
     case 'start': {
       const { redis, redisSnapshotEvery, ...options } = command.options ?? {};
       if (redis !== undefined) {
-        options.backplane = redisBackplane({ path: redis }, redisSnapshotEvery === undefined ? {} : { snapshotEvery: redisSnapshotEvery });
+        options.backplane = redisBackplane(typeof redis === 'string' ? { path: redis } : redis, redisSnapshotEvery === undefined ? {} : { snapshotEvery: redisSnapshotEvery });
       }
       mem = new MemSync(command.name, command.defaults as never, options);
       mem.on('role', (e) => send({ event: 'role', role: e.role, previous: e.previous }));

@@ -10,6 +10,8 @@ const READ_COUNT = 1000;
 const READ_BLOCK_MS = 1000;
 /** Pause before a failed call or read is tried again (the client reconnects meanwhile). */
 const RETRY_MS = 100;
+/** Redis's answers to a wrong password or a user the ACL does not allow (not an outage). */
+const REFUSED = /\b(WRONGPASS|NOAUTH|NOPERM)\b/;
 
 export interface LinkClients {
   /** Submits: one function call in flight at a time. */
@@ -95,7 +97,13 @@ export class RedisLink implements BackplaneLink {
   private report(error: unknown): void {
     if (this.reported || this.closed) return;
     this.reported = true;
-    this.sink.problem('connection', `cut off from Redis (writes wait, reads stay local): ${messageOf(error)}`, error);
+    const message = messageOf(error);
+    if (REFUSED.test(message)) {
+      // Not an outage: retrying with the same settings gets the same answer.
+      this.sink.problem('refused', `Redis refused this host (check username/password and the ACL user's keys memsync:{mesh}:* and commands; writes wait, reads stay local): ${message}`, error);
+      return;
+    }
+    this.sink.problem('connection', `cut off from Redis (writes wait, reads stay local): ${message}`, error);
   }
 
   private pump(): void {
