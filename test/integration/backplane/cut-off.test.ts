@@ -4,7 +4,8 @@
  * when Redis is back they are ordered once each and every machine catches up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Machines } from '../../support/machines.js';
+import { startRedisServer } from '../../../bench/redis/server.js';
+import { freePort, Machines } from '../../support/machines.js';
 
 interface ManyResult {
   applied: number;
@@ -45,5 +46,35 @@ describe('a machine cut off from Redis', () => {
     for (const result of await Promise.all(writes)) expect(result).toEqual({ applied: 20, refused: 0, reasons: {} });
     await machines.converged(61);
     for (const w of machines.alive()) expect(await w.call('get', { path: 'n' })).toBe(61);
+  });
+
+  it('a dead port: machines start with Redis nowhere, serve locally, and order their writes once it listens there', { timeout: 120_000 }, async () => {
+    machines = await Machines.start(2);
+    const port = await freePort();
+    // Nobody listens on `port` yet.
+    const redis = { host: '127.0.0.1', port };
+    const a = await machines.start(0, { n: 0 }, { redis });
+    const a2 = await machines.start(0, { n: 0 }, { redis });
+    const b = await machines.start(1, { n: 0 }, { redis });
+    await machines.oneHostEach();
+    const writes = [
+      a2.call<ManyResult>('patchMany', { update: { $inc: { n: 1 } }, count: 10, window: 2 }, 90_000),
+      b.call<ManyResult>('patchMany', { update: { $inc: { n: 1 } }, count: 10, window: 2 }, 90_000),
+    ];
+    const hosts = await machines.oneHostEach();
+    for (const host of hosts) {
+      await host.waitForEvent((e) => e.event === 'error' && e.code === 'ERR_CONNECTION' && String(e.message).includes('cut off from Redis'), 20_000);
+    }
+    expect(await a.call('get')).toEqual({ n: 0 });
+    expect((await b.call<{ version: number }>('digest')).version).toBe(0);
+
+    const server = await startRedisServer({ args: ['--port', String(port), '--bind', '127.0.0.1'] });
+    try {
+      for (const result of await Promise.all(writes)) expect(result).toEqual({ applied: 10, refused: 0, reasons: {} });
+      await machines.converged(20);
+      for (const w of machines.alive()) expect(await w.call('get')).toEqual({ n: 20 });
+    } finally {
+      await server.stop();
+    }
   });
 });

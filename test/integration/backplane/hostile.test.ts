@@ -56,7 +56,7 @@ describe('entries read from Redis are validated like any peer\'s', () => {
       b2.call<{ applied: boolean; version: number }>('patch', { update: { $inc: { n: 10 } } }),
     ]);
     for (const write of writes) expect(write.applied).toBe(true);
-    expect(writes.map((w) => w.version).sort()).toEqual([7, 8]);
+    expect(writes.map((w) => w.version).sort((x, y) => x - y)).toEqual([7, 8]);
     await machines.converged(8);
 
     for (const host of [hostA!, hostB!]) {
