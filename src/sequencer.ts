@@ -51,8 +51,11 @@ export interface BackplaneLink {
    * Every how many versions the host offers a snapshot (`storeSnapshot`); undefined: never.
    */
   readonly snapshotEvery?: number | undefined;
-  /** Stores the state at `version` for joiners, unless a newer one is stored already. */
-  storeSnapshot?(version: number, text: string): void;
+  /**
+   * Offers the state for joiners at `version` or later: the link takes it (`state()` of its
+   * sink) only once it holds the backplane's snapshot lease and nothing as new is stored.
+   */
+  storeSnapshot?(version: number): void;
   /** Stops reading and submitting, and closes the connections. */
   close(): Promise<void>;
 }

@@ -91,9 +91,8 @@ export class BackplaneFeed {
     if (every === undefined || version % every !== 0 || this.snapshotTimer) return;
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = undefined;
-      if (this.halted) return;
-      const snapshot = this.core.replica.snapshot();
-      this.link.storeSnapshot?.(snapshot.version, JSON.stringify(snapshot));
+      // The link computes the state (sink.state) only if this host gets the lease.
+      if (!this.halted) this.link.storeSnapshot?.(version);
     }, Math.random() * SNAPSHOT_JITTER_MS);
     this.snapshotTimer.unref();
   }

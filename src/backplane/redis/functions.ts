@@ -17,12 +17,24 @@
 export const LIBRARY_NAME = 'memsync';
 export const SUBMIT_FUNCTION = 'memsync_submit_v1';
 /**
- * Stores a snapshot (keys: the stream, the snapshot hash; arguments: its version, its JSON,
- * how many versions of the stream to keep behind it) unless a newer one is stored, and trims
- * the stream behind it with XTRIM MINID: a host lagging by less than that keeps reading the
- * stream; one further behind loads the snapshot. Redis 6.2+ for MINID, 7 for functions.
+ * The snapshot lease: one host at a time computes and stores a snapshot. Keys: the snapshot
+ * hash, the lease key; arguments: the version the caller would store, its holder token, the
+ * lease's time to live in ms. Returns 1 when the caller now holds the lease (SET NX PX), 0
+ * when a snapshot at that version or newer is stored already or another host holds it (the
+ * caller then computes nothing).
  */
-export const SNAPSHOT_FUNCTION = 'memsync_snapshot_v1';
+export const LEASE_FUNCTION = 'memsync_snapshot_lease_v1';
+/**
+ * Stores a snapshot (keys: the stream, the snapshot hash, the lease key; arguments: its
+ * version, its JSON, how many versions of the stream to keep behind it, the holder token)
+ * when the caller still holds the lease (-1 when not: it expired and may be another's) and
+ * no snapshot at that version or newer is stored (0); it frees the lease either way it
+ * held it. Trims the stream behind it with XTRIM MINID: a host lagging by less than that
+ * keeps reading the stream; one further behind loads the snapshot. Redis 6.2+ for MINID, 7
+ * for functions. The version check alone is what keeps a stale snapshot from replacing a
+ * newer one; the lease is what keeps every host from computing one at each interval.
+ */
+export const SNAPSHOT_FUNCTION = 'memsync_snapshot_v2';
 /**
  * After a loss, restores the order on a server that holds nothing of the mesh (keys: the
  * counter hash, the snapshot hash; arguments: version, state JSON): the counter continues from
@@ -54,7 +66,17 @@ local function submit(keys, args)
 end
 redis.register_function('${SUBMIT_FUNCTION}', submit)
 
+local function lease(keys, args)
+  local stored = tonumber(redis.call('HGET', keys[1], 'version') or '0')
+  if stored >= tonumber(args[1]) then return 0 end
+  if redis.call('SET', keys[2], args[2], 'NX', 'PX', args[3]) then return 1 end
+  return 0
+end
+redis.register_function('${LEASE_FUNCTION}', lease)
+
 local function snapshot(keys, args)
+  if redis.call('GET', keys[3]) ~= args[4] then return -1 end
+  redis.call('DEL', keys[3])
   local version = tonumber(args[1])
   local stored = tonumber(redis.call('HGET', keys[2], 'version') or '0')
   if stored >= version then return 0 end
@@ -75,12 +97,13 @@ redis.register_function('${RESEED_FUNCTION}', reseed)
 `;
 
 /** The keys of one mesh. */
-export function meshKeys(mesh: string): { log: string; seqs: string; meta: string; snapshot: string } {
+export function meshKeys(mesh: string): { log: string; seqs: string; meta: string; snapshot: string; lease: string } {
   const tag = `{${mesh}}`;
   return {
     log: `memsync:${tag}:log`,
     seqs: `memsync:${tag}:seqs`,
     meta: `memsync:${tag}:meta`,
     snapshot: `memsync:${tag}:snapshot`,
+    lease: `memsync:${tag}:snapshot-lease`,
   };
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { BackplaneLink, BackplaneSink, RawBackplaneEntry } from '../../sequencer.js';
 import type { Patch } from '../../types.js';
-import { LIBRARY, meshKeys, RESEED_FUNCTION, SNAPSHOT_FUNCTION, SUBMIT_FUNCTION } from './functions.js';
+import { randomUUID } from 'node:crypto';
+import { LEASE_FUNCTION, LIBRARY, meshKeys, RESEED_FUNCTION, SNAPSHOT_FUNCTION, SUBMIT_FUNCTION } from './functions.js';
 
 /** Patches per function call at most (its arguments are three per patch). */
 const MAX_BATCH = 1000;
@@ -10,6 +11,11 @@ const READ_COUNT = 1000;
 const READ_BLOCK_MS = 1000;
 /** Pause before a failed call or read is tried again (the client reconnects meanwhile). */
 const RETRY_MS = 100;
+/**
+ * How long a snapshot lease lasts: time enough to stringify and send a large state. A holder
+ * that dies meanwhile only delays the next snapshot by that much.
+ */
+const LEASE_MS = 30_000;
 /** Redis's answers to a wrong password or a user the ACL does not allow (not an outage). */
 const REFUSED = /\b(WRONGPASS|NOAUTH|NOPERM)\b/;
 
@@ -41,6 +47,10 @@ export class RedisLink implements BackplaneLink {
   private connectedOnce = false;
   /** The server was seen holding fewer versions than we read: the read loop recovers. */
   private lossSeen: number | undefined;
+  /** This link's token in the snapshot lease. */
+  private readonly holder = randomUUID();
+  /** A lease asked for or a snapshot being stored: one at a time. */
+  private storing = false;
 
   constructor(
     mesh: string,
@@ -139,13 +149,23 @@ export class RedisLink implements BackplaneLink {
     return fcall(writer, SUBMIT_FUNCTION, [log, seqs, meta], args);
   }
 
-  storeSnapshot(version: number, text: string): void {
+  storeSnapshot(version: number): void {
     const clients = this.clients;
-    if (!clients || this.closed || this.snapshotEvery === undefined) return;
-    const { log, snapshot } = this.keys;
-    fcall(clients.writer, SNAPSHOT_FUNCTION, [log, snapshot], [String(version), text, String(this.snapshotEvery)]).catch(
-      (error: unknown) => this.report(error),
-    );
+    if (!clients || this.closed || this.snapshotEvery === undefined || this.storing) return;
+    this.storing = true;
+    this.store(clients.writer, version, this.snapshotEvery)
+      .catch((error: unknown) => this.report(error))
+      .finally(() => (this.storing = false));
+  }
+
+  /** Takes the lease, then computes and stores the state (see LEASE_FUNCTION). */
+  private async store(writer: Redis, version: number, keep: number): Promise<void> {
+    const { log, snapshot, lease } = this.keys;
+    if ((await fcall(writer, LEASE_FUNCTION, [snapshot, lease], [String(version), this.holder, String(LEASE_MS)])) !== 1) return;
+    if (this.closed) return;
+    // Now, not before: what this host holds by now (at `version` or later).
+    const state = this.sink.state();
+    await fcall(writer, SNAPSHOT_FUNCTION, [log, snapshot, lease], [String(state.version), state.text, String(keep), this.holder]);
   }
 
   /**

@@ -25,8 +25,8 @@ describe('the backplane option', () => {
 
   it('every key of a mesh carries the same {mesh} hash tag (one Cluster slot)', () => {
     const keys = Object.values(meshKeys('orders'));
-    expect(keys).toHaveLength(4);
+    expect(keys).toHaveLength(5);
     for (const key of keys) expect(key.match(/\{[^}]*\}/)?.[0]).toBe('{orders}');
-    expect(new Set(keys).size).toBe(4);
+    expect(new Set(keys).size).toBe(5);
   });
 });
