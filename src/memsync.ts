@@ -33,6 +33,7 @@ import type { Address } from './transport/types.js';
 import type { Condition, DeepReadonly, JsonObject, PatchResult, Update } from './types.js';
 import type { EventMap, MemSyncEventBus } from './messaging/events.js';
 import { MessagingHub } from './messaging/hub.js';
+import { oneMachineOnly, refusingEventBus } from './backplane/one-machine.js';
 import type { LockOptions, MemSyncLock } from './messaging/locks.js';
 import { checkName, timeoutOf } from './messaging/payload.js';
 import type { CallMeta, CallOptions, RpcHandler, RpcMap } from './messaging/rpc.js';
@@ -238,10 +239,13 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       report: (error) => this.reportError(error),
       active: () => this.starting !== undefined && this.stopping === undefined,
     });
-    this.events = this.messaging.events;
+    // Messaging is one machine's: refused with a backplane (backplane/one-machine.ts).
+    this.events = this.options.backplane ? refusingEventBus<E>(this.options.backplane.kind) : this.messaging.events;
     this.core.messaging = this.messaging;
     this.node.messaging = this.messaging;
-    for (const [method, handler] of Object.entries(this.options.rpc)) this.messaging.rpc.handle(method, handler);
+    const rpc = Object.entries(this.options.rpc);
+    if (rpc.length > 0 && this.options.backplane) throw oneMachineOnly('RPC handlers (options.rpc)', this.options.backplane.kind);
+    for (const [method, handler] of rpc) this.messaging.rpc.handle(method, handler);
   }
 
   /**
@@ -255,6 +259,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
     name: K,
     handler: (args: Parameters<R[K]>[0], meta: CallMeta) => ReturnType<R[K]> | Awaited<ReturnType<R[K]>>,
   ): () => void {
+    if (this.options.backplane) throw oneMachineOnly('RPC handlers', this.options.backplane.kind);
     return this.messaging.rpc.handle(name, handler as RpcHandler);
   }
 
@@ -273,6 +278,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
   ): Promise<Awaited<ReturnType<R[K]>>> {
     try {
       this.needStarted();
+      if (this.options.backplane) throw oneMachineOnly('RPC calls', this.options.backplane.kind);
       const timeout = timeoutOf(options.timeout, this.options.patchTimeout);
       return this.messaging.rpc.call(name, args, options, timeout) as Promise<Awaited<ReturnType<R[K]>>>;
     } catch (error) {
@@ -293,6 +299,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
   lock(name: string, options: LockOptions = {}): Promise<MemSyncLock> {
     try {
       this.needStarted();
+      if (this.options.backplane) throw oneMachineOnly('locks', this.options.backplane.kind);
       checkName(name, 'a lock name');
       const timeout = timeoutOf(options.timeout, this.options.patchTimeout);
       return this.messaging.locks.acquire(name, options, timeout);

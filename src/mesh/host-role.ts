@@ -127,7 +127,8 @@ export class HostRole {
     // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
     this.beatTimer = setInterval(() => this.beat(), beatInterval(options.hostTimeout));
     this.beatTimer.unref();
-    this.messaging = options.messaging?.host(this.messagingLink());
+    // With a backplane messaging is refused (backplane/one-machine.ts): a member sending it anyway is dropped.
+    this.messaging = options.backplane ? undefined : options.messaging?.host(this.messagingLink());
     this.adoption = {
       core,
       limits: options.limits,
