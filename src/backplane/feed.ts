@@ -33,12 +33,15 @@ export class BackplaneFeed {
   private readonly link: BackplaneLink;
   private halted = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** The version of the last snapshot offered or installed (offers follow every crossing after it). */
+  private offered: number;
 
   constructor(
     backplane: Backplane,
     private readonly core: ReplicaCore,
     private readonly options: FeedOptions,
   ) {
+    this.offered = core.replica.version;
     this.link = backplane.open(options.mesh, core.replica.version, {
       entries: (raw) => this.onEntries(raw),
       snapshot: (version, text) => this.onSnapshot(version, text),
@@ -77,6 +80,7 @@ export class BackplaneFeed {
       if (snapshot.version !== version) throw new ProtocolError('ERR_PROTOCOL', `its version is not ${version}`);
       Replica.fromSnapshot(snapshot, { limits: this.options.limits });
       this.core.installSnapshot(snapshot, 'backplane');
+      this.offered = version;
     } catch (error) {
       this.refuse(`snapshot ${version}`, error);
       return false;
@@ -85,14 +89,20 @@ export class BackplaneFeed {
     return true;
   }
 
-  /** Every `snapshotEvery` versions, after a random wait, offer the state to joiners. */
+  /**
+   * Each time the order crosses a multiple of `snapshotEvery` (since the last offer), after a
+   * random wait, offer the state to joiners; a crossing during the wait is covered by the
+   * offer it ends in (made at the version held then).
+   */
   private maybeSnapshot(version: number): void {
     const every = this.link.snapshotEvery;
-    if (every === undefined || version % every !== 0 || this.snapshotTimer) return;
+    if (every === undefined || this.snapshotTimer || Math.floor(version / every) <= Math.floor(this.offered / every)) return;
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = undefined;
       // The link computes the state (sink.state) only if this host gets the lease.
-      if (!this.halted) this.link.storeSnapshot?.(version);
+      if (this.halted) return;
+      this.offered = this.core.replica.version;
+      this.link.storeSnapshot?.(this.offered);
     }, Math.random() * SNAPSHOT_JITTER_MS);
     this.snapshotTimer.unref();
   }
@@ -137,6 +147,10 @@ export class BackplaneFeed {
         );
       }
       this.core.applyOrdered(entry);
+      // Our own writes among them are held by the backplane now (that is what reading them
+      // back means): acknowledge them here, without the local wait for a member's ack or the
+      // fence check a host alone makes (mesh/host-role.ts), which only vouch for local copies.
+      this.core.releaseOwn(entry.version);
       this.options.ordered(entry);
       this.maybeSnapshot(entry.version);
     }

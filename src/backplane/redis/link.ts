@@ -51,6 +51,8 @@ export class RedisLink implements BackplaneLink {
   private readonly holder = randomUUID();
   /** A lease asked for or a snapshot being stored: one at a time. */
   private storing = false;
+  /** The newest offer made while one was being stored (0: none). */
+  private wanted = 0;
 
   constructor(
     mesh: string,
@@ -151,11 +153,21 @@ export class RedisLink implements BackplaneLink {
 
   storeSnapshot(version: number): void {
     const clients = this.clients;
-    if (!clients || this.closed || this.snapshotEvery === undefined || this.storing) return;
+    if (!clients || this.closed || this.snapshotEvery === undefined) return;
+    // One at a time; an offer made meanwhile is taken up once the current one is done.
+    if (this.storing) {
+      this.wanted = Math.max(this.wanted, version);
+      return;
+    }
     this.storing = true;
     this.store(clients.writer, version, this.snapshotEvery)
       .catch((error: unknown) => this.report(error))
-      .finally(() => (this.storing = false));
+      .finally(() => {
+        this.storing = false;
+        const next = this.wanted;
+        this.wanted = 0;
+        if (next > version) this.storeSnapshot(next);
+      });
   }
 
   /** Takes the lease, then computes and stores the state (see LEASE_FUNCTION). */
