@@ -72,9 +72,14 @@ describe('the snapshot lease', () => {
       });
       const workers = await Promise.all([0, 1, 2].map((i) => machines!.start(i, { n: 0 }, { redisSnapshotEvery: EVERY })));
       const keys = meshKeys(machines.name);
+      // One write from each, each read back through the stream: every host reads it now (a
+      // host that connected only after a snapshot was stored would join from it, and offer
+      // nothing for that interval).
+      for (const w of workers) await w.call('patch', { update: { $inc: { n: 1 } } });
       for (let round = 1; round <= ROUNDS; round++) {
-        // One interval's worth, from one machine in turn; every host applies each version.
-        await workers[round % 3]!.call('patchMany', { update: { $inc: { n: 1 } }, count: EVERY, window: 4 }, 60_000);
+        // Up to the next interval, from one machine in turn; every host applies each version.
+        const count = round === 1 ? EVERY - workers.length : EVERY;
+        await workers[round % 3]!.call('patchMany', { update: { $inc: { n: 1 } }, count, window: 4 }, 60_000);
         const version = round * EVERY;
         await machines.converged(version);
         // Each host offers once at the interval (after a random wait): all three ask.
