@@ -12,13 +12,12 @@ import type { StoredState } from './types.js';
 export function replicaFromStore(state: StoredState, options: ReplicaOptions, file: string): Replica {
   try {
     const replica = Replica.fromSnapshot(state.snapshot, options);
-    for (const entry of state.entries) {
+    replica.replay(state.entries, (entry) => {
       if (entry.version !== replica.version + 1) {
         throw new MemSyncError('ERR_PROTOCOL', `entry ${entry.version} follows version ${replica.version}`);
       }
       checkParsedPatch(entry.patch, options.limits);
-      replica.apply(entry);
-    }
+    });
     markCheckedState(replica.state);
     return replica;
   } catch (error) {
