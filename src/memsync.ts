@@ -470,9 +470,10 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
    * Resolves once everything this replica has seen ordered is on disk in the mesh's store.
    * On the host it forces an fsync of every entry ordered so far, whatever the sync mode. On a
    * client it asks the host to do the same and waits for its answer (every entry the client
-   * has seen was stored before it was sent); it rejects with `ERR_CONNECTION` when the host
-   * goes away first (call it again once the next host is in place) and `ERR_TIMEOUT` after
-   * 30 s without an answer. A mesh without storage answers at once.
+   * has seen was stored before it was sent). When the host goes away before it answers, or
+   * while no host is in place (an election), it waits for the next host and asks it (it writes
+   * the same store); it rejects with `ERR_TIMEOUT` when no host answered within 30 s. A mesh
+   * without storage answers at once; so does a replica never started or stopped.
    */
   async flush(): Promise<void> {
     await this.node.flush();

@@ -9,7 +9,7 @@ export {
   type ReplicaOptions,
 } from './replica.js';
 export type { ReplicaSnapshot } from './snapshot.js';
-export { type SnapshotPath, SnapshotStateBuilder } from './snapshot-builder.js';
+export { markCheckedState, type SnapshotPath, SnapshotStateBuilder } from './snapshot-builder.js';
 export { type Stamp, type StampEntries, StampTable } from './stamps.js';
 export {
   type PatchInput,

@@ -3,7 +3,8 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { ConditionCache } from './conditions.js';
-import { wideRoot } from './wide-root.js';
+import { isWideRoot, wideRoot } from './wide-root.js';
+import { deferringFreeze, freezeFresh } from './freeze.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
@@ -124,6 +125,24 @@ export class Replica {
     const outcome = this.#applyPatch(entry.patch, precomputed);
     this.#advanceHorizon(entry.patch.ts);
     return outcome;
+  }
+
+  /**
+   * Applies consecutive entries as {@link apply} does, freezing the state once at the end
+   * rather than after each entry (nobody sees the roots in between): a store's log at start.
+   * `check` runs before each entry; when it or an entry throws, the replica is unusable.
+   */
+  replay(entries: Iterable<OrderedPatch>, check?: (entry: OrderedPatch) => void): void {
+    deferringFreeze(() => {
+      for (const entry of entries) {
+        check?.(entry);
+        this.apply(entry);
+      }
+    });
+    const state = this.#state;
+    if (!isWideRoot(state)) return freezeFresh(state);
+    // A wide root is a read-only proxy already; its values are what may be fresh.
+    for (const key of Object.keys(state)) freezeFresh(state[key]);
   }
 
   #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined): ApplyOutcome {

@@ -14,6 +14,14 @@ export function isCheckedState(state: unknown): state is JsonObject {
   return typeof state === 'object' && state !== null && checkedStates.has(state);
 }
 
+/**
+ * Marks a replica's state root as checked under the limits it was built with (the store's
+ * replay: checked snapshot, checked entries), so that installing it does not walk it again.
+ */
+export function markCheckedState(state: JsonObject): void {
+  checkedStates.add(state);
+}
+
 export function snapshotStateError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
   const message = error instanceof Error ? error.message : String(error);

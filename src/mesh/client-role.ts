@@ -135,9 +135,9 @@ export class ClientRole {
   }
 
   /** Resolves once the host has fsynced everything it ordered (mem.flush(), storage/remote-flush.ts). */
-  flush(): Promise<void> {
+  flush(timeoutMs?: number): Promise<void> {
     // Not before the welcome: the host takes nothing but a hello first.
-    return this.whenSynced.then(() => this.flushes.request((id) => this.conn.send({ type: 'flush', id })));
+    return this.whenSynced.then(() => this.flushes.request((id) => this.conn.send({ type: 'flush', id }), timeoutMs));
   }
 
   get hostId(): string {

@@ -72,8 +72,16 @@ export class HostStorage {
         // Our history is the store's up to here: take what the store holds beyond it (the
         // previous host stored it and died before anyone saw it).
         for (const entry of loaded.state.entries) if (entry.version > here) core.applyOrdered(entry);
+      } else if (stored.epoch > core.replica.epoch) {
+        // Diverged, and the store's history was written under a newer epoch than ours: ours
+        // holds entries a host ordered but never stored (a host fenced by a newer one, or this
+        // very replica as that host), which nobody was told of. The store's is the mesh's.
+        // (Replica winning here let a fenced host, electing again, write its own state over
+        // the newer host's acknowledged entries.)
+        core.installSnapshot(stored.snapshot(), 'storage');
       } else {
-        // The store lags us or diverged from us: the live mesh's history is the truth.
+        // The store lags us (a prefix of our history has no newer epoch) or an older
+        // history diverged from ours: the live mesh's history is the truth.
         replicaWins = true;
       }
     }

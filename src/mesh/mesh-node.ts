@@ -8,6 +8,7 @@ import { ClientRole } from './client-role.js';
 import { elect } from './election.js';
 import { HostRole } from './host-role.js';
 import { HostStorage } from './host-storage.js';
+import { flushThroughHosts } from '../storage/remote-flush.js';
 import type { ReplicaCore } from './replica-core.js';
 import type { MessagingPort } from '../messaging/link.js';
 
@@ -60,6 +61,9 @@ export class MeshNode {
   readonly storage: HostStorage | undefined;
   /** Events, RPC and locks (src/messaging), handed to every role. */
   messaging: MessagingPort | undefined;
+  /** Role changes so far, and who waits for the next one (a flush through an election). */
+  private roleChanges = 0;
+  private roleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly name: string,
@@ -311,10 +315,17 @@ export class MeshNode {
     return this.storage ? this.storage.whenDurable(version) : Promise.resolve();
   }
 
-  /** Everything this replica has seen ordered, on disk — see MemSync.flush(). */
+  /** Everything this replica has seen ordered, on disk — see MemSync.flush(). Through elections, on the next host. */
   flush(): Promise<void> {
-    if (this.host) return this.storage ? this.storage.flush() : Promise.resolve();
-    return this.client ? this.client.flush() : Promise.resolve();
+    return flushThroughHosts({
+      attempt: (timeoutMs) => {
+        if (this.host) return this.storage ? this.storage.flush() : Promise.resolve();
+        return this.client?.flush(timeoutMs);
+      },
+      idle: () => this.role === 'idle' || this.role === 'stopped',
+      generation: () => this.roleChanges,
+      nextRole: () => new Promise<void>((resolve) => this.roleWaiters.push(resolve)),
+    });
   }
 
   /** The backplane the mesh orders through: ours while we host, else the host's (its welcome). */
@@ -440,6 +451,8 @@ export class MeshNode {
     if (role === this.role) return;
     const previous = this.role;
     this.role = role;
+    this.roleChanges++;
+    for (const wake of this.roleWaiters.splice(0)) wake();
     diag(this.options).role(role, previous, this.epoch);
     this.events.role(role, previous);
   }
