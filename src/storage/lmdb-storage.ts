@@ -29,19 +29,17 @@ import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.
  * does not (a state adopted wholesale), later appends wait for it: the store never holds
  * an entry its log cannot reach.
  *
- * Sync modes: `'always'` commits with lmdb-js's overlapping sync (the fsync of a commit runs
- * after it, off the writer lock, while later commits proceed; its meta-page protocol keeps
- * the file whole across power loss) and resolves an append after that fsync. `'interval'`
- * and `'none'` open with `noSync`: an append resolves once its commit has written it to the
- * OS (it survives any process dying). `'interval'` then fsyncs (mdb_env_sync) at most
- * {@link SYNC_INTERVAL_MS} after the first commit not yet synced: one fsync per second covers
- * every commit of that second. Why not overlapping sync for it: lmdb-js fsyncs right after
- * every commit on the writer thread, so the next commit (and its acknowledgement) waited
- * for the previous fsync: 'interval' cost as much latency as 'always'.
+ * Sync modes: `'always'` and `'interval'` commit with lmdb-js's overlapping sync: the fsync
+ * of a commit runs after it, off the writer lock, and LMDB's meta-page protocol keeps the
+ * last fsynced transaction valid until the next fsync completes, so a power loss can undo
+ * the newest commits but never damages the file. `'always'` resolves an append after that
+ * fsync; `'interval'` once its commit has written it to the OS (it survives any process
+ * dying) — the fsync follows within the time one fsync takes. Why not `noSync` plus one
+ * fsync a second for `'interval'` (tried): LMDB without sync can leave a meta page on disk
+ * that points at pages that never got there, a corrupt file after a power loss — worse
+ * than Redis's `everysec`, which loses the last second but keeps its file. `'none'` opens
+ * with `noSync` and never fsyncs by itself (`flush()` does): its documented risk.
  */
-/** `'interval'`: the longest a commit waits for the fsync that covers it. */
-export const SYNC_INTERVAL_MS = 1000;
-
 export class LmdbStorage implements StorageAdapter {
   readonly id: string;
   readonly file: string;
@@ -56,8 +54,6 @@ export class LmdbStorage implements StorageAdapter {
   private snapshotted = 0;
   /** The last write later appends must follow (a snapshot carrying versions the log lacks). */
   private order: Promise<void> | undefined;
-  /** `'interval'`: the pending fsync of the commits since the last one. */
-  private syncTimer: NodeJS.Timeout | undefined;
   #syncs = 0;
 
   constructor(
@@ -159,7 +155,7 @@ export class LmdbStorage implements StorageAdapter {
     return { written };
   }
 
-  /** How many fsyncs this store asked LMDB for outside 'always' commits (the interval timer, flush, close). */
+  /** How many fsyncs this store asked LMDB for outside its commits' own (`flush()`). */
   get syncCount(): number {
     return this.#syncs;
   }
@@ -174,12 +170,6 @@ export class LmdbStorage implements StorageAdapter {
   async close(): Promise<void> {
     const env = this.env;
     this.env = this.meta = this.log = this.snap = undefined;
-    // 'interval' promised an fsync within the second: a pending one is done now.
-    if (this.syncTimer) {
-      clearTimeout(this.syncTimer);
-      this.syncTimer = undefined;
-      if (env) await env.committed.then(() => this.syncEnv(env)).catch(() => {});
-    }
     if (env) await env.close();
   }
 
@@ -191,19 +181,6 @@ export class LmdbStorage implements StorageAdapter {
         error ? reject(this.wrap(error)) : resolveSync(),
       );
     });
-  }
-
-  /** `'interval'`: an fsync at most a second after this commit, shared by every commit until then. */
-  private syncSoon(): void {
-    if (this.sync !== 'interval' || this.syncTimer || !this.env) return;
-    const env = this.env;
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined;
-      // A failed background fsync is not any write's failure: the next one, or a flush, retries.
-      if (this.env === env) void this.syncEnv(env).catch(() => {});
-    }, SYNC_INTERVAL_MS);
-    // A pending fsync does not keep the process alive; close() and flush() do it at once.
-    this.syncTimer.unref();
   }
 
   /** Everything the store holds, checked record by record. */
@@ -233,7 +210,7 @@ export class LmdbStorage implements StorageAdapter {
     try {
       mkdirSync(this.path, { recursive: true, mode: 0o700 });
       checkLmdbFile(this.file);
-      const env = open({ path: this.path, maxDbs: 4, noSync: this.sync !== 'always', overlappingSync: this.sync === 'always' });
+      const env = open({ path: this.path, maxDbs: 4, noSync: this.sync === 'none', overlappingSync: this.sync !== 'none' });
       this.env = env;
       this.meta = env.openDB({ name: 'meta', encoding: 'json', useVersions: true });
       this.log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
@@ -254,7 +231,6 @@ export class LmdbStorage implements StorageAdapter {
     try {
       ok = await written;
       if (ok && durable) await this.env?.flushed;
-      if (ok) this.syncSoon();
     } catch (error) {
       throw this.wrap(error);
     }
