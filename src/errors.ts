@@ -69,6 +69,11 @@ export type MemSyncErrorCode =
   | 'ERR_REMOTE'
   /** A lock this process held was freed by the mesh (it was cut off from the host too long). */
   | 'ERR_LOCK_LOST'
+  /**
+   * The peer id is bound to another process that may still be running (its first hello proved
+   * it with a token this process does not hold): pick another id, or stop that process.
+   */
+  | 'ERR_ID_TAKEN'
   /** The backplane (memsync/redis) lost entries this replica had applied, or refused its script. */
   | 'ERR_BACKPLANE';
 

@@ -12,6 +12,7 @@ import {
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
+import { processToken } from './identity.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
 import { HostWatch } from './host-watch.js';
@@ -124,6 +125,7 @@ export class ClientRole {
       peer: this.options.self.peer,
       clientOnly: this.options.self.clientOnly,
       pid: process.pid,
+      token: processToken(),
       version: replica.version,
       entryEpoch: replica.version === 0 ? 0 : (log.epochAt(replica.version) ?? replica.epoch),
       knownEpoch: this.core.knownEpoch,
@@ -217,7 +219,9 @@ export class ClientRole {
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
       const code =
-        message.code === 'ERR_AUTH' || message.code === 'ERR_CONNECTION' ? message.code : 'ERR_INCOMPATIBLE_PEER';
+        message.code === 'ERR_AUTH' || message.code === 'ERR_CONNECTION' || message.code === 'ERR_ID_TAKEN'
+          ? message.code
+          : 'ERR_INCOMPATIBLE_PEER';
       throw new MemSyncError(code, `host refused us: ${message.message}`);
     }
     if (this.epoch < 0) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before welcome`);

@@ -59,6 +59,11 @@ export class EntryLog {
     return this.count;
   }
 
+  /** The most entries it keeps (`logSize`). */
+  get limit(): number {
+    return this.capacity;
+  }
+
   /** Bytes counted against the bound (every segment but an open, unsealed one). */
   get bytes(): number {
     return this.heldBytes;

@@ -1,5 +1,6 @@
 import type { Member, MessageOf } from '../protocol/messages.js';
 import type { Connection } from '../transport/types.js';
+import type { ClaimTrust } from './history-claims.js';
 import type { SnapshotAssembler } from './snapshot-stream.js';
 
 /** One connection to the host, from accept to close. */
@@ -22,12 +23,14 @@ export interface HostPeer {
   /** We asked this peer for the history it holds beyond ours (or will, once welcomed). */
   awaitingHistory: boolean;
   upload?: SnapshotAssembler;
+  /** How far its claim to hold history beyond ours is believed (history-claims.ts). */
+  trust: ClaimTrust;
   /** Our nonce for this connection, when the mesh has a secret. */
   nonce?: string;
 }
 
 export function newHostPeer(conn: Connection): HostPeer {
-  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false };
+  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false, trust: 'none' };
 }
 
 /**

@@ -11,6 +11,8 @@ import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
 import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
+import { BindingTable, bindingRefusal, idKey } from './identity.js';
+import { entriesWithinClaim, snapshotWithinClaim, trustClaim } from './history-claims.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
@@ -39,6 +41,8 @@ export interface HostRoleOptions {
   secret: string | undefined;
   /** Members of the previous epoch we wait for before ordering anything new. */
   expected: Map<string, Member>;
+  /** Who held which id in the previous epoch as we know it, the lost host included (identity.ts). */
+  previous: ReadonlyMap<string, Member>;
   /** We never belonged to this mesh before: we cannot know who else is out there. */
   firstHost: boolean;
   gatherMs: number;
@@ -76,6 +80,8 @@ export interface HostRoleOptions {
 export class HostRole {
   private readonly peers = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
+  /** Which process each id we have seen is bound to (mesh/identity.ts). */
+  private readonly bindings = new BindingTable();
   /**
    * What arrives while we gather, in arrival order: our own patches, and clients' submits
    * as they came. Clients' are admitted only when the gather ends: until we adopt the
@@ -129,6 +135,7 @@ export class HostRole {
     this.beatTimer.unref();
     // With a backplane messaging is refused (backplane/one-machine.ts): a member sending it anyway is dropped.
     this.messaging = options.backplane ? undefined : options.messaging?.host(this.messagingLink());
+    this.bindings.learn(options.previous.values());
     this.adoption = {
       core,
       limits: options.limits,
@@ -255,7 +262,7 @@ export class HostRole {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
     // Messaging's entries are written under a reserved id: nobody may join as it.
     if (hello.peer === MESSAGING_WRITER) throw new ProtocolError('ERR_PROTOCOL', `peer id '${MESSAGING_WRITER}' is reserved`);
-    const verdict = checkHello(hello, {
+    let verdict = checkHello(hello, {
       mesh: this.options.mesh,
       hostPeer: this.options.self.peer,
       secret: this.options.secret,
@@ -263,6 +270,16 @@ export class HostRole {
       storage: this.options.storage?.id,
       isConnected: (id) => this.byId.has(id),
     });
+    const key = hello.token === undefined ? undefined : idKey(hello.peer, hello.token);
+    // Past every other check (a peer that has not proved the secret learns nothing of ids):
+    // an id bound to another process that may be running is not taken, connected or not.
+    if (verdict.ok || verdict.code === 'ERR_CONNECTION') {
+      const refusal = bindingRefusal(hello.peer, key, this.bindings.get(hello.peer), {
+        isAlive: this.options.isAlive,
+        awaited: (id) => this.gather.gathering && this.options.expected.has(id),
+      });
+      if (refusal !== undefined) verdict = { ok: false, code: 'ERR_ID_TAKEN', message: refusal };
+    }
     if (verdict.ok && hello.knownEpoch > this.core.stampCeiling() + MAX_CLOCK_STEP_MS * 1000) {
       // Epochs come from clocks: one this far past real time was made up, and stepping down
       // above it would hand every later term an epoch no host could exceed.
@@ -285,11 +302,22 @@ export class HostRole {
     peer.conn.authenticated();
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
     if (hello.pid !== undefined) peer.member.pid = hello.pid;
+    if (key !== undefined) peer.member.key = key;
+    this.bindings.set(hello.peer, { key, pid: hello.pid });
     peer.hello = hello;
     peer.accepted = { protocol: verdict.protocol, proof: verdict.proof };
     this.byId.set(hello.peer, peer);
-    // History it holds beyond ours is asked for once it is welcomed; the gather waits for it.
-    peer.awaitingHistory = this.gather.gathering && hello.version > this.core.replica.version;
+    // History it holds beyond ours is asked for once it is welcomed, as far as what it could
+    // have seen bounds it (history-claims.ts); the gather waits for it.
+    peer.trust = this.gather.gathering
+      ? trustClaim(hello, key, {
+          epoch: this.epoch,
+          version: this.core.replica.version,
+          logSize: this.core.log.limit,
+          previous: this.options.previous,
+        })
+      : 'none';
+    peer.awaitingHistory = peer.trust !== 'none';
     this.gather.arrived(hello.peer);
     this.membersChanged({ joined: [peer.member], left: [] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);
@@ -348,7 +376,7 @@ export class HostRole {
       ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
       ...(this.options.backplane === undefined ? {} : { backplane: this.options.backplane.kind }),
     });
-    const plan = planCatchUp(hello, replica, log, this.gather.gathering);
+    const plan = planCatchUp(hello, replica, log, this.gather.gathering && peer.trust !== 'none');
     // When it holds history we lack, we adopt it before ordering anything new.
     peer.awaitingHistory = sendCatchUp(plan, peer.conn, this.epoch, replica, () => this.sendSnapshot(peer));
     this.holdOwnWrites();
@@ -414,6 +442,7 @@ export class HostRole {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
     peer.awaitingHistory = false;
+    if (!entriesWithinClaim(entries, peer.hello!)) throw new ProtocolError('ERR_PROTOCOL', 'history beyond what its hello claimed');
     adoptHistory(this.adoption, entries);
     this.checkGather();
   }
@@ -421,11 +450,16 @@ export class HostRole {
   private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
+    // Only a proved member of the previous epoch may replace our whole state (history-claims.ts).
+    if (peer.trust !== 'any') throw new ProtocolError('ERR_PROTOCOL', 'a snapshot from a peer that was not a member of the previous epoch');
     peer.upload ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
     const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
     if (!snapshot) return;
     peer.upload = undefined;
     peer.awaitingHistory = false;
+    if (!snapshotWithinClaim(snapshot, peer.hello!, this.epoch)) {
+      throw new ProtocolError('ERR_PROTOCOL', `snapshot at version ${snapshot.version}, epoch ${snapshot.epoch}: not what its hello claimed`);
+    }
     if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
       this.options.storage?.storeSnapshot();
       // Its own writes in what it uploaded were held for a second replica: we are it now.

@@ -9,6 +9,7 @@ import { elect } from './election.js';
 import { HostRole } from './host-role.js';
 import { HostStorage } from './host-storage.js';
 import { flushThroughHosts } from '../storage/remote-flush.js';
+import { idKey, processToken } from './identity.js';
 import type { ReplicaCore } from './replica-core.js';
 import type { MessagingPort } from '../messaging/link.js';
 
@@ -85,7 +86,7 @@ export class MeshNode {
   }
 
   private get self(): Member {
-    return { peer: this.core.peer, clientOnly: this.options.clientOnly, pid: process.pid };
+    return { peer: this.core.peer, clientOnly: this.options.clientOnly, pid: process.pid, key: idKey(this.core.peer, processToken()) };
   }
 
   /** First election; resolves once this replica is host (and gathered) or synced as client. */
@@ -164,7 +165,7 @@ export class MeshNode {
         // Refused by the host (wrong secret, other mesh, old epoch): retrying cannot help.
         if (
           error instanceof MemSyncError &&
-          (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER')
+          (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER' || error.code === 'ERR_ID_TAKEN')
         ) {
           throw error;
         }
@@ -203,6 +204,9 @@ export class MeshNode {
       if (!expected.has(r.peer)) expected.set(r.peer, { peer: r.peer, clientOnly: false, pid: r.pid });
     }
     expected.delete(this.core.peer);
+    // Who held which id in the previous epoch, the host we lost included (mesh/identity.ts).
+    const previous = new Map(expected);
+    for (const m of this.members) if (m.peer !== this.core.peer) previous.set(m.peer, m);
     // Not the host we lost, though its record says it is alive: a frozen one (deposed) would
     // hold the gather until it runs again. Everything it acknowledged a member holds too.
     if (this.hostId !== undefined) expected.delete(this.hostId);
@@ -214,6 +218,7 @@ export class MeshNode {
         self: this.self,
         secret: this.options.secret,
         expected,
+        previous,
         firstHost: !this.belonged,
         gatherMs: this.options.gatherMs,
         gatherLimitMs: this.options.timeout,

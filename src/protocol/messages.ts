@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [5] as const;
+export const PROTOCOL_VERSIONS = [6] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -55,8 +55,11 @@ const EntrySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A binding key: the hash of the token its process proves the id with (mesh/identity.ts). */
+const IdKey = Type.String({ minLength: 1, maxLength: 64 });
+
 const MemberSchema = Type.Object(
-  { peer: PeerId, clientOnly: Type.Boolean(), pid: Type.Optional(Type.Integer()) },
+  { peer: PeerId, clientOnly: Type.Boolean(), pid: Type.Optional(Type.Integer()), key: Type.Optional(IdKey) },
   { additionalProperties: false },
 );
 
@@ -67,6 +70,8 @@ const Hello = Type.Object({
   peer: PeerId,
   clientOnly: Type.Boolean(),
   pid: Type.Optional(Type.Integer()),
+  /** This process's random token: the id is bound to it (mesh/identity.ts); only hosts see it. */
+  token: Type.Optional(Type.String({ minLength: 16, maxLength: 64 })),
   /** Highest version this replica has applied, and the epoch that ordered it. */
   version: Count,
   entryEpoch: Epoch,

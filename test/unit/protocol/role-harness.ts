@@ -115,6 +115,7 @@ export class HostHarness {
       self: { peer: HOST_ID, clientOnly: false },
       secret: undefined,
       expected: new Map((options.expected ?? []).map((peer) => [peer, { peer, clientOnly: false }] as const)),
+      previous: new Map((options.expected ?? []).map((peer) => [peer, { peer, clientOnly: false }] as const)),
       // A host that knows its previous members, so the gather ends once they are back.
       firstHost: false,
       gatherMs: options.gatherMs ?? 60_000,
