@@ -14,6 +14,8 @@
  *   the dead host had queued. Anyone else may only bring the entries that fill the gap, at
  *   most a catch-up log's worth (`logSize`), each one checked and applied in order; a claim
  *   past that, or a snapshot, is not believed, and the claimant is brought to our state.
+ *   A host that knows of no previous member at all (a fresh process on TCP: no registry)
+ *   believes any claim within the epoch bounds: it cannot tell anyone from anyone.
  */
 import type { Member, MessageOf } from '../protocol/messages.js';
 
@@ -40,7 +42,9 @@ export interface ClaimContext {
 export function trustClaim(hello: MessageOf<'hello'>, key: string | undefined, context: ClaimContext): ClaimTrust {
   if (hello.version <= context.version) return 'none';
   if (hello.entryEpoch >= context.epoch || hello.entryEpoch > hello.knownEpoch) return 'none';
-  if (provedMember(hello, key, context.previous.get(hello.peer))) return 'any';
+  // We know of no previous member (a fresh process on TCP, where no registry records them):
+  // nobody can be told from anyone else, and refusing would lose what the mesh holds.
+  if (context.previous.size === 0 || provedMember(hello, key, context.previous.get(hello.peer))) return 'any';
   return hello.version - context.version <= context.logSize ? 'entries' : 'none';
 }
 

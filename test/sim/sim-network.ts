@@ -164,10 +164,10 @@ export class SimProcess {
       connect: (address, options) => this.connect(address, options?.avoid),
       isAlive: (peer) => net.isAlive(peer.peer),
       announce: (_address, self) => {
-        net.announced.add(self.peer);
+        net.announced.set(self.peer, self.pid);
         return () => net.announced.delete(self.peer);
       },
-      announced: () => [...net.announced].filter((peer) => net.isAlive(peer)).map((peer) => ({ peer, pid: 1 })),
+      announced: () => [...net.announced].filter(([peer]) => net.isAlive(peer)).map(([peer, pid]) => ({ peer, pid })),
     };
   }
 
@@ -262,7 +262,7 @@ function keyOf(address: Address): string {
 export class SimNetwork {
   readonly listeners = new Map<string, ListenerEntry>();
   /** Peer ids recorded as holding the mesh's state (the transport's peer registry). */
-  readonly announced = new Set<string>();
+  readonly announced = new Map<string, number>();
   private readonly byName = new Map<string, SimProcess>();
 
   /** @param random seeded source of every delay */
