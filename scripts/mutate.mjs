@@ -129,6 +129,55 @@ const MUTANTS = [
     replace: 'return depose !== undefined;',
     tests: ['test/integration/transport/depose.test.ts'],
   },
+  {
+    name: 'host lets another process take a bound id',
+    file: 'src/mesh/identity.ts',
+    find: 'if (bound === undefined || bound.key === undefined || key === bound.key) return undefined;',
+    replace: 'return undefined;',
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/id-binding.test.ts'],
+  },
+  {
+    name: 'new host forgets who held the ids of the previous epoch',
+    file: 'src/mesh/host-role.ts',
+    find: 'this.bindings.learn(options.previous.values());',
+    replace: '',
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/id-binding.test.ts'],
+  },
+  {
+    name: 'gathering host believes a history of an epoch past its own',
+    file: 'src/mesh/history-claims.ts',
+    find: "if (hello.entryEpoch >= context.epoch || hello.entryEpoch > hello.knownEpoch) return 'none';",
+    replace: '',
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
+  },
+  {
+    name: 'gathering host believes any claimant, member or not',
+    file: 'src/mesh/history-claims.ts',
+    find: "if (context.previous.size === 0 || provedMember(hello, key, context.previous.get(hello.peer))) return 'any';",
+    replace: "return 'any';",
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
+  },
+  {
+    name: 'gathering host adopts a whole state from a peer not proved a member',
+    file: 'src/mesh/host-role.ts',
+    find: "if (peer.trust !== 'any') throw new ProtocolError",
+    replace: "if (false) throw new ProtocolError",
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
+  },
+  {
+    name: 'gathering host adopts a state of another epoch or version than claimed',
+    file: 'src/mesh/host-role.ts',
+    find: 'if (!snapshotWithinClaim(snapshot, peer.hello!, this.epoch)) {',
+    replace: 'if (false) {',
+    tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
+  },
+  {
+    name: 'gathering host adopts entries beyond the claim',
+    file: 'src/mesh/host-role.ts',
+    find: "if (!entriesWithinClaim(entries, peer.hello!)) throw",
+    replace: "if (false) throw",
+    tests: ['test/unit/protocol/host-claims.test.ts', SIM],
+  },
 ];
 
 const only = process.argv.slice(2);

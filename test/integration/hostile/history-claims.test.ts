@@ -54,7 +54,7 @@ describe('history claims during a gather', () => {
     const joined = await connect(path);
     joined.send(helloFor(cluster.name, insider.id, { token: insider.token }));
     await joined.next('welcome');
-    await until(async () => (await next.worker.call<WorkerStatus>('status')).members.some((m) => m.peer === insider.id), 10_000, 'the insider known');
+    await until(async () => (await next.worker.call<{ members: { peer: string }[] }>('status')).members.some((m) => m.peer === insider.id), 10_000, 'the insider known');
     member.worker.signal('SIGSTOP');
     await host.worker.kill();
     joined.destroy();

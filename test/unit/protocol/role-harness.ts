@@ -7,7 +7,7 @@ import type { MemSyncError } from '../../../src/errors.js';
 import { ClientRole } from '../../../src/mesh/client-role.js';
 import { HostRole } from '../../../src/mesh/host-role.js';
 import { ReplicaCore } from '../../../src/mesh/replica-core.js';
-import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
+import { type Member, PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 import { helloFor } from '../../integration/hostile/raw-peer.js';
 import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
 import { stringifyMessage } from '../../../src/transport/framing.js';
@@ -97,6 +97,9 @@ export interface HostHarnessOptions {
   owns?: () => boolean | undefined;
   onDeposed?: () => void;
   hostTimeout?: number;
+  /** Who held which id in the previous epoch (default: `expected`, with no keys). */
+  previous?: Member[];
+  isAlive?: (member: Member) => boolean | undefined;
 }
 
 export class HostHarness {
@@ -115,12 +118,14 @@ export class HostHarness {
       self: { peer: HOST_ID, clientOnly: false },
       secret: undefined,
       expected: new Map((options.expected ?? []).map((peer) => [peer, { peer, clientOnly: false }] as const)),
-      previous: new Map((options.expected ?? []).map((peer) => [peer, { peer, clientOnly: false }] as const)),
+      previous: new Map(
+        (options.previous ?? (options.expected ?? []).map((peer): Member => ({ peer, clientOnly: false }))).map((m) => [m.peer, m] as const),
+      ),
       // A host that knows its previous members, so the gather ends once they are back.
       firstHost: false,
       gatherMs: options.gatherMs ?? 60_000,
       gatherLimitMs: options.gatherMs ?? 60_000,
-      isAlive: () => undefined,
+      isAlive: options.isAlive ?? (() => undefined),
       onBehind: () => {},
       limits,
       hostTimeout: options.hostTimeout ?? 60_000,

@@ -1,0 +1,146 @@
+/**
+ * #9 item 6 at the host role: ids bound to a token (mesh/identity.ts) and history claims
+ * bounded by what the claimant could have seen (mesh/history-claims.ts), each rule alone.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { bindingRefusal, idKey } from '../../../src/mesh/identity.js';
+import { trustClaim } from '../../../src/mesh/history-claims.js';
+import type { Member, MessageOf } from '../../../src/protocol/messages.js';
+import { HOST_EPOCH, HostHarness, helloFrom, settle } from './role-harness.js';
+
+const TOKEN = 'a-token-of-sixteen-or-more';
+const OTHER = 'another-token-sixteen-plus';
+
+function hello(extra: Partial<MessageOf<'hello'>> = {}): MessageOf<'hello'> {
+  return helloFrom('m', extra) as MessageOf<'hello'>;
+}
+
+describe('binding an id to its first process', () => {
+  const alive = (value: boolean | undefined) => ({ isAlive: () => value, awaited: () => false });
+  it('lets the same key, an unbound id and a holder known dead through', () => {
+    expect(bindingRefusal('m', 'k', { key: 'k', pid: 1 }, alive(true))).toBeUndefined();
+    expect(bindingRefusal('m', 'k', undefined, alive(true))).toBeUndefined();
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: 1 }, alive(false))).toBeUndefined();
+  });
+  it('refuses another key, or none, while the holder may run', () => {
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: 1 }, alive(true))).toMatch(/belongs to process 1/);
+    expect(bindingRefusal('m', undefined, { key: 'k', pid: 1 }, alive(true))).toBeDefined();
+    // Liveness unknown (TCP): refused while the failover waits for the holder, not after.
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: undefined }, { isAlive: () => undefined, awaited: () => true })).toBeDefined();
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: undefined }, alive(undefined))).toBeUndefined();
+  });
+});
+
+describe('how far a history claim is believed', () => {
+  const key = idKey('m', TOKEN);
+  const context = (previous: Member[]) => ({ epoch: 100, version: 10, logSize: 50, previous: new Map(previous.map((m) => [m.peer, m])) });
+  const member: Member = { peer: 'm', clientOnly: false, pid: 42, key };
+  const someone: Member = { peer: 'x', clientOnly: false, pid: 7, key: 'xk' };
+  it('believes a proved member of the previous epoch, however far ahead', () => {
+    expect(trustClaim(hello({ version: 1e9, entryEpoch: 50, knownEpoch: 50 }), key, context([member]))).toBe('any');
+  });
+  it('proves a keyless record (the peer registry) by its pid', () => {
+    const record: Member = { peer: 'm', clientOnly: false, pid: 42 };
+    expect(trustClaim(hello({ version: 20, entryEpoch: 50, knownEpoch: 50, pid: 42 }), undefined, context([record]))).toBe('any');
+    expect(trustClaim(hello({ version: 20, entryEpoch: 50, knownEpoch: 50, pid: 43 }), undefined, context([record]))).toBe('entries');
+  });
+  it('believes no epoch at or past ours, nor past what the claimant knew', () => {
+    expect(trustClaim(hello({ version: 20, entryEpoch: 100, knownEpoch: 100 }), key, context([member]))).toBe('none');
+    expect(trustClaim(hello({ version: 20, entryEpoch: 60, knownEpoch: 50 }), key, context([member]))).toBe('none');
+  });
+  it('gives anyone else entries within a log of us at most', () => {
+    const wrongKey = idKey('m', OTHER);
+    expect(trustClaim(hello({ version: 60, entryEpoch: 50, knownEpoch: 50 }), wrongKey, context([member]))).toBe('entries');
+    expect(trustClaim(hello({ version: 61, entryEpoch: 50, knownEpoch: 50 }), wrongKey, context([member]))).toBe('none');
+    expect(trustClaim(hello({ version: 1e9, entryEpoch: 50, knownEpoch: 50 }), undefined, context([someone]))).toBe('none');
+  });
+  it('believes any claim within the epochs when it knows of no previous member', () => {
+    expect(trustClaim(hello({ version: 1e9, entryEpoch: 50, knownEpoch: 50 }), undefined, context([]))).toBe('any');
+  });
+  it('believes nothing of a joiner not ahead', () => {
+    expect(trustClaim(hello({ version: 10, entryEpoch: 50, knownEpoch: 50 }), key, context([member]))).toBe('none');
+  });
+});
+
+describe('a gathering host and the history it is sent', () => {
+  const harnesses: HostHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.splice(0).map((h) => h.stop()));
+  });
+  const snapshot = (version: number, epoch: number) => ({
+    type: 'snapshot',
+    epoch: HOST_EPOCH,
+    part: 0,
+    last: true,
+    entries: [['n', 5]],
+    meta: { version, epoch, stamps: [], seqs: [] },
+  });
+  const entry = (version: number, epoch: number) => ({
+    version,
+    epoch,
+    patch: { peer: 'w', seq: version, ts: 1, update: { $inc: { n: 1 } } },
+  });
+
+  function gathering(previous: Member[]): HostHarness {
+    // Waits for 'late' (alive) so the gather stays open while the claims arrive.
+    const h = new HostHarness({ expected: ['late'], previous, isAlive: () => true });
+    harnesses.push(h);
+    return h;
+  }
+
+  it('cuts off a peer not proved a member that sends a whole state', async () => {
+    const h = gathering([{ peer: 'late', clientOnly: false, key: 'lk' }]);
+    const conn = h.connect();
+    conn.deliver(helloFrom('stranger', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    expect(conn.sentOf('request-history')).toHaveLength(1);
+    conn.deliver(snapshot(3, 5));
+    await settle();
+    expect(conn.closed).toBe(true);
+    expect(h.core.replica.version).toBe(0);
+  });
+
+  it('adopts the entries it claimed from that peer, and refuses more than it claimed', async () => {
+    const h = gathering([{ peer: 'late', clientOnly: false, key: 'lk' }]);
+    const honest = h.connect();
+    honest.deliver(helloFrom('stranger', { token: TOKEN, version: 2, entryEpoch: 5, knownEpoch: 5 }));
+    honest.deliver({ type: 'history', epoch: HOST_EPOCH, entries: [entry(1, 5), entry(2, 5)] });
+    await settle();
+    expect(honest.closed).toBe(false);
+    expect(h.core.replica.version).toBe(2);
+    const greedy = gathering([{ peer: 'late', clientOnly: false, key: 'lk' }]);
+    const conn = greedy.connect();
+    conn.deliver(helloFrom('stranger', { token: TOKEN, version: 1, entryEpoch: 5, knownEpoch: 5 }));
+    conn.deliver({ type: 'history', epoch: HOST_EPOCH, entries: [entry(1, 5), entry(2, 5)] });
+    await settle();
+    expect(conn.closed).toBe(true);
+    expect(greedy.core.replica.version).toBe(0);
+  });
+
+  it("adopts a proved member's whole state at the version it claimed, not at another epoch", async () => {
+    const previous: Member[] = [{ peer: 'm', clientOnly: false, key: idKey('m', TOKEN) }, { peer: 'late', clientOnly: false, key: 'lk' }];
+    const h = gathering(previous);
+    const conn = h.connect();
+    conn.deliver(helloFrom('m', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    conn.deliver(snapshot(3, 5));
+    await settle();
+    expect(conn.closed).toBe(false);
+    expect(h.core.replica.version).toBe(3);
+    const forged = gathering(previous);
+    const other = forged.connect();
+    other.deliver(helloFrom('m', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    other.deliver(snapshot(3, HOST_EPOCH + 1000));
+    await settle();
+    expect(other.closed).toBe(true);
+    expect(forged.core.replica.version).toBe(0);
+  });
+
+  it('refuses a hello that takes a bound id with another token while its holder runs', async () => {
+    const h = gathering([{ peer: 'm', clientOnly: false, pid: 42, key: idKey('m', TOKEN) }, { peer: 'late', clientOnly: false, key: 'lk' }]);
+    const conn = h.connect();
+    conn.deliver(helloFrom('m', { token: OTHER }));
+    expect(conn.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
+    const owner = h.connect();
+    owner.deliver(helloFrom('m', { token: TOKEN }));
+    expect(owner.sentOf('welcome')).toHaveLength(1);
+  });
+});
