@@ -47,8 +47,8 @@ const MUTANTS = [
   },
   {
     name: 'joiner welcomed before the members know of it',
-    file: 'src/mesh/host-peers.ts',
-    find: 'if (peer.knownSeq < joiner.joinSeq) out.push(peer);',
+    file: 'src/mesh/join-queue.ts',
+    find: 'if (aware < joiner.joinSeq) break;',
     replace: '',
     tests: ['test/unit/protocol/host-welcome.test.ts', SIM],
   },

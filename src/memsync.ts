@@ -121,7 +121,6 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
   private readonly observers: ObserverRegistry;
   private starting: Promise<'host' | 'client'> | undefined;
   private stopping: Promise<void> | undefined;
-  private knownMembers: MemSyncMember[] = [];
   private http: InspectServer | undefined;
   private readonly versionWaiters = new VersionWaiters();
   private readonly messaging: MessagingHub<E>;
@@ -458,7 +457,8 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       epoch: this.node.epoch,
       version: this.core.replica.version,
       peers: this.node.members.length,
-      members: this.node.members,
+      // A copy without the binding keys (mesh/identity.ts): the node's list is shared.
+      members: this.node.members.map((m) => (m.pid === undefined ? { peer: m.peer, clientOnly: m.clientOnly } : { peer: m.peer, clientOnly: m.clientOnly, pid: m.pid })),
       address: this.node.address,
       pending: this.core.outbox.size,
       storage: this.node.meshStorage,
@@ -519,18 +519,10 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
     else process.emitWarning(error);
   }
 
-  private onMembers(members: MemSyncMember[]): void {
-    const before = new Map(this.knownMembers.map((m) => [m.peer, m]));
-    const after = new Map(members.map((m) => [m.peer, m]));
-    this.knownMembers = members;
-    for (const [peer, m] of after) {
-      if (!before.has(peer) && peer !== this.id)
-        this.emit('peer', { type: 'join', peer, clientOnly: m.clientOnly });
-    }
-    for (const [peer, m] of before) {
-      if (!after.has(peer) && peer !== this.id)
-        this.emit('peer', { type: 'leave', peer, clientOnly: m.clientOnly });
-    }
+  /** `peer` events for a change of the member list: its own size, not the mesh's (#11). */
+  private onMembers(diff: { joined: readonly MemSyncMember[]; left: readonly MemSyncMember[] }): void {
+    for (const m of diff.joined) if (m.peer !== this.id) this.emit('peer', { type: 'join', peer: m.peer, clientOnly: m.clientOnly });
+    for (const m of diff.left) if (m.peer !== this.id) this.emit('peer', { type: 'leave', peer: m.peer, clientOnly: m.clientOnly });
   }
 }
 

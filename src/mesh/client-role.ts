@@ -13,6 +13,8 @@ import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
 import { processToken } from './identity.js';
+import type { MembersChange } from './member-map.js';
+import { PendingReport } from './pending-report.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
 import { HostWatch } from './host-watch.js';
@@ -32,7 +34,7 @@ export interface ClientRoleOptions {
   limits: MemSyncLimits;
   /** See MemSyncOptions.hostTimeout. */
   hostTimeout: number;
-  onMembers(members: Member[], host: string, epoch: number): void;
+  onMembers(change: MembersChange, host: string, epoch: number): void;
   /** A snapshot replaced a longer history of ours: `dropped` ordered entries are gone. */
   onDiverged(dropped: number, held: number, now: number): void;
   /** The connection to the host is gone; `handover` names the successor the host chose. */
@@ -54,8 +56,6 @@ const EARLY_SUBMIT = 32;
 export class ClientRole {
   private epoch = -1;
   private host = '';
-  /** The mesh's members: the welcome's list, then each `members` change applied to it. */
-  private members = new Map<string, Member>();
   private targetVersion = Number.POSITIVE_INFINITY;
   /** A fresh replica (version 0) always gets a snapshot (planCatchUp): not in sync before it. */
   private snapshotDue = false;
@@ -72,6 +72,15 @@ export class ClientRole {
   hostStorage: string | undefined;
   /** The kind of the host's backplane, as its welcome said; undefined: one machine. */
   hostBackplane: string | undefined;
+  /** Patches waiting to be ordered across the mesh, as the host last said (welcome, beats). */
+  meshPending: number | undefined;
+  /** Our own pending count, reported to the host for its sum (mesh/pending-report.ts). */
+  private readonly pendingReport = new PendingReport(
+    () => this.core.outbox.size,
+    (count) => {
+      if (!this.closed && this.epoch >= 0) this.conn.send({ type: 'pending', count });
+    },
+  );
   private hostNonce: string | undefined;
   private clientNonce: string | undefined;
   private synced!: { resolve(): void; reject(error: MemSyncError): void };
@@ -166,6 +175,7 @@ export class ClientRole {
     this.outgoing = [];
     if (this.closed) return; // the outbox still holds them: resent to the next host
     this.core.submitted = true;
+    this.pendingReport.changed();
     const epoch = this.epoch;
     for (let i = 0; i < patches.length; i += MAX_PATCHES_PER_SUBMIT) {
       // Large patches sent together may not fit in one frame: as many as they need.
@@ -180,6 +190,7 @@ export class ClientRole {
   close(): void {
     if (!this.closed) this.messagingLost();
     this.closed = true;
+    this.pendingReport.stop();
     this.watch.stop();
     this.conn.close();
   }
@@ -214,7 +225,12 @@ export class ClientRole {
 
   /** `text`: the JSON the message arrived as, when the transport has it. */
   private onMessage(message: Message, text?: string): void {
-    if (message.type === 'beat') return;
+    if (message.type === 'beat') {
+      if (message.pending !== undefined) this.meshPending = message.pending;
+      // Also heals a count that shrank without an entry (a patch that timed out, say).
+      this.pendingReport.changed();
+      return;
+    }
     if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
     if (message.type === 'refused') {
@@ -239,9 +255,7 @@ export class ClientRole {
       case 'snapshot':
         return this.onSnapshotPart(message);
       case 'members':
-        for (const peer of message.left) this.members.delete(peer);
-        for (const member of message.joined) this.members.set(member.peer, member);
-        this.options.onMembers([...this.members.values()], this.host, this.epoch);
+        this.options.onMembers({ joined: message.joined, left: message.left }, this.host, this.epoch);
         // The host welcomes a joiner only once we know of it: say we do.
         return this.sendAck(message.seq);
       case 'request-history':
@@ -297,14 +311,15 @@ export class ClientRole {
     this.host = welcome.host;
     this.hostStorage = welcome.storage;
     this.hostBackplane = welcome.backplane;
+    this.meshPending = welcome.pending;
     this.targetVersion = welcome.version;
     this.snapshotDue = this.core.replica.version === 0;
-    this.members = new Map(welcome.members.map((member) => [member.peer, member]));
-    this.options.onMembers(welcome.members, welcome.host, welcome.epoch);
+    this.options.onMembers({ all: welcome.members }, welcome.host, welcome.epoch);
     // A previous life of our id numbered past where we start (its clock was ahead of ours):
     // our patches would look like its resends. Before we ever sent one, we renumber.
     if (welcome.lastSeq !== undefined && !this.core.submitted) this.core.numberAbove(welcome.lastSeq);
     this.submit(this.core.unordered());
+    this.pendingReport.changed();
     this.messaging = this.options.messaging?.client((message) => this.sendMessaging(message));
     this.checkSynced();
   }
@@ -315,6 +330,7 @@ export class ClientRole {
       return;
     }
     this.applyEntries(message.entries, text);
+    this.pendingReport.changed();
     if (message.holds !== undefined) this.core.releaseOwn(Math.min(message.holds, this.core.replica.version));
   }
 
@@ -411,6 +427,7 @@ export class ClientRole {
     if (this.closed) return;
     this.messagingLost();
     this.closed = true;
+    this.pendingReport.stop();
     this.watch.stop();
     this.flushes.close(error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed before it answered a flush'));
     this.synced.reject(

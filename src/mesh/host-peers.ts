@@ -23,6 +23,8 @@ export interface HostPeer {
   /** We asked this peer for the history it holds beyond ours (or will, once welcomed). */
   awaitingHistory: boolean;
   upload?: SnapshotAssembler;
+  /** Its patches waiting to be ordered, as it last reported them (pending-report.ts). */
+  pending: number;
   /** How far its claim to hold history beyond ours is believed (history-claims.ts). */
   trust: ClaimTrust;
   /** Our nonce for this connection, when the mesh has a secret. */
@@ -30,7 +32,7 @@ export interface HostPeer {
 }
 
 export function newHostPeer(conn: Connection): HostPeer {
-  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false, trust: 'none' };
+  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false, trust: 'none', pending: 0 };
 }
 
 /**
@@ -46,16 +48,4 @@ export function notYetAware(joiner: HostPeer, peers: Iterable<HostPeer>): HostPe
     if (peer.knownSeq < joiner.joinSeq) out.push(peer);
   }
   return out;
-}
-
-/** The highest version some welcomed member is known to hold (0 when none). */
-export function replicatedVersion(peers: Iterable<HostPeer>): number {
-  let version = 0;
-  for (const peer of peers) if (peer.welcomed && peer.ackedVersion > version) version = peer.ackedVersion;
-  return version;
-}
-
-export function hasWelcomed(peers: Iterable<HostPeer>): boolean {
-  for (const peer of peers) if (peer.welcomed && peer.member) return true;
-  return false;
 }

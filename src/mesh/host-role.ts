@@ -15,17 +15,17 @@ import { BindingTable, bindingRefusal, idKey } from './identity.js';
 import { entriesWithinClaim, snapshotWithinClaim, trustClaim } from './history-claims.js';
 import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
+import type { MembersChange } from './member-map.js';
 import type { ReplicaCore } from './replica-core.js';
 import { beatInterval, HostFence } from './host-fence.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
-import { type HostPeer as Peer, hasWelcomed, newHostPeer, notYetAware, replicatedVersion } from './host-peers.js';
+import { type HostPeer as Peer, newHostPeer, notYetAware } from './host-peers.js';
+import { JoinQueue } from './join-queue.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
 import { RawJson, stringifyMessage } from '../transport/framing.js';
-
-const BEAT = { type: 'beat' } as const;
 
 /**
  * How long a joiner waits for the members that must learn of it (host-peers.ts) before those
@@ -57,7 +57,8 @@ export interface HostRoleOptions {
   storage?: HostStorage | undefined;
   /** Many machines: order through this global sequencer instead of here (sequencer.ts). */
   backplane?: Backplane | undefined;
-  onMembers(members: Member[]): void;
+  /** The member list changed: who joined, who left (mesh/member-map.ts). */
+  onMembers(change: MembersChange): void;
   /** See MemSyncOptions.hostTimeout: heartbeats go out a quarter of it apart. */
   hostTimeout: number;
   /** Whether our address still leads to us (undefined: the transport cannot tell). */
@@ -80,6 +81,14 @@ export interface HostRoleOptions {
 export class HostRole {
   private readonly peers = new Set<Peer>();
   private readonly byId = new Map<string, Peer>();
+  /** The peers we welcomed: they receive entries and member changes. */
+  private readonly welcomed = new Set<Peer>();
+  /** Joiners waiting for the host-capable members to know of them (join-queue.ts). */
+  private readonly joins = new JoinQueue();
+  /** The highest version some welcomed member said it holds, this epoch. */
+  private replicated = 0;
+  /** The sum of the pending counts our members report (status; pending-report.ts). */
+  private pendingReported = 0;
   /** Which process each id we have seen is bound to (mesh/identity.ts). */
   private readonly bindings = new BindingTable();
   /**
@@ -123,7 +132,8 @@ export class HostRole {
       // Ordered before a pause in which we were deposed: nobody must be told of them by us.
       if (this.fence.deposed()) return;
       this.options.storage?.append(entries);
-      const members = [...this.peers].filter((peer) => peer.welcomed).map((peer) => peer.conn);
+      const members: Connection[] = [];
+      for (const peer of this.welcomed) members.push(peer.conn);
       // Our own writes wait for a replica to say it holds them: ask for that.
       sendEntries(entries, this.epoch, members, this.core.log, this.core.holdingOwn);
       if (members.length === 0) this.releaseAlone();
@@ -208,7 +218,7 @@ export class HostRole {
     // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds
     // it. Deposed, the new host may not have it: it stays held, and is settled by what the
     // mesh's history says once we rejoin (acknowledged if there, resent if not).
-    if (!hasWelcomed(this.peers) && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+    if (this.welcomed.size === 0 && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
     this.gather.cancel();
     clearTimeout(this.joinTimer);
@@ -228,6 +238,7 @@ export class HostRole {
     await this.listener?.close();
     for (const peer of this.peers) peer.conn.close();
     this.peers.clear();
+    this.welcomed.clear();
     this.byId.clear();
   }
 
@@ -250,6 +261,13 @@ export class HostRole {
         return this.onSnapshotPart(peer, message);
       case 'flush':
         return answerFlush(this.options.storage, peer.conn, message.id);
+      case 'pending': {
+        // A member cannot have more waiting than we would queue from it: a larger claim is capped.
+        const count = Math.min(message.count, this.options.limits.maxPendingPerPeer);
+        this.pendingReported += count - peer.pending;
+        peer.pending = count;
+        return;
+      }
       default:
         if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
           return this.messaging.message(peer.member.peer, message as MessagingMessage);
@@ -322,19 +340,20 @@ export class HostRole {
     this.membersChanged({ joined: [peer.member], left: [] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);
     peer.joinSeq = this.membersSeq;
+    this.joins.push(peer);
     this.welcomeReady();
     this.checkGather();
   }
 
+  /** Patches waiting to be ordered across the mesh: our own, and what members report. */
+  pending(): number {
+    return this.core.outbox.size + this.pendingReported;
+  }
+
   /** Welcomes every joiner that every host-capable member now knows of. */
   private welcomeReady(): void {
-    let waiting = false;
-    for (const peer of this.peers) {
-      if (!peer.member || peer.welcomed) continue;
-      if (notYetAware(peer, this.peers).length === 0) this.welcome(peer);
-      else waiting = true;
-    }
-    if (!waiting) {
+    for (const peer of this.joins.ready((joiner) => joiner.welcomed || !this.peers.has(joiner))) this.welcome(peer);
+    if (!this.joins.waiting) {
       clearTimeout(this.joinTimer);
       this.joinTimer = undefined;
     } else {
@@ -360,7 +379,9 @@ export class HostRole {
     const hello = peer.hello!;
     const { protocol, proof } = peer.accepted!;
     peer.welcomed = true;
+    this.welcomed.add(peer);
     peer.knownSeq = this.membersSeq;
+    if (!peer.member!.clientOnly) this.joins.track(peer.knownSeq);
     const { replica, log } = this.core;
     peer.conn.send({
       type: 'welcome',
@@ -375,6 +396,7 @@ export class HostRole {
       ...(proof === undefined ? {} : { proof }),
       ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
       ...(this.options.backplane === undefined ? {} : { backplane: this.options.backplane.kind }),
+      pending: this.pending(),
     });
     const plan = planCatchUp(hello, replica, log, this.gather.gathering && peer.trust !== 'none');
     // When it holds history we lack, we adopt it before ordering anything new.
@@ -387,15 +409,20 @@ export class HostRole {
     if (ack.epoch !== this.epoch || !peer.welcomed) return;
     // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
     peer.ackedVersion = Math.max(peer.ackedVersion, Math.min(ack.version, this.core.replica.version));
-    if (ack.members !== undefined) peer.knownSeq = Math.max(peer.knownSeq, Math.min(ack.members, this.membersSeq));
-    this.core.releaseOwn(replicatedVersion(this.peers));
+    if (peer.ackedVersion > this.replicated) this.replicated = peer.ackedVersion;
+    if (ack.members !== undefined) {
+      const known = Math.max(peer.knownSeq, Math.min(ack.members, this.membersSeq));
+      if (!peer.member!.clientOnly) this.joins.moved(peer.knownSeq, known);
+      peer.knownSeq = known;
+    }
+    this.core.releaseOwn(this.replicated);
     if (ack.members !== undefined) this.welcomeReady();
   }
 
   /** Our own writes are acknowledged once another replica holds them, soon when alone. */
   private holdOwnWrites(): void {
     if (this.fence.deposed()) return;
-    if (hasWelcomed(this.peers)) this.core.releaseOwn(replicatedVersion(this.peers));
+    if (this.welcomed.size > 0) this.core.releaseOwn(this.replicated);
     else this.releaseAlone();
   }
 
@@ -410,7 +437,7 @@ export class HostRole {
     setImmediate(() => {
       this.releaseScheduled = false;
       // Alone, only our address vouches for these writes: check it now, not from the cache.
-      if (!this.stopped && !hasWelcomed(this.peers) && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
+      if (!this.stopped && this.welcomed.size === 0 && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     });
   }
 
@@ -606,7 +633,8 @@ export class HostRole {
    */
   private beat(): void {
     if (this.stopped || this.fence.deposed()) return;
-    for (const peer of this.peers) if (peer.member) peer.conn.send(BEAT);
+    const beat = { type: 'beat', pending: this.pending() } as const;
+    for (const peer of this.peers) if (peer.member) peer.conn.send(beat);
   }
 
   /** The fence found our address taken: stop everything; the owner rejoins as a client. */
@@ -620,8 +648,8 @@ export class HostRole {
   private membersChanged(change: { joined: Member[]; left: string[] }): void {
     const seq = ++this.membersSeq;
     const message = { type: 'members', epoch: this.epoch, ...change, seq } as const;
-    for (const peer of this.peers) if (peer.welcomed) peer.conn.send(message);
-    this.options.onMembers(this.members());
+    for (const peer of this.welcomed) peer.conn.send(message);
+    this.options.onMembers(change);
   }
 
   private drop(peer: Peer, error: MemSyncError): void {
@@ -632,6 +660,8 @@ export class HostRole {
 
   private onClose(peer: Peer, error?: MemSyncError, reported = false): void {
     if (!this.peers.delete(peer)) return;
+    if (this.welcomed.delete(peer) && !peer.member!.clientOnly) this.joins.untrack(peer.knownSeq);
+    this.pendingReported -= peer.pending;
     // Back-pressure and frame errors end the connection in the transport: report them too.
     if (!reported && error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);
     if (peer.member && !this.stopped) this.core.diagnostics.peerLeft(peer.member.peer, error);

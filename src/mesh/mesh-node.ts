@@ -10,6 +10,7 @@ import { HostRole } from './host-role.js';
 import { HostStorage } from './host-storage.js';
 import { flushThroughHosts } from '../storage/remote-flush.js';
 import { idKey, processToken } from './identity.js';
+import { MemberMap, type MembersChange, type MembersDiff } from './member-map.js';
 import type { ReplicaCore } from './replica-core.js';
 import type { MessagingPort } from '../messaging/link.js';
 
@@ -18,7 +19,8 @@ export type Role = 'idle' | 'starting' | 'host' | 'client' | 'electing' | 'stopp
 
 export interface MeshNodeEvents {
   role(role: Role, previous: Role): void;
-  members(members: Member[]): void;
+  /** Who joined and who left (the whole list only when a welcome or a new term replaced it). */
+  members(diff: MembersDiff): void;
   error(error: MemSyncError): void;
 }
 
@@ -39,7 +41,7 @@ export class MeshNode {
   role: Role = 'idle';
   host: HostRole | undefined;
   client: ClientRole | undefined;
-  members: Member[] = [];
+  private readonly memberMap = new MemberMap();
   hostId: string | undefined;
   epoch = 0;
   private stopping = false;
@@ -237,7 +239,7 @@ export class MeshNode {
           void this.endHosting(host).then(() => resolve(false));
         },
         backplane: this.options.backplane,
-        onMembers: (members) => this.setMembers(members, this.core.peer, epoch),
+        onMembers: (change) => this.setMembers(change, this.core.peer, epoch),
         onReady: () => {
           diag(this.options).gathered(epoch, this.core.replica.version);
           this.markBelonged();
@@ -263,7 +265,7 @@ export class MeshNode {
       host.attach(listener);
       this.host = host;
       this.client = undefined;
-      this.setMembers(host.members(), this.core.peer, epoch);
+      this.setMembers({ all: host.members() }, this.core.peer, epoch);
       this.setRole('host');
       for (const conn of this.early.splice(0)) host.accept(this.admit(conn));
     });
@@ -351,7 +353,7 @@ export class MeshNode {
       storage: this.storage?.id,
       limits: this.options.limits,
       hostTimeout: this.options.hostTimeout,
-      onMembers: (members, host, epoch) => this.setMembers(members, host, epoch),
+      onMembers: (change, host, epoch) => this.setMembers(change, host, epoch),
       onDiverged: (dropped, held, now) =>
         this.events.error(
           new MemSyncError(
@@ -445,11 +447,16 @@ export class MeshNode {
     if (epoch > this.core.knownEpoch) this.core.knownEpoch = epoch;
   }
 
-  private setMembers(members: Member[], hostId: string, epoch: number): void {
-    this.members = members;
+  /** The mesh's members as this replica knows them (built on demand, not per change). */
+  get members(): Member[] {
+    return this.memberMap.list;
+  }
+
+  private setMembers(change: MembersChange, hostId: string, epoch: number): void {
+    const diff = this.memberMap.apply(change);
     this.hostId = hostId;
     this.epoch = epoch;
-    this.events.members(members);
+    if (diff.joined.length > 0 || diff.left.length > 0) this.events.members(diff);
   }
 
   private setRole(role: Role): void {

@@ -112,6 +112,8 @@ const Welcome = Type.Object({
   storage: Type.Optional(Type.String({ maxLength: 4096 })),
   /** The kind of the host's backplane (`redis`), for status; absent: one machine. */
   backplane: Type.Optional(Type.String({ maxLength: 64 })),
+  /** Patches waiting to be ordered across the mesh, as the host knows them (see `pending`). */
+  pending: Type.Optional(Count),
 });
 
 const Refused = Type.Object({
@@ -226,7 +228,20 @@ const Handover = Type.Object({
  * The host is running: sent to every peer that said hello, a quarter of `hostTimeout` apart. Anything
  * from the host counts as a sign of life; this is what it sends when it has nothing else.
  */
-const Beat = Type.Object({ type: Type.Literal('beat') }, { additionalProperties: false });
+const Beat = Type.Object(
+  {
+    type: Type.Literal('beat'),
+    /** Patches waiting to be ordered across the mesh: the host's own and its members' reports. */
+    pending: Type.Optional(Count),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A member's count of its patches submitted and not yet ordered back to it, sent when it has
+ * changed for a while (mesh/pending-report.ts); the host sums them for status.
+ */
+const Pending = Type.Object({ type: Type.Literal('pending'), count: Count }, { additionalProperties: false });
 
 // --- messaging (src/messaging): requests to the host, and what it relays ---
 /** A lock request (client to host); the host orders it as an entry, stamped with the sender. */
@@ -318,6 +333,7 @@ const MessageSchema = Type.Union([
   History,
   Handover,
   Beat,
+  Pending,
   // messaging
   LockRequest,
   EventMessage,
