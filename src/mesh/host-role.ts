@@ -633,7 +633,7 @@ export class HostRole {
    */
   private beat(): void {
     if (this.stopped || this.fence.deposed()) return;
-    const beat = { type: 'beat', pending: this.pending() } as const;
+    const beat = new RawJson(stringifyMessage({ type: 'beat', pending: this.pending() }));
     for (const peer of this.peers) if (peer.member) peer.conn.send(beat);
   }
 
@@ -647,7 +647,8 @@ export class HostRole {
   /** Tells every welcomed member what changed (one small message, the same for all). */
   private membersChanged(change: { joined: Member[]; left: string[] }): void {
     const seq = ++this.membersSeq;
-    const message = { type: 'members', epoch: this.epoch, ...change, seq } as const;
+    // Encoded once for every member, not once per member.
+    const message = new RawJson(stringifyMessage({ type: 'members', epoch: this.epoch, ...change, seq }));
     for (const peer of this.welcomed) peer.conn.send(message);
     this.options.onMembers(change);
   }
