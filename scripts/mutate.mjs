@@ -50,7 +50,7 @@ const MUTANTS = [
     file: 'src/mesh/join-queue.ts',
     find: 'if (aware < joiner.joinSeq) break;',
     replace: '',
-    tests: ['test/unit/protocol/host-welcome.test.ts', SIM],
+    tests: ['test/unit/mesh/join-queue.property.test.ts', 'test/unit/protocol/host-welcome.test.ts', SIM],
   },
   {
     name: 'gather closes on its window while members are alive',
@@ -177,6 +177,13 @@ const MUTANTS = [
     find: "if (!entriesWithinClaim(entries, peer.hello!)) throw",
     replace: "if (false) throw",
     tests: ['test/unit/protocol/host-claims.test.ts', SIM],
+  },
+  {
+    name: 'client never reports its pending patches',
+    file: 'src/mesh/pending-report.ts',
+    find: 'this.send(count);',
+    replace: '',
+    tests: ['test/integration/cli/cli-pending.test.ts'],
   },
 ];
 

@@ -91,6 +91,13 @@ export interface MemSyncStatus {
   /** Own patches not yet ordered. */
   pending: number;
   /**
+   * Patches not yet ordered across the whole mesh: the host's own and those its members
+   * report (each a moment after its count changed), summed by the host. A client has the
+   * host's figure from its welcome and heartbeats, so it may be up to `hostTimeout / 4`
+   * old. `undefined` while no host is known.
+   */
+  meshPending: number | undefined;
+  /**
    * The id of the store the mesh keeps its state in (`options.storage`; an LMDB store's id
    * is its directory), as the host reports it: ours while we host. `undefined`: no storage
    * (or no host known).
@@ -461,6 +468,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
       members: this.node.members.map((m) => (m.pid === undefined ? { peer: m.peer, clientOnly: m.clientOnly } : { peer: m.peer, clientOnly: m.clientOnly, pid: m.pid })),
       address: this.node.address,
       pending: this.core.outbox.size,
+      meshPending: this.node.meshPending,
       storage: this.node.meshStorage,
       backplane: this.node.meshBackplane,
     };

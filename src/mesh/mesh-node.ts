@@ -340,6 +340,14 @@ export class MeshNode {
     return this.host ? this.options.backplane?.kind : this.client?.hostBackplane;
   }
 
+  /**
+   * Patches waiting to be ordered across the mesh: our sum while we host, else the host's as
+   * its welcome and heartbeats last said (up to hostTimeout/4 old). Undefined: no host known.
+   */
+  get meshPending(): number | undefined {
+    return this.host ? this.host.pending() : this.client?.meshPending;
+  }
+
   /** The store the mesh keeps its state in: ours while we host, else the host's (its welcome). */
   get meshStorage(): string | undefined {
     return this.host ? this.storage?.id : this.client?.hostStorage;

@@ -1,6 +1,6 @@
 /**
  * `memsync status <name>`: who is in the mesh and where it stands, as its host tells it:
- * each member's role, the host, epoch, version, the store the mesh keeps its state in,
+ * each member's role, the host, epoch, version, patches pending across the mesh, the store the mesh keeps its state in,
  * and the backplane it orders through across machines (its kind), if any.
  */
 import { EXIT, type ExitCode, oneLine } from '../exit-codes.js';
@@ -30,6 +30,8 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       storage: s.storage ?? null,
       /** The kind of the host's backplane (`redis`), or null: one machine. */
       backplane: s.backplane ?? null,
+      /** Patches not yet ordered across the mesh, as the host sums them (MemSyncStatus.meshPending). */
+      pending: s.meshPending ?? null,
       members,
     };
     if (options.json || !process.stdout.isTTY) {
@@ -43,6 +45,7 @@ export async function status(name: string, flags: GlobalFlags, options: { json?:
       `host     ${report.host ?? '-'}`,
       `epoch    ${s.epoch}`,
       `version  ${s.version}`,
+      `pending  ${report.pending ?? '-'}`,
       `storage  ${report.storage === null ? 'none (in memory only)' : oneLine(report.storage)}`,
       `backplane ${report.backplane === null ? 'none (one machine)' : oneLine(report.backplane)}`,
       '',
