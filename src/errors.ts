@@ -70,8 +70,9 @@ export type MemSyncErrorCode =
   /** A lock this process held was freed by the mesh (it was cut off from the host too long). */
   | 'ERR_LOCK_LOST'
   /**
-   * The peer id is bound to another process that may still be running (its first hello proved
-   * it with a token this process does not hold): pick another id, or stop that process.
+   * The peer id is held by another process that may still be running (connected, or awaited
+   * after a failover, with a token this process does not hold): pick another id, or stop it.
+   * A joiner refused so retries until its `timeout`.
    */
   | 'ERR_ID_TAKEN'
   /** The backplane (memsync/redis) lost entries this replica had applied, or refused its script. */

@@ -294,7 +294,7 @@ export class HostRole {
     if (verdict.ok || verdict.code === 'ERR_CONNECTION') {
       const refusal = bindingRefusal(hello.peer, key, this.bindings.get(hello.peer), {
         isAlive: this.options.isAlive,
-        awaited: (id) => this.gather.gathering && this.options.expected.has(id),
+        held: (id) => this.byId.has(id) || (this.gather.gathering && this.options.expected.has(id)),
       });
       if (refusal !== undefined) verdict = { ok: false, code: 'ERR_ID_TAKEN', message: refusal };
     }

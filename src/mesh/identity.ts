@@ -6,6 +6,10 @@
  * ERR_ID_TAKEN while the process that holds the id may still be alive: else a peer could
  * take a member's id while it is between connections and, by writing a huge seq in its name,
  * make every later patch of the real member look like a resend.
+ *
+ * The id is defended while it is held: connected, or awaited by a new host's gather (the
+ * failover window). A process that left the mesh gave its id up, and a restart under it
+ * (another process, another token) takes it back once that gather is over.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Member } from '../protocol/messages.js';
@@ -35,23 +39,22 @@ export interface Binding {
 export interface BindingContext {
   /** Whether the process `pid` is alive (undefined: this transport cannot tell). */
   isAlive(member: Member): boolean | undefined;
-  /** The id is a member of the previous epoch that this host's gather still waits for. */
-  awaited(id: string): boolean;
+  /** The id is connected, or a member of the previous epoch this host's gather waits for. */
+  held(id: string): boolean;
 }
 
 /**
  * Whether a hello for `id` with key `key` (undefined: it sent no token) may take the id over
- * from `bound`. The same key always may. Another may once the holder's process is known dead
- * (a restart with the same id); where liveness cannot be told (TCP), once the failover that
- * waits for the holder is over. Returns the reason for refusing, or undefined.
+ * from `bound`. The same key always may. Another may when the id is not held, or once the
+ * holder's process is known dead (a restart with the same id; where liveness cannot be told,
+ * TCP, it is presumed alive). Returns the reason for refusing, or undefined.
  */
 export function bindingRefusal(id: string, key: string | undefined, bound: Binding | undefined, context: BindingContext): string | undefined {
   if (bound === undefined || bound.key === undefined || key === bound.key) return undefined;
+  if (!context.held(id)) return undefined;
   const member: Member = { peer: id, clientOnly: true };
   if (bound.pid !== undefined) member.pid = bound.pid;
-  const alive = context.isAlive(member);
-  if (alive === false) return undefined;
-  if (alive === undefined && !context.awaited(id)) return undefined;
+  if (context.isAlive(member) === false) return undefined;
   const who = bound.pid === undefined ? 'another process' : `process ${bound.pid}`;
   return `peer id '${id}' belongs to ${who}, which may still be running (pick another id, or stop it first)`;
 }

@@ -167,7 +167,7 @@ export class MeshNode {
         // Refused by the host (wrong secret, other mesh, old epoch): retrying cannot help.
         if (
           error instanceof MemSyncError &&
-          (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER' || error.code === 'ERR_ID_TAKEN')
+          (error.code === 'ERR_AUTH' || error.code === 'ERR_INCOMPATIBLE_PEER')
         ) {
           throw error;
         }

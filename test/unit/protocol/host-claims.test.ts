@@ -16,18 +16,20 @@ function hello(extra: Partial<MessageOf<'hello'>> = {}): MessageOf<'hello'> {
 }
 
 describe('binding an id to its first process', () => {
-  const alive = (value: boolean | undefined) => ({ isAlive: () => value, awaited: () => false });
+  const alive = (value: boolean | undefined, held = true) => ({ isAlive: () => value, held: () => held });
   it('lets the same key, an unbound id and a holder known dead through', () => {
     expect(bindingRefusal('m', 'k', { key: 'k', pid: 1 }, alive(true))).toBeUndefined();
     expect(bindingRefusal('m', 'k', undefined, alive(true))).toBeUndefined();
     expect(bindingRefusal('m', 'k2', { key: 'k', pid: 1 }, alive(false))).toBeUndefined();
   });
-  it('refuses another key, or none, while the holder may run', () => {
+  it('refuses another key, or none, while the id is held and its holder may run', () => {
     expect(bindingRefusal('m', 'k2', { key: 'k', pid: 1 }, alive(true))).toMatch(/belongs to process 1/);
     expect(bindingRefusal('m', undefined, { key: 'k', pid: 1 }, alive(true))).toBeDefined();
-    // Liveness unknown (TCP): refused while the failover waits for the holder, not after.
-    expect(bindingRefusal('m', 'k2', { key: 'k', pid: undefined }, { isAlive: () => undefined, awaited: () => true })).toBeDefined();
-    expect(bindingRefusal('m', 'k2', { key: 'k', pid: undefined }, alive(undefined))).toBeUndefined();
+    // Liveness unknown (TCP): presumed alive.
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: undefined }, alive(undefined))).toBeDefined();
+  });
+  it('lets another process take an id nobody holds (its holder left; not awaited)', () => {
+    expect(bindingRefusal('m', 'k2', { key: 'k', pid: 1 }, alive(true, false))).toBeUndefined();
   });
 });
 
@@ -134,13 +136,19 @@ describe('a gathering host and the history it is sent', () => {
     expect(forged.core.replica.version).toBe(0);
   });
 
-  it('refuses a hello that takes a bound id with another token while its holder runs', async () => {
-    const h = gathering([{ peer: 'm', clientOnly: false, pid: 42, key: idKey('m', TOKEN) }, { peer: 'late', clientOnly: false, key: 'lk' }]);
+  it('refuses a hello that takes an awaited id with another token while its holder runs', async () => {
+    const previous: Member[] = [{ peer: 'm', clientOnly: false, pid: 42, key: idKey('m', TOKEN) }, { peer: 'late', clientOnly: false, key: 'lk' }];
+    const h = new HostHarness({ expected: ['m', 'late'], previous, isAlive: () => true });
+    harnesses.push(h);
     const conn = h.connect();
     conn.deliver(helloFrom('m', { token: OTHER }));
     expect(conn.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
     const owner = h.connect();
     owner.deliver(helloFrom('m', { token: TOKEN }));
     expect(owner.sentOf('welcome')).toHaveLength(1);
+    // Connected, it is held too: another token is refused, not told to retry.
+    const again = h.connect();
+    again.deliver(helloFrom('m', { token: OTHER }));
+    expect(again.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
   });
 });
