@@ -104,8 +104,8 @@ const MUTANTS = [
   {
     name: 'deposed host acknowledges its held writes as it stops',
     file: 'src/mesh/host-role.ts',
-    find: 'if (!hasWelcomed(this.peers) && !this.fence.deposed(true))',
-    replace: 'if (!hasWelcomed(this.peers))',
+    find: 'if (this.welcomed.size === 0 && !this.fence.deposed(true)) this.core.releaseOwn',
+    replace: 'if (this.welcomed.size === 0) this.core.releaseOwn',
     tests: ['test/unit/protocol/host-fenced.test.ts', SIM],
   },
   {
