@@ -30,6 +30,8 @@ export class IpcConnection implements Connection {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
   #flushScheduled: NodeJS.Immediate | undefined;
+  /** The last batch window collected more than the frame that opened it: batch the next too. */
+  #busy = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #socketError: Error | undefined;
@@ -106,8 +108,25 @@ export class IpcConnection implements Connection {
     }
     // A large batch goes out at once: the peer can start on it while we prepare the rest,
     // which matters with two cores shared by several busy processes.
-    if (this.#queuedBytes >= EARLY_FLUSH_BYTES) return this.#flush();
-    this.#flushScheduled ??= setImmediate(() => this.#flush());
+    if (this.#queuedBytes >= EARLY_FLUSH_BYTES) {
+      this.#busy = true;
+      return this.#flush();
+    }
+    if (this.#flushScheduled !== undefined) return;
+    // An idle connection (its last window held one frame at most, nothing waits in the
+    // socket): this frame goes out now, and the tick's later sends wait for one write at its
+    // end. A lone message then does not wait for the check phase (a round trip is four hops
+    // of it); under load every window collects several frames and they batch as before.
+    let opener = 1;
+    if (!this.#busy && this.#socket.writableLength === 0) {
+      this.#flush();
+      opener = 0;
+    }
+    this.#flushScheduled = setImmediate(() => {
+      this.#flushScheduled = undefined;
+      this.#busy = this.#queue.length > opener;
+      this.#flush();
+    });
   }
 
   close(error?: MemSyncError): void {

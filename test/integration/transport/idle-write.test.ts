@@ -1,0 +1,75 @@
+/**
+ * When a connection writes: a lone frame on an idle connection goes to the socket at once
+ * (a round trip is four hops of it), frames sent in a busy stretch are batched into one
+ * write per tick. Real Unix sockets; what is measured is what the connection holds back,
+ * never a time.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIpcTransport } from '../../../src/transport/ipc-transport.js';
+import type { Connection, Listener } from '../../../src/transport/types.js';
+import { nextTurn, record, within } from '../../unit/transport/helpers.js';
+
+describe('ipc connection: write at once when idle, batch when busy', () => {
+  let dir: string;
+  let listener: Listener | undefined;
+  const open: Connection[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'memsync-idle-write-'));
+  });
+
+  afterEach(async () => {
+    for (const connection of open.splice(0)) connection.close();
+    await listener?.close();
+    listener = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function pair(): Promise<{ client: Connection; server: Connection }> {
+    const transport = createIpcTransport();
+    const address = { kind: 'unix', path: join(dir, 'a.sock') } as const;
+    let accept: (c: Connection) => void = () => {};
+    const accepted = new Promise<Connection>((resolve) => (accept = resolve));
+    listener = await transport.listen(address, (c) => {
+      open.push(c);
+      accept(c);
+    });
+    const client = await transport.connect(address);
+    open.push(client);
+    return { client, server: await within(10_000, accepted, 'accept') };
+  }
+
+  it('writes a lone frame at once, and queues the rest of that tick for one write', async () => {
+    const { client, server } = await pair();
+    const inbox = record(server);
+    client.send({ n: 1, pad: 'x'.repeat(500) });
+    // Already handed to the kernel: nothing held back.
+    expect(client.bufferedBytes).toBe(0);
+    client.send({ n: 2, pad: 'x'.repeat(500) });
+    client.send({ n: 3, pad: 'x'.repeat(500) });
+    // The tick's later frames wait for its batch.
+    expect(client.bufferedBytes).toBeGreaterThan(1000);
+    await inbox.received(3);
+    expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3]);
+  });
+
+  it('batches the first frame too after a busy tick, and writes at once again once idle', async () => {
+    const { client, server } = await pair();
+    const inbox = record(server);
+    for (let n = 1; n <= 3; n++) client.send({ n });
+    await nextTurn();
+    // The last window held more than its opener: the next tick's first frame is batched.
+    client.send({ n: 4 });
+    expect(client.bufferedBytes).toBeGreaterThan(0);
+    await nextTurn();
+    await nextTurn();
+    // That window held one frame only: idle again, the next frame leaves at once.
+    client.send({ n: 5 });
+    expect(client.bufferedBytes).toBe(0);
+    await inbox.received(5);
+    expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
