@@ -1,5 +1,5 @@
 import { type Figure, makeFigure, valueGoal } from '../lib/figures.js';
-import type { ApplyKind } from '../workers/micro-commands.js';
+import type { ApplyKind, FreezeKind } from '../workers/micro-commands.js';
 import { median } from '../lib/stats.js';
 import { measureKinds, measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
@@ -10,7 +10,16 @@ const KINDS: { kind: ApplyKind; label: string }[] = [
   { kind: 'conditionalInc', label: '$inc if { n: { $gte: 0 } }' },
   { kind: 'pushEach', label: '$push { list: { $each: [3 items], $slice: -100 } }' },
   { kind: 'incWide', label: '$inc of one key of a 10,000-key document (the mixed scenario\'s)' },
+  { kind: 'setNested100k', label: '$set of 1000 paths into one nested object of 100,000 keys' },
+  { kind: 'setNested500k', label: '$set of 1000 paths into one nested object of 500,000 keys' },
 ];
+
+/** Entries per run of the kinds that cost milliseconds each (micro-worker.ts caps them so). */
+function entriesPerRun(kind: ApplyKind, count: number): number {
+  if (kind === 'incWide') return Math.min(count, 300);
+  if (kind === 'setNested100k' || kind === 'setNested500k') return Math.min(count, 20);
+  return count;
+}
 
 /** The document layer alone: `Replica.apply` of ordered entries, patches/s. */
 export const apply: Scenario = {
@@ -25,19 +34,21 @@ export const apply: Scenario = {
     );
     const figures: Figure[] = KINDS.map(({ kind, label }) => {
       const figure = makeFigure(`apply.${kind}`, label, 'patches/s', runs[kind], {
-        note: `${(kind === 'incWide' ? Math.min(count, 300) : count).toLocaleString('en-US')} entries per run`,
+        note: `${entriesPerRun(kind, count).toLocaleString('en-US')} entries per run`,
       });
       if (kind === 'inc') figure.goal = valueGoal(figure.value.median, 300_000, 'atLeast', 'patches/s');
       context.log(`apply ${kind}: ${runs[kind].map((r) => r.toFixed(0)).join(', ')} patches/s`);
       return figure;
     });
     // Frozen reads: what freezing the fresh nodes costs each patch, beside what a patch costs.
+    // The nested rows copy chunks (wide-root.ts), not the nodes freeze-cost.ts models.
+    const FREEZE_KINDS = KINDS.filter((k): k is { kind: FreezeKind; label: string } => k.kind !== 'setNested100k' && k.kind !== 'setNested500k');
     const freezes = await measureKinds(
       context.runs,
-      KINDS.map((k) => k.kind),
+      FREEZE_KINDS.map((k) => k.kind),
       (kinds) => measureMicro(context, { cmd: 'freeze', kinds, count: Math.floor(count / 4) }),
     );
-    for (const { kind, label } of KINDS) {
+    for (const { kind, label } of FREEZE_KINDS) {
       const perPatchNs = 1e9 / median(runs[kind]);
       const share = (100 * median(freezes[kind])) / perPatchNs;
       figures.push(
@@ -57,7 +68,11 @@ export const apply: Scenario = {
         'A patch copies every container on its path, in proportion to its keys, except a root ' +
         'of 65 keys or more: that one is kept in chunks of 32 keys, and a patch copies the ' +
         'chunks it writes and the list of chunks (the last row: one key of a 10,000-key ' +
-        'document), on the writer and on every replica.',
+        'document), on the writer and on every replica. Below the root, an object of 65 keys ' +
+        'or more is chunked the same way once a patch writes into it (that first patch copies ' +
+        'it whole, as before): the nested rows write 1000 paths spread over one object of ' +
+        '100,000 or 500,000 keys, so each copies up to 1000 chunks and the list of chunks, ' +
+        'whatever the object\'s size beyond that.',
     };
   },
 };

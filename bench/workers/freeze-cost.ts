@@ -7,11 +7,11 @@
  */
 import { freezeFresh } from '../../src/document/freeze.js';
 import type { JsonObject, JsonValue } from '../../src/index.js';
-import type { ApplyKind } from './micro-commands.js';
+import type { FreezeKind } from './micro-commands.js';
 
 const WIDE_KEYS = 10_000;
 
-function frozenState(kind: ApplyKind): JsonObject {
+function frozenState(kind: FreezeKind): JsonObject {
   const list = Array.from({ length: 100 }, (_, i) => i);
   const state: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list };
   if (kind === 'incWide') for (let k = 0; k < WIDE_KEYS; k++) state[`k${k}`] = 0;
@@ -20,7 +20,7 @@ function frozenState(kind: ApplyKind): JsonObject {
 }
 
 /** The nodes a patch of `kind` makes fresh: copies of the containers on its written paths. */
-const FRESH: Record<ApplyKind, (s: JsonObject) => JsonObject> = {
+const FRESH: Record<FreezeKind, (s: JsonObject) => JsonObject> = {
   inc: (s) => ({ ...s, n: 1 }),
   conditionalInc: (s) => ({ ...s, n: 1 }),
   set2: (s) => ({ ...s, a: { ...(s.a as JsonObject), x: 1 }, b: { ...(s.b as JsonObject), y: 1 } }),
@@ -29,7 +29,7 @@ const FRESH: Record<ApplyKind, (s: JsonObject) => JsonObject> = {
 };
 
 /** Nanoseconds per patch spent freezing what a patch of `kind` makes. */
-export function freezeCost(kind: ApplyKind, requested: number): number {
+export function freezeCost(kind: FreezeKind, requested: number): number {
   // A wide patch costs milliseconds: thirty of them are enough to time, ten times over.
   const count = kind === 'incWide' ? Math.min(requested, 30) : requested;
   const state = frozenState(kind);

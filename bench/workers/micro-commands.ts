@@ -1,7 +1,9 @@
 /** The in-process measurements a micro worker runs, and what each answers. Types only. */
 
 /** Patches applied by `Replica.apply`, one kind per measurement. */
-export type ApplyKind = 'inc' | 'set2' | 'conditionalInc' | 'pushEach' | 'incWide';
+export type ApplyKind = FreezeKind | 'setNested100k' | 'setNested500k';
+/** The kinds whose freezing freeze-cost.ts measures (the nested rows copy chunks instead). */
+export type FreezeKind = 'inc' | 'set2' | 'conditionalInc' | 'pushEach' | 'incWide';
 /** Per-message checks: the wire schema and the patch validator. */
 export type ValidationKind = 'parseSubmit' | 'parseEntries' | 'validateInc' | 'validateSet2';
 
@@ -9,7 +11,7 @@ export type MicroCommand =
   /** Each kind in turn, in the order given, each on a fresh replica. */
   | { cmd: 'apply'; kinds: ApplyKind[]; count: number }
   /** The freeze of what a patch of each kind makes fresh (freeze-cost.ts), `count` patches. */
-  | { cmd: 'freeze'; kinds: ApplyKind[]; count: number }
+  | { cmd: 'freeze'; kinds: FreezeKind[]; count: number }
   | { cmd: 'validate'; kinds: ValidationKind[]; count: number }
   /** Heap held by `JSON.parse` of the bench document of `mb` MB: the floor for any replica. */
   | { cmd: 'plainHeap'; mb: number }
@@ -23,7 +25,7 @@ export interface MicroResults {
   /** Patches per second, by kind. */
   apply: Partial<Record<ApplyKind, number>>;
   /** Nanoseconds per patch spent freezing, by kind. */
-  freeze: Partial<Record<ApplyKind, number>>;
+  freeze: Partial<Record<FreezeKind, number>>;
   /** Nanoseconds per message, by kind. */
   validate: Partial<Record<ValidationKind, number>>;
   /** Bytes of heap retained, and the JSON size of the document. */

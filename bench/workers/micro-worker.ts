@@ -22,7 +22,25 @@ const PATCHES: Record<ApplyKind, (i: number) => Pick<Patch, 'update' | 'if'>> = 
     update: { $push: { list: { $each: [i, i + 1, i + 2], $slice: -100 } } } as Update,
   }),
   incWide: (i) => ({ update: { $inc: { [`k${i % WIDE_KEYS}`]: 1 } } }),
+  setNested100k: (i) => nestedSet(i, 100_000),
+  setNested500k: (i) => nestedSet(i, 500_000),
 };
+
+/** Paths of each `setNested*` patch, spread over the nested object (issue #11, large documents). */
+const NESTED_PATHS = 1000;
+/** `setNested*` may cost up to a second per entry before structural sharing: a few suffice. */
+const NESTED_COUNT = 20;
+
+function nestedSet(i: number, keys: number): Pick<Patch, 'update'> {
+  const step = Math.floor(keys / NESTED_PATHS);
+  const fields: Record<string, number> = {};
+  for (let j = 0; j < NESTED_PATHS; j++) fields[`users.u${(j * step + i) % keys}`] = i;
+  return { update: { $set: fields } };
+}
+
+function nestedKeys(kind: ApplyKind): number | undefined {
+  return kind === 'setNested100k' ? 100_000 : kind === 'setNested500k' ? 500_000 : undefined;
+}
 
 /** The top-level keys of the `incWide` document: the mixed scenario's document. */
 const WIDE_KEYS = 10_000;
@@ -38,8 +56,14 @@ function entries(kind: ApplyKind, count: number): OrderedPatch[] {
 
 function apply(kind: ApplyKind, requested: number): number {
   const initial: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list: [] };
-  const count = kind === 'incWide' ? Math.min(requested, WIDE_COUNT) : requested;
+  const nested = nestedKeys(kind);
+  const count = kind === 'incWide' ? Math.min(requested, WIDE_COUNT) : nested !== undefined ? Math.min(requested, NESTED_COUNT) : requested;
   if (kind === 'incWide') for (let k = 0; k < WIDE_KEYS; k++) initial[`k${k}`] = 0;
+  if (nested !== undefined) {
+    const users: JsonObject = {};
+    for (let k = 0; k < nested; k++) users[`u${k}`] = 0;
+    initial.users = users;
+  }
   const replica = new Replica(initial);
   const all = entries(kind, count);
   const warm = Math.floor(count / 10);

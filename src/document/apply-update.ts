@@ -37,19 +37,21 @@ function rename(source: Leaf | undefined, target: Leaf | undefined): boolean {
 
 /**
  * Applies a planned update to `root` without changing it; see {@link applyUpdateTo}.
+ * `wideKeys`: objects with this many keys or more are kept in chunks (default 65).
  * @throws MemSyncError `ERR_PATCH_FAILED`; `root` is untouched then.
  */
 export function applyPlanTo(
   root: JsonObject,
   plan: UpdatePlan,
   conditions: ConditionCache,
+  wideKeys?: number,
 ): UpdateResult {
   // One budget for the regular expressions of this patch's array filters and $pull conditions.
-  return withRegexBudget(() => applyPlanWithin(root, plan, conditions));
+  return withRegexBudget(() => applyPlanWithin(root, plan, conditions, wideKeys));
 }
 
-function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: ConditionCache): UpdateResult {
-  const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions));
+function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: ConditionCache, wideKeys: number | undefined): UpdateResult {
+  const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions), wideKeys);
   const writes = plan.writes;
   const leaves: Leaf[][] = new Array(writes.length);
   for (let i = 0; i < writes.length; i++) leaves[i] = cow.prepare(writes[i]!);

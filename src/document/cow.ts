@@ -35,6 +35,15 @@ export interface WriteTarget {
   readonly spec: OperatorSpec;
 }
 
+/** An object below the root that a patch owns (see CopyOnWrite's `#nested`). */
+interface NestedNode {
+  readonly holder: Container;
+  readonly key: string | number;
+  readonly node: JsonObject;
+  /** A draft of a chunked object (else a plain copy). */
+  readonly draft: boolean;
+}
+
 export function patchFailed(message: string): MemSyncError {
   return new MemSyncError('ERR_PATCH_FAILED', message);
 }
@@ -52,6 +61,14 @@ function own(holder: Container, key: string | number): JsonValue | undefined {
 
 function set(holder: Container, key: string | number, value: JsonValue): void {
   (holder as Record<string | number, JsonValue>)[key] = value;
+}
+
+/** Whether `node` has `count` keys or more (counted no further than that). */
+function hasKeys(node: JsonObject, count: number): boolean {
+  let n = 0;
+  if (n >= count) return true;
+  for (const _ in node) if (++n >= count) return true;
+  return false;
 }
 
 /**
@@ -80,9 +97,18 @@ export class CopyOnWrite {
   #leaves: Leaf[] = [];
   /** A write may create a top-level key. */
   #rootGrows = false;
+  /** Objects with this many keys or more are kept in chunks (wide-root.ts). */
+  readonly #wideKeys: number;
+  /**
+   * Objects below the root that this patch owns, in the order they were reached (a parent
+   * before its children): drafts of chunked objects, and plain copies that may have become
+   * wide. Sealed children first, each put back where its holder keeps it.
+   */
+  #nested: NestedNode[] | undefined;
 
-  constructor(base: JsonObject, matches: ElementMatcher) {
+  constructor(base: JsonObject, matches: ElementMatcher, wideKeys = WIDE_ROOT_KEYS) {
     this.#matches = matches;
+    this.#wideKeys = wideKeys;
     // A replica's root shares its chunks (wide-root.ts): a draft copies only what is written.
     this.root = isWideRoot(base) ? this.#fresh(openDraft(base)) : (this.#own(base) as JsonObject);
   }
@@ -90,11 +116,27 @@ export class CopyOnWrite {
   /** The new root, frozen: called once, after every write of the patch. */
   seal(): JsonObject {
     this.#fillHoles();
+    if (this.#nested !== undefined) this.#sealNested(this.#nested);
     if (isDraft(this.root)) return sealDraft(this.root);
     // A plain root that may have grown past the bound becomes a wide one (once: it stays so).
-    if (this.#rootGrows && Object.keys(this.root).length >= WIDE_ROOT_KEYS) return wideRoot(this.root);
+    if (this.#rootGrows && Object.keys(this.root).length >= this.#wideKeys) return wideRoot(this.root, this.#wideKeys);
     freezeFresh(this.root);
     return this.root;
+  }
+
+  /**
+   * Children before parents: a draft becomes its new chunked object, and a plain copy of an
+   * object that has (or now has) `#wideKeys` keys becomes one (its copy cost that much once;
+   * every later patch into it copies only the chunks it writes).
+   */
+  #sealNested(nested: readonly NestedNode[]): void {
+    for (let i = nested.length - 1; i >= 0; i--) {
+      const { holder, key, node, draft } = nested[i]!;
+      if (!draft && !hasKeys(node, this.#wideKeys)) continue;
+      // Validation refuses overlapping paths, so nothing moved an owned object ($rename).
+      if (own(holder, key) !== node) throw patchFailed(`internal: an object written by this patch moved`);
+      set(holder, key, draft ? sealDraft(node) : wideRoot(node, this.#wideKeys));
+    }
   }
 
   /**
@@ -208,8 +250,19 @@ export class CopyOnWrite {
       }
       return;
     }
-    const copy = this.#own(child);
+    const copy = this.#ownChild(holder, key, child);
     set(holder, key, copy);
     this.#step(copy, t, i + 1);
+  }
+
+  /** `child` of `holder`, owned by the patch: a draft of a chunked object, else a copy. */
+  #ownChild(holder: Container, key: string | number, child: Container): Container {
+    const owned = this.#owned;
+    if (Array.isArray(owned) ? owned.includes(child) : owned.has(child)) return child;
+    if (Array.isArray(child)) return this.#fresh(copyArray(child));
+    const wide = isWideRoot(child);
+    const node = this.#fresh(wide ? openDraft(child) : { ...child });
+    (this.#nested ??= []).push({ holder, key, node, draft: wide });
+    return node;
   }
 }

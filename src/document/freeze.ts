@@ -13,6 +13,15 @@ const wide = new WeakSet<object>();
 const WIDE = 64;
 
 /**
+ * Tells {@link freezeFresh} that `node` is read-only already and must not be walked or frozen:
+ * the chunked objects of wide-root.ts (a Proxy that refuses every write but cannot itself be
+ * frozen: its traps answer for the chunks, which are frozen in their own way).
+ */
+export function readOnlyAlready(node: object): void {
+  wide.add(node);
+}
+
+/**
  * Freezes every node of `value` not frozen yet. Every root a replica hands out is frozen
  * throughout, and a new root shares its unchanged subtrees with the old one: so the walk
  * stops at frozen nodes and touches only what the patch made (the copies along the written

@@ -20,8 +20,9 @@ export interface ReplicaOptions {
    */
   stampRetentionMs?: number;
   /**
-   * A root with this many top-level keys or more is kept in chunks (wide-root.ts). Tests
-   * set 0 to run small documents through that path.
+   * A root with this many top-level keys or more is kept in chunks (wide-root.ts), and so is
+   * any object below it with this many keys once a patch writes into it. Tests set 0 to run
+   * small documents through that path.
    * @default WIDE_ROOT_KEYS (65)
    */
   wideRootKeys?: number;
@@ -82,11 +83,14 @@ export class Replica {
   readonly limits: DocumentLimits;
   /** Compiled conditions, shared with views over this replica. */
   readonly conditions = new ConditionCache();
+  /** Objects with this many keys or more are chunked (ReplicaOptions.wideRootKeys); views follow. */
+  readonly wideKeys: number | undefined;
 
   /** @param initial - The document at version 0; deep-copied. */
   constructor(initial: JsonObject, options: ReplicaOptions = {}) {
     this.limits = resolveDocumentLimits(options.limits);
     this.#retention = (options.stampRetentionMs ?? STAMP_RETENTION_MS) * TICKS_PER_MS;
+    this.wideKeys = options.wideRootKeys;
     this.#state = wideRoot(copyState(initial, this.limits), options.wideRootKeys);
   }
 
@@ -174,7 +178,7 @@ export class Replica {
     if (this.#isStale(plan, patch)) return refused(before, 'stale');
     let result: UpdateResult;
     try {
-      result = reuse ? precomputed.result : applyPlanTo(before, plan, this.conditions);
+      result = reuse ? precomputed.result : applyPlanTo(before, plan, this.conditions, this.wideKeys);
     } catch (error) {
       return refused(before, 'failed', messageOf(error));
     }

@@ -194,7 +194,7 @@ export class OptimisticView {
         return { patch, from, root: from, result: undefined, plan: undefined };
       }
       const plan = planUpdate(patch);
-      const result = applyPlanTo(from, plan, conditions);
+      const result = applyPlanTo(from, plan, conditions, this.#replica.wideKeys);
       return { patch, from, root: result.root, result, plan };
     } catch {
       return { patch, from, root: from, result: undefined, plan: undefined };

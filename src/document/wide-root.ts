@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../types.js';
-import { freezeFresh } from './freeze.js';
+import { freezeFresh, readOnlyAlready } from './freeze.js';
 
 /**
  * The root of a replica's state, with structural sharing: a write to one key of a
@@ -123,7 +123,10 @@ const READ: ProxyHandler<RootTarget> = {
 };
 
 function rootOf(data: RootData): JsonObject {
-  return new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
+  const root = new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
+  // Nested in another object, it is a frozen value like any other: freezing stops here.
+  readOnlyAlready(root);
+  return root;
 }
 
 /** Whether `value` is a root made here (a sealed one, not a draft). */
@@ -296,4 +299,13 @@ export function isDraft(value: unknown): boolean {
 /** The new root a draft wrote: its written values frozen, the draft unusable after. */
 export function sealDraft(draft: JsonObject): JsonObject {
   return (draft as unknown as Record<symbol, RootDraft>)[DRAFT]!.seal();
+}
+
+/**
+ * The chunks of a chunked object, for tests that count what a patch copied (a chunk a new
+ * object shares with the old one was not copied). Undefined for anything else.
+ */
+export function chunksOf(value: unknown): readonly ReadonlyMap<string, JsonValue>[] | undefined {
+  if (!isWideRoot(value)) return undefined;
+  return (value as unknown as Record<symbol, RootData>)[DATA]!.chunks;
 }

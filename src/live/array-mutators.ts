@@ -1,6 +1,6 @@
 import { MemSyncError } from '../errors.js';
 import type { JsonValue } from '../types.js';
-import { copyJsonValue } from './json-copy.js';
+import { copyJsonValue, detachedCopy } from './json-copy.js';
 import type { LiveSession } from './live-session.js';
 
 /**
@@ -59,14 +59,14 @@ export function arrayMutator(
         const array = current();
         if (array.length === 0) return undefined;
         replaceWith(array.slice(0, -1));
-        return structuredClone(array[array.length - 1]);
+        return detachedCopy(array[array.length - 1]);
       };
     case 'shift':
       return () => {
         const array = current();
         if (array.length === 0) return undefined;
         replaceWith(array.slice(1));
-        return structuredClone(array[0]);
+        return detachedCopy(array[0]);
       };
     case 'unshift':
       return (...items) => {
@@ -87,7 +87,7 @@ export function arrayMutator(
               ? next.splice(Number(args[0]))
               : next.splice(Number(args[0]), Number(args[1]), ...copies(args.slice(2), 0));
         if (removed.length > 0 || args.length > 2) replaceWith(next);
-        return structuredClone(removed);
+        return detachedCopy(removed);
       };
     case 'sort':
       return (compare) => {

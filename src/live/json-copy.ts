@@ -86,3 +86,12 @@ function describeClass(value: object): string {
   const name: unknown = value.constructor?.name;
   return typeof name === 'string' && name !== '' ? name : 'a class';
 }
+
+/**
+ * A detached deep copy of a value read from the document, for handing out: what
+ * `structuredClone` gives for JSON, and it also copies the document's chunked objects
+ * (src/document/wide-root.ts: Proxies, which `structuredClone` refuses).
+ */
+export function detachedCopy<V>(value: V): V {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as V);
+}

@@ -2,7 +2,7 @@ import { MemSyncError } from '../errors.js';
 import { isArrayIndex, isJsonObject } from '../observe/paths.js';
 import type { JsonValue } from '../types.js';
 import { type ArrayMutatorName, arrayMutator, isArrayMutator } from './array-mutators.js';
-import { assertPathKey, copyJsonValue } from './json-copy.js';
+import { assertPathKey, copyJsonValue, detachedCopy } from './json-copy.js';
 import { LiveSession, type LiveSource } from './live-session.js';
 
 /**
@@ -140,7 +140,7 @@ function liveProxy(session: LiveSession, segments: readonly string[], isArray: b
         if (!Object.hasOwn(value, key)) return Reflect.get(value, key);
         const child = value[key];
         // A key holding a dot cannot be reached by path: hand out a detached copy.
-        return key.includes('.') ? structuredClone(child) : wrap(child, key);
+        return key.includes('.') ? detachedCopy(child) : wrap(child, key);
       }
       return undefined;
     },

@@ -9,8 +9,9 @@ import { POSITIONAL_CASES } from './conformance/positional-cases.js';
 
 /**
  * The conformance cases again, with every root kept in chunks (wide-root.ts) however few its
- * keys: the path a document of more than 64 top-level keys takes must give the same
- * documents, field order included, and the same refusals.
+ * keys, and every object below it that a patch writes into (cow.ts): the path a document of
+ * more than 64 top-level keys, or an object of as many, takes must give the same documents,
+ * field order included, and the same refusals.
  */
 const text = (value: unknown): string => JSON.stringify(value);
 
