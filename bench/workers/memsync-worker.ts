@@ -207,7 +207,12 @@ async function run(command: MemsyncCommand): Promise<unknown> {
       const m = need();
       // Reads are local: every process holds the whole document.
       const data = (): Record<string, unknown> => m.data as Record<string, unknown>;
-      return mixedLoop({ read: (key) => data()[key], write: (key) => m.patch({ $inc: { [key]: 1 } }) }, command, process.pid);
+      // A write counts once it is acknowledged as applied (a refusal would fail the run).
+      const write = (key: string): Promise<unknown> =>
+        m.patch({ $inc: { [key]: 1 } }).then((result) => {
+          if (!result.applied) throw new Error(`write refused: ${result.reason}`);
+        });
+      return mixedLoop({ read: (key) => data()[key], write }, command, process.pid);
     }
     case 'own': {
       const m = need();

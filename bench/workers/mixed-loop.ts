@@ -3,6 +3,11 @@
  * when it is asynchronous, `writeShare` of them writes and the rest reads, of keys drawn
  * uniformly from the document's, for a fixed time. Every 16th read is timed (timing each
  * would cost as much as a local read itself); the times are kept as a uniform sample.
+ *
+ * With `awaitWrites: false` a write is issued and the loop goes on (up to
+ * {@link MAX_WRITES_IN_FLIGHT} unanswered, then it waits for the oldest): what an app does
+ * that needs no answer from each write. Reads are still awaited. The clock stops only once
+ * every write issued has been acknowledged, and only acknowledged writes are counted.
  */
 
 export interface MixedArgs {
@@ -11,7 +16,12 @@ export interface MixedArgs {
   keys: number;
   /** Fraction of operations that are writes, e.g. 0.05. */
   writeShare: number;
+  /** Await each write before the next operation (default); false: keep writes in flight. */
+  awaitWrites?: boolean;
 }
+
+/** Writes a process keeps unanswered at most when it does not await each. */
+export const MAX_WRITES_IN_FLIGHT = 256;
 
 export interface MixedResult {
   ops: number;
@@ -75,14 +85,31 @@ export async function mixedLoop(store: MixedStore, args: MixedArgs, seed: number
   let timed = 0;
   let reads = 0;
   let writes = 0;
+  let issued = 0;
+  /** Unawaited writes, oldest first, from `head` on. */
+  let inFlight: Promise<void>[] = [];
+  let head = 0;
+  const acknowledged = (): void => {
+    writes++;
+  };
   const began = performance.now();
   const deadline = began + args.seconds * 1000;
   for (let op = 0; ; op++) {
     if (op % CLOCK_EVERY === 0 && performance.now() >= deadline) break;
     const key = names[Math.floor(random() * names.length)]!;
     if (random() < args.writeShare) {
-      await store.write(key);
-      writes++;
+      if (args.awaitWrites !== false) {
+        await store.write(key);
+        writes++;
+        continue;
+      }
+      issued++;
+      inFlight.push(store.write(key).then(acknowledged));
+      if (inFlight.length - head >= MAX_WRITES_IN_FLIGHT) await inFlight[head++];
+      if (head >= 1024) {
+        inFlight = inFlight.slice(head);
+        head = 0;
+      }
       continue;
     }
     reads++;
@@ -103,7 +130,10 @@ export async function mixedLoop(store: MixedStore, args: MixedArgs, seed: number
       if (slot < SAMPLE_CAP) samples[slot] = micros;
     }
   }
+  // Every write answered before the clock stops.
+  await Promise.all(inFlight.slice(head));
   const ms = performance.now() - began;
+  if (args.awaitWrites === false && writes !== issued) throw new Error(`${issued - writes} of ${issued} writes not acknowledged`);
   const kept = samples.subarray(0, sampled).sort();
   return { ops: reads + writes, reads, writes, ms, readP50: percentile(kept, 0.5), readP99: percentile(kept, 0.99), clockP50 };
 }
