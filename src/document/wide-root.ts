@@ -163,7 +163,8 @@ export function wideRoot(state: JsonObject, minKeys = WIDE_ROOT_KEYS): JsonObjec
 class RootDraft {
   readonly #base: RootData;
   readonly #chunks: Chunk[];
-  #owned: number[] = [];
+  /** Chunks copied for this draft: a list while few (most patches write one or two), then a Set. */
+  #owned: number[] | Set<number> = [];
   #size: number;
   /** Keys this draft added, and their chunk: the shared index changes only when sealed. */
   #added: Map<string, number> | undefined;
@@ -187,11 +188,23 @@ class RootDraft {
   }
 
   #own(at: number): Chunk {
-    if (!this.#owned.includes(at)) {
+    if (!this.#isOwned(at)) {
       this.#chunks[at] = new Map(this.#chunks[at]);
-      this.#owned.push(at);
+      this.#markOwned(at);
     }
     return this.#chunks[at]!;
+  }
+
+  #isOwned(at: number): boolean {
+    const owned = this.#owned;
+    return Array.isArray(owned) ? owned.includes(at) : owned.has(at);
+  }
+
+  #markOwned(at: number): void {
+    const owned = this.#owned;
+    if (!Array.isArray(owned)) owned.add(at);
+    else if (owned.length < 16) owned.push(at);
+    else this.#owned = new Set([...owned, at]);
   }
 
   set(key: string, value: JsonValue): void {
@@ -204,7 +217,7 @@ class RootDraft {
     let last = this.#chunks.length - 1;
     if (last < 0 || this.#chunks[last]!.size >= CHUNK_KEYS) {
       last = this.#chunks.push(new Map()) - 1;
-      this.#owned.push(last);
+      this.#markOwned(last);
     }
     this.#own(last).set(key, value);
     (this.#added ??= new Map()).set(key, last);
