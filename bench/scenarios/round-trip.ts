@@ -108,7 +108,14 @@ export const roundTrip: Scenario = {
         'checks, apply and observer dispatch). The p99 is scheduling: three processes on two ' +
         'cores, with whatever else the machine runs. Redis: A -> redis-server -> B -> ' +
         'redis-server -> A, the same four hops, with one C process in the middle. The passes ' +
-        'alternate between the systems, so a drift in the machine\'s load falls on all alike.',
+        'alternate between the systems, so a drift in the machine\'s load falls on all alike. ' +
+        'A memsync connection that is idle writes a lone frame at once instead of at the end ' +
+        'of the tick (frames of a busy stretch still batch); the relay still writes every frame ' +
+        'in the check phase, as memsync did before, which costs it a little on each hop. ' +
+        'Timestamps per hop (BENCHMARKS.md, "Round trip: where the time goes") put most of the ' +
+        'difference to the relay in the CPU each memsync stop spends on one message, in the ' +
+        'host above all (parse and schema check, admission with a copy of the update, apply, ' +
+        'encode: about 110-130 us per pass at a load of 2-4), not in waiting.',
     };
   },
 };
