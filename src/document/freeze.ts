@@ -50,6 +50,11 @@ export function freezeFresh(value: JsonValue | undefined): void {
   if (keys > WIDE) wide.add(value);
 }
 
+/** Whether `node` is frozen (or read-only already), answered at once for wide nodes. */
+export function isFrozenNode(node: object): boolean {
+  return wide.has(node) || Object.isFrozen(node);
+}
+
 /** Inside {@link deferringFreeze}: freezeFresh does nothing. */
 let deferred = 0;
 

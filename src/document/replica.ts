@@ -1,10 +1,10 @@
 import { TICKS_PER_MS } from '../clock/hlc.js';
 import { ProtocolError } from '../errors.js';
-import type { JsonObject, OrderedPatch, Patch, RefusalReason } from '../types.js';
+import type { JsonObject, JsonValue, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { ConditionCache } from './conditions.js';
 import { isWideRoot, wideRoot } from './wide-root.js';
-import { deferringFreeze, freezeFresh } from './freeze.js';
+import { deferringFreeze, isFrozenNode } from './freeze.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
@@ -59,6 +59,25 @@ export interface PrecomputedUpdate {
   base: JsonObject;
   plan: UpdatePlan;
   result: UpdateResult;
+}
+
+/**
+ * Freezes what a replay made (freezing was deferred meanwhile). `freezeFresh` stops at a
+ * chunked object (wide-root.ts, read-only already), but one made or written during the
+ * replay may hold fresh values: so chunked objects are walked, and plain nodes already
+ * frozen (made before the replay, frozen throughout) end the walk.
+ */
+function freezeReplayed(value: JsonValue | undefined): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (!isWideRoot(value)) {
+    if (isFrozenNode(value)) return;
+    Object.freeze(value);
+  }
+  if (Array.isArray(value)) {
+    for (const element of value) freezeReplayed(element);
+    return;
+  }
+  for (const key of Object.keys(value)) freezeReplayed(value[key]);
 }
 
 /**
@@ -143,10 +162,7 @@ export class Replica {
         this.apply(entry);
       }
     });
-    const state = this.#state;
-    if (!isWideRoot(state)) return freezeFresh(state);
-    // A wide root is a read-only proxy already; its values are what may be fresh.
-    for (const key of Object.keys(state)) freezeFresh(state[key]);
+    freezeReplayed(this.#state);
   }
 
   #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined): ApplyOutcome {

@@ -124,6 +124,28 @@ describe('nested wide objects', () => {
   });
 });
 
+describe('replay (a store\'s log at start, freezing deferred)', () => {
+  it('freezes what it made inside chunked nested objects too', () => {
+    const users: JsonObject = {};
+    for (let i = 0; i < 80; i++) users[`u${i}`] = { n: i };
+    const replica = new Replica({ users, list: [] });
+    const entries: OrderedPatch[] = [];
+    for (let v = 1; v <= 5; v++) {
+      entries.push({ version: v, epoch: 1, patch: { peer: 'w', seq: v, ts: v, update: { $set: { [`users.u${v}`]: { n: -v, tags: ['a'] }, [`users.new${v}`]: { deep: { x: v } } } } } });
+    }
+    replica.replay(entries);
+    const chunked = replica.state.users as JsonObject;
+    expect(isWideRoot(chunked)).toBe(true);
+    for (let v = 1; v <= 5; v++) {
+      const written = chunked[`u${v}`] as JsonObject;
+      expect(Object.isFrozen(written)).toBe(true);
+      expect(Object.isFrozen(written.tags)).toBe(true);
+      expect(Object.isFrozen((chunked[`new${v}`] as JsonObject).deep)).toBe(true);
+    }
+    expect(Object.isFrozen(replica.state)).toBe(true);
+  });
+});
+
 describe('live() over chunked nested objects', () => {
   it('pop() hands out a detached copy of a chunked element (structuredClone refuses the Proxy)', async () => {
     const { createLive } = await import('../../../src/live/live.js');
