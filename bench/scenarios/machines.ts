@@ -12,7 +12,7 @@ import { quantile } from '../lib/stats.js';
 import type { RedisCommand, RedisResults } from '../redis/redis-commands.js';
 import { startRedisServer } from '../redis/server.js';
 import type { MemsyncCommand, MemsyncResults } from '../workers/memsync-commands.js';
-import { type Driver, FlowMesh, type FlowResult, measureAlternating, type System } from './mesh-flow.js';
+import { directRedisDriver, type Driver, FlowMesh, type FlowResult, measureAlternating, type System } from './mesh-flow.js';
 import type { ScenarioContext, Scenario } from './types.js';
 
 const WINDOW = 256;
@@ -33,22 +33,6 @@ function machinesDriver(context: ScenarioContext, group: ProcessGroup, socket: s
     client: () => machine(context, group, socket, 'machine-a', 'flow'),
     count: (child, key, target) => call(child)({ cmd: 'count', path: key, target }),
     write: (writer, key, count, window, timeoutMs) => call(writer)({ cmd: 'write', path: key, count, window }, timeoutMs),
-  };
-}
-
-/** redis-server used directly: a writer and one subscriber, on the same server. */
-function directDriver(context: ScenarioContext, group: ProcessGroup, socket: string, serverCpu: () => number): Driver {
-  const call = (child: Child) => caller<RedisCommand, RedisResults>(child);
-  return {
-    host: () => Promise.resolve(undefined),
-    serverCpu,
-    client: async (label) => {
-      const child = await group.spawn(context.workers.redis, label);
-      await call(child)({ cmd: 'connect', path: socket, pipeline: true });
-      return child;
-    },
-    count: (child, key, target) => call(child)({ cmd: 'count', key, target }),
-    write: (writer, key, count, window, timeoutMs) => call(writer)({ cmd: 'write', key, count, window }, timeoutMs),
   };
 }
 
@@ -87,7 +71,7 @@ export const machines: Scenario = {
       await withGroup('machines', context.spawn, async (group) => {
         const meshes = new Map<System, FlowMesh>([
           ['memsync', new FlowMesh(machinesDriver(context, group, server.socket))],
-          ['redis', new FlowMesh(directDriver(context, group, server.socket, () => server.cpuMicros()))],
+          ['redis', new FlowMesh(directRedisDriver(context, group, () => server.socket, () => server.cpuMicros()))],
         ]);
         // memsync: machine B (reader) and machine A (writer); Redis: writer and subscriber.
         for (const mesh of meshes.values()) await mesh.grow(2);

@@ -79,11 +79,33 @@ function relayDriver(context: ScenarioContext, group: ProcessGroup): Driver {
   };
 }
 
+/**
+ * Redis used directly by its clients (ioredis, pipelined): the same flow as memsync's rows.
+ * `socket` and `serverCpu` are read when used, so a driver that starts its server in `host`
+ * can hand them over then.
+ */
+export function directRedisDriver(context: ScenarioContext, group: ProcessGroup, socket: () => string, serverCpu: () => number): Driver {
+  const call = (child: Child) => caller<RedisCommand, RedisResults>(child);
+  return {
+    host: () => Promise.resolve(undefined),
+    serverCpu,
+    client: async (label) => {
+      const child = await group.spawn(context.workers.redis, label);
+      await call(child)({ cmd: 'connect', path: socket(), pipeline: true });
+      return child;
+    },
+    count: (child, key, target) => call(child)({ cmd: 'count', key, target }),
+    write: (writer, key, count, window, timeoutMs) => call(writer)({ cmd: 'write', key, count, window }, timeoutMs),
+  };
+}
+
+/** {@link directRedisDriver} on a redis-server of its own, started as the "host". */
 function redisDriver(context: ScenarioContext, group: ProcessGroup, appendfsync?: 'always' | 'everysec'): Driver {
   let socket = '';
   let serverCpu = (): number => 0;
-  const call = (child: Child) => caller<RedisCommand, RedisResults>(child);
+  const direct = directRedisDriver(context, group, () => socket, () => serverCpu());
   return {
+    ...direct,
     host: async () => {
       const server = await startRedisServer(appendfsync ? { appendfsync } : {});
       group.onClose(server.stop);
@@ -91,14 +113,6 @@ function redisDriver(context: ScenarioContext, group: ProcessGroup, appendfsync?
       serverCpu = () => server.cpuMicros();
       return undefined;
     },
-    serverCpu: () => serverCpu(),
-    client: async (label) => {
-      const child = await group.spawn(context.workers.redis, label);
-      await call(child)({ cmd: 'connect', path: socket, pipeline: true });
-      return child;
-    },
-    count: (child, key, target) => call(child)({ cmd: 'count', key, target }),
-    write: (writer, key, count, window, timeoutMs) => call(writer)({ cmd: 'write', key, count, window }, timeoutMs),
   };
 }
 
