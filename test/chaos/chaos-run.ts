@@ -204,18 +204,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let present = 0;
     let missing = 0;
     let doubled = 0;
+    // Which writers lost what, in the failure itself: a CI log then says where to look.
+    const lost: string[] = [];
     for (const [id, { acked, issued, exact }] of byId) {
       const value = counters[id] ?? 0;
       acknowledged += acked;
       present += Math.min(value, acked);
       if (value < acked) {
         missing += acked - value;
-        if (process.env.CHAOS_DEBUG) log(`missing ${id}: acked ${acked}, holds ${value}, issued ${issued}`);
+        lost.push(`${id}: acked ${acked}, holds ${value}, issued ${issued}`);
       }
       // Only a writer alive at the end reported exactly what it issued.
       if (exact && value > issued) doubled += value - issued;
     }
-    if (missing > 0) problems.push(`${missing} acknowledged writes missing`);
+    if (missing > 0) problems.push(`${missing} acknowledged writes missing (${lost.join('; ')})`);
     if (doubled > 0) problems.push(`${doubled} writes applied twice`);
     return { kills, freezes, restarts, acknowledged, present, missing, doubled, identical, hosts, replicas: finals.length, problems };
   } finally {
