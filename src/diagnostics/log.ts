@@ -83,6 +83,11 @@ export class Diagnostics {
     this.say('info', 'join', `${what} joined at version ${version}`, { other: member.peer, pid: member.pid, version });
   }
 
+  /** A gathering host judged a joiner's claim to hold history beyond its own (mesh/history-claims.ts). */
+  claimJudged(peer: string, claimed: number, ours: number, trust: string): void {
+    this.say('info', 'claim', `peer ${peer} claims version ${claimed} (ours ${ours}): believed ${trust}`, { other: peer, claimed, ours, trust });
+  }
+
   /** A member's connection to the host ended: why (a peer that just closed says so too). */
   peerLeft(peer: string, error: MemSyncError | undefined): void {
     const reason = error ? describe(error) : 'connection closed';

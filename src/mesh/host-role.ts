@@ -336,6 +336,9 @@ export class HostRole {
         })
       : 'none';
     peer.awaitingHistory = peer.trust !== 'none';
+    if (this.gather.gathering && hello.version > this.core.replica.version) {
+      this.core.diagnostics.claimJudged(hello.peer, hello.version, this.core.replica.version, peer.trust);
+    }
     this.gather.arrived(hello.peer);
     this.membersChanged({ joined: [peer.member], left: [] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);

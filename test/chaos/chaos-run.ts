@@ -43,6 +43,8 @@ interface Final {
   role: string;
   version: number;
   counters: Record<string, number>;
+  /** Per process (pid): which life of an id wrote what. */
+  lives: Record<string, number>;
   digest: string;
 }
 
@@ -57,6 +59,16 @@ interface Proc {
   role: string;
   acked: number;
   issued: number;
+  /** The highest version among its acknowledged writes, as last reported with `acked`. */
+  ackedVersion: number;
+  /** The version its replica held at that report: it holds every version up to it. */
+  version: number;
+  /** With CHAOS_DEBUG: the version of every write it was told was acknowledged. */
+  ackedVersions: number[];
+  /** With CHAOS_DEBUG, at the end: what it applied at the versions asked about. */
+  ledger?: Array<string | null>;
+  /** How it ended, when the run killed it: the time (ms into the run) and its last role. */
+  death?: string;
   final?: Final;
 }
 
@@ -92,18 +104,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // The bundle needs no loader; a parent's tsx hooks inherited would slow every start.
       execArgv: [],
     });
-    const proc: Proc = { slot, id, child, alive: true, frozenUntil: 0, ready: false, role: 'starting', acked: 0, issued: 0 };
+    const proc: Proc = { slot, id, child, alive: true, frozenUntil: 0, ready: false, role: 'starting', acked: 0, issued: 0, ackedVersion: 0, version: 0, ackedVersions: [] };
     child.on('message', (raw) => {
       const m = raw as { t: string } & Record<string, unknown>;
       if (m.t === 'count') {
         proc.acked = m.acked as number;
         proc.issued = m.issued as number;
+        proc.ackedVersion = m.ackedVersion as number;
+        proc.version = m.version as number;
+        if (Array.isArray(m.ackedVersions)) proc.ackedVersions.push(...(m.ackedVersions as number[]));
       } else if (m.t === 'ready') proc.ready = true;
       else if (m.t === 'role') {
         proc.role = m.role as string;
         if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} ${id}: ${proc.role}`);
       }
+      else if (m.t === 'ledger') proc.ledger = m.at as Array<string | null>;
       else if (m.t === 'final') proc.final = m as unknown as Final;
+      else if (m.t === 'log') log(`${Date.now() % 100000} ${id}: [${String(m.event)}] ${String(m.message)}`);
       else if (m.t === 'error' && process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} ${id}: ${String(m.code)} ${String(m.message)}`);
     });
     child.on('exit', () => {
@@ -113,6 +130,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     current.set(slot, proc);
     return proc;
   }
+
+  /**
+   * Whether the promise still covers every acknowledged write once `victim` is gone (killed,
+   * or frozen long enough to be deposed): some other running process must hold every version
+   * an acknowledged write reached — the victim's own and those of writers already dead, whose
+   * writes only the survivors hold. Every history is a prefix of the mesh's one, so a replica
+   * at version v holds every write up to v. Without this rule the run would kill, say, a writer
+   * just after the host that alone shared its newest writes, before a new host gathered them:
+   * a loss the README states (every process that held a write died), not a bug.
+   */
+  function coveredWithout(victim: Proc): boolean {
+    let need = victim.ackedVersion;
+    for (const p of procs) if (!p.alive) need = Math.max(need, p.ackedVersion);
+    const coverer = procs.find((p) => p !== victim && p.alive && !frozen(p) && p.version >= need);
+    if (coverer && process.env.CHAOS_DEBUG) cover = `need ${need}: ${coverer.id} at ${coverer.version}`;
+    return coverer !== undefined;
+  }
+  let cover = '';
 
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   async function until(what: string, test: () => boolean, ms: number): Promise<void> {
@@ -139,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (victim && random() < 0.3) {
         // One frozen process at a time, and never the last two running in sync.
         const running = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
-        if (!live.some(frozen) && running.length >= 2) freeze(victim, random() < 0.3 ? 100 + random() * 300 : 700 + random() * 800);
+        if (!live.some(frozen) && running.length >= 2 && coveredWithout(victim)) freeze(victim, random() < 0.3 ? 100 + random() * 300 : 700 + random() * 800);
         continue;
       }
       // The promise holds while a process that saw a write survives: never kill down to the
@@ -147,9 +182,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // and killing every holder would rightly lose everything). Two, not one: the roles here
       // are what the processes last reported, which a loaded machine delivers late.
       const holders = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
-      if (victim && holders.length >= 2) {
+      if (victim && holders.length >= 2 && coveredWithout(victim)) {
         victim.child.kill('SIGKILL');
-        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}`);
+        victim.death = `killed at ${Date.now() % 100000} as ${victim.role}`;
+        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}; ${cover}`);
         kills++;
         const slot = victim.slot;
         const fresh = random() < 0.5;
@@ -184,7 +220,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         finals.every((f) => f.role === 'host' || f.role === 'client');
     }
     const finals = live().map((p) => p.final!);
-    const counters = finals.find((f) => f.role === 'host')?.counters ?? finals[0]?.counters ?? {};
+    const reference = finals.find((f) => f.role === 'host') ?? finals[0];
+    const counters = reference?.counters ?? {};
+    const livesHeld = reference?.lives ?? {};
     const problems: string[] = [];
     const identical = new Set(finals.map((f) => f.digest)).size === 1;
     const hosts = finals.filter((f) => f.role === 'host').length;
@@ -212,12 +250,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       present += Math.min(value, acked);
       if (value < acked) {
         missing += acked - value;
-        lost.push(`${id}: acked ${acked}, holds ${value}, issued ${issued}`);
+        const lives = procs
+          .filter((p) => p.id === id)
+          .map((p) => `pid ${p.child.pid}: acked ${p.final?.acked ?? p.acked}, holds ${livesHeld[String(p.child.pid)] ?? 0}${p.death ? `, ${p.death}` : ''}`);
+        lost.push(`${id}: acked ${acked}, holds ${value}, issued ${issued} [${lives.join('; ')}]`);
       }
       // Only a writer alive at the end reported exactly what it issued.
       if (exact && value > issued) doubled += value - issued;
     }
     if (missing > 0) problems.push(`${missing} acknowledged writes missing (${lost.join('; ')})`);
+    if (missing > 0 && process.env.CHAOS_DEBUG) await explainLoss(procs.filter((p) => (p.final?.acked ?? p.acked) > (livesHeld[String(p.child.pid)] ?? 0)), live(), log);
     if (doubled > 0) problems.push(`${doubled} writes applied twice`);
     return { kills, freezes, restarts, acknowledged, present, missing, doubled, identical, hosts, replicas: finals.length, problems };
   } finally {
@@ -228,6 +270,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       procs.map((p) => (p.child.exitCode !== null || p.child.signalCode !== null ? undefined : new Promise((r) => p.child.once('exit', r)))),
     );
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * For each life that lost writes, what the survivors hold at the versions of its last
+ * acknowledged writes: the same writer (then it was not lost there), another writer (the
+ * histories diverged at that version), a refusal, or nothing (never applied there: a
+ * snapshot past it, or a history that ended before it).
+ */
+async function explainLoss(losers: Proc[], survivors: Proc[], log: (line: string) => void): Promise<void> {
+  for (const loser of losers) {
+    const versions = loser.ackedVersions.slice(-12);
+    for (const s of survivors) s.ledger = undefined;
+    for (const s of survivors) s.child.send({ t: 'ledger', versions });
+    const end = Date.now() + 10_000;
+    while (survivors.some((s) => !s.ledger) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    log(`loss: ${loser.id} (pid ${loser.child.pid}${loser.death ? `, ${loser.death}` : ''}) last acked at versions ${versions.join(',')}`);
+    for (const s of survivors) log(`  ${s.id} holds: ${(s.ledger ?? []).map((e) => e ?? '-').join(',')}`);
   }
 }
 

@@ -54,6 +54,7 @@ type Command =
   /** Spins for `ms` without yielding, then (optionally) patches: a host busy in user code. */
   | { id: number; cmd: 'busy'; ms: number; update?: Update }
   | { id: number; cmd: 'stop' }
+  | { id: number; cmd: 'startWriting'; name: string; defaults: Record<string, unknown>; options?: MemSyncOptions; update: Update; count: number }
   | MessagingCommand;
 
 let mem: MemSync | undefined;
@@ -87,6 +88,19 @@ async function run(command: Command): Promise<unknown> {
       mem.on('role', (e) => send({ event: 'role', role: e.role, previous: e.previous }));
       mem.on('error', (e) => send({ event: 'error', code: e.code, message: e.message }));
       return mem.start();
+    }
+    case 'startWriting': {
+      // Patches issued between start() and its end: they wait in the outbox through the join
+      // (or, for a host, the whole gather) and go out once there is somewhere to send them.
+      mem = new MemSync(command.name, command.defaults as never, command.options ?? {});
+      mem.on('error', (e) => send({ event: 'error', code: e.code, message: e.message }));
+      const started = mem.start();
+      const m = mem;
+      const outcomes = await Promise.allSettled(Array.from({ length: command.count }, () => m.patch(command.update)));
+      await started;
+      const failed = outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message)] : []));
+      const results = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      return { applied: results.filter((r) => r.applied).length, refused: results.filter((r) => !r.applied).length, failed };
     }
     case 'patch':
       return need().patch(command.update, {

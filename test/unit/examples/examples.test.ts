@@ -4,6 +4,8 @@
  * when what it demonstrates did not hold, so this is also a small end-to-end test.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -25,11 +27,25 @@ interface Run {
   output: string;
 }
 
-/** Runs one example; SIGKILLs it (its children exit when it goes) after `timeoutMs`. */
-function runExample(file: string, timeoutMs: number): Promise<Run> {
+/**
+ * Runs one example; SIGKILLs it (its children exit when it goes) after `timeoutMs`. Its
+ * temporary files (sockets, stores) go to a directory of its own, removed afterwards: an
+ * example killed on time-out cannot clean up after itself.
+ */
+async function runExample(file: string, timeoutMs: number): Promise<Run> {
+  const scratch = mkdtempSync(join(tmpdir(), 'memsync-example-'));
+  try {
+    return await runIn(file, timeoutMs, scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function runIn(file: string, timeoutMs: number, scratch: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join('examples', file)], {
       cwd: ROOT,
+      env: { ...process.env, TMPDIR: scratch },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
