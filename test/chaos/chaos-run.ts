@@ -184,6 +184,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const holders = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
       if (victim && holders.length >= 2 && coveredWithout(victim)) {
         victim.child.kill('SIGKILL');
+        // Gone from now on: its 'exit' arrives later (much later on a loaded machine), and
+        // until then it must not count as the replica that still holds what it held.
+        victim.alive = false;
         victim.death = `killed at ${Date.now() % 100000} as ${victim.role}`;
         if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}; ${cover}`);
         kills++;
