@@ -54,6 +54,14 @@ export class GatherWindow {
     this.options.expected.delete(peer);
   }
 
+  /**
+   * A member whose history we asked for left before it all arrived: wait for it again (it
+   * may be alive, and come back with it), as for any previous member not yet back.
+   */
+  expectAgain(member: Member): void {
+    if (this.open) this.options.expected.set(member.peer, member);
+  }
+
   /** Closes the window early once everyone expected is back and no history is still coming. */
   check(): void {
     if (!this.open || this.options.historyPending()) return;

@@ -494,8 +494,12 @@ export class HostRole {
       this.options.storage?.storeSnapshot();
       // Its own writes in what it uploaded were held for a second replica: we are it now.
       peer.conn.send({ type: 'entries', epoch: this.epoch, entries: [], holds: snapshot.version });
-      // Everyone already welcomed holds a shorter history: bring them over wholesale.
-      for (const other of this.peers) if (other !== peer && other.welcomed) this.sendSnapshot(other);
+      // Everyone already welcomed holds a shorter history: bring them over wholesale. Not a
+      // member still uploading a longer one: our snapshot would replace the very history we
+      // are waiting for (it adopts ours, its own upload then finds the gather over).
+      for (const other of this.peers) {
+        if (other !== peer && other.welcomed && !claimsBeyond(other, snapshot.version)) this.sendSnapshot(other);
+      }
     }
     this.checkGather();
   }
@@ -671,7 +675,13 @@ export class HostRole {
     if (peer.member && !this.stopped) this.core.diagnostics.peerLeft(peer.member.peer, error);
     clearTimeout(peer.helloTimer);
     if (peer.member && this.byId.get(peer.member.peer) === peer) this.byId.delete(peer.member.peer);
-    if (peer.awaitingHistory) this.checkGather();
+    if (peer.awaitingHistory) {
+      // Gone before its history arrived (not refused for lying): the gather waits for it to
+      // come back with it.
+      const honest = error === undefined || error.code === 'ERR_CONNECTION';
+      if (peer.member && honest && this.gather.gathering) this.gather.expectAgain(peer.member);
+      this.checkGather();
+    }
     if (peer.member && !this.stopped) {
       this.membersChanged({ joined: [], left: [peer.member.peer] });
       this.welcomeReady();
@@ -679,4 +689,9 @@ export class HostRole {
       this.messaging?.left(peer.member.peer);
     }
   }
+}
+
+/** Whether `peer` still owes us the history its hello claimed, reaching past `version`. */
+function claimsBeyond(peer: Peer, version: number): boolean {
+  return peer.awaitingHistory && peer.hello !== undefined && peer.hello.version > version;
 }
