@@ -151,4 +151,56 @@ describe('a gathering host and the history it is sent', () => {
     again.deliver(helloFrom('m', { token: OTHER }));
     expect(again.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
   });
+
+  /** A member of the previous epoch, proved by its token. */
+  const proved = (peer: string): Member => ({ peer, clientOnly: false, key: idKey(peer, TOKEN) });
+  const ackMembers = (conn: ReturnType<HostHarness['connect']>): void => {
+    const lists = conn.sentOf('members');
+    const seq = lists[lists.length - 1]?.seq;
+    if (typeof seq === 'number') conn.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: seq });
+  };
+
+  it('does not send a member still uploading a longer history the shorter one it just adopted', async () => {
+    const h = gathering([proved('long'), proved('short'), { peer: 'late', clientOnly: false, key: 'lk' }]);
+    const long = h.connect();
+    long.deliver(helloFrom('long', { token: TOKEN, version: 5, entryEpoch: 5, knownEpoch: 5 }));
+    const short = h.connect();
+    short.deliver(helloFrom('short', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    ackMembers(long);
+    expect(long.sentOf('request-history')).toHaveLength(1);
+    expect(short.sentOf('request-history')).toHaveLength(1);
+    // The shorter upload completes first: the longer one must not be replaced by it.
+    short.deliver(snapshot(3, 5));
+    await settle();
+    expect(h.core.replica.version).toBe(3);
+    expect(long.sentOf('snapshot')).toHaveLength(0);
+    long.deliver(snapshot(5, 5));
+    await settle();
+    expect(h.core.replica.version).toBe(5);
+    expect(long.closed).toBe(false);
+    // The shorter member is brought to the longer history.
+    expect(short.sentOf('snapshot').at(-1)).toMatchObject({ last: true, meta: { version: 5 } });
+  });
+
+  it('waits again for a member that left before its history arrived', async () => {
+    const h = gathering([proved('m'), { peer: 'late', clientOnly: false }]);
+    const first = h.connect();
+    first.deliver(helloFrom('m', { token: TOKEN, version: 4, entryEpoch: 5, knownEpoch: 5 }));
+    expect(first.sentOf('request-history')).toHaveLength(1);
+    first.close();
+    await settle();
+    // Everyone it waited for at the start is back: the gather still waits for 'm'.
+    const late = h.join('late');
+    await settle();
+    expect(h.ready).toBe(false);
+    const again = h.connect();
+    again.deliver(helloFrom('m', { token: TOKEN, version: 4, entryEpoch: 5, knownEpoch: 5 }));
+    ackMembers(late);
+    await settle();
+    expect(again.sentOf('request-history')).toHaveLength(1);
+    again.deliver(snapshot(4, 5));
+    await settle();
+    expect(h.core.replica.version).toBe(4);
+    expect(h.ready).toBe(true);
+  });
 });
