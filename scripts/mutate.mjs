@@ -11,6 +11,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const SIM = 'test/sim/failover-sim.test.ts';
 const MUTANTS = [
   {
+    name: 'gathering host replaces a longer upload still arriving with a shorter one it adopted',
+    file: 'src/mesh/host-role.ts',
+    find: '!claimsBeyond(other, snapshot.version)',
+    replace: 'true',
+    tests: ['test/unit/protocol/host-claims.test.ts'],
+  },
+  {
+    name: 'gathering host forgets a claimant that left before its history arrived',
+    file: 'src/mesh/host-role.ts',
+    find: 'if (peer.member && honest && this.gather.gathering) this.gather.expectAgain(peer.member);',
+    replace: '',
+    tests: ['test/unit/protocol/host-claims.test.ts'],
+  },
+  {
     name: 'client follows a host older than one it followed',
     file: 'src/mesh/client-role.ts',
     find: 'if (welcome.epoch < this.core.knownEpoch) {',
