@@ -14,7 +14,7 @@ const IN_FLIGHT = 8;
 /** Short, so that the run's SIGSTOPs (up to 1.5 s) outlast it and depose frozen hosts. */
 const CHAOS_HOST_TIMEOUT_MS = 500;
 const send = (message: unknown): void => {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 };
 
 const blob = 'x'.repeat(Number(docBytesText));
