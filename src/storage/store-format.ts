@@ -6,9 +6,9 @@ import { StorageError } from '../errors.js';
  * build refuses a store of a version it does not know rather than guess at it.
  */
 export const FORMAT_NAME = 'memsync-store';
-export const FORMAT_VERSION = 2;
-/** Versions this build reads (1: one log key per entry; 2: one per batch). */
-const READABLE = new Set([1, 2]);
+export const FORMAT_VERSION = 3;
+/** Versions this build reads (1: one log key per entry; 2: one per batch; 3: the log in segment files). */
+const READABLE = new Set([1, 2, 3]);
 
 export interface StoreHeader {
   format: string;

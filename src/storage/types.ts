@@ -23,6 +23,8 @@ export interface LoadResult {
   epoch: number;
   /** Undefined for a store that did not exist yet (the caller seeds it with `snapshot`). */
   state: StoredState | undefined;
+  /** What was repaired on the way (a torn tail cut from the log), when anything was. */
+  repaired?: string;
 }
 
 /**

@@ -137,7 +137,7 @@ describe('LmdbStorage', () => {
     expect(state?.entries.map((e) => e.version)).toEqual([51]);
   });
 
-  it('reads a format 1 store (one key per entry) and writes it as format 2 from then on', async () => {
+  it('reads a format 1 store (one key per entry) and writes it as format 3 from then on', async () => {
     const { open: openLmdb } = await import('lmdb');
     const { encodeRecord } = await import('../../../src/storage/record-codec.js');
     const env = openLmdb({ path: dir, maxDbs: 4 });
@@ -157,7 +157,7 @@ describe('LmdbStorage', () => {
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => e.version)).toEqual([3, 4, 5, 6]);
     const check = openLmdb({ path: dir, maxDbs: 4 });
-    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 2 });
+    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 3 });
     await check.close();
   });
 
@@ -196,11 +196,11 @@ describe('LmdbStorage', () => {
     await seeded(1);
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
-    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 3, mesh: 'm' });
+    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 4, mesh: 'm' });
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_FORMAT');
-    expect(error.message).toMatch(/format version 3/);
+    expect(error.message).toMatch(/format version 4/);
   });
 
   it('refuses a truncated data file instead of crashing on it', async () => {
@@ -222,18 +222,18 @@ describe('LmdbStorage', () => {
     expect((await refusal(store())).code).toBe('ERR_STORAGE_CORRUPT');
   });
 
-  it('refuses a record whose bytes changed (checksum)', async () => {
+  it('refuses a snapshot record whose bytes changed (checksum)', async () => {
     await seeded(3);
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
-    const log = env.openDB<Buffer, number>({ name: 'log', encoding: 'binary' });
-    const bytes = Buffer.from(log.getBinary(3)!);
+    const snap = env.openDB<Buffer, number>({ name: 'snapshot', encoding: 'binary' });
+    const bytes = Buffer.from(snap.getBinary(0)!);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0x01, bytes.length - 3);
-    log.putSync(3, bytes);
+    snap.putSync(0, bytes);
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_CORRUPT');
-    expect(error.message).toMatch(/entries up to 3.*checksum/);
+    expect(error.message).toMatch(/snapshot.*checksum/);
   });
 });
 
