@@ -94,6 +94,7 @@ describe('a gathering host and the history it is sent', () => {
     const h = gathering([{ peer: 'late', clientOnly: false, key: 'lk' }]);
     const conn = h.connect();
     conn.deliver(helloFrom('stranger', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    await settle();
     expect(conn.sentOf('request-history')).toHaveLength(1);
     conn.deliver(snapshot(3, 5));
     await settle();
@@ -145,6 +146,7 @@ describe('a gathering host and the history it is sent', () => {
     expect(conn.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
     const owner = h.connect();
     owner.deliver(helloFrom('m', { token: TOKEN }));
+    await settle();
     expect(owner.sentOf('welcome')).toHaveLength(1);
     // Connected, it is held too: another token is refused, not told to retry.
     const again = h.connect();
