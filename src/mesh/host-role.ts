@@ -354,10 +354,13 @@ export class HostRole {
       this.core.diagnostics.claimJudged(hello.peer, hello.version, this.core.replica.version, peer.trust);
     }
     this.gather.arrived(hello.peer);
-    this.announcer.joined(peer);
+    // Not ready before a list that names it went out (member-announcer.ts).
+    peer.joinSeq = Number.POSITIVE_INFINITY;
     this.options.onMembers({ joined: [peer.member] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);
     this.joins.push(peer);
+    // Last: with nobody to tell, it names and welcomes the joiner at once.
+    this.announcer.joined(peer);
     this.checkGather();
   }
 

@@ -26,7 +26,7 @@ export interface AnnouncerHooks {
   self: Member;
   ackTimeoutMs: number;
   /** The members deltas go to. */
-  welcomed(): Iterable<HostPeer>;
+  welcomed(): ReadonlySet<HostPeer>;
   /** No tracked member holds a list older than this (join-queue.ts, aware). */
   aware(): number;
   /** Stopped or deposed: nothing may be sent. */
@@ -68,7 +68,11 @@ export class MemberAnnouncer {
     peer.joinSeq = Number.POSITIVE_INFINITY;
     this.#pending.join(peer.member!);
     this.#unnamed.push(peer);
-    this.#schedule();
+    // Nobody to tell: the joiner is named (and welcomed) at once, as before rounds. Until its
+    // welcome the host counts itself alone and acknowledges its own writes by itself, while
+    // its member list already shows the joiner.
+    if (this.hooks.welcomed().size === 0) this.#flush();
+    else this.#schedule();
   }
 
   left(member: Member): void {
