@@ -9,7 +9,9 @@
  * - `silent`: clientOnly members that never read after their welcome. Printed: the host's
  *   RSS once all have joined (what it queues for them).
  *
- * Peers join 20 at a time. A measurement, not a test: nothing is asserted.
+ * Peers join 20 at a time. Also printed: the `members` deltas all peers received up to the
+ * last welcome (each one a reader acknowledges), per join. A measurement, not a test: nothing
+ * is asserted.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,20 +48,22 @@ async function measure(n: number, mode: 'readers' | 'silent', protocols: number[
   const host = fork(new URL(import.meta.url), ['--host', mesh, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
   const ask = () => new Promise<Msg>((resolve) => { host.once('message', (m) => resolve(m as Msg)); host.send('?'); });
   const peers: Socket[] = [];
+  const deltas = { received: 0 };
   try {
     const { path } = await new Promise<Msg>((resolve) => host.once('message', (m) => resolve(m as Msg)));
     const before = await ask();
     const started = performance.now();
     for (let i = 0; i < n; i += 20) {
-      const batch = Array.from({ length: Math.min(20, n - i) }, (_, k) => join1(String(path), mesh, `p${i + k}`, mode, protocols));
+      const batch = Array.from({ length: Math.min(20, n - i) }, (_, k) => join1(String(path), mesh, `p${i + k}`, mode, protocols, deltas));
       peers.push(...(await Promise.all(batch)));
     }
     const wallMs = performance.now() - started;
+    const received = deltas.received;
     const after = await ask();
     const cpu = Number(after.cpuMs) - Number(before.cpuMs);
     // Members the host cut off (too slow to acknowledge a joiner, in its eyes) did less work.
     const dropped = peers.filter((s) => s.closed).length;
-    return `${n} ${mode}: host CPU ${cpu.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms, host RSS ${Number(after.rssMb).toFixed(0)} MB, members cut off ${dropped}`;
+    return `${n} ${mode}: host CPU ${cpu.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms, host RSS ${Number(after.rssMb).toFixed(0)} MB, members cut off ${dropped}, deltas ${received} (${(received / n).toFixed(1)} per join)`;
   } finally {
     for (const s of peers) s.destroy();
     host.kill('SIGKILL');
@@ -68,7 +72,14 @@ async function measure(n: number, mode: 'readers' | 'silent', protocols: number[
 }
 
 /** One raw peer: hello, and resolves at its welcome; a reader acknowledges member changes. */
-function join1(path: string, mesh: string, peer: string, mode: 'readers' | 'silent', protocols: number[]): Promise<Socket> {
+function join1(
+  path: string,
+  mesh: string,
+  peer: string,
+  mode: 'readers' | 'silent',
+  protocols: number[],
+  deltas: { received: number },
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let pending = Buffer.alloc(0);
@@ -93,6 +104,7 @@ function join1(path: string, mesh: string, peer: string, mode: 'readers' | 'sile
           if (mode === 'silent') socket.pause();
           resolve(socket);
         } else if (m.type === 'members' && mode === 'readers') {
+          deltas.received++;
           send({ type: 'ack', epoch, version: 0, members: m.seq });
         }
       }

@@ -42,10 +42,15 @@ export function newHostPeer(conn: Connection): HostPeer {
  * ordered (it holds them: it may be the only one) would be lost when the gather closed.
  */
 export function notYetAware(joiner: HostPeer, peers: Iterable<HostPeer>): HostPeer[] {
+  return behind(peers, joiner.joinSeq).filter((peer) => peer !== joiner);
+}
+
+/** The welcomed members that could become host and hold no list numbered `seq` or later. */
+export function behind(peers: Iterable<HostPeer>, seq: number): HostPeer[] {
   const out: HostPeer[] = [];
   for (const peer of peers) {
-    if (peer === joiner || !peer.welcomed || !peer.member || peer.member.clientOnly) continue;
-    if (peer.knownSeq < joiner.joinSeq) out.push(peer);
+    if (!peer.welcomed || !peer.member || peer.member.clientOnly) continue;
+    if (peer.knownSeq < seq) out.push(peer);
   }
   return out;
 }

@@ -20,8 +20,9 @@ import type { ReplicaCore } from './replica-core.js';
 import { beatInterval, HostFence } from './host-fence.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
-import { type HostPeer as Peer, newHostPeer, notYetAware } from './host-peers.js';
+import { type HostPeer as Peer, newHostPeer } from './host-peers.js';
 import { JoinQueue } from './join-queue.js';
+import { MemberAnnouncer } from './member-announcer.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
@@ -105,9 +106,8 @@ export class HostRole {
   private readonly adoption: Adoption;
   private stopped = false;
   private listener: Listener | undefined;
-  /** Numbers our member lists (see `ack` in protocol/messages.ts). */
-  private membersSeq = 0;
-  private joinTimer: NodeJS.Timeout | undefined;
+  /** Tells the welcomed members who joined and who left, in rounds (member-announcer.ts). */
+  private readonly announcer: MemberAnnouncer;
   private releaseScheduled = false;
   private readonly fence: HostFence;
   private readonly beatTimer: NodeJS.Timeout;
@@ -146,6 +146,20 @@ export class HostRole {
     // With a backplane messaging is refused (backplane/one-machine.ts): a member sending it anyway is dropped.
     this.messaging = options.backplane ? undefined : options.messaging?.host(this.messagingLink());
     this.bindings.learn(options.previous.values());
+    this.announcer = new MemberAnnouncer({
+      epoch: options.epoch,
+      self: options.self,
+      ackTimeoutMs: MEMBER_ACK_TIMEOUT_MS,
+      welcomed: () => this.welcomed,
+      aware: () => this.joins.aware(),
+      halted: () => this.stopped || this.fence.deposed(),
+      sent: () => this.welcomeReady(),
+      stalled: (late) => {
+        for (const peer of late) {
+          this.drop(peer, new MemSyncError('ERR_CONNECTION', `member '${peer.member?.peer}' did not acknowledge a joiner in time`));
+        }
+      },
+    });
     this.adoption = {
       core,
       limits: options.limits,
@@ -221,7 +235,7 @@ export class HostRole {
     if (this.welcomed.size === 0 && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
     this.core.holdOwn = false;
     this.gather.cancel();
-    clearTimeout(this.joinTimer);
+    this.announcer.stop();
     clearInterval(this.beatTimer);
     if (this.feed) await this.feed.close();
     this.broadcast.flush();
@@ -340,11 +354,13 @@ export class HostRole {
       this.core.diagnostics.claimJudged(hello.peer, hello.version, this.core.replica.version, peer.trust);
     }
     this.gather.arrived(hello.peer);
-    this.membersChanged({ joined: [peer.member], left: [] });
+    // Not ready before a list that names it went out (member-announcer.ts).
+    peer.joinSeq = Number.POSITIVE_INFINITY;
+    this.options.onMembers({ joined: [peer.member] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);
-    peer.joinSeq = this.membersSeq;
     this.joins.push(peer);
-    this.welcomeReady();
+    // Last: with nobody to tell, it names and welcomes the joiner at once.
+    this.announcer.joined(peer);
     this.checkGather();
   }
 
@@ -355,27 +371,10 @@ export class HostRole {
 
   /** Welcomes every joiner that every host-capable member now knows of. */
   private welcomeReady(): void {
-    for (const peer of this.joins.ready((joiner) => joiner.welcomed || !this.peers.has(joiner))) this.welcome(peer);
-    if (!this.joins.waiting) {
-      clearTimeout(this.joinTimer);
-      this.joinTimer = undefined;
-    } else {
-      this.joinTimer ??= setTimeout(() => this.dropStalled(), MEMBER_ACK_TIMEOUT_MS);
-    }
-  }
-
-  /** Members that did not acknowledge a joiner in time are stalled: cut them off. */
-  private dropStalled(): void {
-    this.joinTimer = undefined;
-    if (this.fence.deposed()) return;
-    const stalled = new Set<Peer>();
-    for (const peer of this.peers) {
-      if (peer.member && !peer.welcomed) for (const late of notYetAware(peer, this.peers)) stalled.add(late);
-    }
-    for (const peer of stalled) {
-      this.drop(peer, new MemSyncError('ERR_CONNECTION', `member '${peer.member?.peer}' did not acknowledge a joiner in time`));
-    }
-    this.welcomeReady();
+    if (this.stopped || this.fence.deposed()) return;
+    const gone = (joiner: Peer) => joiner.welcomed || !this.peers.has(joiner);
+    for (const peer of this.joins.ready(gone, this.announcer.seq)) this.welcome(peer);
+    this.announcer.progress();
   }
 
   private welcome(peer: Peer): void {
@@ -383,7 +382,7 @@ export class HostRole {
     const { protocol, proof } = peer.accepted!;
     peer.welcomed = true;
     this.welcomed.add(peer);
-    peer.knownSeq = this.membersSeq;
+    peer.knownSeq = this.announcer.seq;
     if (!peer.member!.clientOnly) this.joins.track(peer.knownSeq);
     const { replica, log } = this.core;
     peer.conn.send({
@@ -392,8 +391,9 @@ export class HostRole {
       host: this.options.self.peer,
       epoch: this.epoch,
       version: replica.version,
-      members: this.members(),
-      membersSeq: this.membersSeq,
+      // The list as of the number it carries: changes since come in the next delta.
+      members: this.announcer.list,
+      membersSeq: this.announcer.seq,
       clock: this.core.clock.last,
       lastSeq: replica.lastSeq(hello.peer),
       ...(proof === undefined ? {} : { proof }),
@@ -414,7 +414,7 @@ export class HostRole {
     peer.ackedVersion = Math.max(peer.ackedVersion, Math.min(ack.version, this.core.replica.version));
     if (peer.ackedVersion > this.replicated) this.replicated = peer.ackedVersion;
     if (ack.members !== undefined) {
-      const known = Math.max(peer.knownSeq, Math.min(ack.members, this.membersSeq));
+      const known = Math.max(peer.knownSeq, Math.min(ack.members, this.announcer.seq));
       if (!peer.member!.clientOnly) this.joins.moved(peer.knownSeq, known);
       peer.knownSeq = known;
     }
@@ -651,15 +651,6 @@ export class HostRole {
     this.options.onDeposed();
   }
 
-  /** Tells every welcomed member what changed (one small message, the same for all). */
-  private membersChanged(change: { joined: Member[]; left: string[] }): void {
-    const seq = ++this.membersSeq;
-    // Encoded once for every member, not once per member.
-    const message = new RawJson(stringifyMessage({ type: 'members', epoch: this.epoch, ...change, seq }));
-    for (const peer of this.welcomed) peer.conn.send(message);
-    this.options.onMembers(change);
-  }
-
   private drop(peer: Peer, error: MemSyncError): void {
     this.options.onPeerError(error, peer.member?.peer);
     peer.conn.close(error);
@@ -683,7 +674,8 @@ export class HostRole {
       this.checkGather();
     }
     if (peer.member && !this.stopped) {
-      this.membersChanged({ joined: [], left: [peer.member.peer] });
+      this.announcer.left(peer.member);
+      this.options.onMembers({ left: [peer.member.peer] });
       this.welcomeReady();
       this.holdOwnWrites();
       this.messaging?.left(peer.member.peer);

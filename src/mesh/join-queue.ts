@@ -53,10 +53,14 @@ export class JoinQueue {
     this.#waiting.push(joiner);
   }
 
-  /** The joiners every tracked member now knows of, in join order; `gone` ones are skipped. */
-  ready(gone: (joiner: HostPeer) => boolean): HostPeer[] {
+  /**
+   * The joiners every tracked member now knows of, in join order; `gone` ones are skipped.
+   * Only joiners named by a list numbered `sent` or below count (a joiner not yet named in a
+   * list that went out has joinSeq Infinity, member-announcer.ts).
+   */
+  ready(gone: (joiner: HostPeer) => boolean, sent = Number.POSITIVE_INFINITY): HostPeer[] {
     const out: HostPeer[] = [];
-    const aware = this.aware();
+    const aware = Math.min(this.aware(), sent);
     while (this.#head < this.#waiting.length) {
       const joiner = this.#waiting[this.#head]!;
       if (!gone(joiner)) {

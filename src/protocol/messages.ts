@@ -194,6 +194,10 @@ const Snapshot = Type.Object({
  * A change of the member list: who joined and who left since the previous `members` of this
  * epoch (a `welcome` carries the whole list). A delta, so that a join costs the same whatever
  * the mesh's size: sending the whole list to every member on every join made N joins O(N^2).
+ * One delta may carry many changes (mesh/member-announcer.ts sends them in rounds): a receiver
+ * drops the `left` ids first, skipping any it does not hold, then adds or replaces `joined`,
+ * so an id that left and came back is in both. Receivers of this protocol always applied it
+ * so, which is why netting it changed no version.
  */
 const Members = Type.Object({
   type: Type.Literal('members'),

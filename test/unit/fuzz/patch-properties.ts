@@ -176,7 +176,7 @@ export function refusedChangesNothingProperty(beat: Beat) {
 
     const host = new HostHarness();
     await settle();
-    const attacker = host.join('attacker');
+    const attacker = await host.join('attacker');
     const hostState = host.core.replica.state;
     attacker.deliverText(`{"type":"submit","epoch":${HOST_EPOCH},"patches":[${patch}]}`);
     await settle();

@@ -94,6 +94,7 @@ describe('a gathering host and the history it is sent', () => {
     const h = gathering([{ peer: 'late', clientOnly: false, key: 'lk' }]);
     const conn = h.connect();
     conn.deliver(helloFrom('stranger', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    await settle();
     expect(conn.sentOf('request-history')).toHaveLength(1);
     conn.deliver(snapshot(3, 5));
     await settle();
@@ -145,6 +146,7 @@ describe('a gathering host and the history it is sent', () => {
     expect(conn.sentOf('refused')).toMatchObject([{ code: 'ERR_ID_TAKEN' }]);
     const owner = h.connect();
     owner.deliver(helloFrom('m', { token: TOKEN }));
+    await settle();
     expect(owner.sentOf('welcome')).toHaveLength(1);
     // Connected, it is held too: another token is refused, not told to retry.
     const again = h.connect();
@@ -166,6 +168,8 @@ describe('a gathering host and the history it is sent', () => {
     long.deliver(helloFrom('long', { token: TOKEN, version: 5, entryEpoch: 5, knownEpoch: 5 }));
     const short = h.connect();
     short.deliver(helloFrom('short', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
+    // The delta naming it goes out at the end of the turn (member-announcer.ts).
+    await settle();
     ackMembers(long);
     expect(long.sentOf('request-history')).toHaveLength(1);
     expect(short.sentOf('request-history')).toHaveLength(1);
@@ -190,11 +194,12 @@ describe('a gathering host and the history it is sent', () => {
     first.close();
     await settle();
     // Everyone it waited for at the start is back: the gather still waits for 'm'.
-    const late = h.join('late');
+    const late = await h.join('late');
     await settle();
     expect(h.ready).toBe(false);
     const again = h.connect();
     again.deliver(helloFrom('m', { token: TOKEN, version: 4, entryEpoch: 5, knownEpoch: 5 }));
+    await settle();
     ackMembers(late);
     await settle();
     expect(again.sentOf('request-history')).toHaveLength(1);

@@ -47,7 +47,7 @@ describe('a deposed host, running again', () => {
   it('its members leaving does not make it "alone": its held write stays unacknowledged', async () => {
     const { h, depose, deposed } = deposable();
     await settle();
-    const member = h.join('member');
+    const member = await h.join('member');
     const write = await heldWrite(h);
     expect(write.result()).toBeUndefined();
     depose();
@@ -62,7 +62,7 @@ describe('a deposed host, running again', () => {
   it('a late ack does not acknowledge, and nothing more is ordered or welcomed', async () => {
     const { h, depose, deposed } = deposable();
     await settle();
-    const member = h.join('member');
+    const member = await h.join('member');
     const write = await heldWrite(h);
     depose();
     await pause(150);

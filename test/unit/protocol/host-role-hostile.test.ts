@@ -50,7 +50,7 @@ describe('host role against hostile peers', () => {
   describe('a patch whose ts is not a safe integer, queued while a new host gathers', () => {
     it('keeps the returning honest member linked and the host ready', async () => {
       const h = host({ expected: ['honest'] });
-      const attacker = h.join('attacker');
+      const attacker = await h.join('attacker');
       attacker.deliver(submit('attacker', { $set: { x: 'forged' } }, { ts: 0.5 }));
       const honest = h.connect();
       honest.deliver(helloFrom('honest'));
@@ -64,7 +64,7 @@ describe('host role against hostile peers', () => {
     it('does not throw out of the gather timer (which would crash the host process)', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const h = host({ expected: ['gone'], gatherMs: 300 });
-      const attacker = h.join('attacker');
+      const attacker = await h.join('attacker');
       attacker.deliver(submit('attacker', { $set: { x: 'forged' } }, { ts: 1e300 }));
       expect(() => vi.advanceTimersByTime(300)).not.toThrow();
       await settle();
@@ -77,7 +77,7 @@ describe('host role against hostile peers', () => {
     it('is refused: the peer is cut off and nothing is ordered', async () => {
       const h = host();
       await settle();
-      const attacker = h.join('attacker');
+      const attacker = await h.join('attacker');
       attacker.deliver(
         submit('attacker', { $set: { x: 'forged' } }, { ts: Number.MAX_SAFE_INTEGER }),
       );
@@ -89,7 +89,7 @@ describe('host role against hostile peers', () => {
     it("does not poison the host's clock: its own next patch is still ordered", async () => {
       const h = host();
       await settle();
-      const attacker = h.join('attacker');
+      const attacker = await h.join('attacker');
       attacker.deliver(submit('attacker', { $inc: { n: 1 } }, { ts: Number.MAX_SAFE_INTEGER }));
       await settle();
       const before = h.core.replica.version;
@@ -101,8 +101,8 @@ describe('host role against hostile peers', () => {
     it("does not make an honest client's later $set of the same path stale", async () => {
       const h = host();
       await settle();
-      const attacker = h.join('attacker');
-      const honest = h.join('honest');
+      const attacker = await h.join('attacker');
+      const honest = await h.join('honest');
       const forged = { ts: Number.MAX_SAFE_INTEGER };
       attacker.deliver(submit('attacker', { $set: { x: 'forged' } }, forged));
       honest.deliver(submit('honest', { $set: { x: 'honest' } }));
@@ -116,8 +116,8 @@ describe('host role against hostile peers', () => {
     it('cannot walk the clocks forward: the bound follows real time, not what was admitted', async () => {
       const h = host();
       await settle();
-      const attacker = h.join('attacker');
-      const honest = h.join('honest');
+      const attacker = await h.join('attacker');
+      const honest = await h.join('honest');
       // Each forged stamp 59 s past the previous: against a bound measured from the host's
       // hybrid clock (which absorbs each one) all would pass, a thousand would be ~16 h ahead.
       for (let i = 1; i <= 50; i++) {
@@ -135,14 +135,14 @@ describe('host role against hostile peers', () => {
       const h = host();
       await settle();
       // A process started now numbers from now in microseconds (clock/write-numbers.ts).
-      const honest = h.join('restarted');
+      const honest = await h.join('restarted');
       honest.deliver(submit('restarted', { $inc: { n: 1 } }, { seq: Date.now() * 1000 + 1 }));
       await settle();
       expect(honest.closed).toBe(false);
       expect(h.core.replica.version).toBe(1);
       // Two days ahead (a clock step of a day is ridden out): it would make the writer's
       // real patches look like resends.
-      const attacker = h.join('attacker');
+      const attacker = await h.join('attacker');
       attacker.deliver(submit('attacker', { $inc: { n: 1 } }, { seq: (Date.now() + 2 * 86_400_000) * 1000 }));
       await settle();
       expect(attacker.closed).toBe(true);
@@ -152,10 +152,12 @@ describe('host role against hostile peers', () => {
 
   describe('history a gathering host asked for', () => {
     /** A host that waits for `x` and asked the attacker, who claims version 5, for history. */
-    function askedForHistory(): { h: HostHarness; attacker: ScriptedConnection } {
+    async function askedForHistory(): Promise<{ h: HostHarness; attacker: ScriptedConnection }> {
       const h = host({ expected: ['x'] });
       const attacker = h.connect();
       attacker.deliver(helloFrom('attacker', { version: 5, entryEpoch: 1, knownEpoch: 1 }));
+      // Welcomed (and asked) at the end of the turn: member changes go out then.
+      await settle();
       expect(attacker.sentOf('request-history')).toHaveLength(1);
       return { h, attacker };
     }
@@ -165,7 +167,7 @@ describe('host role against hostile peers', () => {
       ['constructor.prototype nested', '{"a":{"constructor":{"prototype":{"polluted":1}}}}'],
       ['an array nested 100k deep', `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`],
     ])('a snapshot whose state holds %s: cut off, not installed', async (_name, state) => {
-      const { h, attacker } = askedForHistory();
+      const { h, attacker } = await askedForHistory();
       const data = `{"version":5,"epoch":1,"stamps":[],"seqs":[],"state":${state}}`;
       attacker.deliver({ type: 'snapshot', epoch: HOST_EPOCH, part: 0, last: true, data });
       await settle();
@@ -179,7 +181,7 @@ describe('host role against hostile peers', () => {
       ['a reserved path', { $set: { '__proto__.polluted': 1 } }, 1],
       ['a version gap', { $set: { x: 1 } }, 3],
     ])('history with %s: cut off, nothing adopted', async (_name, update, version) => {
-      const { h, attacker } = askedForHistory();
+      const { h, attacker } = await askedForHistory();
       const patch = { peer: 'attacker', seq: 1, ts: Date.now() * 1000, update };
       attacker.deliver({
         type: 'history',
@@ -197,7 +199,7 @@ describe('host role against hostile peers', () => {
     const h = host();
     await settle();
     for (const epoch of [HOST_EPOCH - 1, HOST_EPOCH + 1]) {
-      const attacker = h.join(`attacker-${epoch}`);
+      const attacker = await h.join(`attacker-${epoch}`);
       attacker.deliver(submit(`attacker-${epoch}`, { $set: { x: 1 } }, {}, epoch));
       await settle();
       expect(attacker.closed).toBe(true);
@@ -208,7 +210,7 @@ describe('host role against hostile peers', () => {
   it("a hello reusing a connected peer's id does not cut the connected peer off", async () => {
     const h = host();
     await settle();
-    const honest = h.join('honest');
+    const honest = await h.join('honest');
     const impostor = h.connect();
     impostor.deliver(helloFrom('honest'));
     await settle();
@@ -218,8 +220,8 @@ describe('host role against hostile peers', () => {
   it('a submit with one invalid patch orders none of its patches', async () => {
     const h = host();
     await settle();
-    const honest = h.join('honest');
-    const attacker = h.join('attacker');
+    const honest = await h.join('honest');
+    const attacker = await h.join('attacker');
     attacker.deliver({
       type: 'submit',
       epoch: HOST_EPOCH,
@@ -237,8 +239,8 @@ describe('host role against hostile peers', () => {
   it('a patch with a fractional ts outside the gather: cut off, nothing ordered', async () => {
     const h = host();
     await settle();
-    const honest = h.join('honest');
-    const attacker = h.join('attacker');
+    const honest = await h.join('honest');
+    const attacker = await h.join('attacker');
     attacker.deliver(submit('attacker', { $set: { x: 'forged' } }, { ts: 0.5 }));
     await settle();
     expect(attacker.closed).toBe(true);

@@ -18,15 +18,18 @@ describe('a host welcomes a joiner', () => {
     const h = new HostHarness();
     harnesses.push(h);
     await settle();
-    const first = h.join('first');
+    const first = await h.join('first');
     const observer = h.connect();
     observer.deliver(helloFrom('observer', { clientOnly: true }));
+    // Member changes go out at the end of the turn (member-announcer.ts).
+    await settle();
     // The observer cannot host: only `first` must know of the next joiner. It acks the list
     // that named the observer so that the observer is in.
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: first.sentOf('members').at(-1)!.seq });
     expect(observer.sentOf('welcome')).toHaveLength(1);
     const joiner = h.connect();
     joiner.deliver(helloFrom('joiner'));
+    await settle();
     expect(joiner.sentOf('welcome')).toHaveLength(0);
     // The change that names it (a delta: members learn of joins one change at a time).
     const list = first.sentOf('members').at(-1)!;
@@ -43,7 +46,7 @@ describe('a host welcomes a joiner', () => {
     const h = new HostHarness();
     harnesses.push(h);
     await settle();
-    const member = h.join('member');
+    const member = await h.join('member');
     let result: unknown;
     const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
     h.core.propose(patch);

@@ -43,7 +43,7 @@ describe('refused input changes no replica', () => {
   it.each(refusedBodies)('%s, submitted to a host: cut off, untouched', async (_, fields) => {
     const host = new HostHarness();
     await settle();
-    const attacker = host.join('attacker');
+    const attacker = await host.join('attacker');
     const state = host.core.replica.state;
     const patches = `[${patchText(fields)}]`;
     attacker.deliverText(`{"type":"submit","epoch":${HOST_EPOCH},"patches":${patches}}`);

@@ -150,9 +150,11 @@ export class HostHarness {
   private readonly joined: ScriptedConnection[] = [];
 
   /** A connection that said a valid hello as `peer` and was welcomed. */
-  join(peer: string): ScriptedConnection {
+  async join(peer: string): Promise<ScriptedConnection> {
     const conn = this.connect();
     conn.deliver(helloFrom(peer));
+    // Member changes go out at the end of the turn (member-announcer.ts).
+    await settle();
     // The host welcomes a joiner once the members already in know of it: they say so.
     for (const other of this.joined) {
       const lists = other.sentOf('members');

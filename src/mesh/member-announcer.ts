@@ -1,0 +1,138 @@
+/**
+ * How a host tells its members who joined and who left (#11): in rounds, not one message per
+ * change. A joiner may be welcomed only once every host-capable member acknowledged a member
+ * list that names it (host-peers.ts: a next host that never heard of it would not wait for it
+ * after a failover). That stays; what changes is how many lists there are:
+ *
+ * - Changes are netted (member-delta.ts) and sent at the end of the event-loop turn: a burst
+ *   that arrives together is one delta to each member and one acknowledgement from each.
+ * - While a delta that named joiners is not yet acknowledged by every host-capable member (a
+ *   round is open), later changes wait and go out together when it closes. The round trip
+ *   grows with the mesh (the host writes to and reads from every member), so under a steady
+ *   stream of joins the deltas grow with it instead of multiplying: each member gets about one
+ *   delta per round trip, however fast peers join.
+ *
+ * A member that has not acknowledged a round within `ackTimeoutMs` is stalled: it is cut off
+ * (it rejoins when it runs again), so one slow member delays joiners by that much at most.
+ */
+import type { Member } from '../protocol/messages.js';
+import { behind, type HostPeer } from './host-peers.js';
+import { MemberDelta } from './member-delta.js';
+import { MemberMap } from './member-map.js';
+import { RawJson, stringifyMessage } from '../transport/framing.js';
+
+export interface AnnouncerHooks {
+  epoch: number;
+  self: Member;
+  ackTimeoutMs: number;
+  /** The members deltas go to. */
+  welcomed(): ReadonlySet<HostPeer>;
+  /** No tracked member holds a list older than this (join-queue.ts, aware). */
+  aware(): number;
+  /** Stopped or deposed: nothing may be sent. */
+  halted(): boolean;
+  /** A delta went out: the joiners it named may become ready once it is acknowledged. */
+  sent(): void;
+  /** These host-capable members did not acknowledge a round in time. */
+  stalled(peers: HostPeer[]): void;
+}
+
+export class MemberAnnouncer {
+  /** The number of the last list sent (see `ack` in protocol/messages.ts). */
+  #seq = 0;
+  /** The list as of `seq`: what a joiner welcomed now is given, with that number. */
+  readonly #list = new MemberMap();
+  readonly #pending = new MemberDelta();
+  /** Joiners in `pending`, in join order: they are numbered when their delta goes out. */
+  #unnamed: HostPeer[] = [];
+  /** The number of the last delta that named joiners (0: none). */
+  #round = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #scheduled: NodeJS.Immediate | undefined;
+
+  constructor(private readonly hooks: AnnouncerHooks) {
+    this.#list.apply({ all: [hooks.self] });
+  }
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** The members as of `seq` (the same array until the next delta; callers must not edit it). */
+  get list(): Member[] {
+    return this.#list.list;
+  }
+
+  /** A joiner said hello: it is named in the next delta, and not ready until then. */
+  joined(peer: HostPeer): void {
+    peer.joinSeq = Number.POSITIVE_INFINITY;
+    this.#pending.join(peer.member!);
+    this.#unnamed.push(peer);
+    // Nobody to tell: the joiner is named (and welcomed) at once, as before rounds. Until its
+    // welcome the host counts itself alone and acknowledges its own writes by itself, while
+    // its member list already shows the joiner.
+    if (this.hooks.welcomed().size === 0) this.#flush();
+    else this.#schedule();
+  }
+
+  left(member: Member): void {
+    this.#pending.leave(member.peer);
+    this.#schedule();
+  }
+
+  /** Acknowledgements came in or members left: the open round may have closed. */
+  progress(): void {
+    if (this.#open()) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#schedule();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#timer = undefined;
+    this.#scheduled = undefined;
+  }
+
+  #open(): boolean {
+    return this.#round > 0 && this.hooks.aware() < this.#round;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#pending.empty) return;
+    this.#scheduled = setImmediate(() => {
+      this.#scheduled = undefined;
+      this.#flush();
+    });
+  }
+
+  /** Sends what changed as one delta, unless a round is open (then progress() sends it). */
+  #flush(): void {
+    if (this.#pending.empty || this.hooks.halted() || this.#open()) return;
+    const change = this.#pending.take();
+    const seq = ++this.#seq;
+    this.#list.apply(change);
+    // Encoded once for every member, not once per member.
+    const message = new RawJson(stringifyMessage({ type: 'members', epoch: this.hooks.epoch, ...change, seq }));
+    for (const peer of this.hooks.welcomed()) peer.conn.send(message);
+    const named = this.#unnamed;
+    this.#unnamed = [];
+    // A joiner that left meanwhile is not in the delta; the join queue skips it.
+    for (const peer of named) peer.joinSeq = seq;
+    if (named.length > 0) {
+      this.#round = seq;
+      clearTimeout(this.#timer);
+      this.#timer = this.#open() ? setTimeout(() => this.#expire(seq), this.hooks.ackTimeoutMs) : undefined;
+    }
+    this.hooks.sent();
+  }
+
+  #expire(round: number): void {
+    this.#timer = undefined;
+    if (this.hooks.halted()) return;
+    const late = behind(this.hooks.welcomed(), round);
+    if (late.length > 0) this.hooks.stalled(late);
+    this.progress();
+  }
+}
