@@ -2,6 +2,7 @@ import type { JsonObject, OrderedPatch, Patch } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import type { ApplyOutcome, PrecomputedUpdate, Replica } from './replica.js';
+import { PendingWrites } from './view-commute.js';
 
 /** How the view changed. `before === after` and no paths when nothing changed. */
 export interface ViewChange {
@@ -28,6 +29,7 @@ interface Layer {
   readonly root: JsonObject;
   /** Set when the patch applied: what a replica can take instead of recomputing. */
   readonly result: UpdateResult | undefined;
+  /** Set when the patch could be planned (whether or not it applied). */
   readonly plan: UpdatePlan | undefined;
 }
 
@@ -44,6 +46,13 @@ function samePatch(patch: Patch, peer: string, seq: number): boolean {
  * patches replayed on top, in order. Conditions are judged on the view; there is no stale
  * check (a writer's own stamp is newer than all it has seen). When ordered entries from
  * others arrive, pending patches are rebased onto the new confirmed state.
+ *
+ * Rebasing is lazy: an entry of another writer that commutes with every pending patch
+ * (view-commute.ts) is applied once, on top of the view, instead of replaying all of them
+ * (what made a writer with many writes in flight slow down as others wrote). The layers'
+ * own roots are then out of date ("stale") though the view is exact; they are replayed only
+ * when something needs them: an entry that does not commute, a withdrawal, or an own patch
+ * ordered with another verdict than the view's.
  */
 export class OptimisticView {
   #replica: Replica;
@@ -52,17 +61,24 @@ export class OptimisticView {
   /** The confirmed state the layers were computed on. */
   #base: JsonObject;
   #layers: Layer[] = [];
+  /** The view while patches are pending: the top layer's root, or that with entries applied on top. */
+  #top: JsonObject;
+  /** Entries were applied on top of the view since the layers were computed (see the class). */
+  #stale = false;
+  readonly #writes = new PendingWrites();
+  /** How many times pending patches were replayed onto a new confirmed state (tests, diagnostics). */
+  replays = 0;
 
   constructor(replica: Replica, peer: string) {
     this.#replica = replica;
     this.peer = peer;
     this.#base = replica.state;
+    this.#top = replica.state;
   }
 
   /** The confirmed state when nothing is pending (the same object), else confirmed + pending. */
   get state(): JsonObject {
-    const top = this.#layers[this.#layers.length - 1];
-    return top === undefined ? this.#replica.state : top.root;
+    return this.#layers.length === 0 ? this.#replica.state : this.#top;
   }
 
   /** Patches proposed and not yet confirmed or withdrawn, oldest first. */
@@ -82,9 +98,14 @@ export class OptimisticView {
    */
   propose(patch: Patch): ViewChange {
     const before = this.state;
-    if (this.#layers.length === 0) this.#base = this.#replica.state;
+    if (this.#layers.length === 0) {
+      this.#base = this.#replica.state;
+      this.#stale = false;
+    }
     const layer = this.#layer(before, patch);
     this.#layers.push(layer);
+    this.#writes.add(patch, layer.plan);
+    this.#top = layer.root;
     return layer.result === undefined
       ? unchanged(before)
       : { before, after: layer.root, paths: layer.result.changedPaths };
@@ -114,19 +135,64 @@ export class OptimisticView {
     }
     if (index === -1 && outcome.after === outcome.before)
       return { outcome, change: unchanged(before) };
-    if (index === 0 && outcome.before === this.#base && outcome.after === head.root) {
-      // The replica did exactly what the view had done: every layer above stays valid.
+    if (index === 0 && this.#settledAsShown(head, entry, outcome)) {
+      // The replica did what the view had done: every layer above stays valid (or stays
+      // exactly as stale as it was: the view itself is still right).
       this.#layers.shift();
+      this.#writes.remove(head.patch, head.plan);
       this.#base = outcome.after;
+      if (this.#layers.length === 0) this.#stale = false;
       return { outcome, own: head.patch, change: unchanged(before) };
+    }
+    if (index === -1 && this.#applyOnTop(entry, outcome)) {
+      return { outcome, change: { before, after: this.#top, paths: outcome.changedPaths } };
     }
     const previous = this.#layers;
     const own = index === -1 ? undefined : previous[index]!.patch;
     const remaining = index === -1 ? previous : previous.filter((_, i) => i !== index);
-    this.#base = this.#replica.state;
-    this.#layers = this.#replay(this.#base, remaining);
+    this.#rebuild(this.#replica.state, remaining);
     const change = this.#changeSince(before, previous, outcome.changedPaths);
     return own === undefined ? { outcome, change } : { outcome, own, change };
+  }
+
+  /**
+   * The replica settled the view's oldest pending patch as the view shows it. With fresh
+   * layers: it started from the layer's base and made the layer's root. With stale ones
+   * (entries applied on top since) the roots cannot be compared; but those entries touched
+   * nothing the patch reads or writes and it has no condition, so only the verdict can
+   * differ (a stamp rule refusal, or a stamp the host lowered): compare that.
+   */
+  #settledAsShown(head: Layer, entry: OrderedPatch, outcome: ApplyOutcome): boolean {
+    if (!this.#stale) return outcome.before === this.#base && outcome.after === head.root;
+    return head.patch.ts === entry.patch.ts && outcome.applied === (head.result !== undefined);
+  }
+
+  /** Applies another writer's entry on top of the view when it commutes with every pending patch. */
+  #applyOnTop(entry: OrderedPatch, outcome: ApplyOutcome): boolean {
+    if (!outcome.applied) return false;
+    try {
+      const plan = planUpdate(entry.patch);
+      if (!this.#writes.commutes(plan, outcome.before, this.#layers)) return false;
+      this.#top = applyPlanTo(this.#top, plan, this.#replica.conditions, this.#replica.wideKeys).root;
+    } catch {
+      return false;
+    }
+    this.#stale = true;
+    return true;
+  }
+
+  /** Replays `layers` onto `base`, the confirmed state: fresh layers again. */
+  #rebuild(base: JsonObject, layers: readonly Layer[]): void {
+    this.#base = base;
+    this.#setLayers(this.#replay(base, layers));
+  }
+
+  #setLayers(layers: Layer[]): void {
+    this.#layers = layers;
+    this.#stale = false;
+    this.#writes.clear();
+    for (const layer of layers) this.#writes.add(layer.patch, layer.plan);
+    this.#top = layers[layers.length - 1]?.root ?? this.#base;
   }
 
   /** Drops a pending patch (timed out, aborted) and replays the rest without it. */
@@ -135,9 +201,14 @@ export class OptimisticView {
     if (index === -1) return unchanged(this.state);
     const before = this.state;
     const previous = this.#layers;
+    if (this.#stale) {
+      // The layers' roots lack the entries applied on top: replay them all.
+      this.#rebuild(this.#replica.state, previous.filter((_, i) => i !== index));
+      return this.#changeSince(before, previous, []);
+    }
     const kept = previous.slice(0, index);
     const from = kept[kept.length - 1]?.root ?? this.#base;
-    this.#layers = [...kept, ...this.#replay(from, previous.slice(index + 1))];
+    this.#setLayers([...kept, ...this.#replay(from, previous.slice(index + 1))]);
     return this.#changeSince(before, previous, []);
   }
 
@@ -145,8 +216,7 @@ export class OptimisticView {
   rebaseOnto(replica: Replica): ViewChange {
     const before = this.state;
     this.#replica = replica;
-    this.#base = replica.state;
-    this.#layers = this.#replay(this.#base, this.#layers);
+    this.#rebuild(replica.state, this.#layers);
     const after = this.state;
     if (after === before) return unchanged(before);
     // The whole document may differ: name each top-level field whose value was replaced.
@@ -176,6 +246,7 @@ export class OptimisticView {
   }
 
   #replay(from: JsonObject, layers: readonly Layer[]): Layer[] {
+    if (layers.length > 0) this.replays++;
     const replayed: Layer[] = [];
     let root = from;
     for (const { patch } of layers) {
@@ -189,15 +260,16 @@ export class OptimisticView {
   /** Applies one pending patch to `from`; one that cannot apply there has no effect. */
   #layer(from: JsonObject, patch: Patch): Layer {
     const conditions = this.#replica.conditions;
+    let plan: UpdatePlan | undefined;
     try {
+      plan = planUpdate(patch);
       if (patch.if !== undefined && !conditions.holds(patch.if, from)) {
-        return { patch, from, root: from, result: undefined, plan: undefined };
+        return { patch, from, root: from, result: undefined, plan };
       }
-      const plan = planUpdate(patch);
       const result = applyPlanTo(from, plan, conditions, this.#replica.wideKeys);
       return { patch, from, root: result.root, result, plan };
     } catch {
-      return { patch, from, root: from, result: undefined, plan: undefined };
+      return { patch, from, root: from, result: undefined, plan };
     }
   }
 }
