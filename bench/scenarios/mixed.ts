@@ -4,7 +4,7 @@
  * time, for a fixed time. memsync reads its local replica; a Redis client reads with an HGET
  * round trip and writes with HINCRBY. The relay holds no document: no baseline.
  * Two variants: every write awaited before the next operation, and writes not awaited one
- * by one (up to 32 in flight per process; for Redis, pipelined on its connection; reads are
+ * by one (up to 256 in flight per process; for Redis, pipelined on its connection; reads are
  * still awaited), every write acknowledged before the clock stops.
  */
 import { type Child, caller, type ProcessGroup, withGroup } from '../lib/child.js';
@@ -160,7 +160,7 @@ export const mixed: Scenario = {
         'the list of chunks, not the whole root (see the apply row for a 10,000-key document). A ' +
         'Redis read is an HGET round trip through redis-server, a write an HINCRBY of one hash ' +
         'field whatever the hash\'s size. Every 16th read is timed. In the rows where writes ' +
-        'are not awaited one by one, each process keeps up to 32 writes in flight and goes on ' +
+        'are not awaited one by one, each process keeps up to 256 writes in flight and goes on ' +
         'reading (memsync shows its own write at once in its view; a Redis client pipelines ' +
         'its HINCRBYs, and its next HGET, awaited, waits behind them on the connection); the ' +
         'clock stops once every write is acknowledged, and only acknowledged writes count.',

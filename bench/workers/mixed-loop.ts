@@ -21,7 +21,7 @@ export interface MixedArgs {
 }
 
 /** Writes a process keeps unanswered at most when it does not await each. */
-export const MAX_WRITES_IN_FLIGHT = 32;
+export const MAX_WRITES_IN_FLIGHT = 256;
 
 export interface MixedResult {
   ops: number;
