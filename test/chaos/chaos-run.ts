@@ -132,22 +132,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 
   /**
-   * Whether the promise still covers every acknowledged write once `victim` is gone (killed,
+   * Who still holds every acknowledged write once `victim` is gone (killed,
    * or frozen long enough to be deposed): some other running process must hold every version
    * an acknowledged write reached — the victim's own and those of writers already dead, whose
    * writes only the survivors hold. Every history is a prefix of the mesh's one, so a replica
    * at version v holds every write up to v. Without this rule the run would kill, say, a writer
    * just after the host that alone shared its newest writes, before a new host gathered them:
-   * a loss the README states (every process that held a write died), not a bug.
+   * a loss the README states (every process that held a write died), not a bug. Undefined:
+   * nobody does, so the victim is spared.
    */
-  function coveredWithout(victim: Proc): boolean {
+  function holderWithout(victim: Proc): { holder: Proc; need: number } | undefined {
     let need = victim.ackedVersion;
     for (const p of procs) if (!p.alive) need = Math.max(need, p.ackedVersion);
-    const coverer = procs.find((p) => p !== victim && p.alive && !frozen(p) && p.version >= need);
-    if (coverer && process.env.CHAOS_DEBUG) cover = `need ${need}: ${coverer.id} at ${coverer.version}`;
-    return coverer !== undefined;
+    const holder = procs.find((p) => p !== victim && p.alive && !frozen(p) && p.version >= need);
+    return holder && { holder, need };
   }
-  let cover = '';
 
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   async function until(what: string, test: () => boolean, ms: number): Promise<void> {
@@ -174,7 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (victim && random() < 0.3) {
         // One frozen process at a time, and never the last two running in sync.
         const running = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
-        if (!live.some(frozen) && running.length >= 2 && coveredWithout(victim)) freeze(victim, random() < 0.3 ? 100 + random() * 300 : 700 + random() * 800);
+        if (!live.some(frozen) && running.length >= 2 && holderWithout(victim)) freeze(victim, random() < 0.3 ? 100 + random() * 300 : 700 + random() * 800);
         continue;
       }
       // The promise holds while a process that saw a write survives: never kill down to the
@@ -182,13 +181,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // and killing every holder would rightly lose everything). Two, not one: the roles here
       // are what the processes last reported, which a loaded machine delivers late.
       const holders = live.filter((p) => p !== victim && !frozen(p) && (p.role === 'host' || p.role === 'client'));
-      if (victim && holders.length >= 2 && coveredWithout(victim)) {
+      const covered = victim && holderWithout(victim);
+      if (victim && holders.length >= 2 && covered) {
         victim.child.kill('SIGKILL');
         // Gone from now on: its 'exit' arrives later (much later on a loaded machine), and
         // until then it must not count as the replica that still holds what it held.
         victim.alive = false;
         victim.death = `killed at ${Date.now() % 100000} as ${victim.role}`;
-        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}; ${cover}`);
+        if (process.env.CHAOS_DEBUG) log(`${Date.now() % 100000} kill ${victim.id} (${victim.role}), acked ${victim.acked}; need ${covered.need}: ${covered.holder.id} at ${covered.holder.version}`);
         kills++;
         const slot = victim.slot;
         const fresh = random() < 0.5;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bindingRefusal, idKey } from '../../../src/mesh/identity.js';
 import { trustClaim } from '../../../src/mesh/history-claims.js';
 import type { Member, MessageOf } from '../../../src/protocol/messages.js';
-import { HOST_EPOCH, HostHarness, helloFrom, settle } from './role-harness.js';
+import { HOST_EPOCH, HostHarness, ackLatestMembers, helloFrom, settle } from './role-harness.js';
 
 const TOKEN = 'a-token-of-sixteen-or-more';
 const OTHER = 'another-token-sixteen-plus';
@@ -156,11 +156,6 @@ describe('a gathering host and the history it is sent', () => {
 
   /** A member of the previous epoch, proved by its token. */
   const proved = (peer: string): Member => ({ peer, clientOnly: false, key: idKey(peer, TOKEN) });
-  const ackMembers = (conn: ReturnType<HostHarness['connect']>): void => {
-    const lists = conn.sentOf('members');
-    const seq = lists[lists.length - 1]?.seq;
-    if (typeof seq === 'number') conn.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: seq });
-  };
 
   it('does not send a member still uploading a longer history the shorter one it just adopted', async () => {
     const h = gathering([proved('long'), proved('short'), { peer: 'late', clientOnly: false, key: 'lk' }]);
@@ -170,7 +165,7 @@ describe('a gathering host and the history it is sent', () => {
     short.deliver(helloFrom('short', { token: TOKEN, version: 3, entryEpoch: 5, knownEpoch: 5 }));
     // The delta naming it goes out at the end of the turn (member-announcer.ts).
     await settle();
-    ackMembers(long);
+    ackLatestMembers(long);
     expect(long.sentOf('request-history')).toHaveLength(1);
     expect(short.sentOf('request-history')).toHaveLength(1);
     // The shorter upload completes first: the longer one must not be replaced by it.
@@ -200,7 +195,7 @@ describe('a gathering host and the history it is sent', () => {
     const again = h.connect();
     again.deliver(helloFrom('m', { token: TOKEN, version: 4, entryEpoch: 5, knownEpoch: 5 }));
     await settle();
-    ackMembers(late);
+    ackLatestMembers(late);
     await settle();
     expect(again.sentOf('request-history')).toHaveLength(1);
     again.deliver(snapshot(4, 5));

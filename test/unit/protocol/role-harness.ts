@@ -87,6 +87,13 @@ export function helloFrom(
   return helloFor(MESH, peer, { clientOnly: false, ...extra });
 }
 
+/** A member says it knows the last member list the host sent it, as honest clients do. */
+export function ackLatestMembers(conn: ScriptedConnection): void {
+  const lists = conn.sentOf('members');
+  const seq = lists[lists.length - 1]?.seq;
+  if (typeof seq === 'number') conn.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: seq });
+}
+
 export interface HostHarnessOptions {
   defaults?: JsonObject;
   /** Members of a previous epoch the host waits for before it orders anything. */
@@ -156,11 +163,7 @@ export class HostHarness {
     // Member changes go out at the end of the turn (member-announcer.ts).
     await settle();
     // The host welcomes a joiner once the members already in know of it: they say so.
-    for (const other of this.joined) {
-      const lists = other.sentOf('members');
-      const seq = lists[lists.length - 1]?.seq;
-      if (typeof seq === 'number') other.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: seq });
-    }
+    for (const other of this.joined) ackLatestMembers(other);
     if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
     this.joined.push(conn);
     return conn;
