@@ -8,6 +8,7 @@ import { checkLmdbFile } from './lmdb-file-check.js';
 import { decodeRecord, encodeRecordInSlices } from './record-codec.js';
 import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
 import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.js';
+import { realWalFiles, type WalFiles } from './wal-files.js';
 import { removeSegments, takeOverWal } from './wal-load.js';
 import { emptyWalMeta, listSegments, type WalMeta } from './wal-reader.js';
 import { compareSegments, WalWriter } from './wal-writer.js';
@@ -68,6 +69,8 @@ export class LmdbStorage implements StorageAdapter {
   constructor(
     readonly path: string,
     readonly sync: SyncMode = 'interval',
+    /** The log's file-system calls (a test passes a set that can lose what was not synced). */
+    private readonly files: WalFiles = realWalFiles,
   ) {
     this.path = resolve(path);
     this.id = `lmdb:${this.path}`;
@@ -104,15 +107,15 @@ export class LmdbStorage implements StorageAdapter {
       });
       this.epoch = epoch;
       // Read only after the claim: whatever the old host acknowledged came before it.
-      const taken = takeOverWal(this.path, walMeta, epoch, header === undefined ? undefined : this.read());
+      const taken = takeOverWal(this.path, walMeta, epoch, header === undefined ? undefined : this.read(), this.files);
       if (!(await meta.ifVersion('owner', epoch, () => void meta.put('wal', taken.meta)))) throw this.fenced();
       // The seal must be on disk before this host's own segment holds anything.
       if (this.sync !== 'none') await this.env?.flushed;
-      removeSegments(this.path, taken.obsolete);
+      removeSegments(this.path, taken.obsolete, this.files);
       if (taken.torn) process.emitWarning(`memsync: the store's log had a torn tail, cut: ${taken.torn} (${this.path})`, { code: 'MEMSYNC_STORAGE_TORN' });
       const state = taken.state;
       const n = Math.max(-1, ...listSegments(this.path).filter((s) => s.epoch === epoch).map((s) => s.n)) + 1;
-      this.wal = new WalWriter(this.path, epoch, n);
+      this.wal = new WalWriter(this.path, epoch, n, this.files);
       if (this.sync === 'interval') this.startTimer(this.wal);
       this.stored = state ? state.snapshot.version + state.entries.length : 0;
       this.snapshotted = state ? state.snapshot.version : 0;
@@ -155,7 +158,7 @@ export class LmdbStorage implements StorageAdapter {
     const written = encoding.then(async ({ written, skipped }) => {
       await this.settle(written, this.sync !== 'none');
       // Deleted once the snapshot covering them is on disk; an overtaken one covers nothing.
-      if (from && !skipped) removeSegments(this.path, listSegments(this.path).filter((s) => compareSegments(s, from) < 0));
+      if (from && !skipped) removeSegments(this.path, listSegments(this.path).filter((s) => compareSegments(s, from) < 0), this.files);
     });
     // Compaction lets later appends pass it; a snapshot the log cannot reach goes first.
     await (ahead ? this.after(written) : written);

@@ -1,9 +1,9 @@
-import { closeSync, fdatasyncSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import type { StoredState } from './types.js';
 import { readWal, type WalMeta } from './wal-reader.js';
+import type { WalFiles } from './wal-files.js';
 import type { Segment } from './wal-writer.js';
 
 /** What a new host does with the log it found: the entries it adds, and how it seals it. */
@@ -25,7 +25,7 @@ export interface WalTakeOver {
  * holds are skipped; a gap between them and the log is damage.
  * @throws StorageError `ERR_STORAGE_CORRUPT`
  */
-export function takeOverWal(dir: string, meta: WalMeta, epoch: number, lmdb: StoredState | undefined): WalTakeOver {
+export function takeOverWal(dir: string, meta: WalMeta, epoch: number, lmdb: StoredState | undefined, files: WalFiles): WalTakeOver {
   const read = readWal(dir, meta);
   const seals: Record<string, number> = {};
   const obsolete: Segment[] = [...read.stale, ...read.dropped];
@@ -33,7 +33,7 @@ export function takeOverWal(dir: string, meta: WalMeta, epoch: number, lmdb: Sto
   let torn: string | undefined;
   for (const segment of read.segments) {
     const file = join(dir, segment.name);
-    if (meta.seals[segment.name] === undefined) syncFile(file);
+    if (meta.seals[segment.name] === undefined) syncFile(files, file);
     if (segment.end === 0) obsolete.push(segment);
     else seals[segment.name] = segment.end;
     if (segment.torn) {
@@ -86,20 +86,20 @@ function parseBatch(payload: Buffer, file: string, index: number): OrderedPatch[
   }
 }
 
-function syncFile(file: string): void {
-  const fd = openSync(file, 'r+');
+function syncFile(files: WalFiles, file: string): void {
+  const fd = files.openExisting(file);
   try {
-    fdatasyncSync(fd);
+    files.datasyncNow(fd);
   } finally {
-    closeSync(fd);
+    files.close(fd);
   }
 }
 
 /** Deletes segment files that no longer count (a missing one is fine). */
-export function removeSegments(dir: string, segments: readonly Segment[]): void {
+export function removeSegments(dir: string, segments: readonly Segment[], files: WalFiles): void {
   for (const segment of segments) {
     try {
-      unlinkSync(join(dir, segment.name));
+      files.unlink(join(dir, segment.name));
     } catch {
       // Already gone (another host cleaned up first): nothing to do.
     }

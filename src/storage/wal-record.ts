@@ -51,7 +51,8 @@ const zeros = (bytes: Buffer, from: number): boolean => {
 /**
  * Reads the records of `bytes`. What a crash mid-write can leave is a torn tail, returned
  * as such: a record cut short, a last record whose payload checksum is wrong, or zeros to
- * the end (a file system that grew the file before its data reached the disk). Anything else
+ * the end (a file system that grew the file before its data reached the disk), even from
+ * inside a record's head. Anything else
  * wrong is damage, thrown: nothing after a damaged record is silently dropped.
  * @throws WalDamage
  */
@@ -64,7 +65,9 @@ export function scanWalRecords(bytes: Buffer): WalScan {
     if (rest < HEAD_BYTES) return tornAt(`a record head cut short (${rest} of ${HEAD_BYTES} bytes)`);
     const length = bytes.readUInt32BE(at);
     if (crc32(bytes.subarray(at, at + 4)) !== bytes.readUInt32BE(at + 4)) {
-      if (zeros(bytes, at)) return tornAt('zeros to the end');
+      // A head cut short and then zeros (the file grew before the rest of the head got
+      // there): nothing after it carries data, so nothing is dropped by cutting it.
+      if (zeros(bytes, at + HEAD_BYTES)) return tornAt(zeros(bytes, at) ? 'zeros to the end' : 'a record head cut short, then zeros');
       throw new WalDamage(at, 'length checksum mismatch');
     }
     const end = at + HEAD_BYTES + length;

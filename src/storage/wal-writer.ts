@@ -1,5 +1,5 @@
-import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WalFiles } from './wal-files.js';
 import { encodeWalRecord } from './wal-record.js';
 
 /** A log segment: `wal-<epoch>-<n>.log`, n counting the segments one host term opened. */
@@ -19,16 +19,6 @@ export function parseSegment(name: string): Segment | undefined {
 /** Segment order: by epoch, then by n. */
 export const compareSegments = (a: { epoch: number; n: number }, b: { epoch: number; n: number }): number =>
   a.epoch - b.epoch || a.n - b.n;
-
-/** fsyncs a directory, so that a file created in it survives power loss. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Appends records to the current segment of one host term. `append` is a plain write(2):
@@ -53,6 +43,7 @@ export class WalWriter {
     private readonly dir: string,
     readonly epoch: number,
     public n: number,
+    private readonly files: WalFiles,
   ) {
     this.fd = this.create(n);
   }
@@ -74,7 +65,7 @@ export class WalWriter {
     if (this.failure) throw this.failure;
     const record = encodeWalRecord(payload);
     let at = 0;
-    while (at < record.length) at += writeSync(this.fd, record, at, record.length - at);
+    while (at < record.length) at += this.files.write(this.fd, record, at, record.length - at);
     this.written++;
   }
 
@@ -98,7 +89,7 @@ export class WalWriter {
 
   async close(): Promise<void> {
     await this.running?.catch(() => {});
-    for (const fd of [...this.retired, this.fd]) closeSync(fd);
+    for (const fd of [...this.retired, this.fd]) this.files.close(fd);
     this.retired = [];
     this.fd = -1;
   }
@@ -108,10 +99,10 @@ export class WalWriter {
     const at = this.written;
     const fds = [...this.retired, this.fd];
     this.#syncs++;
-    this.running = Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())))))
+    this.running = Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => this.files.datasync(fd, (e) => (e ? reject(e) : resolve())))))
       .then(() => {
         // The retired segments covered by this fsync take no more records: close them.
-        for (const fd of fds.slice(0, -1)) closeSync(fd);
+        for (const fd of fds.slice(0, -1)) this.files.close(fd);
         this.retired = this.retired.filter((fd) => !fds.includes(fd));
         this.synced = Math.max(this.synced, at);
         let done = 0;
@@ -129,9 +120,9 @@ export class WalWriter {
   }
 
   private create(n: number): number {
-    const fd = openSync(join(this.dir, segmentName(this.epoch, n)), 'w');
+    const fd = this.files.create(join(this.dir, segmentName(this.epoch, n)));
     // The new name must survive power loss too, or its fsynced records vanish with it.
-    syncDir(this.dir);
+    this.files.syncDir(this.dir);
     return fd;
   }
 }

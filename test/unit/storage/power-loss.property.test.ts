@@ -1,29 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../src/options.js';
-import { HostStorage } from '../../../src/mesh/host-storage.js';
-import { ReplicaCore } from '../../../src/mesh/replica-core.js';
 import { MemoryDisk, MemoryStorage } from '../../../src/storage/memory-storage.js';
 import type { SyncMode } from '../../../src/storage/types.js';
 import type { OrderedPatch } from '../../../src/types.js';
+import { orderIncs, storageHost } from './storage-host.js';
 
-function newCore(): ReplicaCore {
-  return new ReplicaCore(
-    { peer: 'host', defaults: { n: 0 }, logSize: 1000, now: () => 1_000_000, limits: { limits: DEFAULT_LIMITS } },
-    { viewChanged: () => {}, advanced: () => {}, ownRefused: () => {} },
-  );
-}
-
-async function host(disk: MemoryDisk, sync: SyncMode, compactEvery: number): Promise<{ core: ReplicaCore; storage: HostStorage; epoch: number }> {
-  const core = newCore();
-  const storage = new HostStorage(new MemoryStorage(disk, sync, 5), core, {
-    mesh: 'm',
-    limits: DEFAULT_LIMITS,
-    compactEvery,
-    onFailed: () => {},
-  });
-  const epoch = await storage.takeOver(core.clock.next());
-  return { core, storage, epoch };
+async function host(disk: MemoryDisk, sync: SyncMode, compactEvery: number): ReturnType<typeof storageHost> {
+  return storageHost(new MemoryStorage(disk, sync, 5), compactEvery);
 }
 
 /** What a run does between two batches: nothing, let a macrotask pass, or flush. */
@@ -49,17 +32,7 @@ describe('power loss at the adapter level (memory disk that drops what was not s
               expect(start).toBeGreaterThanOrEqual(sync === 'always' ? acked : 0);
               acked = Math.min(acked, start); // what was lost was never acknowledged (checked above for 'always')
               for (const { batch, pause } of steps) {
-                const entries: OrderedPatch[] = [];
-                for (let i = 0; i < batch; i++) {
-                  const version = core.replica.version + 1;
-                  const entry: OrderedPatch = {
-                    version,
-                    epoch,
-                    patch: { peer: `w${life}`, seq: version, ts: 2_000_000_000 + version, update: { $inc: { n: 1 } } },
-                  };
-                  core.applyOrdered(entry);
-                  entries.push(entry);
-                  const v = version;
+                for (const { version: v } of orderIncs({ core, storage, epoch }, batch, `w${life}`)) {
                   storage.whenDurable(v).then(
                     () => {
                       if (v > acked) acked = v;
@@ -67,7 +40,6 @@ describe('power loss at the adapter level (memory disk that drops what was not s
                     () => {}, // the power went first: never acknowledged
                   );
                 }
-                storage.append(entries);
                 if (pause === 'tick') await new Promise((r) => setImmediate(r));
                 if (pause === 'flush') await storage.flush();
               }

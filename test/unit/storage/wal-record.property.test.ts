@@ -19,19 +19,22 @@ describe('log record format', () => {
     );
   });
 
-  it('any truncation point recovers exactly the records wholly before it', () => {
+  it('any truncation point, with or without zeros after it, recovers exactly the records wholly before it', () => {
     fc.assert(
-      fc.property(payloads, fc.nat(), (records, cut) => {
+      fc.property(payloads, fc.nat(), fc.nat({ max: 80 }), (records, cut, zeros) => {
         const file = fileOf(records);
         const at = file.length === 0 ? 0 : cut % (file.length + 1);
-        const scan = scanWalRecords(file.subarray(0, at));
+        // Zeros after the cut: a file system that grew the file before the data got there.
+        const scan = scanWalRecords(Buffer.concat([file.subarray(0, at), Buffer.alloc(zeros)]));
         // The whole records that end at or before the cut.
         let end = 0;
         let whole = 0;
         while (whole < records.length && end + HEAD_BYTES + records[whole]!.length <= at) end += HEAD_BYTES + records[whole++]!.length;
-        expect(asArrays(scan.payloads)).toEqual(records.slice(0, whole).map((r) => [...r]));
-        expect(scan.end).toBe(end);
-        expect(scan.torn !== undefined).toBe(at > end);
+        // The zeros may complete a cut record whose missing bytes were zeros anyway.
+        const read = scan.payloads.length === whole + 1 && zeros > 0 ? whole + 1 : whole;
+        expect(asArrays(scan.payloads)).toEqual(records.slice(0, read).map((r) => [...r]));
+        if (read === whole) expect(scan.end).toBe(end);
+        if (read === whole) expect(scan.torn !== undefined).toBe(at + zeros > end);
       }),
     );
   });
@@ -51,7 +54,9 @@ describe('log record format', () => {
   it('a flipped byte in any record but the last, or in the last one\'s length or its checksum, is refused, never read as a shorter log', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 10 }),
+        // Payloads are JSON text, never all zeros: a damaged head followed only by zeros is a
+        // head cut short by a file grown with zeros (cut, and nothing after it is lost).
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((p) => p.some((b) => b !== 0)), { minLength: 1, maxLength: 10 }),
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         (records, pick, mask) => {
