@@ -12,16 +12,21 @@ import type { Scenario, ScenarioContext } from './types.js';
 /** `rounds` round trips after `warmup` unmeasured ones; microseconds per round. */
 type Ping = (rounds: number, warmup: number) => Promise<number[]>;
 
-/** A sets `ping`; B observes it and sets `pong`; A observes `pong`. */
-async function memsyncPair(context: ScenarioContext, group: ProcessGroup): Promise<Ping> {
+/**
+ * A sets `ping`; B observes it and sets `pong`; A observes `pong`. `hostIsA`: A is the host
+ * itself (the app's primary process talking to a worker), so each round is two socket hops
+ * (host A -> B, B -> host A) instead of four through a host of its own.
+ */
+async function memsyncPair(context: ScenarioContext, group: ProcessGroup, hostIsA = false): Promise<Ping> {
   const mesh = { name: 'rtt', dir: group.dir };
   const start = async (label: string, clientOnly: boolean) => {
     const call = caller<MemsyncCommand, MemsyncResults>(await group.spawn(context.workers.memsync, label));
     await call({ cmd: 'start', ...mesh, clientOnly });
     return call;
   };
-  await start('host', false);
-  const [a, b] = await Promise.all([start('a', true), start('b', true)]);
+  const host = await start(hostIsA ? 'a (host)' : 'host', false);
+  const a = hostIsA ? host : await start('a', true);
+  const b = await start('b', true);
   await b({ cmd: 'pong' });
   return (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000);
 }
@@ -52,10 +57,18 @@ async function redisPair(context: ScenarioContext, group: ProcessGroup): Promise
   return (rounds, warmup) => a({ cmd: 'ping', rounds, warmup }, 60_000);
 }
 
-const PAIRS = { memsync: memsyncPair, relay: relayPair, redis: redisPair };
+/** `memsync-host`: memsync with A the host (see memsyncPair). */
+type Pair = System | 'memsync-host';
+
+const PAIRS: Record<Pair, (context: ScenarioContext, group: ProcessGroup) => Promise<Ping>> = {
+  memsync: (context, group) => memsyncPair(context, group),
+  'memsync-host': (context, group) => memsyncPair(context, group, true),
+  relay: relayPair,
+  redis: redisPair,
+};
 
 /** Every system's pair alive at once, in a group of its own each. */
-function withPairs<R>(context: ScenarioContext, systems: readonly System[], body: (pings: Map<System, Ping>) => Promise<R>, pings = new Map<System, Ping>()): Promise<R> {
+function withPairs<R>(context: ScenarioContext, systems: readonly Pair[], body: (pings: Map<Pair, Ping>) => Promise<R>, pings = new Map<Pair, Ping>()): Promise<R> {
   const [system, ...rest] = systems;
   if (system === undefined) return body(pings);
   return withGroup(`rtt-${system}`, context.spawn, async (group) =>
@@ -69,16 +82,16 @@ export const roundTrip: Scenario = {
   async run(context) {
     const rounds = context.quick ? 300 : 2000;
     const warmup = context.quick ? 300 : 1000;
-    const systems = systemsOf(context);
+    const systems: Pair[] = [...systemsOf(context), 'memsync-host'];
     /** Microseconds per round trip, one array per run; the passes alternate between systems. */
-    const runs = new Map<System, number[][]>(systems.map((s) => [s, []]));
+    const runs = new Map<Pair, number[][]>(systems.map((s) => [s, []]));
     await withPairs(context, systems, async (pings) => {
       for (const ping of pings.values()) await ping(0, warmup);
       for (let run = 0; run < context.runs; run++) {
         for (const [system, ping] of pings) runs.get(system)!.push(await ping(rounds, 0));
       }
     });
-    const at = (system: System, q: number): number[] => runs.get(system)!.map((run) => quantile(run, q));
+    const at = (system: Pair, q: number): number[] => runs.get(system)!.map((run) => quantile(run, q));
     for (const system of systems) context.log(`rtt p50 ${system}: ${at(system, 0.5).map((v) => v.toFixed(0)).join(', ')} us`);
     const note = `${rounds} rounds per run`;
     const median = makeFigure('rtt.p50', 'round trip, p50', 'us', at('memsync', 0.5), { baseline: at('relay', 0.5), note });
@@ -98,6 +111,18 @@ export const roundTrip: Scenario = {
         note,
       });
       figures.push(versus, versusTail);
+      const hostNote = `${note}; A is the host: two socket hops a round, Redis four`;
+      const hostVersus = makeFigure('rtt.host.redis.p50', 'round trip, p50, A the host, vs Redis', 'us', at('memsync-host', 0.5), {
+        baseline: at('redis', 0.5),
+        baselineName: 'Redis',
+        note: hostNote,
+      });
+      const hostTail = makeFigure('rtt.host.redis.p99', 'round trip, p99, A the host, vs Redis', 'us', at('memsync-host', 0.99), {
+        baseline: at('redis', 0.99),
+        baselineName: 'Redis',
+        note: hostNote,
+      });
+      figures.push(hostVersus, hostTail);
     }
     return {
       figures,
