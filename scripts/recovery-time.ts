@@ -39,14 +39,18 @@ if (!existsSync(store)) {
 }
 
 const times: number[] = [];
+const cpu: number[] = [];
 for (let run = 0; run < runs; run++) {
   const mem = new MemSync('recovery', {}, { path: join(dir, `r${run}.sock`), gatherMs: 1, storage: { path: store, sync: 'none' } });
   const began = performance.now();
+  const usage = process.cpuUsage();
   await mem.start();
   times.push(performance.now() - began);
+  const used = process.cpuUsage(usage);
+  cpu.push((used.user + used.system) / 1000);
   const n = mem.get('n');
   await mem.stop();
   if (n !== 100_000) throw new Error(`recovered n = ${String(n)}`);
 }
 const sorted = [...times].sort((a, b) => a - b);
-console.log(JSON.stringify({ tree: process.cwd(), store: dir, ms: times.map((t) => Math.round(t)), median: Math.round(sorted[Math.floor(sorted.length / 2)]!) }));
+console.log(JSON.stringify({ tree: process.cwd(), store: dir, ms: times.map((t) => Math.round(t)), cpuMs: cpu.map((t) => Math.round(t)), median: Math.round(sorted[Math.floor(sorted.length / 2)]!) }));
