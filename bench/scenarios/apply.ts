@@ -14,6 +14,10 @@ const KINDS: { kind: ApplyKind; label: string }[] = [
   { kind: 'setNested500k', label: '$set of 1000 paths into one nested object of 500,000 keys' },
 ];
 
+/** Kinds also measured applied a frame at a time (Replica.applyBatch), and the frame's size. */
+const BATCHED: ApplyKind[] = ['inc', 'set2', 'pushEach', 'incWide'];
+const FRAME = 64;
+
 /** Entries per run of the kinds that cost milliseconds each (micro-worker.ts caps them so). */
 function entriesPerRun(kind: ApplyKind, count: number): number {
   if (kind === 'incWide') return Math.min(count, 300);
@@ -40,6 +44,18 @@ export const apply: Scenario = {
       context.log(`apply ${kind}: ${runs[kind].map((r) => r.toFixed(0)).join(', ')} patches/s`);
       return figure;
     });
+    // The batched copy-on-write apply (batch.ts): what a frame's entries cost applied in one pass.
+    const batched = await measureKinds(context.runs, BATCHED, (kinds) => measureMicro(context, { cmd: 'apply', kinds, count, batch: FRAME }));
+    for (const kind of BATCHED) {
+      const label = KINDS.find((k) => k.kind === kind)!.label;
+      figures.push(
+        makeFigure(`apply.batched.${kind}`, `${label}: frames of ${FRAME} as one copy-on-write pass (Replica.applyBatch)`, 'patches/s', batched[kind], {
+          baseline: runs[kind],
+          baselineName: 'one by one (Replica.apply)',
+        }),
+      );
+      context.log(`apply batched ${kind}: ${batched[kind].map((r) => r.toFixed(0)).join(', ')} patches/s`);
+    }
     // Frozen reads: what freezing the fresh nodes costs each patch, beside what a patch costs.
     // The nested rows copy chunks (wide-root.ts), not the nodes freeze-cost.ts models.
     const FREEZE_KINDS = KINDS.filter((k): k is { kind: FreezeKind; label: string } => k.kind !== 'setNested100k' && k.kind !== 'setNested500k');

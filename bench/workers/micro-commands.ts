@@ -9,7 +9,8 @@ export type ValidationKind = 'parseSubmit' | 'parseEntries' | 'validateInc' | 'v
 
 export type MicroCommand =
   /** Each kind in turn, in the order given, each on a fresh replica. */
-  | { cmd: 'apply'; kinds: ApplyKind[]; count: number }
+  /** With `batch`: entries applied by `Replica.applyBatch`, that many at a time (one frame's). */
+  | { cmd: 'apply'; kinds: ApplyKind[]; count: number; batch?: number }
   /** The freeze of what a patch of each kind makes fresh (freeze-cost.ts), `count` patches. */
   | { cmd: 'freeze'; kinds: FreezeKind[]; count: number }
   | { cmd: 'validate'; kinds: ValidationKind[]; count: number }

@@ -54,7 +54,7 @@ function entries(kind: ApplyKind, count: number): OrderedPatch[] {
   });
 }
 
-function apply(kind: ApplyKind, requested: number): number {
+function apply(kind: ApplyKind, requested: number, batch: number | undefined): number {
   const initial: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list: [] };
   const nested = nestedKeys(kind);
   const count = kind === 'incWide' ? Math.min(requested, WIDE_COUNT) : nested !== undefined ? Math.min(requested, NESTED_COUNT) : requested;
@@ -68,9 +68,18 @@ function apply(kind: ApplyKind, requested: number): number {
   const all = entries(kind, count);
   const warm = Math.floor(count / 10);
   let applied = 0;
-  for (let i = 0; i < warm; i++) applied += replica.apply(all[i]!).applied ? 1 : 0;
+  const run = (from: number, to: number) => {
+    if (batch === undefined) {
+      for (let i = from; i < to; i++) applied += replica.apply(all[i]!).applied ? 1 : 0;
+      return;
+    }
+    for (let i = from; i < to; i += batch) {
+      for (const outcome of replica.applyBatch(all.slice(i, Math.min(to, i + batch)))) applied += outcome.applied ? 1 : 0;
+    }
+  };
+  run(0, warm);
   const began = process.hrtime.bigint();
-  for (let i = warm; i < count; i++) applied += replica.apply(all[i]!).applied ? 1 : 0;
+  run(warm, count);
   const ns = Number(process.hrtime.bigint() - began);
   if (applied !== count) throw new Error(`${kind}: only ${applied} of ${count} applied`);
   return ((count - warm) / ns) * 1e9;
@@ -142,7 +151,7 @@ serve(async (raw) => {
   const command = raw as MicroCommand;
   switch (command.cmd) {
     case 'apply':
-      return Object.fromEntries(command.kinds.map((kind) => [kind, apply(kind, command.count)]));
+      return Object.fromEntries(command.kinds.map((kind) => [kind, apply(kind, command.count, command.batch)]));
     case 'freeze':
       return Object.fromEntries(command.kinds.map((kind) => [kind, freezeCost(kind, command.count)]));
     case 'validate':

@@ -1,7 +1,7 @@
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
 import { arrayFilterMatcher, type ConditionCache } from './conditions.js';
-import { CopyOnWrite, type WriteTarget } from './cow.js';
+import { CopyOnWrite, type SharedOwnership, type WriteTarget } from './cow.js';
 import { type ApplyContext, type Leaf, materialize, readLeaf, writeLeaf } from './leaf.js';
 import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 import { withRegexBudget } from './safe-regex.js';
@@ -36,25 +36,45 @@ function rename(source: Leaf | undefined, target: Leaf | undefined): boolean {
 }
 
 /**
+ * Where a patch of a batch is (batch.ts): after its checks, the operators write in place into
+ * containers the batch owns, so a failure from then on leaves the batch's root half-written.
+ */
+export interface BatchPhase extends SharedOwnership {
+  writing: boolean;
+}
+
+/**
  * Applies a planned update to `root` without changing it; see {@link applyUpdateTo}.
  * `wideKeys`: objects with this many keys or more are kept in chunks (default 65).
- * @throws MemSyncError `ERR_PATCH_FAILED`; `root` is untouched then.
+ * `batch`: one patch of a batch (batch.ts), which owns `root`: written in place, not sealed.
+ * @throws MemSyncError `ERR_PATCH_FAILED`; `root` is untouched then (in a batch: unless
+ *   `batch.writing` is left set, when the failure came after the first write).
  */
 export function applyPlanTo(
   root: JsonObject,
   plan: UpdatePlan,
   conditions: ConditionCache,
   wideKeys?: number,
+  batch?: BatchPhase,
 ): UpdateResult {
   // One budget for the regular expressions of this patch's array filters and $pull conditions.
-  return withRegexBudget(() => applyPlanWithin(root, plan, conditions, wideKeys));
+  return withRegexBudget(() => applyPlanWithin(root, plan, conditions, wideKeys, batch));
 }
 
-function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: ConditionCache, wideKeys: number | undefined): UpdateResult {
-  const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions), wideKeys);
+function applyPlanWithin(
+  root: JsonObject,
+  plan: UpdatePlan,
+  conditions: ConditionCache,
+  wideKeys: number | undefined,
+  batch: BatchPhase | undefined,
+): UpdateResult {
+  const cow = new CopyOnWrite(root, arrayFilterMatcher(plan.arrayFilters, conditions), wideKeys, batch);
   const writes = plan.writes;
   const leaves: Leaf[][] = new Array(writes.length);
+  // Preparing only copies (or finds owned) containers and checks the paths: it writes nothing
+  // a reader of the root could tell apart, so a failure here leaves even a batch's root as it was.
   for (let i = 0; i < writes.length; i++) leaves[i] = cow.prepare(writes[i]!);
+  if (batch !== undefined) batch.writing = true;
   const context: ApplyContext = { conditions };
   let changed: string[] | undefined;
   try {
@@ -80,8 +100,13 @@ function applyPlanWithin(root: JsonObject, plan: UpdatePlan, conditions: Conditi
     const message = error instanceof Error ? error.message : String(error);
     throw new MemSyncError('ERR_PATCH_FAILED', message, { cause: error });
   }
-  if (changed === undefined) return { root, changedPaths: [] };
-  return { root: cow.seal(), changedPaths: changed };
+  if (changed === undefined) {
+    if (batch !== undefined) batch.writing = false;
+    return { root, changedPaths: [] };
+  }
+  const sealed = cow.seal();
+  if (batch !== undefined) batch.writing = false;
+  return { root: sealed, changedPaths: changed };
 }
 
 /**

@@ -36,7 +36,7 @@ export interface WriteTarget {
 }
 
 /** An object below the root that a patch owns (see CopyOnWrite's `#nested`). */
-interface NestedNode {
+export interface NestedNode {
   readonly holder: Container;
   readonly key: string | number;
   readonly node: JsonObject;
@@ -61,6 +61,19 @@ function own(holder: Container, key: string | number): JsonValue | undefined {
 
 function set(holder: Container, key: string | number, value: JsonValue): void {
   (holder as Record<string | number, JsonValue>)[key] = value;
+}
+
+/**
+ * What a batch of patches shares (batch.ts): containers made during the batch are owned by
+ * every later patch of it too, and written in place instead of copied again.
+ */
+export interface SharedOwnership {
+  readonly owned: Set<Container>;
+  readonly nested: NestedNode[];
+  /** Some patch of the batch may have created a top-level key. */
+  rootGrows: boolean;
+  /** Drafts of chunked objects below the root among `nested`. */
+  drafts: number;
 }
 
 /** Whether `node` has `count` keys or more (counted no further than that). */
@@ -106,37 +119,50 @@ export class CopyOnWrite {
    */
   #nested: NestedNode[] | undefined;
 
-  constructor(base: JsonObject, matches: ElementMatcher, wideKeys = WIDE_ROOT_KEYS) {
+  /** In a batch: where this patch's own entries in the shared `#nested` begin. */
+  #nestedFrom = 0;
+  /** Set when this patch is one of a batch: what the batch owns, shared (see SharedOwnership). */
+  readonly #batch: SharedOwnership | undefined;
+
+  /**
+   * @param batch - Containers owned by earlier patches of the same batch: `base` and anything
+   *   in it made by the batch are written in place. Then {@link seal} leaves the root unsealed
+   *   and {@link sealOwned} seals the batch's root once, after its last patch.
+   */
+  constructor(base: JsonObject, matches: ElementMatcher, wideKeys = WIDE_ROOT_KEYS, batch?: SharedOwnership) {
     this.#matches = matches;
     this.#wideKeys = wideKeys;
+    this.#batch = batch;
+    if (batch !== undefined) {
+      this.#owned = batch.owned;
+      this.#nested = batch.nested;
+      this.#nestedFrom = batch.nested.length;
+      if (batch.owned.has(base)) {
+        this.root = base;
+        return;
+      }
+    }
     // A replica's root shares its chunks (wide-root.ts): a draft copies only what is written.
     this.root = isWideRoot(base) ? this.#fresh(openDraft(base)) : (this.#own(base) as JsonObject);
   }
 
-  /** The new root, frozen: called once, after every write of the patch. */
+  /**
+   * The new root, frozen: called once, after every write of the patch. In a batch, the root
+   * as written, still the batch's (sealed by {@link sealOwned} after the batch's last patch).
+   */
   seal(): JsonObject {
     this.#fillHoles();
-    if (this.#nested !== undefined) this.#sealNested(this.#nested);
-    if (isDraft(this.root)) return sealDraft(this.root);
-    // A plain root that may have grown past the bound becomes a wide one (once: it stays so).
-    if (this.#rootGrows && Object.keys(this.root).length >= this.#wideKeys) return wideRoot(this.root, this.#wideKeys);
-    freezeFresh(this.root);
-    return this.root;
-  }
-
-  /**
-   * Children before parents: a draft becomes its new chunked object, and a plain copy of an
-   * object that has (or now has) `#wideKeys` keys becomes one (its copy cost that much once;
-   * every later patch into it copies only the chunks it writes).
-   */
-  #sealNested(nested: readonly NestedNode[]): void {
-    for (let i = nested.length - 1; i >= 0; i--) {
-      const { holder, key, node, draft } = nested[i]!;
-      if (!draft && !hasKeys(node, this.#wideKeys)) continue;
-      // Validation refuses overlapping paths, so nothing moved an owned object ($rename).
-      if (own(holder, key) !== node) throw patchFailed(`internal: an object written by this patch moved`);
-      set(holder, key, draft ? sealDraft(node) : wideRoot(node, this.#wideKeys));
+    if (this.#batch !== undefined) {
+      // What sealing this patch alone would refuse (sealOwned), refused the same way here.
+      const nested = this.#nested!;
+      for (let i = this.#nestedFrom; i < nested.length; i++) {
+        const { holder, key, node, draft } = nested[i]!;
+        if ((draft || hasKeys(node, this.#wideKeys)) && own(holder, key) !== node) throw movedError();
+      }
+      if (this.#rootGrows) this.#batch.rootGrows = true;
+      return this.root;
     }
+    return sealOwned(this.root, this.#nested, this.#rootGrows, this.#wideKeys, false);
   }
 
   /**
@@ -147,6 +173,12 @@ export class CopyOnWrite {
     this.#leaves = [];
     this.#step(this.root, target, 0);
     return this.#leaves;
+  }
+
+  /** A leaf the write reaches. In a batch, an array holding it may be one an earlier patch made: its holes are filled at {@link seal} too. */
+  #leaf(leaf: Leaf): void {
+    if (this.#batch !== undefined && Array.isArray(leaf.holder)) (this.#arrays ??= []).push({ array: leaf.holder, length: leaf.holder.length });
+    this.#leaves.push(leaf);
   }
 
   /** JSON has no holes: a write past the end of an array leaves nulls before it, as MongoDB does. */
@@ -215,7 +247,7 @@ export class CopyOnWrite {
     if (i === t.segments.length - 1) {
       const problem = t.checkLeaf?.(child, t.arg);
       if (problem !== undefined) throw patchFailed(`'${t.path}': ${problem}`);
-      this.#leaves.push({ holder, key });
+      this.#leaf({ holder, key });
       return;
     }
     const next = t.segments[i + 1]!;
@@ -239,7 +271,7 @@ export class CopyOnWrite {
       }
       // Missing: a building operator will create objects down to the leaf, when it writes
       // (so created fields land in the order writes are made); any other finds nothing.
-      if (t.builds) this.#leaves.push({ holder, key, missing: t.segments.slice(i + 1) });
+      if (t.builds) this.#leaf({ holder, key, missing: t.segments.slice(i + 1) });
       return;
     }
     if (child === null || typeof child !== 'object') {
@@ -262,7 +294,47 @@ export class CopyOnWrite {
     if (Array.isArray(child)) return this.#fresh(copyArray(child));
     const wide = isWideRoot(child);
     const node = this.#fresh(wide ? openDraft(child) : { ...child });
+    if (wide && this.#batch !== undefined) this.#batch.drafts++;
     (this.#nested ??= []).push({ holder, key, node, draft: wide });
     return node;
   }
+}
+
+/** Validation refuses overlapping paths, so nothing moves an object a patch owns ($rename, $pop). */
+function movedError(): MemSyncError {
+  return patchFailed(`internal: an object written by this patch moved`);
+}
+
+/**
+ * Seals a root written by one patch or one batch: children before parents, a draft becomes
+ * its new chunked object, and a plain copy of an object that has (or now has) `wideKeys` keys
+ * becomes one (its copy cost that much once; every later patch into it copies only the chunks
+ * it writes). Then the root: a draft is sealed, a plain root grown past the bound becomes a
+ * wide one (once: it stays so), and the rest is frozen.
+ *
+ * @param batch - Many patches wrote it: a later one may have replaced or removed an object an
+ *   earlier one owned (then it is no longer in the state, and is skipped).
+ */
+export function sealOwned(
+  root: JsonObject,
+  nested: readonly NestedNode[] | undefined,
+  rootGrows: boolean,
+  wideKeys: number,
+  batch: boolean,
+): JsonObject {
+  if (nested !== undefined) {
+    for (let i = nested.length - 1; i >= 0; i--) {
+      const { holder, key, node, draft } = nested[i]!;
+      if (!draft && !hasKeys(node, wideKeys)) continue;
+      if (own(holder, key) !== node) {
+        if (batch) continue;
+        throw movedError();
+      }
+      set(holder, key, draft ? sealDraft(node) : wideRoot(node, wideKeys));
+    }
+  }
+  if (isDraft(root)) return sealDraft(root);
+  if (rootGrows && Object.keys(root).length >= wideKeys) return wideRoot(root, wideKeys);
+  freezeFresh(root);
+  return root;
 }

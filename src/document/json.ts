@@ -1,5 +1,6 @@
 import { PatchValidationError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
+import { frozenChecked } from './freeze.js';
 import type { DocumentLimits } from './limits.js';
 
 /** Keys that reach an object's prototype machinery: refused everywhere, loudly. */
@@ -31,6 +32,11 @@ export interface PatchBudget {
    * (just parsed from a frame) or that is immutable already (a replica's state root).
    */
   readonly inPlace?: boolean;
+  /**
+   * With `inPlace`: freeze each container once checked, as {@link freezeFresh} would after
+   * (for a state about to become a replica's root: one walk of a large document, not two).
+   */
+  readonly freeze?: boolean;
 }
 
 /** How a value is judged: as data written into the document, or as a mingo condition. */
@@ -179,9 +185,11 @@ function copyContainer(
       if (items) items[i] = checked;
     }
     copy = items ?? (value as JsonValue[]);
+    if (budget.freeze === true && items === undefined) frozenChecked(value, value.length);
   } else if (isPlainObject(value)) {
     const fields: JsonObject | undefined = inPlace ? undefined : {};
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    for (const key of keys) {
       checkKey(key, budget.limits);
       if (rules.condition) checkConditionKey(key, rules);
       const item = value[key];
@@ -194,6 +202,7 @@ function copyContainer(
       if (fields) fields[key] = checked;
     }
     copy = fields ?? (value as JsonObject);
+    if (budget.freeze === true && fields === undefined) frozenChecked(value, keys.length);
   } else {
     const kind = value.constructor?.name ?? 'object';
     throw new PatchValidationError(rules.invalidCode, `a ${kind} is not a plain JSON value`);

@@ -2,6 +2,7 @@ import { TICKS_PER_MS } from '../clock/hlc.js';
 import { ProtocolError } from '../errors.js';
 import type { JsonObject, JsonValue, OrderedPatch, Patch, RefusalReason } from '../types.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
+import { WriteBatch } from './batch.js';
 import { ConditionCache } from './conditions.js';
 import { isWideRoot, wideRoot } from './wide-root.js';
 import { deferringFreeze, isFrozenNode } from './freeze.js';
@@ -142,30 +143,54 @@ export class Replica {
    *   malformed; nothing changes then.
    */
   apply(entry: OrderedPatch, precomputed?: PrecomputedUpdate): ApplyOutcome {
+    return this.#applyEntry(entry, precomputed, undefined);
+  }
+
+  #applyEntry(entry: OrderedPatch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined): ApplyOutcome {
     this.#checkEntry(entry);
     this.#version = entry.version;
     this.#epoch = entry.epoch;
-    const outcome = this.#applyPatch(entry.patch, precomputed);
+    const outcome = this.#applyPatch(entry.patch, precomputed, batch);
     this.#advanceHorizon(entry.patch.ts);
     return outcome;
   }
 
   /**
-   * Applies consecutive entries as {@link apply} does, freezing the state once at the end
-   * rather than after each entry (nobody sees the roots in between): a store's log at start.
-   * `check` runs before each entry; when it or an entry throws, the replica is unusable.
+   * Applies consecutive entries as {@link apply} does, in one copy-on-write pass (batch.ts)
+   * sealed and frozen once at the end (nobody sees the roots in between): a store's log at
+   * start. `check` runs before each entry; when it or an entry throws, the replica is unusable.
    */
   replay(entries: Iterable<OrderedPatch>, check?: (entry: OrderedPatch) => void): void {
     deferringFreeze(() => {
+      const batch = new WriteBatch(this.#state, this.conditions, this.wideKeys);
       for (const entry of entries) {
         check?.(entry);
-        this.apply(entry);
+        this.#applyEntry(entry, undefined, batch);
       }
+      this.#state = batch.seal();
     });
     freezeReplayed(this.#state);
   }
 
-  #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined): ApplyOutcome {
+  /**
+   * Applies consecutive entries as {@link apply} does, in one copy-on-write pass, and returns
+   * each entry's outcome. Its `before` and `after` are the batch's root as it was being
+   * written, not values to keep: only {@link state} after the call is (sealed and frozen).
+   * An entry that is refused or fails leaves nothing of itself in the state, as one by one.
+   * @throws ProtocolError as {@link apply}: the entries before the one that threw are applied.
+   */
+  applyBatch(entries: readonly OrderedPatch[]): ApplyOutcome[] {
+    const batch = new WriteBatch(this.#state, this.conditions, this.wideKeys);
+    const outcomes: ApplyOutcome[] = [];
+    try {
+      for (const entry of entries) outcomes.push(this.#applyEntry(entry, undefined, batch));
+    } finally {
+      this.#state = batch.seal();
+    }
+    return outcomes;
+  }
+
+  #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined): ApplyOutcome {
     const before = this.#state;
     const mark = this.#seqs.get(patch.peer);
     if (mark === undefined) {
@@ -194,9 +219,12 @@ export class Replica {
     if (this.#isStale(plan, patch)) return refused(before, 'stale');
     let result: UpdateResult;
     try {
-      result = reuse ? precomputed.result : applyPlanTo(before, plan, this.conditions, this.wideKeys);
+      if (batch !== undefined) result = batch.apply(plan);
+      else result = reuse ? precomputed.result : applyPlanTo(before, plan, this.conditions, this.wideKeys);
     } catch (error) {
-      return refused(before, 'failed', messageOf(error));
+      // A batch may have rebuilt its root (the same document, another object).
+      if (batch !== undefined) this.#state = batch.root;
+      return refused(this.#state, 'failed', messageOf(error));
     }
     const stamp = { ts: patch.ts, peer: patch.peer };
     for (const write of plan.writes) this.#stamps.record(write.segments, write.fixedLength, stamp);

@@ -54,7 +54,8 @@ export function copyState(state: unknown, limits: DocumentLimits, inPlace = fals
   if (!isPlainObject(state)) {
     throw new MemSyncError('ERR_INVALID_VALUE', 'the document must be a plain JSON object');
   }
-  const budget = { limits: { ...limits, maxPatchBytes: Number.POSITIVE_INFINITY }, bytes: 0, inPlace };
+  // Checked in place, a state is also frozen in that walk: it becomes a replica's root next.
+  const budget = { limits: { ...limits, maxPatchBytes: Number.POSITIVE_INFINITY }, bytes: 0, inPlace, freeze: inPlace };
   return copyJson(state, 0, budget, VALUE_RULES) as JsonObject;
 }
 

@@ -69,7 +69,8 @@ export function validatePatchInput(
  * every entry it receives, so the copy it would throw away was most of the check's garbage.
  * @throws PatchValidationError as validatePatchInput does.
  */
-export function checkParsedPatch(input: PatchInput, limits: Partial<DocumentLimits> = {}): void {
+export function checkParsedPatch(input: PatchInput, limits?: Partial<DocumentLimits>): void {
+  // No `= {}` default: a fresh object per call missed every memo keyed by the limits (paths).
   checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true });
 }
 
