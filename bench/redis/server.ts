@@ -60,7 +60,8 @@ function kill(child: ChildProcess): void {
 /** Clock ticks per second of /proc/<pid>/stat's CPU fields (USER_HZ). */
 const TICKS = 100;
 
-function cpuOf(pid: number): number {
+/** CPU time (user + system) process `pid` has used so far, in microseconds (from /proc). */
+export function cpuOf(pid: number): number {
   // Fields 14 and 15 (utime, stime) after the parenthesised command name.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -14,6 +14,12 @@ import type { UpdatePlan } from './plan.js';
  *   neither side reads what the other writes);
  * - `f` creates no field: it only writes paths that already exist. Two patches that each add
  *   a field to one object would otherwise leave its keys in the other order.
+ * One overlap is allowed: `f` and pending patches that each `$inc` the very same path by an
+ *   integer, of a field that holds an integer, as long as no sum along the way can leave the
+ *   safe integers. Integer addition is then exact, so the order does not matter: a counter
+ *   that several processes increment (the commonest shared write) no longer forces a replay
+ *   of every pending patch each time another process's increment of it is ordered. Under
+ *   that bound neither `$inc` can fail where the other applied (the field stays a number).
  * Anything else is answered "no", and the view replays as before.
  */
 
@@ -50,9 +56,24 @@ export class PendingWrites {
       if (this.#first.has(write.segments[0]!)) shared = true;
     }
     if (!shared) return true;
+    /** Per write of `plan` that meets pending `$inc`s of its own path: the sum of their magnitudes. */
+    let increments: Map<WriteTarget, number> | undefined;
     for (const { plan: other } of pending) {
       if (other === undefined) continue;
-      for (const write of plan.writes) for (const mine of other.writes) if (overlaps(write, mine)) return false;
+      for (const write of plan.writes) {
+        for (const mine of other.writes) {
+          if (!overlaps(write, mine)) continue;
+          if (!bothIntegerInc(write, mine)) return false;
+          increments ??= new Map();
+          increments.set(write, (increments.get(write) ?? 0) + Math.abs(mine.arg as number));
+        }
+      }
+    }
+    if (increments === undefined) return true;
+    for (const [write, magnitude] of increments) {
+      const found = valueAt(before, write.segments);
+      if (!Number.isSafeInteger(found)) return false;
+      if (Math.abs(found as number) + Math.abs(write.arg as number) + magnitude > Number.MAX_SAFE_INTEGER) return false;
     }
     return true;
   }
@@ -73,6 +94,15 @@ export class PendingWrites {
 
 const NUMERIC = /^\d+$/;
 
+/** Both writes are `$inc`s of the same concrete path (segment for segment) by a safe integer. */
+function bothIntegerInc(a: WriteTarget, b: WriteTarget): boolean {
+  if (a.op !== '$inc' || b.op !== '$inc') return false;
+  if (!Number.isSafeInteger(a.arg) || !Number.isSafeInteger(b.arg)) return false;
+  if (a.segments.length !== b.segments.length || b.fixedLength !== b.segments.length) return false;
+  for (let i = 0; i < a.segments.length; i++) if (a.segments[i] !== b.segments[i]) return false;
+  return true;
+}
+
 /** One segment may name what the other names: equal, or both numbers ('1' and '01' on an array). */
 function sameSegment(a: string, b: string): boolean {
   return a === b || (NUMERIC.test(a) && NUMERIC.test(b));
@@ -87,17 +117,22 @@ function overlaps(a: WriteTarget, b: WriteTarget): boolean {
 
 /** Every segment of `segments` is there in `state`: an own key of an object, an index of an array. */
 function exists(state: JsonObject, segments: readonly string[]): boolean {
+  return valueAt(state, segments) !== undefined;
+}
+
+/** What `segments` leads to in `state`, undefined when a segment is not there. */
+function valueAt(state: JsonObject, segments: readonly string[]): JsonValue | undefined {
   let node: JsonValue | undefined = state;
   for (const segment of segments) {
     if (Array.isArray(node)) {
-      if (!NUMERIC.test(segment)) return false;
+      if (!NUMERIC.test(segment)) return undefined;
       const index = Number(segment);
-      if (index >= node.length) return false;
+      if (index >= node.length) return undefined;
       node = node[index];
     } else if (typeof node === 'object' && node !== null) {
-      if (!Object.prototype.hasOwnProperty.call(node, segment)) return false;
+      if (!Object.prototype.hasOwnProperty.call(node, segment)) return undefined;
       node = node[segment];
-    } else return false;
+    } else return undefined;
   }
-  return true;
+  return node;
 }

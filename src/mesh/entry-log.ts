@@ -112,20 +112,27 @@ export class EntryLog {
   seal(first: number, last: number, text: string): void {
     const tail = this.segments[this.segments.length - 1];
     if (tail === undefined) return;
-    // Whatever happens, the next append starts a new segment: one frame, one segment.
-    this.close(tail);
-    if (tail.last !== last) return this.trim();
+    // Whatever happens, the next append starts a new segment: one frame, one segment. The
+    // tail is closed (its entries' JSON measured) only when it is kept: when it is replaced
+    // by the text, measuring it would stringify a frame's entries for nothing.
+    const keep = (): void => {
+      this.close(tail);
+      this.trim();
+    };
+    if (tail.last !== last) return keep();
     let start = this.segments.length;
     let epoch: number | undefined;
     for (;;) {
       const segment = this.segments[start - 1];
-      if (segment === undefined || segment.entries === undefined || segment.last < first) return this.trim();
-      if (segment.epoch === undefined || (epoch !== undefined && segment.epoch !== epoch)) return this.trim();
+      if (segment === undefined || segment.entries === undefined || segment.last < first) return keep();
+      if (segment.epoch === undefined || (epoch !== undefined && segment.epoch !== epoch)) return keep();
       epoch = segment.epoch;
       start--;
       if (segment.first === first) break;
-      if (segment.first < first) return this.trim();
+      if (segment.first < first) return keep();
     }
+    // Still open, so still uncounted (bytes 0): replacing it below subtracts nothing for it.
+    tail.open = false;
     const sealed: Segment = { first, last, epoch, entries: undefined, text, open: false, bytes: text.length };
     for (const replaced of this.segments.splice(start, this.segments.length - start, sealed)) {
       this.heldBytes -= replaced.bytes;

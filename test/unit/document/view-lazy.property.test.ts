@@ -31,13 +31,21 @@ const initial: JsonObject = {
   k3: 3,
 };
 
-const field = fc.constantFrom('k0', 'k1', 'k2.v', 'k3', 'k4', 'a.x', 'a.q', 'n');
+const field = fc.constantFrom('k0', 'k1', 'k2.v', 'k3', 'k4', 'a.x', 'a.q', 'n', 's', 'l.1');
+/**
+ * Mostly small integers; also what integer `$inc`s must not be swapped over: a fraction
+ * (addition is not exact) and values near the end of the safe integers.
+ */
+const amount = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: -2, max: 3 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0.1, 0.2, 2 ** 52, -(2 ** 53) + 2, Number.MAX_SAFE_INTEGER) },
+);
 /** Small updates of a handful of fields, mostly existing ones: what commutes most of the time. */
 const fieldBody: fc.Arbitrary<ValidPatchBody> = fc
   .record({
-    op: fc.constantFrom('$inc', '$set', '$unset', '$max', '$currentDate'),
+    op: fc.constantFrom('$inc', '$inc', '$set', '$unset', '$max', '$currentDate'),
     k: field,
-    v: fc.integer({ min: -2, max: 3 }),
+    v: amount,
   })
   .map(({ op, k, v }) => validatePatchInput({ update: { [op]: { [k]: op === '$unset' ? '' : op === '$currentDate' ? true : v } } }));
 const body = fc.oneof({ weight: 3, arbitrary: fieldBody }, { weight: 2, arbitrary: patchBody });
@@ -50,14 +58,36 @@ type Command =
   | { kind: 'withdraw'; pick: number }
   | { kind: 'snapshot' };
 
-const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('propose' as const), body }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('foreign' as const), body, old: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('order' as const), lower: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'duplicate' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(20) }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
-);
+function commandOf(body: fc.Arbitrary<ValidPatchBody>): fc.Arbitrary<Command> {
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('propose' as const), body }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('foreign' as const), body, old: fc.boolean() }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('order' as const), lower: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'duplicate' as const }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(20) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'snapshot' as const }) },
+  );
+}
+const command = commandOf(body);
+
+/**
+ * Only `$inc`s of two fields (several per patch at times), by amounts where the order of the
+ * additions can show: fractions and sums past the safe integers. What may be swapped is
+ * checked here most sharply.
+ */
+const incBody: fc.Arbitrary<ValidPatchBody> = fc
+  .array(
+    fc.record({
+      k: fc.constantFrom('k0', 'k1', 'k3'),
+      v: fc.oneof(
+        fc.integer({ min: -3, max: 3 }),
+        fc.constantFrom(0.1, 0.2, 0.3, 2 ** 52, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER, 1e300),
+      ),
+    }),
+    { minLength: 1, maxLength: 2 },
+  )
+  .map((incs) => validatePatchInput({ update: { $inc: Object.fromEntries(incs.map(({ k, v }) => [k, v])) } }));
+const incCommand = commandOf(incBody);
 
 const PATTERNS = ['', '*', 'a', 'a.*', 'k0', 'k2.v', 'l', 'l.*', 'n', '*.x'];
 
@@ -92,12 +122,16 @@ function emit(s: Side, change: ViewChange, version: number, origin: string): voi
 const text = (value: JsonValue): string => JSON.stringify(value);
 
 describe('lazy optimistic view (property)', () => {
-  for (const wide of [false, true]) {
-    it(`matches the replaying view step by step${wide ? ' (chunked roots)' : ''}`, () => {
+  for (const [wide, arbitrary, name] of [
+    [false, command, ''],
+    [true, command, ' (chunked roots)'],
+    [false, incCommand, ' (only increments)'],
+  ] as const) {
+    it(`matches the replaying view step by step${name}`, () => {
       let replays = 0;
       let steps = 0;
       fc.assert(
-        fc.property(fc.array(command, { minLength: 10, maxLength: 70 }), (commands) => {
+        fc.property(fc.array(arbitrary, { minLength: 10, maxLength: 70 }), (commands) => {
           const lazy = side((replica) => new OptimisticView(replica, 'me'), wide);
           const plain = side((replica) => new ReferenceView(replica, 'me'), wide);
           const sides = [lazy, plain];
@@ -187,8 +221,29 @@ describe('lazy optimistic view (property)', () => {
     expect(view.state).toMatchObject({ k0: 1, k1: 2, k2: { v: 9 }, k3: 8 });
     foreign(3, { $set: { k4: 1 } }); // creates a field: key order would differ
     expect(view.replays).toBe(1);
-    foreign(4, { $inc: { k1: 10 } }); // a pending patch writes k1
+    foreign(4, { $inc: { k1: 10 } }); // a pending patch increments k1 too: integers, either order
+    expect(view.replays).toBe(1);
+    foreign(5, { $max: { k1: 20 } }); // a pending patch writes k1, not only an $inc
     expect(view.replays).toBe(2);
-    expect(text(view.state)).toBe(text({ ...initial, k0: 1, k1: 12, k2: { v: 9 }, k3: 8, k4: 1 }));
+    expect(text(view.state)).toBe(text({ ...initial, k0: 1, k1: 21, k2: { v: 9 }, k3: 8, k4: 1 }));
+  });
+
+  it('swaps integer increments of one field only while the sums stay exact', () => {
+    const replica = new Replica({ c: 0, f: 0.5, big: 2 ** 52 });
+    const view = new OptimisticView(replica, 'me');
+    let version = 0;
+    const foreign = (update: Patch['update']): void => {
+      view.confirm({ version: ++version, epoch: 1, patch: { peer: 'o', seq: version, ts: 1000 + version, update } });
+    };
+    view.propose({ peer: 'me', seq: 1, ts: 2000, update: { $inc: { c: 2, f: 1, big: 2 ** 51 } } });
+    foreign({ $inc: { c: 3 } });
+    expect(view.replays).toBe(0);
+    foreign({ $inc: { c: 0.5 } }); // a fraction: addition may round differently in the other order
+    expect(view.replays).toBe(1);
+    foreign({ $inc: { f: 1 } }); // the field holds a fraction
+    expect(view.replays).toBe(2);
+    foreign({ $inc: { big: 2 ** 51 } }); // 2^52 + 2^51 + 2^51 leaves the safe integers
+    expect(view.replays).toBe(3);
+    expect(view.state).toEqual({ c: 5.5, f: 2.5, big: 2 ** 53 });
   });
 });
