@@ -156,16 +156,17 @@ export class HostHarness {
   /** Connections that joined, acknowledging member lists as honest clients do. */
   private readonly joined: ScriptedConnection[] = [];
 
-  /** A connection that said a valid hello as `peer` and was welcomed. */
+  /** A connection that said a valid hello as `peer`, was welcomed and is known. */
   async join(peer: string): Promise<ScriptedConnection> {
     const conn = this.connect();
     conn.deliver(helloFrom(peer));
+    if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
     // Member changes go out at the end of the turn (member-announcer.ts).
     await settle();
-    // The host welcomes a joiner once the members already in know of it: they say so.
-    for (const other of this.joined) ackLatestMembers(other);
-    if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
+    // A joiner is known once the host-capable members (itself included) know of it: they say so.
     this.joined.push(conn);
+    for (const member of this.joined) ackLatestMembers(member);
+    if (conn.sentOf('known').length !== 1) throw new Error(`${peer} was not told it is known`);
     return conn;
   }
 
@@ -217,6 +218,8 @@ export class ClientHarness {
       membersSeq: 1,
       clock: 0,
     });
+    // Every host-capable member knows of it (protocol 7): it may write.
+    this.conn.deliver({ type: 'known', epoch: HOST_EPOCH });
   }
 }
 
