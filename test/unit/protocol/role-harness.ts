@@ -191,9 +191,10 @@ export class ClientHarness {
 
   /**
    * A client welcomed by a host at version 0 in {@link HOST_EPOCH}; `knownEpoch`: the newest
-   * epoch it had followed before (a welcome of an older one must be refused).
+   * epoch it had followed before (a welcome of an older one must be refused); `known`: the
+   * host then says every host-capable member knows of it (else the test says it, or not).
    */
-  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0) {
+  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0, known = true) {
     this.core = newCore('client', defaults, DEFAULT_LIMITS);
     this.core.knownEpoch = knownEpoch;
     this.role = new ClientRole(this.core, this.conn, {
@@ -219,7 +220,7 @@ export class ClientHarness {
       clock: 0,
     });
     // Every host-capable member knows of it (protocol 7): it may write.
-    this.conn.deliver({ type: 'known', epoch: HOST_EPOCH });
+    if (known) this.conn.deliver({ type: 'known', epoch: HOST_EPOCH });
   }
 }
 
