@@ -69,6 +69,8 @@ export class ClientRole {
   private isSynced = false;
   /** The host said every host-capable member knows of us: we may write (protocol `known`). */
   private known = false;
+  /** What messaging sent before we were known, sent when we are. */
+  private readonly heldMessaging: MessagingMessage[] = [];
   private readonly flushes = new RemoteFlushes();
   /** The store the host keeps the state in, as its welcome said (status reports it). */
   hostStorage: string | undefined;
@@ -217,6 +219,10 @@ export class ClientRole {
    */
   private sendMessaging(message: MessagingMessage): void {
     if (this.closed) return;
+    if (!this.known) {
+      this.heldMessaging.push(message);
+      return;
+    }
     if (this.outgoing.length > 0) this.flushSubmits();
     this.conn.send(message);
   }
@@ -323,9 +329,11 @@ export class ClientRole {
     // A previous life of our id numbered past where we start (its clock was ahead of ours):
     // our patches would look like its resends. Before we ever sent one, we renumber.
     if (welcome.lastSeq !== undefined && !this.core.submitted) this.core.numberAbove(welcome.lastSeq);
-    // Welcomed, not yet known: we catch up, and hold our writes and their outcomes.
+    // Welcomed, not yet known: we catch up, and hold our writes, their outcomes and what
+    // messaging sends (it hears events and calls meanwhile).
     this.core.closeGate();
     this.pendingReport.changed();
+    this.messaging = this.options.messaging?.client((message) => this.sendMessaging(message));
     this.checkSynced();
   }
 
@@ -335,7 +343,8 @@ export class ClientRole {
     this.known = true;
     this.core.openGate(true);
     this.submit(this.core.unordered());
-    this.messaging = this.options.messaging?.client((message) => this.sendMessaging(message));
+    // After the patches written before them, as sendMessaging keeps them.
+    for (const message of this.heldMessaging.splice(0)) this.sendMessaging(message);
   }
 
   private onEntries(message: MessageOf<'entries'>, text: string | undefined): void {

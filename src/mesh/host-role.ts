@@ -285,7 +285,9 @@ export class HostRole {
         return;
       }
       default:
-        if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.known) {
+        // A member hears events and calls once welcomed, and sends once known (client-role.ts).
+        if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
+          if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
           return this.messaging.message(peer.member.peer, message as MessagingMessage);
         }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
@@ -555,7 +557,7 @@ export class HostRole {
     const self = this.options.self.peer;
     const welcomed = (id: string): Peer | undefined => {
       const peer = this.byId.get(id);
-      return peer?.known ? peer : undefined;
+      return peer?.welcomed ? peer : undefined;
     };
     // A deposed host orders, sends and relays nothing for messaging either (host-fence.ts).
     return {
@@ -580,7 +582,7 @@ export class HostRole {
         if (this.fence.deposed()) return;
         let text: RawJson | undefined;
         for (const peer of this.peers) {
-          if (!peer.known || peer.member?.peer === except) continue;
+          if (!peer.welcomed || peer.member?.peer === except) continue;
           text ??= new RawJson(stringifyMessage(message));
           peer.conn.send(text);
         }
