@@ -15,6 +15,11 @@
  *   grows with the mesh, and joiners no longer wait for it to be welcomed, so the joiners of
  *   one round grow with it: each member gets about one delta per round trip however fast
  *   peers join, and a join's share of the deltas does not grow with the mesh.
+ * - A round that took a while is followed by a rest as long (up to `MAX_REST_MS`): the host
+ *   spends at most about half its time on rounds, however fast peers join, and the joins it
+ *   handles meanwhile all go in the next one. Without it a host kept busy by rounds answered
+ *   each hello only after a whole round's acknowledgements (its queue is first come, first
+ *   served), so joiners that each wait for their welcome came c per round again: O(N/c) each.
  * - A joiner welcomed with the list of all changes seen may still be sent the delta holding
  *   some of them: a receiver drops `left`, then adds `joined`, so applying a netted delta to
  *   any list between its start and its end gives its end list (member-delta.ts).
@@ -27,6 +32,10 @@ import { behind, type HostPeer } from './host-peers.js';
 import { MemberDelta } from './member-delta.js';
 import { RawJson, stringifyMessage } from '../transport/framing.js';
 import { WelcomeList } from './welcome-list.js';
+
+/** A round shorter than this is not followed by a rest (a small mesh, a quiet host). */
+const MIN_REST_MS = 10;
+const MAX_REST_MS = 1000;
 
 export interface AnnouncerHooks {
   epoch: number;
@@ -56,6 +65,11 @@ export class MemberAnnouncer {
   #round = 0;
   #timer: NodeJS.Timeout | undefined;
   #scheduled: NodeJS.Immediate | undefined;
+  /** When the open round's delta went out, and until when the next one waits (Date.now()). */
+  #sentAt = 0;
+  #restUntil = 0;
+  #rested = 0;
+  #restTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly hooks: AnnouncerHooks) {
     this.#live = new WelcomeList(hooks.self);
@@ -93,11 +107,19 @@ export class MemberAnnouncer {
     if (this.#open()) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#round > this.#rested) {
+      this.#rested = this.#round;
+      const now = Date.now();
+      const took = now - this.#sentAt;
+      if (took >= MIN_REST_MS) this.#restUntil = now + Math.min(took, MAX_REST_MS);
+    }
     this.#schedule();
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#restTimer);
+    this.#restTimer = undefined;
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#timer = undefined;
     this.#scheduled = undefined;
@@ -108,7 +130,15 @@ export class MemberAnnouncer {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#pending.empty) return;
+    if (this.#scheduled || this.#restTimer || this.#pending.empty) return;
+    const rest = this.#restUntil - Date.now();
+    if (rest > 0) {
+      this.#restTimer = setTimeout(() => {
+        this.#restTimer = undefined;
+        this.#flush();
+      }, rest);
+      return;
+    }
     this.#scheduled = setImmediate(() => {
       this.#scheduled = undefined;
       this.#flush();
@@ -129,6 +159,7 @@ export class MemberAnnouncer {
     for (const peer of named) peer.joinSeq = seq;
     if (named.length > 0) {
       this.#round = seq;
+      this.#sentAt = Date.now();
       clearTimeout(this.#timer);
       this.#timer = this.#open() ? setTimeout(() => this.#expire(seq), this.hooks.ackTimeoutMs) : undefined;
     }

@@ -8,7 +8,7 @@
  * write) before every host-capable member acknowledged a list that names it (host-welcome.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HOST_EPOCH, HostHarness, helloFrom, type ScriptedConnection, settle } from './role-harness.js';
+import { HOST_EPOCH, HostHarness, helloFrom, type ScriptedConnection, settle, waitFor } from './role-harness.js';
 
 const ack = (conn: ScriptedConnection): void => {
   const seq = conn.sentOf('members').at(-1)?.seq;
@@ -87,7 +87,8 @@ describe('member changes, counted', () => {
     for (const conn of [...members, first]) ack(conn);
     expect(first.sentOf('known')).toHaveLength(1);
     for (const conn of later) expect(conn.sentOf('known')).toHaveLength(0);
-    await settle();
+    // At the end of the turn (or after a rest, if that round was slow: member-announcer.ts).
+    await waitFor(() => members[0]!.sentOf('members').length - before[0]! === 2, 'the next delta');
     // One delta for the three, to the members, to x and to themselves.
     for (const conn of [...members, first, ...later]) {
       expect(joinedIn(conn.sentOf('members').at(-1))).toEqual(['y', 'z', 'w']);
@@ -112,9 +113,10 @@ describe('member changes, counted', () => {
         await settle();
       }
       // The members acknowledge the round open all this time, then the one that follows.
+      const sent = members[0]!.sentOf('members').length;
       for (let round = 0; round < 2; round++) {
         for (const conn of [...members, ...joiners]) ack(conn);
-        await settle();
+        await waitFor(() => round > 0 || members[0]!.sentOf('members').length === sent + 1, 'the next delta');
       }
       for (const conn of joiners) expect(conn.sentOf('known')).toHaveLength(1);
       const after = members.reduce((sum, m) => sum + m.sentOf('members').length, 0);

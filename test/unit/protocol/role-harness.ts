@@ -161,8 +161,10 @@ export class HostHarness {
     const conn = this.connect();
     conn.deliver(helloFrom(peer));
     if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
-    // Member changes go out at the end of the turn (member-announcer.ts).
+    // Member changes go out at the end of the turn, or after a rest that follows a slow round
+    // (member-announcer.ts): the joiner is sent the delta naming it with everyone.
     await settle();
+    await waitFor(() => conn.sentOf('members').length > 0, `the delta naming ${peer}`);
     // A joiner is known once the host-capable members (itself included) know of it: they say so.
     this.joined.push(conn);
     for (const member of this.joined) ackLatestMembers(member);
@@ -221,6 +223,15 @@ export class ClientHarness {
     });
     // Every host-capable member knows of it (protocol 7): it may write.
     if (known) this.conn.deliver({ type: 'known', epoch: HOST_EPOCH });
+  }
+}
+
+/** Resolves once `ok()` holds, checked every millisecond; throws after 2 s. */
+export async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} in 2 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
