@@ -61,7 +61,11 @@ if (process.argv[2] === '--host') {
   process.on('message', (m: Msg, socket: Socket | undefined) => {
     if (m.count) return process.send!({ deltas, closed });
     if (!socket) return;
-    socket.on('close', () => closed++);
+    // Cut off (as stalled) before it was known: it never will be; say so, it is counted.
+    socket.on('close', () => {
+      closed++;
+      process.send!({ known: m.peer });
+    });
     const epoch = Number(m.epoch);
     const handle = (f: Msg): void => {
       if (f.type === 'members') {
