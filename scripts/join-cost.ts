@@ -4,16 +4,20 @@
  * script measures another checkout) and N raw peers that join it over its Unix socket:
  *
  * - `readers`: host-capable members that read and acknowledge every member change, as honest
- *   ones do (the host welcomes a joiner only once every such member knows of it). Printed: the
- *   host's CPU (user + system) from the first hello to the last welcome.
+ *   ones do (a joiner may write only once every such member knows of it: protocol 7 says so
+ *   with `known`, earlier ones by welcoming it only then). Printed: the host's CPU (user +
+ *   system) from the first hello until every joiner is known.
  * - `silent`: clientOnly members that never read after their welcome. Printed: the host's
  *   RSS once all have joined (what it queues for them).
  *
- * Peers join 20 at a time. Also printed: the `members` deltas all peers received up to the
- * last welcome (each one a reader acknowledges), per join. A measurement, not a test: nothing
- * is asserted.
+ * Peers join 20 at a time, each batch once the one before was welcomed (as `start()` resolves
+ * once in sync). A welcomed reader is handed to a second process that reads and acknowledges
+ * for all of them, as members are processes of their own: a driver that did both in one loop
+ * would itself hold every batch back until it had answered a whole round. Also printed: the
+ * `members` deltas the readers received until every joiner was known, per join. A measurement,
+ * not a test: nothing is asserted.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,23 @@ import { pathToFileURL } from 'node:url';
 
 type Msg = Record<string, unknown>;
 const src = (file: string) => pathToFileURL(join(process.cwd(), 'src', file)).href;
+
+/** Calls `each` with every whole frame in `buffer`; returns what is left of it. */
+function frames(buffer: Buffer, each: (m: Msg) => boolean | void): Buffer {
+  while (buffer.length >= 4 && buffer.length >= 4 + buffer.readUInt32BE(0)) {
+    const m = JSON.parse(buffer.subarray(4, 4 + buffer.readUInt32BE(0)).toString()) as Msg;
+    buffer = buffer.subarray(4 + buffer.readUInt32BE(0));
+    if (each(m) === false) break;
+  }
+  return buffer;
+}
+
+function sendFrame(socket: Socket, m: Msg): void {
+  const body = Buffer.from(JSON.stringify(m));
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length);
+  socket.write(Buffer.concat([header, body]));
+}
 
 if (process.argv[2] === '--host') {
   const { MemSync } = (await import(src('index.ts'))) as typeof import('../src/index.js');
@@ -32,6 +53,30 @@ if (process.argv[2] === '--host') {
   process.on('message', () => {
     const cpu = process.cpuUsage();
     process.send!({ cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage().rss / 1e6 });
+  });
+} else if (process.argv[2] === '--readers') {
+  // Reads for every reader handed over: acknowledges member lists, says when one is known.
+  let deltas = 0;
+  let closed = 0;
+  process.on('message', (m: Msg, socket: Socket | undefined) => {
+    if (m.count) return process.send!({ deltas, closed });
+    if (!socket) return;
+    // Cut off (as stalled) before it was known: it never will be; say so, it is counted.
+    socket.on('close', () => {
+      closed++;
+      process.send!({ known: m.peer });
+    });
+    const epoch = Number(m.epoch);
+    const handle = (f: Msg): void => {
+      if (f.type === 'members') {
+        deltas++;
+        sendFrame(socket, { type: 'ack', epoch, version: 0, members: f.seq });
+      } else if (f.type === 'known') process.send!({ known: m.peer });
+    };
+    let pending = frames(Buffer.from(String(m.leftover), 'base64'), handle);
+    socket.on('data', (chunk: Buffer) => (pending = frames(Buffer.concat([pending, chunk]), handle)));
+    socket.on('error', () => {});
+    socket.resume();
   });
 } else {
   const { PROTOCOL_VERSIONS } = (await import(src('protocol/messages.ts'))) as typeof import('../src/protocol/messages.js');
@@ -46,68 +91,80 @@ async function measure(n: number, mode: 'readers' | 'silent', protocols: number[
   const mesh = `join-cost-${process.pid}`;
   // Its warnings (members dropped as stalled) are counted below, not printed.
   const host = fork(new URL(import.meta.url), ['--host', mesh, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
+  const readers = fork(new URL(import.meta.url), ['--readers'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = () => new Promise<Msg>((resolve) => { host.once('message', (m) => resolve(m as Msg)); host.send('?'); });
   const peers: Socket[] = [];
-  const deltas = { received: 0 };
+  const known = new Map<string, () => void>();
+  readers.on('message', (m: Msg) => known.get(String(m.known))?.());
   try {
     const { path } = await new Promise<Msg>((resolve) => host.once('message', (m) => resolve(m as Msg)));
     const before = await ask();
     const started = performance.now();
+    const waits: Promise<void>[] = [];
     for (let i = 0; i < n; i += 20) {
-      const batch = Array.from({ length: Math.min(20, n - i) }, (_, k) => join1(String(path), mesh, `p${i + k}`, mode, protocols, deltas));
+      const batch = Array.from({ length: Math.min(20, n - i) }, (_, k) => {
+        const id = `p${i + k}`;
+        waits.push(new Promise<void>((resolve) => known.set(id, resolve)));
+        return join1(String(path), mesh, id, mode, protocols, readers, () => known.get(id)!());
+      });
       peers.push(...(await Promise.all(batch)));
     }
+    await Promise.all(waits);
     const wallMs = performance.now() - started;
-    const received = deltas.received;
+    const counted = await new Promise<Msg>((resolve) => { readers.once('message', (m) => resolve(m as Msg)); readers.send({ count: true }); });
+    const received = Number(counted.deltas);
     const after = await ask();
     const cpu = Number(after.cpuMs) - Number(before.cpuMs);
-    // Members the host cut off (too slow to acknowledge a joiner, in its eyes) did less work.
-    const dropped = peers.filter((s) => s.closed).length;
+    // Members the host cut off (too slow to acknowledge, in its eyes) did less work.
+    const dropped = mode === 'readers' ? Number(counted.closed) : peers.filter((s) => s.closed).length;
     return `${n} ${mode}: host CPU ${cpu.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms, host RSS ${Number(after.rssMb).toFixed(0)} MB, members cut off ${dropped}, deltas ${received} (${(received / n).toFixed(1)} per join)`;
   } finally {
     for (const s of peers) s.destroy();
     host.kill('SIGKILL');
+    readers.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** One raw peer: hello, and resolves at its welcome; a reader acknowledges member changes. */
+/** One raw peer: hello, and resolves at its welcome; a reader is then handed to `readers`. */
 function join1(
   path: string,
   mesh: string,
   peer: string,
   mode: 'readers' | 'silent',
   protocols: number[],
-  deltas: { received: number },
+  readers: ChildProcess,
+  isKnown: () => void,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
     let pending = Buffer.alloc(0);
-    let epoch = 0;
-    const send = (m: Msg) => {
-      const body = Buffer.from(JSON.stringify(m));
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(body.length);
-      socket.write(Buffer.concat([header, body]));
-    };
     socket.on('error', reject);
     socket.on('connect', () =>
-      send({ type: 'hello', protocols, mesh, peer, clientOnly: mode === 'silent', pid: process.pid, version: 0, entryEpoch: 0, knownEpoch: 0 }),
+      sendFrame(socket, { type: 'hello', protocols, mesh, peer, clientOnly: mode === 'silent', pid: process.pid, version: 0, entryEpoch: 0, knownEpoch: 0 }),
     );
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
-        const m = JSON.parse(pending.subarray(4, 4 + pending.readUInt32BE(0)).toString()) as Msg;
-        pending = pending.subarray(4 + pending.readUInt32BE(0));
-        if (m.type === 'welcome') {
-          epoch = Number(m.epoch);
-          if (mode === 'silent') socket.pause();
-          resolve(socket);
-        } else if (m.type === 'members' && mode === 'readers') {
-          deltas.received++;
-          send({ type: 'ack', epoch, version: 0, members: m.seq });
-        }
+    const onData = (chunk: Buffer) => {
+      let welcome: Msg | undefined;
+      pending = frames(Buffer.concat([pending, chunk]), (m) => {
+        if (m.type !== 'welcome') return;
+        welcome = m;
+        return false;
+      });
+      if (!welcome) return;
+      socket.pause();
+      socket.off('data', onData);
+      if (mode === 'readers') {
+        // Stop reading at once (pause alone lets the stream read on into its buffer, which the
+        // handover would lose), and take what it has read already.
+        (socket as unknown as { _handle?: { readStop(): void } })._handle?.readStop();
+        for (let more = socket.read() as Buffer | null; more !== null; more = socket.read() as Buffer | null) pending = Buffer.concat([pending, more]);
       }
-    });
+      // Before protocol 7 a joiner was welcomed only once known; a silent one never reads on.
+      if (Number(welcome.protocol) < 7 || mode === 'silent') isKnown();
+      // What came after the welcome goes with the socket.
+      if (mode === 'readers') readers.send({ peer, epoch: welcome.epoch, leftover: pending.toString('base64') }, socket);
+      resolve(socket);
+    };
+    socket.on('data', onData);
   });
 }

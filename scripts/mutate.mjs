@@ -55,16 +55,30 @@ const MUTANTS = [
   {
     name: 'host acknowledges its own write before another replica holds it',
     file: 'src/mesh/replica-core.ts',
-    find: 'if (this.holdOwn && this.outbox.has(entry.patch.seq))',
-    replace: 'if (false)',
+    find: 'if ((this.holdOwn || this.#gate) && this.outbox.has(entry.patch.seq))',
+    replace: 'if (this.#gate && this.outbox.has(entry.patch.seq))',
     tests: ['test/unit/protocol/host-welcome.test.ts', SIM, 'test/integration/mesh/failover-promise.test.ts'],
   },
   {
-    name: 'joiner welcomed before the members know of it',
+    name: 'joiner told it is known before the members know of it',
     file: 'src/mesh/join-queue.ts',
     find: 'if (aware < joiner.joinSeq) break;',
     replace: '',
     tests: ['test/unit/mesh/join-queue.property.test.ts', 'test/unit/protocol/host-welcome.test.ts', SIM],
+  },
+  {
+    name: "host counts a joiner's acknowledgement before the members know of it",
+    file: 'src/mesh/host-role.ts',
+    find: 'if (peer.known) this.countAck(peer, version);',
+    replace: 'if (true) this.countAck(peer, version);',
+    tests: ['test/unit/protocol/host-welcome.test.ts', SIM],
+  },
+  {
+    name: 'joiner acknowledges its own write before it is known',
+    file: 'src/mesh/replica-core.ts',
+    find: 'if ((this.holdOwn || this.#gate) && this.outbox.has(entry.patch.seq))',
+    replace: 'if (this.holdOwn && this.outbox.has(entry.patch.seq))',
+    tests: ['test/unit/protocol/client-known.test.ts', SIM],
   },
   {
     name: 'gather closes on its window while members are alive',

@@ -67,6 +67,10 @@ export class ClientRole {
   private submitScheduled = false;
   private ackScheduled = false;
   private isSynced = false;
+  /** The host said every host-capable member knows of us: we may write (protocol `known`). */
+  private known = false;
+  /** What messaging sent before we were known, sent when we are. */
+  private readonly heldMessaging: MessagingMessage[] = [];
   private readonly flushes = new RemoteFlushes();
   /** The store the host keeps the state in, as its welcome said (status reports it). */
   hostStorage: string | undefined;
@@ -160,7 +164,8 @@ export class ClientRole {
   }
 
   submit(patches: Patch[]): void {
-    if (this.epoch < 0 || this.closed || patches.length === 0) return; // resent after welcome
+    // Sent once we are known (onKnown): until then a next host might not wait for us.
+    if (!this.known || this.closed || patches.length === 0) return;
     for (const patch of patches) this.outgoing.push(patch);
     if (this.outgoing.length >= EARLY_SUBMIT) return this.flushSubmits();
     if (this.submitScheduled) return;
@@ -190,6 +195,7 @@ export class ClientRole {
   close(): void {
     if (!this.closed) this.messagingLost();
     this.closed = true;
+    this.core.openGate(false);
     this.pendingReport.stop();
     this.watch.stop();
     this.conn.close();
@@ -213,6 +219,10 @@ export class ClientRole {
    */
   private sendMessaging(message: MessagingMessage): void {
     if (this.closed) return;
+    if (!this.known) {
+      this.heldMessaging.push(message);
+      return;
+    }
     if (this.outgoing.length > 0) this.flushSubmits();
     this.conn.send(message);
   }
@@ -233,6 +243,7 @@ export class ClientRole {
     }
     if (message.type === 'challenge') return this.onChallenge(message.nonce);
     if (message.type === 'welcome') return this.onWelcome(message);
+    if (message.type === 'known') return this.onKnown(message.epoch);
     if (message.type === 'refused') {
       const code =
         message.code === 'ERR_AUTH' || message.code === 'ERR_CONNECTION' || message.code === 'ERR_ID_TAKEN'
@@ -318,10 +329,22 @@ export class ClientRole {
     // A previous life of our id numbered past where we start (its clock was ahead of ours):
     // our patches would look like its resends. Before we ever sent one, we renumber.
     if (welcome.lastSeq !== undefined && !this.core.submitted) this.core.numberAbove(welcome.lastSeq);
-    this.submit(this.core.unordered());
+    // Welcomed, not yet known: we catch up, and hold our writes, their outcomes and what
+    // messaging sends (it hears events and calls meanwhile).
+    this.core.closeGate();
     this.pendingReport.changed();
     this.messaging = this.options.messaging?.client((message) => this.sendMessaging(message));
     this.checkSynced();
+  }
+
+  /** Every host-capable member knows of us now: a next host waits for us after a failover. */
+  private onKnown(epoch: number): void {
+    if (this.epoch < 0 || this.known || epoch !== this.epoch) throw new ProtocolError('ERR_PROTOCOL', `unexpected 'known' for epoch ${epoch}`);
+    this.known = true;
+    this.core.openGate(true);
+    this.submit(this.core.unordered());
+    // After the patches written before them, as sendMessaging keeps them.
+    for (const message of this.heldMessaging.splice(0)) this.sendMessaging(message);
   }
 
   private onEntries(message: MessageOf<'entries'>, text: string | undefined): void {
@@ -427,6 +450,7 @@ export class ClientRole {
     if (this.closed) return;
     this.messagingLost();
     this.closed = true;
+    this.core.openGate(false);
     this.pendingReport.stop();
     this.watch.stop();
     this.flushes.close(error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed before it answered a flush'));

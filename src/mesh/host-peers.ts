@@ -13,6 +13,13 @@ export interface HostPeer {
   accepted?: { protocol: number; proof: string | undefined };
   /** Sent its welcome: it receives entries and member lists from then on. */
   welcomed: boolean;
+  /**
+   * Every host-capable member has acknowledged a list naming it, and it was told so (`known`):
+   * only from then on may it submit or use messaging, and do its acknowledgements count.
+   */
+  known: boolean;
+  /** The highest version it acknowledged before it was known: counted once it is. */
+  heldAck: number;
   /** The newest member list this peer is known to hold (welcome or acknowledged). */
   knownSeq: number;
   /** The member list that first named this peer. */
@@ -32,11 +39,11 @@ export interface HostPeer {
 }
 
 export function newHostPeer(conn: Connection): HostPeer {
-  return { conn, welcomed: false, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false, trust: 'none', pending: 0 };
+  return { conn, welcomed: false, known: false, heldAck: 0, knownSeq: 0, joinSeq: 0, ackedVersion: 0, awaitingHistory: false, trust: 'none', pending: 0 };
 }
 
 /**
- * The members that must know of `joiner` before it is welcomed: every welcomed member that
+ * The members that must know of `joiner` before it is known: every welcomed member that
  * could become host. Until they do, the joiner may write nothing — else a next host that
  * never heard of it would not wait for it after a failover, and the writes it was told were
  * ordered (it holds them: it may be the only one) would be lost when the gather closed.

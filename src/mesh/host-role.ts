@@ -153,7 +153,7 @@ export class HostRole {
       welcomed: () => this.welcomed,
       aware: () => this.joins.aware(),
       halted: () => this.stopped || this.fence.deposed(),
-      sent: () => this.welcomeReady(),
+      sent: () => this.announceReady(),
       stalled: (late) => {
         for (const peer of late) {
           this.drop(peer, new MemSyncError('ERR_CONNECTION', `member '${peer.member?.peer}' did not acknowledge a joiner in time`));
@@ -240,7 +240,7 @@ export class HostRole {
     if (this.feed) await this.feed.close();
     this.broadcast.flush();
     const successor = handover
-      ? ([...this.peers].find((p) => p.member && !p.member.clientOnly)?.member?.peer ?? null)
+      ? ([...this.peers].find((p) => p.known && p.member && !p.member.clientOnly)?.member?.peer ?? null)
       : null;
     for (const peer of this.peers) {
       clearTimeout(peer.helloTimer);
@@ -266,6 +266,8 @@ export class HostRole {
         if (message.epoch !== this.epoch) {
           throw new ProtocolError('ERR_PROTOCOL', `submit for epoch ${message.epoch}, ours is ${this.epoch}`);
         }
+        // An honest client holds its patches until it is known (client-role.ts).
+        if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', 'submit before it was told it is known');
         return this.onSubmit(peer, message.patches);
       case 'ack':
         return this.onAck(peer, message);
@@ -283,7 +285,9 @@ export class HostRole {
         return;
       }
       default:
+        // A member hears events and calls once welcomed, and sends once known (client-role.ts).
         if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
+          if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
           return this.messaging.message(peer.member.peer, message as MessagingMessage);
         }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
@@ -354,14 +358,14 @@ export class HostRole {
       this.core.diagnostics.claimJudged(hello.peer, hello.version, this.core.replica.version, peer.trust);
     }
     this.gather.arrived(hello.peer);
-    // Not ready before a list that names it went out (member-announcer.ts).
+    // Not known before a list that names it went out and was acknowledged (member-announcer.ts).
     peer.joinSeq = Number.POSITIVE_INFINITY;
     this.options.onMembers({ joined: [peer.member] });
     this.core.diagnostics.peerJoined(peer.member, hello.version);
     this.joins.push(peer);
-    // Last: with nobody to tell, it names and welcomes the joiner at once.
     this.announcer.joined(peer);
-    this.checkGather();
+    // Welcomed at once: it catches up meanwhile, and writes once it is known (announce()).
+    this.welcome(peer);
   }
 
   /** Patches waiting to be ordered across the mesh: our own, and what members report. */
@@ -369,12 +373,22 @@ export class HostRole {
     return this.core.outbox.size + this.pendingReported;
   }
 
-  /** Welcomes every joiner that every host-capable member now knows of. */
-  private welcomeReady(): void {
+  /** Tells every joiner that every host-capable member now knows of that it is known. */
+  private announceReady(): void {
     if (this.stopped || this.fence.deposed()) return;
-    const gone = (joiner: Peer) => joiner.welcomed || !this.peers.has(joiner);
-    for (const peer of this.joins.ready(gone, this.announcer.seq)) this.welcome(peer);
+    const gone = (joiner: Peer) => joiner.known || !this.peers.has(joiner);
+    for (const peer of this.joins.ready(gone, this.announcer.seq)) this.announce(peer);
     this.announcer.progress();
+  }
+
+  /**
+   * From now on a next host waits for it after a failover: it may write (it holds its writes
+   * until told, client-role.ts), and what it said it holds counts.
+   */
+  private announce(peer: Peer): void {
+    peer.known = true;
+    peer.conn.send({ type: 'known', epoch: this.epoch });
+    if (peer.heldAck > 0) this.countAck(peer, peer.heldAck);
   }
 
   private welcome(peer: Peer): void {
@@ -385,14 +399,12 @@ export class HostRole {
     peer.knownSeq = this.announcer.seq;
     if (!peer.member!.clientOnly) this.joins.track(peer.knownSeq);
     const { replica, log } = this.core;
-    peer.conn.send({
+    const welcome: Omit<MessageOf<'welcome'>, 'members'> = {
       type: 'welcome',
       protocol,
       host: this.options.self.peer,
       epoch: this.epoch,
       version: replica.version,
-      // The list as of the number it carries: changes since come in the next delta.
-      members: this.announcer.list,
       membersSeq: this.announcer.seq,
       clock: this.core.clock.last,
       lastSeq: replica.lastSeq(hello.peer),
@@ -400,7 +412,11 @@ export class HostRole {
       ...(this.options.storage === undefined ? {} : { storage: this.options.storage.id }),
       ...(this.options.backplane === undefined ? {} : { backplane: this.options.backplane.kind }),
       pending: this.pending(),
-    });
+    };
+    // The members, kept encoded (welcome-list.ts): every change seen, which holds at least
+    // list `membersSeq`; the next delta brings the joiner up to date (member-announcer.ts).
+    const text = stringifyMessage(welcome);
+    peer.conn.send(new RawJson(`${text.slice(0, -1)},"members":${this.announcer.welcomeList()}}`));
     const plan = planCatchUp(hello, replica, log, this.gather.gathering && peer.trust !== 'none');
     // When it holds history we lack, we adopt it before ordering anything new.
     peer.awaitingHistory = sendCatchUp(plan, peer.conn, this.epoch, replica, () => this.sendSnapshot(peer));
@@ -410,16 +426,23 @@ export class HostRole {
 
   private onAck(peer: Peer, ack: MessageOf<'ack'>): void {
     if (ack.epoch !== this.epoch || !peer.welcomed) return;
-    // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
-    peer.ackedVersion = Math.max(peer.ackedVersion, Math.min(ack.version, this.core.replica.version));
-    if (peer.ackedVersion > this.replicated) this.replicated = peer.ackedVersion;
     if (ack.members !== undefined) {
       const known = Math.max(peer.knownSeq, Math.min(ack.members, this.announcer.seq));
       if (!peer.member!.clientOnly) this.joins.moved(peer.knownSeq, known);
       peer.knownSeq = known;
     }
+    // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
+    const version = Math.min(ack.version, this.core.replica.version);
+    // Not known yet, it may be the one replica a next host does not wait for: counted later.
+    if (peer.known) this.countAck(peer, version);
+    else peer.heldAck = Math.max(peer.heldAck, version);
+    if (ack.members !== undefined) this.announceReady();
+  }
+
+  private countAck(peer: Peer, version: number): void {
+    peer.ackedVersion = Math.max(peer.ackedVersion, version);
+    if (peer.ackedVersion > this.replicated) this.replicated = peer.ackedVersion;
     this.core.releaseOwn(this.replicated);
-    if (ack.members !== undefined) this.welcomeReady();
   }
 
   /** Our own writes are acknowledged once another replica holds them, soon when alone. */
@@ -676,7 +699,7 @@ export class HostRole {
     if (peer.member && !this.stopped) {
       this.announcer.left(peer.member);
       this.options.onMembers({ left: [peer.member.peer] });
-      this.welcomeReady();
+      this.announceReady();
       this.holdOwnWrites();
       this.messaging?.left(peer.member.peer);
     }

@@ -1,9 +1,9 @@
 /**
- * The joiners a host has not welcomed yet, and what its host-capable members know of the
- * member list: a joiner is welcomed once every host-capable welcomed member acknowledged a
- * list that names it (host-peers.ts, notYetAware). Asking that of every member on every ack
- * made a join cost O(N) per ack, O(N^2) per join (#11); here it is a count of members per
- * list number and the lowest number held, which only ever rises.
+ * The joiners a host has welcomed but not yet told they are known, and what its host-capable
+ * members know of the member list: a joiner is known once every host-capable welcomed member
+ * acknowledged a list that names it (host-peers.ts, notYetAware). Asking that of every member
+ * on every ack made a join cost O(N) per ack, O(N^2) per join (#11); here it is a count of
+ * members per list number and the lowest number held, which only ever rises.
  */
 import type { HostPeer } from './host-peers.js';
 

@@ -1,16 +1,28 @@
 /**
  * How a host tells its members who joined and who left (#11): in rounds, not one message per
- * change. A joiner may be welcomed only once every host-capable member acknowledged a member
- * list that names it (host-peers.ts: a next host that never heard of it would not wait for it
- * after a failover). That stays; what changes is how many lists there are:
+ * change, and without making a joiner wait for a round to be welcomed.
+ *
+ * A joiner is welcomed at once, with the list of every change seen so far (welcome-list.ts),
+ * but it is *known* only once every host-capable member acknowledged a member list that names
+ * it (host-peers.ts: a next host that never heard of it would not wait for it after a
+ * failover). Until then it may write nothing and its acknowledgements do not count (the
+ * `known` message, protocol/messages.ts; host-role.ts, client-role.ts). So:
  *
  * - Changes are netted (member-delta.ts) and sent at the end of the event-loop turn: a burst
  *   that arrives together is one delta to each member and one acknowledgement from each.
  * - While a delta that named joiners is not yet acknowledged by every host-capable member (a
  *   round is open), later changes wait and go out together when it closes. The round trip
- *   grows with the mesh (the host writes to and reads from every member), so under a steady
- *   stream of joins the deltas grow with it instead of multiplying: each member gets about one
- *   delta per round trip, however fast peers join.
+ *   grows with the mesh, and joiners no longer wait for it to be welcomed, so the joiners of
+ *   one round grow with it: each member gets about one delta per round trip however fast
+ *   peers join, and a join's share of the deltas does not grow with the mesh.
+ * - A round that took a while is followed by a rest as long (up to `MAX_REST_MS`): the host
+ *   spends at most about half its time on rounds, however fast peers join, and the joins it
+ *   handles meanwhile all go in the next one. Without it a host kept busy by rounds answered
+ *   each hello only after a whole round's acknowledgements (its queue is first come, first
+ *   served), so joiners that each wait for their welcome came c per round again: O(N/c) each.
+ * - A joiner welcomed with the list of all changes seen may still be sent the delta holding
+ *   some of them: a receiver drops `left`, then adds `joined`, so applying a netted delta to
+ *   any list between its start and its end gives its end list (member-delta.ts).
  *
  * A member that has not acknowledged a round within `ackTimeoutMs` is stalled: it is cut off
  * (it rejoins when it runs again), so one slow member delays joiners by that much at most.
@@ -18,8 +30,12 @@
 import type { Member } from '../protocol/messages.js';
 import { behind, type HostPeer } from './host-peers.js';
 import { MemberDelta } from './member-delta.js';
-import { MemberMap } from './member-map.js';
 import { RawJson, stringifyMessage } from '../transport/framing.js';
+import { WelcomeList } from './welcome-list.js';
+
+/** A round shorter than this is not followed by a rest (a small mesh, a quiet host). */
+const MIN_REST_MS = 10;
+const MAX_REST_MS = 1000;
 
 export interface AnnouncerHooks {
   epoch: number;
@@ -31,7 +47,7 @@ export interface AnnouncerHooks {
   aware(): number;
   /** Stopped or deposed: nothing may be sent. */
   halted(): boolean;
-  /** A delta went out: the joiners it named may become ready once it is acknowledged. */
+  /** A delta went out: the joiners it named become known once it is acknowledged. */
   sent(): void;
   /** These host-capable members did not acknowledge a round in time. */
   stalled(peers: HostPeer[]): void;
@@ -40,8 +56,8 @@ export interface AnnouncerHooks {
 export class MemberAnnouncer {
   /** The number of the last list sent (see `ack` in protocol/messages.ts). */
   #seq = 0;
-  /** The list as of `seq`: what a joiner welcomed now is given, with that number. */
-  readonly #list = new MemberMap();
+  /** Every change seen, sent or not: what a joiner is welcomed with. */
+  readonly #live: WelcomeList;
   readonly #pending = new MemberDelta();
   /** Joiners in `pending`, in join order: they are numbered when their delta goes out. */
   #unnamed: HostPeer[] = [];
@@ -49,34 +65,40 @@ export class MemberAnnouncer {
   #round = 0;
   #timer: NodeJS.Timeout | undefined;
   #scheduled: NodeJS.Immediate | undefined;
+  /** When the open round's delta went out, and until when the next one waits (Date.now()). */
+  #sentAt = 0;
+  #restUntil = 0;
+  #rested = 0;
+  #restTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly hooks: AnnouncerHooks) {
-    this.#list.apply({ all: [hooks.self] });
+    this.#live = new WelcomeList(hooks.self);
   }
 
   get seq(): number {
     return this.#seq;
   }
 
-  /** The members as of `seq` (the same array until the next delta; callers must not edit it). */
-  get list(): Member[] {
-    return this.#list.list;
+  /**
+   * The members as JSON, every change seen included: a joiner welcomed with it holds at least
+   * list `seq` (what its welcome says), and the next delta brings it to the one after.
+   */
+  welcomeList(): string {
+    return this.#live.json();
   }
 
-  /** A joiner said hello: it is named in the next delta, and not ready until then. */
+  /** A joiner said hello: it is named in the next delta, and not known before that is acknowledged. */
   joined(peer: HostPeer): void {
     peer.joinSeq = Number.POSITIVE_INFINITY;
     this.#pending.join(peer.member!);
+    this.#live.join(peer.member!);
     this.#unnamed.push(peer);
-    // Nobody to tell: the joiner is named (and welcomed) at once, as before rounds. Until its
-    // welcome the host counts itself alone and acknowledges its own writes by itself, while
-    // its member list already shows the joiner.
-    if (this.hooks.welcomed().size === 0) this.#flush();
-    else this.#schedule();
+    this.#schedule();
   }
 
   left(member: Member): void {
     this.#pending.leave(member.peer);
+    this.#live.leave(member.peer);
     this.#schedule();
   }
 
@@ -85,11 +107,19 @@ export class MemberAnnouncer {
     if (this.#open()) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#round > this.#rested) {
+      this.#rested = this.#round;
+      const now = Date.now();
+      const took = now - this.#sentAt;
+      if (took >= MIN_REST_MS) this.#restUntil = now + Math.min(took, MAX_REST_MS);
+    }
     this.#schedule();
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+    clearTimeout(this.#restTimer);
+    this.#restTimer = undefined;
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#timer = undefined;
     this.#scheduled = undefined;
@@ -100,7 +130,15 @@ export class MemberAnnouncer {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#pending.empty) return;
+    if (this.#scheduled || this.#restTimer || this.#pending.empty) return;
+    const rest = this.#restUntil - Date.now();
+    if (rest > 0) {
+      this.#restTimer = setTimeout(() => {
+        this.#restTimer = undefined;
+        this.#flush();
+      }, rest);
+      return;
+    }
     this.#scheduled = setImmediate(() => {
       this.#scheduled = undefined;
       this.#flush();
@@ -112,7 +150,6 @@ export class MemberAnnouncer {
     if (this.#pending.empty || this.hooks.halted() || this.#open()) return;
     const change = this.#pending.take();
     const seq = ++this.#seq;
-    this.#list.apply(change);
     // Encoded once for every member, not once per member.
     const message = new RawJson(stringifyMessage({ type: 'members', epoch: this.hooks.epoch, ...change, seq }));
     for (const peer of this.hooks.welcomed()) peer.conn.send(message);
@@ -122,6 +159,7 @@ export class MemberAnnouncer {
     for (const peer of named) peer.joinSeq = seq;
     if (named.length > 0) {
       this.#round = seq;
+      this.#sentAt = Date.now();
       clearTimeout(this.#timer);
       this.#timer = this.#open() ? setTimeout(() => this.#expire(seq), this.hooks.ackTimeoutMs) : undefined;
     }

@@ -39,11 +39,13 @@ export class MemberMap {
       this.#map.delete(peer);
       diff.left.push(gone);
     }
+    let replaced = false;
     for (const m of change.joined ?? []) {
       if (!this.#map.has(m.peer)) diff.joined.push(m);
+      else replaced = true;
       this.#map.set(m.peer, m);
     }
-    if (diff.joined.length > 0 || diff.left.length > 0 || change.all !== undefined) this.#list = undefined;
+    if (replaced || diff.joined.length > 0 || diff.left.length > 0 || change.all !== undefined) this.#list = undefined;
     return diff;
   }
 

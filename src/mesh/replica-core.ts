@@ -68,6 +68,13 @@ export class ReplicaCore {
    * an acknowledged write with it.
    */
   holdOwn = false;
+  /**
+   * Set while a client's host has not yet said it is known (client-role.ts, `known`): a next
+   * host might not wait for this replica after a failover, so no own write is acknowledged,
+   * however it was ordered (a previous host's, arriving in the catch-up, say). What the host
+   * said it holds meanwhile is released when the gate opens.
+   */
+  #gate: { release: number } | undefined;
   /** Messaging's hook, set by its owner (see CoreMessagingHook). */
   messaging: CoreMessagingHook | undefined;
   /** This replica's log lines, for the roles too (they share the core). */
@@ -155,7 +162,7 @@ export class ReplicaCore {
             reason: outcome.reason ?? 'failed',
             ...(outcome.message === undefined ? {} : { message: outcome.message }),
           };
-      if (this.holdOwn && this.outbox.has(entry.patch.seq)) this.held.push({ seq: entry.patch.seq, result, patch: entry.patch });
+      if ((this.holdOwn || this.#gate) && this.outbox.has(entry.patch.seq)) this.held.push({ seq: entry.patch.seq, result, patch: entry.patch });
       else this.settleOwn(entry.patch, result);
     }
     return outcome;
@@ -168,10 +175,26 @@ export class ReplicaCore {
 
   /** Another replica holds every entry up to `version`: acknowledge own writes up to it. */
   releaseOwn(version: number): void {
+    if (this.#gate) {
+      this.#gate.release = Math.max(this.#gate.release, version);
+      return;
+    }
     if (this.held.length === 0 || this.held[0]!.result.version > version) return;
     let n = 0;
     while (n < this.held.length && this.held[n]!.result.version <= version) n++;
     for (const { patch, result } of this.held.splice(0, n)) this.settleOwn(patch, result);
+  }
+
+  /** Holds every own result until openGate() (see #gate). */
+  closeGate(): void {
+    this.#gate = { release: 0 };
+  }
+
+  /** `release`: acknowledge what the host said it holds; else (the link is gone) keep it held. */
+  openGate(release: boolean): void {
+    const gate = this.#gate;
+    this.#gate = undefined;
+    if (gate && release) this.releaseOwn(gate.release);
   }
 
   private settleOwn(patch: Patch, result: PatchResult): void {

@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [6] as const;
+export const PROTOCOL_VERSIONS = [7] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -208,6 +208,15 @@ const Members = Type.Object({
   seq: Count,
 });
 
+/**
+ * Protocol 7: a joiner is welcomed at once, but until this comes it is not yet known to every
+ * host-capable member (a next host might not wait for it after a failover, member-announcer.ts).
+ * Until then it submits nothing, sends no messaging, and reports none of its own writes as
+ * acknowledged; the host does not count its acknowledgements. Sent once, when every
+ * host-capable member has acknowledged a member list that names it.
+ */
+const Known = Type.Object({ type: Type.Literal('known'), epoch: Epoch }, { additionalProperties: false });
+
 const RequestHistory = Type.Object({
   type: Type.Literal('request-history'),
   epoch: Epoch,
@@ -333,6 +342,7 @@ const MessageSchema = Type.Union([
   Ack,
   Snapshot,
   Members,
+  Known,
   RequestHistory,
   History,
   Handover,

@@ -25,6 +25,8 @@ export async function joinedAttacker(mesh: HostileMesh): Promise<JoinedAttacker>
   peer.send(helloFor(mesh.name, id));
   const welcome = await peer.next('welcome');
   expect(typeof welcome.epoch).toBe('number');
+  // Free to write (and so to attack with writes) once the host says it is known (protocol 7).
+  await peer.next('known');
   return { peer, id, epoch: welcome.epoch as number };
 }
 

@@ -84,7 +84,7 @@ describe('disputed input', () => {
       peer.closed.then(() => undefined),
       peer.next('welcome').catch(() => undefined),
     ]);
-    if (welcome !== undefined) {
+    if (welcome !== undefined && (await peer.next('known').catch(() => undefined)) !== undefined) {
       peer.send(
         submitOf(welcome.epoch as number, patchOf(victim.id, 1e12, { $inc: { hijacked: 1 } })),
       );

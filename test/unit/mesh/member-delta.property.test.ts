@@ -1,12 +1,15 @@
 /**
  * A netted delta (mesh/member-delta.ts), applied by a receiver's member map, leaves the same
  * list in the same order as applying each join and leave one at a time, from any list the
- * receivers held, over any order of joins, leaves and rejoins under the same id.
+ * receivers held, over any order of joins, leaves and rejoins under the same id. And a joiner
+ * welcomed at any point with the host's list of every change seen (mesh/welcome-list.ts), then
+ * sent the delta that was pending and every later one, ends with the same members.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemberDelta } from '../../../src/mesh/member-delta.js';
 import { MemberMap } from '../../../src/mesh/member-map.js';
+import { WelcomeList } from '../../../src/mesh/welcome-list.js';
 import type { Member } from '../../../src/protocol/messages.js';
 
 type Op = { t: 'join'; id: number; clientOnly: boolean } | { t: 'leave'; id: number };
@@ -44,6 +47,47 @@ describe('member delta', () => {
         if (!delta.empty) netted.apply(delta.take());
         expect(delta.empty).toBe(true);
         expect(netted.list).toEqual(stepwise.list);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('brings a joiner welcomed with every change seen, between two deltas, to the same members', () => {
+    const byPeer = (list: readonly Member[]) => [...list].sort((x, y) => x.peer.localeCompare(y.peer));
+    fc.assert(
+      fc.property(fc.uniqueArray(id), fc.array(op, { maxLength: 30 }), fc.array(fc.nat(30), { maxLength: 4 }), fc.nat(30), (base, ops, cuts, welcomedAt) => {
+        const stepwise = new MemberMap();
+        stepwise.apply({ all: base.map((n) => member(n, false)) });
+        const [first, ...rest] = base;
+        const live = new WelcomeList(member(first ?? 99, false));
+        for (const n of rest) live.join(member(n, false));
+        if (first === undefined) live.leave('p99');
+        const delta = new MemberDelta();
+        const at = new Set(cuts);
+        let joiner: MemberMap | undefined;
+        ops.forEach((step, i) => {
+          if (step.t === 'join') {
+            stepwise.apply({ joined: [member(step.id, step.clientOnly)] });
+            delta.join(member(step.id, step.clientOnly));
+            live.join(member(step.id, step.clientOnly));
+          } else {
+            stepwise.apply({ left: [`p${step.id}`] });
+            delta.leave(`p${step.id}`);
+            live.leave(`p${step.id}`);
+          }
+          // The welcome's list is the host's own, in its order.
+          expect(JSON.parse(live.json())).toEqual(stepwise.list);
+          if (i === welcomedAt) {
+            joiner = new MemberMap();
+            joiner.apply({ all: JSON.parse(live.json()) as Member[] });
+          }
+          if (at.has(i)) {
+            const sent = delta.take();
+            joiner?.apply(sent);
+          }
+        });
+        joiner?.apply(delta.take());
+        if (joiner) expect(byPeer(joiner.list)).toEqual(byPeer(stepwise.list));
       }),
       { numRuns: 1000 },
     );

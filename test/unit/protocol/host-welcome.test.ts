@@ -14,32 +14,76 @@ describe('a host welcomes a joiner', () => {
     await Promise.all(harnesses.splice(0).map((h) => h.stop()));
   });
 
-  it('only after every host-capable member acknowledged the member list that names it', async () => {
+  it('at once, and tells it it is known only after every host-capable member acknowledged a list naming it', async () => {
     const h = new HostHarness();
     harnesses.push(h);
     await settle();
     const first = await h.join('first');
     const observer = h.connect();
     observer.deliver(helloFrom('observer', { clientOnly: true }));
+    expect(observer.sentOf('welcome')).toHaveLength(1);
     // Member changes go out at the end of the turn (member-announcer.ts).
     await settle();
-    // The observer cannot host: only `first` must know of the next joiner. It acks the list
-    // that named the observer so that the observer is in.
+    // The observer cannot host: only `first` must know of it.
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: first.sentOf('members').at(-1)!.seq });
-    expect(observer.sentOf('welcome')).toHaveLength(1);
+    expect(observer.sentOf('known')).toHaveLength(1);
     const joiner = h.connect();
     joiner.deliver(helloFrom('joiner'));
+    // Welcomed before anyone heard of it, with every member the host knows of.
+    const [welcome] = joiner.sentOf('welcome');
+    expect((welcome!.members as Array<{ peer: string }>).map((m) => m.peer)).toEqual(['host', 'first', 'observer', 'joiner']);
     await settle();
-    expect(joiner.sentOf('welcome')).toHaveLength(0);
+    expect(joiner.sentOf('known')).toHaveLength(0);
     // The change that names it (a delta: members learn of joins one change at a time).
     const list = first.sentOf('members').at(-1)!;
     expect((list.joined as Array<{ peer: string }>).map((m) => m.peer)).toEqual(['joiner']);
+    // The joiner could host: it acknowledges that list too (it was welcomed holding the one before).
+    joiner.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
     // A clientOnly member's acknowledgement is not enough, nor an older list's.
     observer.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: (list.seq as number) - 1 });
-    expect(joiner.sentOf('welcome')).toHaveLength(0);
+    expect(joiner.sentOf('known')).toHaveLength(0);
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: list.seq });
-    expect(joiner.sentOf('welcome')).toHaveLength(1);
+    expect(joiner.sentOf('known')).toHaveLength(1);
+  });
+
+  it('refuses a submit from a joiner not yet known', async () => {
+    const h = new HostHarness();
+    harnesses.push(h);
+    await settle();
+    await h.join('first');
+    const joiner = h.connect();
+    joiner.deliver(helloFrom('joiner'));
+    joiner.deliver({ type: 'submit', epoch: HOST_EPOCH, patches: [{ peer: 'joiner', seq: 1, ts: 1, update: { $inc: { n: 1 } } }] });
+    await settle();
+    expect(joiner.closed).toBe(true);
+    expect(h.peerErrors.at(-1)?.error.message).toMatch(/before it was told it is known/);
+    expect(h.core.replica.version).toBe(0);
+  });
+
+  it("counts a joiner's acknowledgement of the host's own write only once it is known", async () => {
+    const h = new HostHarness();
+    harnesses.push(h);
+    await settle();
+    const first = await h.join('first');
+    let result: unknown;
+    const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
+    h.core.propose(patch);
+    void h.core.outbox.add(patch, { timeoutMs: 10_000 }).then((r) => (result = r));
+    h.role.submitLocal(patch);
+    const joiner = h.connect();
+    joiner.deliver(helloFrom('joiner'));
+    await settle();
+    // Only the joiner says it holds the write: nobody else knows of it yet, so a next host
+    // might not wait for it, and the write is not acknowledged.
+    joiner.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 1, members: joiner.sentOf('members').at(-1)!.seq });
+    await settle();
+    expect(result).toBeUndefined();
+    // `first` learns of the joiner (holding nothing yet): the joiner is known, and what it said counts.
+    first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: first.sentOf('members').at(-1)!.seq });
+    expect(joiner.sentOf('known')).toHaveLength(1);
+    await settle();
+    expect(result).toMatchObject({ version: 1, applied: true });
   });
 
   it("acknowledges the host's own write only once a member says it holds it", async () => {

@@ -156,16 +156,19 @@ export class HostHarness {
   /** Connections that joined, acknowledging member lists as honest clients do. */
   private readonly joined: ScriptedConnection[] = [];
 
-  /** A connection that said a valid hello as `peer` and was welcomed. */
+  /** A connection that said a valid hello as `peer`, was welcomed and is known. */
   async join(peer: string): Promise<ScriptedConnection> {
     const conn = this.connect();
     conn.deliver(helloFrom(peer));
-    // Member changes go out at the end of the turn (member-announcer.ts).
-    await settle();
-    // The host welcomes a joiner once the members already in know of it: they say so.
-    for (const other of this.joined) ackLatestMembers(other);
     if (conn.sentOf('welcome').length !== 1) throw new Error(`${peer} was not welcomed`);
+    // Member changes go out at the end of the turn, or after a rest that follows a slow round
+    // (member-announcer.ts): the joiner is sent the delta naming it with everyone.
+    await settle();
+    await waitFor(() => conn.sentOf('members').length > 0, `the delta naming ${peer}`);
+    // A joiner is known once the host-capable members (itself included) know of it: they say so.
     this.joined.push(conn);
+    for (const member of this.joined) ackLatestMembers(member);
+    if (conn.sentOf('known').length !== 1) throw new Error(`${peer} was not told it is known`);
     return conn;
   }
 
@@ -190,9 +193,10 @@ export class ClientHarness {
 
   /**
    * A client welcomed by a host at version 0 in {@link HOST_EPOCH}; `knownEpoch`: the newest
-   * epoch it had followed before (a welcome of an older one must be refused).
+   * epoch it had followed before (a welcome of an older one must be refused); `known`: the
+   * host then says every host-capable member knows of it (else the test says it, or not).
    */
-  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0) {
+  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0, known = true) {
     this.core = newCore('client', defaults, DEFAULT_LIMITS);
     this.core.knownEpoch = knownEpoch;
     this.role = new ClientRole(this.core, this.conn, {
@@ -217,6 +221,17 @@ export class ClientHarness {
       membersSeq: 1,
       clock: 0,
     });
+    // Every host-capable member knows of it (protocol 7): it may write.
+    if (known) this.conn.deliver({ type: 'known', epoch: HOST_EPOCH });
+  }
+}
+
+/** Resolves once `ok()` holds, checked every millisecond; throws after 2 s. */
+export async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} in 2 s`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
