@@ -8,6 +8,16 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
  * heard of it would not wait for it after a failover, and the writes it was told were ordered
  * would be lost when that host's gather closed (issue #9, case 1).
  */
+/** The host's own `$inc` of n, submitted; the getter gives its outcome once it has settled. */
+function ownWrite(h: HostHarness): () => unknown {
+  let result: unknown;
+  const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
+  h.core.propose(patch);
+  void h.core.outbox.add(patch, { timeoutMs: 10_000 }).then((r) => (result = r));
+  h.role.submitLocal(patch);
+  return () => result;
+}
+
 describe('a host welcomes a joiner', () => {
   const harnesses: HostHarness[] = [];
   afterEach(async () => {
@@ -66,11 +76,7 @@ describe('a host welcomes a joiner', () => {
     harnesses.push(h);
     await settle();
     const first = await h.join('first');
-    let result: unknown;
-    const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
-    h.core.propose(patch);
-    void h.core.outbox.add(patch, { timeoutMs: 10_000 }).then((r) => (result = r));
-    h.role.submitLocal(patch);
+    const result = ownWrite(h);
     const joiner = h.connect();
     joiner.deliver(helloFrom('joiner'));
     await settle();
@@ -78,12 +84,12 @@ describe('a host welcomes a joiner', () => {
     // might not wait for it, and the write is not acknowledged.
     joiner.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 1, members: joiner.sentOf('members').at(-1)!.seq });
     await settle();
-    expect(result).toBeUndefined();
+    expect(result()).toBeUndefined();
     // `first` learns of the joiner (holding nothing yet): the joiner is known, and what it said counts.
     first.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 0, members: first.sentOf('members').at(-1)!.seq });
     expect(joiner.sentOf('known')).toHaveLength(1);
     await settle();
-    expect(result).toMatchObject({ version: 1, applied: true });
+    expect(result()).toMatchObject({ version: 1, applied: true });
   });
 
   it("acknowledges the host's own write only once a member says it holds it", async () => {
@@ -91,19 +97,15 @@ describe('a host welcomes a joiner', () => {
     harnesses.push(h);
     await settle();
     const member = await h.join('member');
-    let result: unknown;
-    const patch = h.core.nextPatch({ update: { $inc: { n: 1 } } });
-    h.core.propose(patch);
-    void h.core.outbox.add(patch, { timeoutMs: 10_000 }).then((r) => (result = r));
-    h.role.submitLocal(patch);
+    const result = ownWrite(h);
     await settle();
     await settle();
-    expect(result).toBeUndefined();
+    expect(result()).toBeUndefined();
     const entries = member.sentOf('entries').at(-1)!;
     expect(entries.ack).toBe(true);
     member.deliver({ type: 'ack', epoch: HOST_EPOCH, version: 1 });
     await settle();
-    expect(result).toMatchObject({ version: 1, applied: true });
+    expect(result()).toMatchObject({ version: 1, applied: true });
   });
 
   it('refuses a hello claiming an epoch past any clock, instead of stepping down above it', async () => {
