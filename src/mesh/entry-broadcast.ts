@@ -14,40 +14,62 @@ const EARLY_FLUSH = 32;
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];
   private scheduled = false;
+  /**
+   * Set while `deliver` runs. The host applies a batch to its own replica inside it, and an
+   * observer writing from there orders more: those wait for the next flush, so a batch is
+   * always applied whole, and in order, before the next one is delivered.
+   */
+  private delivering = false;
 
   constructor(private readonly deliver: (entries: OrderedPatch[]) => void) {}
 
   add(entry: OrderedPatch): void {
     this.outgoing.push(entry);
-    if (this.outgoing.length >= EARLY_FLUSH) return this.flush();
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.flush());
+    if (this.outgoing.length >= EARLY_FLUSH && !this.delivering) return this.flush();
+    this.schedule();
   }
 
   flush(): void {
+    if (this.delivering) return this.schedule();
     this.scheduled = false;
     if (this.outgoing.length === 0) return;
     const entries = this.outgoing;
     this.outgoing = [];
-    this.deliver(entries);
+    this.delivering = true;
+    try {
+      this.deliver(entries);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
   }
 }
 
+/** One `entries` message as sent: its entries and its JSON text (what the log keeps, entry-log.ts). */
+export interface SentBatch {
+  batch: readonly OrderedPatch[];
+  text: string;
+}
+
 /**
- * Sends one `entries` message to every member, encoded once for all of them; the log then
- * keeps that text in place of the entries (see entry-log.ts). With nobody to send to, nothing
- * is encoded and the log keeps the entries themselves. `ack`: ask the members to say they
- * hold them (the host's own writes wait for that).
+ * Sends one `entries` message to every member, encoded once for all of them (split in as
+ * few as fit when a frame would be too large), and returns what was sent, for the log to
+ * keep that text in place of the entries ({@link sealSent}). With nobody to send to, nothing
+ * is encoded. `ack`: ask the members to say they hold them (the host's own writes wait for that).
  */
 export function sendEntries(
   entries: OrderedPatch[],
   epoch: number,
   members: readonly Connection[],
-  log: EntryLog,
   ack = false,
-): void {
-  if (members.length === 0) return;
+): SentBatch[] {
+  const sent: SentBatch[] = [];
+  if (members.length === 0) return sent;
   sendInBatches(
     entries,
     (batch) => ({
@@ -56,7 +78,13 @@ export function sendEntries(
     }),
     ({ batch, text }) => {
       for (const conn of members) conn.send(text);
-      log.seal(batch[0]!.version, batch[batch.length - 1]!.version, text.text);
+      sent.push({ batch, text: text.text });
     },
   );
+  return sent;
+}
+
+/** The log holds the entries of `sent` (appended, in order): it keeps each message's text instead. */
+export function sealSent(log: EntryLog, sent: SentBatch): void {
+  log.seal(sent.batch[0]!.version, sent.batch[sent.batch.length - 1]!.version, sent.text);
 }

@@ -7,7 +7,7 @@ import { type Member, type Message, type MessageOf, parseMessage } from '../prot
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { admitPatches, MAX_CLOCK_STEP_MS } from './admission.js';
-import { EntryBroadcast, sendEntries } from './entry-broadcast.js';
+import { EntryBroadcast, sealSent, sendEntries } from './entry-broadcast.js';
 import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
@@ -17,6 +17,7 @@ import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
 import type { MembersChange } from './member-map.js';
 import type { ReplicaCore } from './replica-core.js';
+import { UnappliedEntries } from './unapplied-entries.js';
 import { beatInterval, HostFence } from './host-fence.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
@@ -103,6 +104,8 @@ export class HostRole {
   private queuedCount = 0;
   private readonly gather: GatherWindow;
   private readonly broadcast: EntryBroadcast;
+  /** Ordered, and applied here only once sent (unapplied-entries.ts, deliver()). */
+  private readonly unapplied: UnappliedEntries;
   private readonly adoption: Adoption;
   private stopped = false;
   private listener: Listener | undefined;
@@ -128,16 +131,8 @@ export class HostRole {
       historyPending: () => [...this.peers].some((peer) => peer.awaitingHistory),
       onEnd: () => this.endGather(),
     });
-    this.broadcast = new EntryBroadcast((entries) => {
-      // Ordered before a pause in which we were deposed: nobody must be told of them by us.
-      if (this.fence.deposed()) return;
-      this.options.storage?.append(entries);
-      const members: Connection[] = [];
-      for (const peer of this.welcomed) members.push(peer.conn);
-      // Our own writes wait for a replica to say it holds them: ask for that.
-      sendEntries(entries, this.epoch, members, this.core.log, this.core.holdingOwn);
-      if (members.length === 0) this.releaseAlone();
-    });
+    this.unapplied = new UnappliedEntries(core);
+    this.broadcast = new EntryBroadcast((entries) => this.deliver(entries));
     core.holdOwn = true;
     this.fence = new HostFence(options.hostTimeout, options.owns, () => this.deposed());
     // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
@@ -227,6 +222,8 @@ export class HostRole {
 
   async stop(handover: boolean): Promise<void> {
     if (this.stopped) return;
+    // What we ordered is sent and applied while our own writes are still held for replication.
+    this.settle();
     this.stopped = true;
     this.messaging?.stopped();
     // Alone, what we ordered is acknowledged; with members, it waits for one to say it holds
@@ -258,6 +255,9 @@ export class HostRole {
 
   private onMessage(peer: Peer, message: Message): void {
     if (this.fence.deposed()) return;
+    // Whatever reads our state (a joiner's catch-up, messaging's lock table, a call served
+    // here, a flush) sees every entry ordered before it applied. Submits and acks do not.
+    if (message.type !== 'submit' && message.type !== 'ack' && message.type !== 'pending') this.settle();
     if (message.type === 'hello') return this.onHello(peer, message);
     if (!peer.member) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before hello`);
     switch (message.type) {
@@ -487,7 +487,7 @@ export class HostRole {
       sender,
       limits: this.options.limits,
       ceiling: this.core.stampCeiling(),
-      lastSeq: this.core.replica.lastSeq(sender),
+      lastSeq: this.unapplied.lastSeq(sender),
     });
   }
 
@@ -537,19 +537,59 @@ export class HostRole {
 
   private sequence(patch: Patch): void {
     // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
-    // resend), so anything not above the last seq we applied for it is a resend.
-    if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;
+    // resend), so anything not above the last seq we ordered for it is a resend.
+    if (patch.seq <= this.unapplied.lastSeq(patch.peer)) return;
     // Our own numbers are fixed once we ordered one: renumbering it as a client would resend it.
     if (patch.peer === this.options.self.peer) this.core.submitted = true;
     if (this.feed) return this.feed.submit(patch);
     const entry: OrderedPatch = {
-      version: this.core.replica.version + 1,
+      version: this.unapplied.nextVersion(),
       epoch: this.epoch,
       patch,
     };
-    this.core.applyOrdered(entry);
+    // Our own next stamps follow every stamp ordered, applied here yet or not.
+    this.core.clock.observe(patch.ts);
+    this.unapplied.add(entry);
     publishOrdered(this.options.self.peer, entry);
     this.broadcast.add(entry);
+  }
+
+  /**
+   * One batch of ordered entries: stored, sent to every member, and only then applied to our
+   * own replica (unapplied-entries.ts). The log then keeps each message's text.
+   */
+  private deliver(entries: OrderedPatch[]): void {
+    const toApply = this.unapplied.take();
+    // Ordered before a pause in which we were deposed: nobody must be told of them by us, and
+    // we do not apply them either: as if never ordered (our own stay in the outbox, for the
+    // next host).
+    if (this.fence.deposed()) return this.unapplied.applied(toApply.length);
+    this.options.storage?.append(entries);
+    const members: Connection[] = [];
+    for (const peer of this.welcomed) members.push(peer.conn);
+    // Our own writes wait for a replica to say it holds them: ask for that.
+    const self = this.options.self.peer;
+    const ack = this.core.holdingOwn || toApply.some((entry) => entry.patch.peer === self);
+    const sent = sendEntries(entries, this.epoch, members, ack);
+    let next = 0;
+    const applyUpTo = (version: number): void => {
+      while (next < toApply.length && toApply[next]!.version <= version) {
+        this.core.applyOrdered(toApply[next++]!);
+        this.unapplied.applied();
+      }
+    };
+    for (const batch of sent) {
+      applyUpTo(batch.batch[batch.batch.length - 1]!.version);
+      sealSent(this.core.log, batch);
+    }
+    applyUpTo(Number.POSITIVE_INFINITY);
+    this.options.storage?.applied();
+    if (members.length === 0) this.releaseAlone();
+  }
+
+  /** Sends and applies at once whatever is ordered and waits for the end of the tick. */
+  private settle(): void {
+    this.broadcast.flush();
   }
 
   /** What messaging may do with this host (src/messaging/link.ts). */
@@ -566,7 +606,7 @@ export class HostRole {
         !this.fence.deposed() &&
         this.sequence({
           peer: MESSAGING_WRITER,
-          seq: this.core.replica.lastSeq(MESSAGING_WRITER) + 1,
+          seq: this.unapplied.lastSeq(MESSAGING_WRITER) + 1,
           ts: this.core.clock.next(),
           // Changes nothing in the document: the entry only takes its place in the order.
           update: { $set: {} },
@@ -589,7 +629,8 @@ export class HostRole {
       },
       // Joined (said hello), welcomed or not yet: its locks are not freed meanwhile.
       connected: (id) => id === self || this.byId.has(id),
-      version: () => this.core.replica.version,
+      // What we have ordered, applied here yet or not: an event relayed now follows it.
+      version: () => this.unapplied.nextVersion() - 1,
     };
   }
 
@@ -682,6 +723,8 @@ export class HostRole {
 
   private onClose(peer: Peer, error?: MemSyncError, reported = false): void {
     if (!this.peers.delete(peer)) return;
+    // Messaging frees what the peer held by what our replica applied: let it hold all ordered.
+    this.settle();
     if (this.welcomed.delete(peer) && !peer.member!.clientOnly) this.joins.untrack(peer.knownSeq);
     this.pendingReported -= peer.pending;
     // Back-pressure and frame errors end the connection in the transport: report them too.

@@ -89,11 +89,16 @@ export class HostStorage {
     this.appended = core.replica.version;
     this.sinceSnapshot = replicaWins ? 0 : (loaded.state?.entries.length ?? 0);
     this.tail = Promise.resolve();
-    this.gate = new DurableGate(core.replica.version, () => core.replica.version);
+    // A host sends a batch before applying it (unapplied-entries.ts), never before appending
+    // it: what a message reveals is the highest version applied or appended.
+    this.gate = new DurableGate(core.replica.version, () => Math.max(core.replica.version, this.appended));
     return loaded.epoch;
   }
 
-  /** One ordering batch: one transaction. Entries the store already holds are skipped. */
+  /**
+   * One ordering batch: one transaction. Entries the store already holds are skipped. Called
+   * before the batch is sent, and before the host applies it (then {@link applied}).
+   */
   append(entries: readonly OrderedPatch[]): void {
     if (!this.gate || this.gate.failed) return;
     const fresh = entries.filter((entry) => entry.version > this.appended);
@@ -102,6 +107,12 @@ export class HostStorage {
     this.appended = fresh[fresh.length - 1]!.version;
     this.track(this.adapter.append(fresh), this.appended);
     this.sinceSnapshot += fresh.length;
+    this.applied();
+  }
+
+  /** The host applied what it appended: compact now if it is time (the snapshot is of that state). */
+  applied(): void {
+    if (!this.gate || this.gate.failed) return;
     if (this.sinceSnapshot >= this.options.compactEvery && this.core.replica.version === this.appended && !this.compacting) {
       this.compact();
     }

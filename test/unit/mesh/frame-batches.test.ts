@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemSyncError } from '../../../src/errors.js';
-import { sendEntries } from '../../../src/mesh/entry-broadcast.js';
+import { sealSent, sendEntries } from '../../../src/mesh/entry-broadcast.js';
 import { EntryLog } from '../../../src/mesh/entry-log.js';
 import { sendInBatches } from '../../../src/mesh/frame-batches.js';
 import { resolveOptions } from '../../../src/options.js';
@@ -54,7 +54,7 @@ describe('sendEntries', () => {
     const members = received.map((out) => ({ send: framedSend(2_000, out as unknown[]) }) as unknown as Connection);
     const log = new EntryLog(100);
     for (const entry of entries) log.append(entry);
-    sendEntries(entries, 1, members, log);
+    for (const sent of sendEntries(entries, 1, members)) sealSent(log, sent);
     for (const out of received) {
       expect(out.length).toBeGreaterThan(1);
       const versions = out.flatMap((m) => (JSON.parse(m.text) as { entries: OrderedPatch[] }).entries.map((e) => e.version));
