@@ -22,7 +22,6 @@ export async function connectIpc(
   if (!client) return Promise.reject(new Error('node-ipc did not create a client'));
 
   let connection: IpcConnection | undefined;
-  client.on('data', (data) => connection?.receive(data));
   return new Promise<IpcConnection>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {

@@ -1,7 +1,8 @@
 /**
- * One framed connection over a socket that node-ipc opened. node-ipc reads (its `data` events
- * are routed to `receive`); writes go straight to the net.Socket so a tick's messages become
- * one write and `socket.writableLength` can be watched for peers that stop reading.
+ * One framed connection over a socket that node-ipc opened. Reads and writes go straight to
+ * the net.Socket: a tick's messages become one write, `socket.writableLength` can be watched
+ * for peers that stop reading, and a chunk read reaches the frame decoder without passing
+ * through node-ipc's event bus (see `readDirectly`).
  */
 import type { Socket } from 'node:net';
 import { ConnectionError, type MemSyncError, ProtocolError } from '../errors.js';
@@ -64,6 +65,7 @@ export class IpcConnection implements Connection {
     this.#onSocketClosed = onSocketClosed;
     // Read nothing until someone listens: a peer cannot fill our memory before setHandlers.
     socket.pause();
+    readDirectly(socket, (chunk) => this.receive(chunk));
     socket.on('error', (error) => {
       this.#socketError ??= error;
     });
@@ -225,4 +227,16 @@ export class IpcConnection implements Connection {
     this.#queue = [];
     this.#queuedBytes = 0;
   }
+}
+
+/**
+ * Takes the socket's reads from node-ipc. In raw-buffer mode node-ipc's own listener copies
+ * each chunk (a latin1 string, ipc-config.ts) into a Buffer and republishes it through its
+ * event bus, whose emit spreads `arguments` and walks its handlers with for-in: a dozen calls
+ * on every read, on the path of every message. Its listener only ever republishes (retries
+ * are off, sync mode too), so ours replaces it; node-ipc still opens and closes the socket.
+ */
+function readDirectly(socket: Socket, receive: (chunk: Buffer) => void): void {
+  for (const listener of socket.listeners('data')) socket.removeListener('data', listener as (...args: unknown[]) => void);
+  socket.on('data', (chunk: Buffer | string) => receive(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk));
 }

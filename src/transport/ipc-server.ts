@@ -46,7 +46,6 @@ export async function startIpcServer(
       reportHandlerError(error);
     }
   });
-  server.on('data', (data, socket) => connections.get(socket)?.receive(data));
 
   return new Promise<IpcServer>((resolve, reject) => {
     let started = false;
