@@ -1,6 +1,6 @@
 import { tsToMillis } from '../clock/hlc.js';
 import { highestAcceptableSeq } from '../clock/write-numbers.js';
-import { validatePatchInput } from '../document/index.js';
+import { checkParsedPatch } from '../document/index.js';
 import { ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import type { Patch } from '../types.js';
@@ -32,9 +32,13 @@ export interface AdmissionContext {
  * the ceiling is lowered to it (a far-future stamp would win every last-writer-wins contest
  * and drag every clock forward), one past it by more than {@link MAX_CLOCK_STEP_MS} refused.
  * The bounds follow real time, never the stamps admitted: see ReplicaCore.stampCeiling.
+ *
+ * `raw` was just parsed from a frame and checked against the protocol schema (a patch has
+ * no other fields), so nothing else holds it: each patch is checked where it lies and
+ * admitted as it is, its stamp lowered in place, where a deep copy of every update was
+ * most of admission's work on the host's path.
  */
-export function admitPatches(raw: readonly Patch[], context: AdmissionContext): Patch[] {
-  const admitted: Patch[] = [];
+export function admitPatches(raw: Patch[], context: AdmissionContext): Patch[] {
   let lastSeq = context.lastSeq;
   const latest = context.ceiling;
   const nowMs = tsToMillis(context.ceiling);
@@ -50,13 +54,10 @@ export function admitPatches(raw: readonly Patch[], context: AdmissionContext): 
     if (candidate.ts > latest + MAX_CLOCK_STEP_MS * 1000) {
       throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
     }
-    const body = validatePatchInput(candidate, context.limits);
-    const ts = Math.min(candidate.ts, latest);
-    const patch: Patch = { peer: candidate.peer, seq: candidate.seq, ts, update: body.update };
-    if (body.if !== undefined) patch.if = body.if;
-    if (body.arrayFilters !== undefined) patch.arrayFilters = body.arrayFilters;
-    admitted.push(patch);
+    checkParsedPatch(candidate, context.limits);
     if (candidate.seq > lastSeq) lastSeq = candidate.seq;
   }
-  return admitted;
+  // Lowered only once all are admitted: a refused message changes nothing.
+  for (const patch of raw) if (patch.ts > latest) patch.ts = latest;
+  return raw;
 }

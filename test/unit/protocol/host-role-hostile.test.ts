@@ -94,6 +94,8 @@ describe('host role against hostile peers', () => {
       await settle();
       const before = h.core.replica.version;
       expect(() => h.writeOwn({ $inc: { n: 10 } })).not.toThrow();
+      // Applied here once sent, at the end of the turn (unapplied-entries.ts).
+      await settle();
       expect(h.core.replica.version).toBe(before + 1);
       expect(Number.isSafeInteger(h.core.clock.last)).toBe(true);
     });
