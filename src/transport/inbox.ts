@@ -55,6 +55,20 @@ export class Inbox {
   }
 
   /**
+   * The messages of one read were handed to `deliver`: tell the handlers, when they have
+   * already had every one of them (none buffered, nothing ended).
+   */
+  readDone(): void {
+    const handlers = this.#handlers;
+    if (!handlers?.read || this.#ended || this.#drainScheduled || this.#pending.length > 0) return;
+    try {
+      handlers.read();
+    } catch (error) {
+      reportHandlerError(error);
+    }
+  }
+
+  /**
    * No message will arrive any more. `keepPending`: still deliver what was buffered (the peer
    * closed, what it sent before is valid); otherwise drop it (we closed, we want nothing more).
    */

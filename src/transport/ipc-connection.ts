@@ -152,6 +152,7 @@ export class IpcConnection implements Connection {
     const { messages, texts, error } = this.#decoder.push(chunk);
     for (let i = 0; i < messages.length; i++) this.#inbox.deliver(messages[i], texts[i]);
     if (error) this.#fail(error);
+    else if (messages.length > 0) this.#inbox.readDone();
   }
 
   /**

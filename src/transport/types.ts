@@ -29,6 +29,12 @@ export interface ConnectionHandlers {
    * objects parsed from it: see mesh/entry-log.ts).
    */
   message(msg: unknown, text?: string): void;
+  /**
+   * Optional: every message of one read from the peer has been delivered, in this same call
+   * stack. A receiver that collects what it is handed until the end of the tick (the host's
+   * broadcast) can act on it now instead. Not every transport calls it, nor for every read.
+   */
+  read?(): void;
   /** Called exactly once, after the last message: local close, remote close, or failure (`error` set). */
   close(error?: MemSyncError): void;
 }

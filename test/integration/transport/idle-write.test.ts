@@ -72,4 +72,33 @@ describe('ipc connection: write at once when idle, batch when busy', () => {
     await inbox.received(5);
     expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('tells the receiver once the messages of a read are all delivered, in the same call stack', async () => {
+    const { client, server } = await pair();
+    // As a host does once the peer's hello proved it (before that, frames go one by one).
+    server.authenticated();
+    const events: string[] = [];
+    let sameStack = false;
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => (done = resolve));
+    server.setHandlers({
+      message(message) {
+        events.push(`m${(message as { n: number }).n}`);
+        sameStack = true;
+        queueMicrotask(() => (sameStack = false));
+      },
+      read() {
+        events.push(sameStack ? 'read' : 'read, too late');
+        if (events.includes('m5')) done();
+      },
+      close() {},
+    });
+    for (let n = 1; n <= 5; n++) client.send({ n });
+    await within(10_000, all, 'the reads');
+    expect(events.filter((e) => e.startsWith('m'))).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // Each read ends with the notice, never before a message of it, never a turn later.
+    expect(events.at(-1)).toBe('read');
+    expect(events).not.toContain('read, too late');
+    for (let i = 1; i < events.length; i++) if (events[i] === 'read') expect(events[i - 1]).toMatch(/^m/);
+  });
 });

@@ -102,4 +102,18 @@ describe('the host sends an ordered batch before it applies it', () => {
     expect(h.core.replica.version).toBe(42);
     expect(h.core.replica.state).toEqual({ n: 402 });
   });
+
+  it("sends what a read ordered at the end of that read, before the turn's microtasks", async () => {
+    const h = await host();
+    const writer = await h.join('writer');
+    const reader = await h.join('reader');
+    writer.deliver({ type: 'submit', epoch: HOST_EPOCH, patches: [patchOf('writer', 1)] });
+    writer.deliver({ type: 'submit', epoch: HOST_EPOCH, patches: [patchOf('writer', 2)] });
+    expect(entriesSentTo(reader)).toHaveLength(0);
+    writer.endRead();
+    // One batch for the read, sent and applied at once.
+    expect(reader.sentOf('entries')).toHaveLength(1);
+    expect(entriesSentTo(reader).map((e) => e.version)).toEqual([1, 2]);
+    expect(h.core.replica.version).toBe(2);
+  });
 });

@@ -61,6 +61,11 @@ export class ScriptedConnection implements Connection {
     handlers.message(JSON.parse(json));
   }
 
+  /** The transport has delivered every message of one read (ConnectionHandlers.read). */
+  endRead(): void {
+    this.#handlers?.read?.();
+  }
+
   /** The peer sends `message` (through JSON text). */
   deliver(message: unknown): void {
     this.deliverText(JSON.stringify(message));
