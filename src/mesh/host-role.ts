@@ -569,11 +569,14 @@ export class HostRole {
     if (this.fence.deposed()) return this.unapplied.applied(toApply.length);
     this.options.storage?.append(entries);
     const members: Connection[] = [];
-    for (const peer of this.welcomed) members.push(peer.conn);
+    let only: string | undefined;
+    for (const peer of this.welcomed) {
+      members.push(peer.conn);
+      only = peer.member?.peer;
+    }
     // Our own writes wait for a replica to say it holds them: ask for that.
     const self = this.options.self.peer;
     const ack = this.core.holdingOwn || toApply.some((entry) => entry.patch.peer === self);
-    const sent = sendEntries(entries, this.epoch, members, ack);
     let next = 0;
     const applyUpTo = (version: number): void => {
       while (next < toApply.length && toApply[next]!.version <= version) {
@@ -581,6 +584,12 @@ export class HostRole {
         this.unapplied.applied();
       }
     };
+    // One member, the writer of the whole batch: what it is sent only acknowledges its writes,
+    // and our own replica (this process's observers) is the one reader of news: apply first.
+    if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
+      applyUpTo(Number.POSITIVE_INFINITY);
+    }
+    const sent = sendEntries(entries, this.epoch, members, ack);
     for (const batch of sent) {
       applyUpTo(batch.batch[batch.batch.length - 1]!.version);
       sealSent(this.core.log, batch);

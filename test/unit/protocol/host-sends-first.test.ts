@@ -116,4 +116,23 @@ describe('the host sends an ordered batch before it applies it', () => {
     expect(entriesSentTo(reader).map((e) => e.version)).toEqual([1, 2]);
     expect(h.core.replica.version).toBe(2);
   });
+
+  it('applies first when the one member wrote the whole batch: it is sent only its acknowledgement', async () => {
+    const h = await host();
+    const writer = await h.join('writer');
+    const versionAtSend: number[] = [];
+    const send = writer.send.bind(writer);
+    writer.send = (message: unknown) => {
+      if ((JSON.parse(stringifyMessage(message)) as { type: string }).type === 'entries') versionAtSend.push(h.core.replica.version);
+      send(message);
+    };
+    writer.deliver({ type: 'submit', epoch: HOST_EPOCH, patches: [patchOf('writer', 1), patchOf('writer', 2)] });
+    writer.endRead();
+    expect(versionAtSend).toEqual([2]);
+    // A batch that has news for the member (the host's own write) is sent first again.
+    h.writeOwn({ $inc: { n: 10 } });
+    await settle();
+    expect(versionAtSend).toEqual([2, 2]);
+    expect(h.core.replica.version).toBe(3);
+  });
 });
