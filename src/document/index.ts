@@ -10,6 +10,7 @@ export {
 } from './replica.js';
 export type { ReplicaSnapshot } from './snapshot.js';
 export { markCheckedState, type SnapshotPath, SnapshotStateBuilder } from './snapshot-builder.js';
+export { markParsedJson } from './parsed-state.js';
 export { type Stamp, type StampEntries, StampTable } from './stamps.js';
 export {
   type PatchInput,

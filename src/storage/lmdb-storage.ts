@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import type { ReplicaSnapshot } from '../document/index.js';
+import { markParsedJson, type ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
@@ -266,6 +266,8 @@ export class LmdbStorage implements StorageAdapter {
     // transaction): nothing was ever acknowledged from it, so it is still a new store.
     if (snap.getBinary(0) === undefined && log.getKeysCount() === 0) return undefined;
     const snapshot = decodeRecord(snap.getBinary(0), this.file, 'snapshot') as ReplicaSnapshot;
+    // Just parsed and held by no one else: checked by the lean walk for parsed JSON.
+    markParsedJson(snapshot.state);
     const entries: OrderedPatch[] = [];
     for (const { key, value } of log.getRange({ start: snapshot.version + 1 })) {
       const decoded = decodeRecord(value, this.file, `entries up to ${key}`) as OrderedPatch[] | OrderedPatch;

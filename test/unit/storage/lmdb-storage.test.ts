@@ -235,6 +235,34 @@ describe('LmdbStorage', () => {
     expect(error.code).toBe('ERR_STORAGE_CORRUPT');
     expect(error.message).toMatch(/snapshot.*checksum/);
   });
+
+  it('refuses, at replay, a snapshot whose state breaks the document rules though its checksum holds', async () => {
+    const { encodeRecord } = await import('../../../src/storage/record-codec.js');
+    const { replicaFromStore } = await import('../../../src/storage/stored-replica.js');
+    // Written as text so that '__proto__' is an own key, as a crafted record would parse.
+    const states = ['{"n":1,"a":{"__proto__":{"x":1}}}', `{"n":1,"${'k'.repeat(1100)}":1}`, `{"n":1,"d":${'['.repeat(80)}1${']'.repeat(80)}}`];
+    for (const [i, text] of states.entries()) {
+      await seeded(2);
+      const { open: openLmdb } = await import('lmdb');
+      const env = openLmdb({ path: dir, maxDbs: 4 });
+      const snapshot = { ...emptySnapshot(), state: JSON.parse(text) as Record<string, unknown> };
+      env.openDB<Buffer, number>({ name: 'snapshot', encoding: 'binary' }).putSync(0, encodeRecord(snapshot));
+      await env.close();
+      const s = store();
+      const { state } = await s.load({ mesh: 'm', epoch: 10 + i });
+      await s.close();
+      let error: unknown;
+      try {
+        replicaFromStore(state!, {}, s.file);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, text.slice(0, 40)).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('ERR_STORAGE_CORRUPT');
+      expect((error as StorageError).file).toBe(s.file);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('importJson / exportJson', () => {
