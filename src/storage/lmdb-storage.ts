@@ -58,6 +58,8 @@ export class LmdbStorage implements StorageAdapter {
   private wal: WalWriter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private epoch = 0;
+  /** The first epoch whose log segments carry sync marks (WalMeta `marks`). */
+  private marksFrom = 0;
   /** Highest version any write handed over so far makes reachable. */
   private stored = 0;
   /** Highest snapshot version handed to LMDB: an older one finishing its encoding later is dropped. */
@@ -109,6 +111,7 @@ export class LmdbStorage implements StorageAdapter {
       // Read only after the claim: whatever the old host acknowledged came before it.
       const taken = takeOverWal(this.path, walMeta, epoch, header === undefined ? undefined : this.read(), this.files);
       if (!(await meta.ifVersion('owner', epoch, () => void meta.put('wal', taken.meta)))) throw this.fenced();
+      this.marksFrom = taken.meta.marks ?? epoch;
       // The seal must be on disk before this host's own segment holds anything.
       if (this.sync !== 'none') await this.env?.flushed;
       removeSegments(this.path, taken.obsolete, this.files);
@@ -190,7 +193,7 @@ export class LmdbStorage implements StorageAdapter {
     const written = meta.ifVersion('owner', this.epoch, () => {
       void snap.put(0, record);
       // Seals of folded segments go with them.
-      if (from) void meta.put('wal', { live: this.epoch, from, seals: {} } satisfies WalMeta);
+      if (from) void meta.put('wal', { live: this.epoch, from, seals: {}, marks: this.marksFrom } satisfies WalMeta);
       for (const version of stale) void log.remove(version);
     });
     // In an object: awaiting the handing-over must not wait for the commit too.
