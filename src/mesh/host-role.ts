@@ -112,6 +112,8 @@ export class HostRole {
   private readonly fence: HostFence;
   private readonly beatTimer: NodeJS.Timeout;
   private readonly messaging: HostHooks | undefined;
+  /** Welcomed members that have not yet acknowledged a list naming them (messaging's settled). */
+  private readonly registering = new Set<Peer>();
   /** With a backplane, from the end of the gather: where patches go to be ordered. */
   private feed: BackplaneFeed | undefined;
 
@@ -253,6 +255,7 @@ export class HostRole {
     for (const peer of this.peers) peer.conn.close();
     this.peers.clear();
     this.welcomed.clear();
+    this.registering.clear();
     this.byId.clear();
   }
 
@@ -285,9 +288,10 @@ export class HostRole {
         return;
       }
       default:
-        // A member hears events and calls once welcomed, and sends once known (client-role.ts).
+        // A member hears events and calls once welcomed, and sends once known (client-role.ts),
+        // but for what it serves: that comes at once, so no call misses it meanwhile.
         if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
-          if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
+          if (!peer.known && message.type !== 'handlers') throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
           return this.messaging.message(peer.member.peer, message as MessagingMessage);
         }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
@@ -396,6 +400,8 @@ export class HostRole {
     const { protocol, proof } = peer.accepted!;
     peer.welcomed = true;
     this.welcomed.add(peer);
+    this.registering.add(peer);
+    this.messaging?.welcomed(hello.peer);
     peer.knownSeq = this.announcer.seq;
     if (!peer.member!.clientOnly) this.joins.track(peer.knownSeq);
     const { replica, log } = this.core;
@@ -430,6 +436,8 @@ export class HostRole {
       const known = Math.max(peer.knownSeq, Math.min(ack.members, this.announcer.seq));
       if (!peer.member!.clientOnly) this.joins.moved(peer.knownSeq, known);
       peer.knownSeq = known;
+      // It sent what it serves on its welcome, before this: calls for it need wait no more.
+      if (known >= peer.joinSeq && this.registering.delete(peer)) this.messaging?.settled(peer.member!.peer);
     }
     // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
     const version = Math.min(ack.version, this.core.replica.version);
@@ -683,6 +691,7 @@ export class HostRole {
   private onClose(peer: Peer, error?: MemSyncError, reported = false): void {
     if (!this.peers.delete(peer)) return;
     if (this.welcomed.delete(peer) && !peer.member!.clientOnly) this.joins.untrack(peer.knownSeq);
+    this.registering.delete(peer);
     this.pendingReported -= peer.pending;
     // Back-pressure and frame errors end the connection in the transport: report them too.
     if (!reported && error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);
