@@ -13,8 +13,8 @@
  *   RSS once all have joined (what it queues for them).
  *
  * Peers join 20 at a time, each batch once the one before was welcomed (as `start()` resolves
- * once in sync). A welcomed reader is handed to a second process that reads and acknowledges
- * for all of them, as members are processes of their own: a driver that did both in one loop
+ * once in sync). A welcomed reader is handed to one of four processes that read and acknowledge
+ * for them, as members are processes of their own: a driver that did both in one loop
  * would itself hold every batch back until it had answered a whole round. Also printed: the
  * `members` deltas the readers received until every joiner was known, per join, and the bytes
  * per join of the welcomes and of those deltas. A measurement,
@@ -28,6 +28,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 type Msg = Record<string, unknown>;
+/** Processes that read for the welcomed members (each is handed a share of the sockets). */
+const READERS = 4;
 const src = (file: string) => pathToFileURL(join(process.cwd(), 'src', file)).href;
 
 /** Calls `each` with every whole frame in `buffer` (and its size); returns what is left of it. */
@@ -105,11 +107,16 @@ async function measure(n: number, mode: Mode, protocols: number[]): Promise<stri
   const mesh = `join-cost-${process.pid}`;
   // Its warnings (members dropped as stalled) are counted below, not printed.
   const host = fork(new URL(import.meta.url), ['--host', mesh, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'ignore', 'ipc'] });
-  const readers = fork(new URL(import.meta.url), ['--readers'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Several: Node passes one socket at a time over a channel, each after the child took the last,
+  // and with one channel the handover itself lagged past the host's 2 s acknowledgement bound at
+  // 1600 members (the members cut off were the ones not yet handed over).
+  const readers = Array.from({ length: READERS }, () =>
+    fork(new URL(import.meta.url), ['--readers'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   const ask = () => new Promise<Msg>((resolve) => { host.once('message', (m) => resolve(m as Msg)); host.send('?'); });
   const peers: Socket[] = [];
   const known = new Map<string, () => void>();
-  readers.on('message', (m: Msg) => known.get(String(m.known))?.());
+  for (const reader of readers) reader.on('message', (m: Msg) => known.get(String(m.known))?.());
   try {
     const { path } = await new Promise<Msg>((resolve) => host.once('message', (m) => resolve(m as Msg)));
     const before = await ask();
@@ -120,13 +127,27 @@ async function measure(n: number, mode: Mode, protocols: number[]): Promise<stri
       const batch = Array.from({ length: Math.min(20, n - i) }, (_, k) => {
         const id = `p${i + k}`;
         waits.push(new Promise<void>((resolve) => known.set(id, resolve)));
-        return join1(String(path), mesh, id, mode, protocols, readers, () => known.get(id)!(), welcomeBytes);
+        return join1(String(path), mesh, id, mode, protocols, readers[(i + k) % READERS]!, () => known.get(id)!(), welcomeBytes);
       });
       peers.push(...(await Promise.all(batch)));
     }
     await Promise.all(waits);
     const wallMs = performance.now() - started;
-    const count = () => new Promise<Msg>((resolve) => { readers.once('message', (m) => resolve(m as Msg)); readers.send({ count: true }); });
+    const countOne = (reader: ChildProcess) =>
+      new Promise<Msg>((resolve) => {
+        const on = (m: Msg) => {
+          if (m.deltas === undefined) return;
+          reader.off('message', on);
+          resolve(m);
+        };
+        reader.on('message', on);
+        reader.send({ count: true });
+      });
+    const count = async (): Promise<Msg> => {
+      const all = await Promise.all(readers.map(countOne));
+      const sum = (key: string) => all.reduce((total, m) => total + Number(m[key]), 0);
+      return { deltas: sum('deltas'), deltaBytes: sum('deltaBytes'), closed: sum('closed') };
+    };
     // Deltas may still follow the last `known` (where nobody has to know of a joiner first):
     // counted (with the host's CPU) once none came for 1.5 s, longer than any rest.
     let counted = await count();
@@ -151,7 +172,7 @@ async function measure(n: number, mode: Mode, protocols: number[]): Promise<stri
   } finally {
     for (const s of peers) s.destroy();
     host.kill('SIGKILL');
-    readers.kill('SIGKILL');
+    for (const reader of readers) reader.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
