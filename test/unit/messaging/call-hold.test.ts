@@ -50,10 +50,10 @@ describe('calls while a handler is on its way', () => {
     await Promise.all(harnesses.splice(0).map((h) => h.stop()));
   });
 
-  function host(expected: string[] = []): { h: HostHarness; messaging: MessagingHub } {
+  function host(expected: string[] = [], gatherMs?: number): { h: HostHarness; messaging: MessagingHub } {
     const messaging = hub(HOST_ID);
     hubs.push(messaging);
-    const h = new HostHarness({ expected, messaging });
+    const h = new HostHarness({ expected, messaging, ...(gatherMs === undefined ? {} : { gatherMs }) });
     harnesses.push(h);
     return { h, messaging };
   }
@@ -88,6 +88,25 @@ describe('calls while a handler is on its way', () => {
     expect(server.sentOf('known')).toHaveLength(1);
     server.deliver({ type: 'call-result', id: routed.id, ok: true, value: 'pong' });
     expect(await call).toEqual({ ok: true, value: 'pong' });
+  });
+
+  it("a member's call that waited for the gather reaches a method the new host serves itself", async () => {
+    // 'b' never comes back: the gather ends at its window, with nobody joining then.
+    const { h, messaging } = host(['a', 'b'], 100);
+    messaging.rpc.handle('hostEcho', (args) => ({ echo: args }));
+    await settle();
+    // 'a' is back and known while the gather still waits for 'b'; its call waits with it.
+    const a = h.connect();
+    a.deliver(helloFrom('a'));
+    await waitFor(() => a.sentOf('members').length > 0, "the delta naming 'a'");
+    ackLatestMembers(a);
+    expect(a.sentOf('known')).toHaveLength(1);
+    a.deliver({ type: 'call', id: 1, name: 'hostEcho', args: 5 });
+    expect(h.ready).toBe(false);
+    await waitFor(() => h.ready, 'the end of the gather');
+    // The host's own methods were known before the waiting call was routed: served, not ERR_NO_HANDLER.
+    await waitFor(() => a.sentOf('call-result').length === 1, "the result to 'a'");
+    expect(a.sentOf('call-result')[0]).toMatchObject({ id: 1, ok: true, value: { echo: 5 } });
   });
 
   it('a call nobody serves waits for the joining members to settle, then ERR_NO_HANDLER; none joining: at once', async () => {
