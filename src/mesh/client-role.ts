@@ -219,7 +219,9 @@ export class ClientRole {
    */
   private sendMessaging(message: MessagingMessage): void {
     if (this.closed) return;
-    if (!this.known) {
+    // What we serve goes at once: it orders nothing, and a call after a failover finds us
+    // (the host holds calls for joiners' methods, messaging/call-hold.ts).
+    if (!this.known && message.type !== 'handlers') {
       this.heldMessaging.push(message);
       return;
     }
