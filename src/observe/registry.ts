@@ -1,6 +1,5 @@
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { jsonEqual } from './json-equal.js';
 import { getAt, splitPath, WILDCARD } from './paths.js';
 import { PatternTrie } from './pattern-trie.js';
 import { collectValueChanges, plainValueChange, type ValueChange } from './value-changes.js';
@@ -240,7 +239,8 @@ export class ObserverRegistry {
       if (!observer.active) continue;
       const before = previous[i];
       const value = values[i];
-      if (before === value || jsonEqual(before, value)) continue;
+      // A scalar before (prepare saw to it): an equal value is the same value.
+      if (before === value) continue;
       this.#fire(observer, { path: observer.pattern, previous: before, value }, meta);
     }
   }
