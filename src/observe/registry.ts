@@ -114,6 +114,8 @@ export class ObserverRegistry {
   readonly #onError: (error: unknown, pattern: string) => void;
   readonly #queue: Array<() => void> = [];
   #notifying = false;
+  /** #overlappingOne's answers; cleared whenever an observer is added or removed. */
+  readonly #byPath = new Map<string, readonly Observer[] | null>();
   #nextId = 1;
   #round = 0;
 
@@ -152,10 +154,12 @@ export class ObserverRegistry {
       round: 0,
     };
     this.#trie.add(observer);
+    this.#byPath.clear();
     return () => {
       if (!observer.active) return;
       observer.active = false;
       this.#trie.remove(observer);
+      this.#byPath.clear();
     };
   }
 
@@ -165,7 +169,13 @@ export class ObserverRegistry {
       this.#queue.push(() => this.#deliver(transition, meta));
       return;
     }
-    this.#run(() => this.#deliver(transition, meta));
+    this.#notifying = true;
+    try {
+      this.#deliver(transition, meta);
+      this.#drain();
+    } finally {
+      this.#settled();
+    }
   }
 
   /**
@@ -178,10 +188,8 @@ export class ObserverRegistry {
    */
   prepare(paths: readonly string[], root: JsonObject): PreparedTransition | null | undefined {
     if (this.#trie.size === 0) return undefined;
-    const { observers, seedsByObserver } = this.#collect(paths);
-    if (observers.length === 0) return undefined;
-    if (seedsByObserver !== undefined) return null;
-    if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
+    const observers = paths.length === 1 ? this.#overlappingOne(paths[0]!) : this.#overlapping(paths);
+    if (observers === null || observers.length === 0) return observers === null ? null : undefined;
     const previous: Array<JsonValue | undefined> = [];
     for (const observer of observers) {
       const value = getAt(root, observer.segments);
@@ -218,19 +226,45 @@ export class ObserverRegistry {
       this.#queue.push(() => this.#deliverPrepared(prepared, meta));
       return;
     }
-    this.#run(() => this.#deliverPrepared(prepared, meta));
-  }
-
-  /** Runs one delivery, then those queued meanwhile by callbacks, in order. */
-  #run(deliver: () => void): void {
     this.#notifying = true;
     try {
-      deliver();
-      for (let i = 0; i < this.#queue.length; i++) this.#queue[i]!();
+      this.#deliverPrepared(prepared, meta);
+      this.#drain();
     } finally {
-      if (this.#queue.length > 0) this.#queue.length = 0;
-      this.#notifying = false;
+      this.#settled();
     }
+  }
+
+  /** Observers overlapping `paths`, in notify order; null when one of them has a `*`. */
+  #overlapping(paths: readonly string[]): Observer[] | null {
+    const { observers, seedsByObserver } = this.#collect(paths);
+    if (seedsByObserver !== undefined) return null;
+    if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
+    return observers;
+  }
+
+  /**
+   * The same for one path, remembered until an observer comes or goes: a batch asks it for
+   * every entry, and entries write the same few paths again and again.
+   */
+  #overlappingOne(path: string): readonly Observer[] | null {
+    let found = this.#byPath.get(path);
+    if (found === undefined) {
+      if (this.#byPath.size >= 4096) this.#byPath.clear();
+      found = this.#overlapping([path]);
+      this.#byPath.set(path, found);
+    }
+    return found;
+  }
+
+  /** Delivers what callbacks notified meanwhile (queued), in order. */
+  #drain(): void {
+    for (let i = 0; i < this.#queue.length; i++) this.#queue[i]!();
+  }
+
+  #settled(): void {
+    if (this.#queue.length > 0) this.#queue.length = 0;
+    this.#notifying = false;
   }
 
   #deliverPrepared({ observers, previous, values }: PreparedTransition, meta: TransitionMeta): void {
