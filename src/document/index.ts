@@ -4,6 +4,7 @@ export { ConditionCache } from './conditions.js';
 export { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits, resolveDocumentLimits } from './limits.js';
 export {
   type ApplyOutcome,
+  type BatchWatch,
   type PrecomputedUpdate,
   Replica,
   type ReplicaOptions,
