@@ -202,6 +202,8 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
             previous: change.before as unknown as DeepReadonly<T>,
           });
         },
+        // A frame's entries go in one batch unless someone hears every change whole.
+        frameWatch: () => (this.listenerCount('change') === 0 ? this.observers : undefined),
         advanced: (version) => {
           this.versionWaiters.advance(version);
           this.messaging.advanced(version);

@@ -46,16 +46,22 @@ function pipeline(input: Buffer[]): number {
   });
   const core = new ReplicaCore(
     { peer: 'reader', defaults: {}, logSize: 10_000, now: Date.now, limits: {} },
-    { viewChanged: (change, meta) => observers.notify(change, meta), advanced: () => {}, ownRefused: () => {} },
+    // As MemSync wires it (memsync.ts): a frame's entries in one batch (ReplicaCore.beginFrame).
+    { viewChanged: (change, meta) => observers.notify(change, meta), frameWatch: () => observers, advanced: () => {}, ownRefused: () => {} },
   );
   for (const frame of input) {
     const { messages, texts } = decoder.push(frame);
     for (let i = 0; i < messages.length; i++) {
       const message = parseMessage(messages[i]);
       if (message.type !== 'entries') throw new Error('not entries');
-      for (const entry of message.entries) {
-        checkParsedPatch(entry.patch, LIMITS);
-        core.applyOrdered(entry);
+      core.beginFrame();
+      try {
+        for (const entry of message.entries) {
+          checkParsedPatch(entry.patch, LIMITS);
+          core.applyOrdered(entry);
+        }
+      } finally {
+        core.endFrame();
       }
       core.log.seal(message.entries[0]!.version, message.entries[message.entries.length - 1]!.version, texts[i]!);
     }

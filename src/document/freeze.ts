@@ -61,6 +61,15 @@ export function frozenChecked(node: object, size: number): void {
   if (size > WIDE) wide.add(node);
 }
 
+/**
+ * {@link frozenChecked} for a node JSON.parse has just made: nobody froze it, so neither the
+ * WeakSet nor `Object.isFrozen` (a walk of every property of a wide node) is asked first.
+ */
+export function freezeParsedNode(node: object, size: number): void {
+  Object.freeze(node);
+  if (size > WIDE) wide.add(node);
+}
+
 /** Whether `node` is frozen (or read-only already), answered at once for wide nodes. */
 export function isFrozenNode(node: object): boolean {
   return wide.has(node) || Object.isFrozen(node);

@@ -11,6 +11,23 @@ import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
 import { StampTable } from './stamps.js';
 
+/**
+ * Told, for an entry applied into an open batch ({@link Replica.applyInBatch}), the paths it
+ * may write (cut before any positional segment) before it writes anything, with the root as
+ * it is then (the batch's, unsealed: read it now, keep nothing of it). Returning true seals
+ * the batch first, so that the outcome's `before` is a frozen root the caller may keep.
+ */
+export type BatchWatch = (paths: readonly string[], root: JsonObject) => boolean;
+
+/** Every path a plan writes, cut before its first positional segment (`a.$[].b` -> `a`). */
+function writtenPrefixes(plan: UpdatePlan): string[] {
+  const paths: string[] = [];
+  for (const write of plan.writes) {
+    paths.push(write.fixedLength === write.segments.length ? write.path : write.segments.slice(0, write.fixedLength).join('.'));
+  }
+  return paths;
+}
+
 export interface ReplicaOptions {
   /** Bounds on the initial document and on snapshots received. */
   limits?: Partial<DocumentLimits>;
@@ -100,6 +117,8 @@ export class Replica {
   #horizon = 0;
   readonly #retention: number;
   #seqs = new Map<string, WriterMark>();
+  /** The batch {@link applyInBatch} writes into, until sealed: #state may be its unsealed root. */
+  #open: WriteBatch | undefined;
   readonly limits: DocumentLimits;
   /** Compiled conditions, shared with views over this replica. */
   readonly conditions = new ConditionCache();
@@ -114,8 +133,13 @@ export class Replica {
     this.#state = wideRoot(copyState(initial, this.limits), options.wideRootKeys);
   }
 
-  /** The current document, frozen throughout. Never mutated: a change makes a new root. */
+  /**
+   * The current document, frozen throughout. Never mutated: a change makes a new root. With
+   * a batch open ({@link applyInBatch}) reading it seals the batch: whoever looks between two
+   * entries of a frame sees the state after the first, exact and frozen, and only a look pays.
+   */
   get state(): JsonObject {
+    if (this.#open !== undefined) this.#state = this.#open.seal();
     return this.#state;
   }
 
@@ -143,14 +167,36 @@ export class Replica {
    *   malformed; nothing changes then.
    */
   apply(entry: OrderedPatch, precomputed?: PrecomputedUpdate): ApplyOutcome {
+    this.endBatch();
     return this.#applyEntry(entry, precomputed, undefined);
   }
 
-  #applyEntry(entry: OrderedPatch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined): ApplyOutcome {
+  /**
+   * Applies the next entry as {@link apply} does, into a batch that stays open across calls
+   * (one copy-on-write pass for a frame's entries, batch.ts) until {@link endBatch}, an
+   * {@link apply}, or a read of {@link state} seals it. The outcome's `before` and `after`
+   * are the batch's root as it was being written, not values to keep (unless `watch` asked
+   * for a seal: then `before` is one). An entry that is refused or fails leaves nothing of
+   * itself, as one by one.
+   * @throws ProtocolError as {@link apply}; the entries before it stay applied.
+   */
+  applyInBatch(entry: OrderedPatch, watch?: BatchWatch): ApplyOutcome {
+    this.#open ??= new WriteBatch(this.#state, this.conditions, this.wideKeys);
+    return this.#applyEntry(entry, undefined, this.#open, watch);
+  }
+
+  /** Seals the batch {@link applyInBatch} opened, if any: the state is a frozen root again. */
+  endBatch(): void {
+    if (this.#open === undefined) return;
+    this.#state = this.#open.seal();
+    this.#open = undefined;
+  }
+
+  #applyEntry(entry: OrderedPatch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined, watch?: BatchWatch): ApplyOutcome {
     this.#checkEntry(entry);
     this.#version = entry.version;
     this.#epoch = entry.epoch;
-    const outcome = this.#applyPatch(entry.patch, precomputed, batch);
+    const outcome = this.#applyPatch(entry.patch, precomputed, batch, watch);
     this.#advanceHorizon(entry.patch.ts);
     return outcome;
   }
@@ -180,6 +226,7 @@ export class Replica {
    * @throws ProtocolError as {@link apply}: the entries before the one that threw are applied.
    */
   applyBatch(entries: readonly OrderedPatch[]): ApplyOutcome[] {
+    this.endBatch();
     const batch = new WriteBatch(this.#state, this.conditions, this.wideKeys);
     const outcomes: ApplyOutcome[] = [];
     try {
@@ -190,8 +237,8 @@ export class Replica {
     return outcomes;
   }
 
-  #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined): ApplyOutcome {
-    const before = this.#state;
+  #applyPatch(patch: Patch, precomputed: PrecomputedUpdate | undefined, batch: WriteBatch | undefined, watch?: BatchWatch): ApplyOutcome {
+    let before = this.#state;
     const mark = this.#seqs.get(patch.peer);
     if (mark === undefined) {
       // A writer the table does not know: new, or forgotten with its last patch older than
@@ -217,6 +264,10 @@ export class Replica {
       return refused(before, 'failed', messageOf(error));
     }
     if (this.#isStale(plan, patch)) return refused(before, 'stale');
+    if (batch !== undefined && watch?.(writtenPrefixes(plan), before) === true) {
+      before = batch.seal();
+      this.#state = before;
+    }
     let result: UpdateResult;
     try {
       if (batch !== undefined) result = batch.apply(plan);
@@ -251,7 +302,7 @@ export class Replica {
   /** Plain JSON of everything this replica is. The state is shared, not copied: it is immutable. */
   snapshot(): ReplicaSnapshot {
     return {
-      state: this.#state,
+      state: this.state,
       version: this.#version,
       epoch: this.#epoch,
       stamps: this.#stamps.toJSON(),

@@ -1,6 +1,7 @@
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { JsonObject } from '../types.js';
 import { copyJson, isPlainObject, VALUE_RULES } from './json.js';
+import { checkParsedState, isParsedJson } from './parsed-state.js';
 import { isCheckedState, snapshotStateError } from './snapshot-builder.js';
 import type { DocumentLimits } from './limits.js';
 import { type StampEntries, StampTable } from './stamps.js';
@@ -76,6 +77,12 @@ export function checkSnapshot(snapshot: unknown, limits: DocumentLimits): Checke
   let state: JsonObject;
   if (isCheckedState(snapshot.state)) {
     state = snapshot.state as JsonObject;
+  } else if (isParsedJson(snapshot.state)) {
+    try {
+      state = checkParsedState(snapshot.state, limits);
+    } catch (error) {
+      throw snapshotStateError(error);
+    }
   } else {
     try {
       // A snapshot is either freshly parsed from frames or a replica's immutable root: it is

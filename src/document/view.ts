@@ -81,6 +81,14 @@ export class OptimisticView {
     return this.#layers.length === 0 ? this.#replica.state : this.#top;
   }
 
+  /**
+   * Nothing pending: the view is the replica's state, and an entry confirmed changes both
+   * alike (so a frame's entries may go to the replica as one batch, replica-core.ts).
+   */
+  get idle(): boolean {
+    return this.#layers.length === 0;
+  }
+
   /** Patches proposed and not yet confirmed or withdrawn, oldest first. */
   get pending(): readonly Patch[] {
     return this.#layers.map((layer) => layer.patch);

@@ -219,7 +219,9 @@ export class ClientRole {
    */
   private sendMessaging(message: MessagingMessage): void {
     if (this.closed) return;
-    if (!this.known) {
+    // What we serve goes at once: it orders nothing, and a call after a failover finds us
+    // (the host holds calls for joiners' methods, messaging/call-hold.ts).
+    if (!this.known && message.type !== 'handlers') {
       this.heldMessaging.push(message);
       return;
     }
@@ -362,34 +364,42 @@ export class ClientRole {
     let first = 0;
     let last = 0;
     let heldByHost = 0;
-    for (const entry of entries) {
-      const version = this.core.replica.version;
-      if (entry.version <= version) {
-        // Already held (adopted from us, say) — unless another epoch ordered that version:
-        // then our history is not the mesh's, and keeping it would be a silent split.
-        const ours = entry.version === version ? this.core.replica.epoch : this.core.log.epochAt(entry.version);
-        if (ours !== undefined && ours !== entry.epoch) {
+    // One copy-on-write batch for the frame where that is exact (ReplicaCore.beginFrame). A
+    // lone entry gains nothing from a batch, and on a wide document cost ~14 % more in one.
+    const batched = entries.length > 1;
+    if (batched) this.core.beginFrame();
+    try {
+      for (const entry of entries) {
+        const version = this.core.replica.version;
+        if (entry.version <= version) {
+          // Already held (adopted from us, say) — unless another epoch ordered that version:
+          // then our history is not the mesh's, and keeping it would be a silent split.
+          const ours = entry.version === version ? this.core.replica.epoch : this.core.log.epochAt(entry.version);
+          if (ours !== undefined && ours !== entry.epoch) {
+            throw new ProtocolError(
+              'ERR_PROTOCOL',
+              `diverged: version ${entry.version} is of epoch ${ours} here and ${entry.epoch} at the host; rejoining for its state`,
+            );
+          }
+          heldByHost = entry.version;
+          continue;
+        }
+        if (entry.version !== version + 1) {
           throw new ProtocolError(
             'ERR_PROTOCOL',
-            `diverged: version ${entry.version} is of epoch ${ours} here and ${entry.epoch} at the host; rejoining for its state`,
+            `version gap: have ${version}, got ${entry.version}`,
           );
         }
-        heldByHost = entry.version;
-        continue;
+        // The host is a peer like any other: its input is checked at the edge too — except
+        // our own pending patches coming back, which we validated when they were written.
+        const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
+        if (!own) checkParsedPatch(entry.patch, this.options.limits);
+        this.core.applyOrdered(entry);
+        if (first === 0) first = entry.version;
+        last = entry.version;
       }
-      if (entry.version !== version + 1) {
-        throw new ProtocolError(
-          'ERR_PROTOCOL',
-          `version gap: have ${version}, got ${entry.version}`,
-        );
-      }
-      // The host is a peer like any other: its input is checked at the edge too — except
-      // our own pending patches coming back, which we validated when they were written.
-      const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
-      if (!own) checkParsedPatch(entry.patch, this.options.limits);
-      this.core.applyOrdered(entry);
-      if (first === 0) first = entry.version;
-      last = entry.version;
+    } finally {
+      if (batched) this.core.endFrame();
     }
     if (text !== undefined && first > 0) this.core.log.seal(first, last, text);
     // Own writes we ordered while we hosted, held until another replica had them (see

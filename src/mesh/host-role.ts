@@ -22,7 +22,7 @@ import { beatInterval, HostFence } from './host-fence.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
 import { type HostPeer as Peer, newHostPeer } from './host-peers.js';
-import { JoinQueue } from './join-queue.js';
+import { JoinQueue, ListHolders } from './join-queue.js';
 import { MemberAnnouncer } from './member-announcer.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
@@ -87,6 +87,8 @@ export class HostRole {
   private readonly welcomed = new Set<Peer>();
   /** Joiners waiting for the host-capable members to know of them (join-queue.ts). */
   private readonly joins = new JoinQueue();
+  /** What the clientOnly welcomed members hold: they pace rounds when no member could host. */
+  private readonly readers = new ListHolders();
   /** The highest version some welcomed member said it holds, this epoch. */
   private replicated = 0;
   /** The sum of the pending counts our members report (status; pending-report.ts). */
@@ -115,6 +117,8 @@ export class HostRole {
   private readonly fence: HostFence;
   private readonly beatTimer: NodeJS.Timeout;
   private readonly messaging: HostHooks | undefined;
+  /** Welcomed members that have not yet acknowledged a list naming them (messaging's settled). */
+  private readonly registering = new Set<Peer>();
   /** With a backplane, from the end of the gather: where patches go to be ordered. */
   private feed: BackplaneFeed | undefined;
 
@@ -146,7 +150,7 @@ export class HostRole {
       self: options.self,
       ackTimeoutMs: MEMBER_ACK_TIMEOUT_MS,
       welcomed: () => this.welcomed,
-      aware: () => this.joins.aware(),
+      aware: () => (this.joins.tracking ? this.joins.aware() : this.readers.aware()),
       halted: () => this.stopped || this.fence.deposed(),
       sent: () => this.announceReady(),
       stalled: (late) => {
@@ -253,6 +257,7 @@ export class HostRole {
     for (const peer of this.peers) peer.conn.close();
     this.peers.clear();
     this.welcomed.clear();
+    this.registering.clear();
     this.byId.clear();
   }
 
@@ -288,9 +293,10 @@ export class HostRole {
         return;
       }
       default:
-        // A member hears events and calls once welcomed, and sends once known (client-role.ts).
+        // A member hears events and calls once welcomed, and sends once known (client-role.ts),
+        // but for what it serves: that comes at once, so no call misses it meanwhile.
         if (MESSAGING_TYPES.has(message.type) && this.messaging && peer.welcomed) {
-          if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
+          if (!peer.known && message.type !== 'handlers') throw new ProtocolError('ERR_PROTOCOL', `'${message.type}' before it was told it is known`);
           return this.messaging.message(peer.member.peer, message as MessagingMessage);
         }
         throw new ProtocolError('ERR_PROTOCOL', `unexpected '${message.type}' from a client`);
@@ -369,6 +375,8 @@ export class HostRole {
     this.announcer.joined(peer);
     // Welcomed at once: it catches up meanwhile, and writes once it is known (announce()).
     this.welcome(peer);
+    // No member could host: nobody has to know of it first (join-queue.ts).
+    if (!this.joins.tracking) this.announceReady();
   }
 
   /** Patches waiting to be ordered across the mesh: our own, and what members report. */
@@ -399,8 +407,11 @@ export class HostRole {
     const { protocol, proof } = peer.accepted!;
     peer.welcomed = true;
     this.welcomed.add(peer);
+    this.registering.add(peer);
+    this.messaging?.welcomed(hello.peer);
     peer.knownSeq = this.announcer.seq;
     if (!peer.member!.clientOnly) this.joins.track(peer.knownSeq);
+    else this.readers.track(peer.knownSeq);
     const { replica, log } = this.core;
     const welcome: Omit<MessageOf<'welcome'>, 'members'> = {
       type: 'welcome',
@@ -432,7 +443,10 @@ export class HostRole {
     if (ack.members !== undefined) {
       const known = Math.max(peer.knownSeq, Math.min(ack.members, this.announcer.seq));
       if (!peer.member!.clientOnly) this.joins.moved(peer.knownSeq, known);
+      else this.readers.moved(peer.knownSeq, known);
       peer.knownSeq = known;
+      // It sent what it serves on its welcome, before this: calls for it need wait no more.
+      if (known >= peer.joinSeq && this.registering.delete(peer)) this.messaging?.settled(peer.member!.peer);
     }
     // A member cannot hold what we have not ordered: a larger claim is a lie, capped.
     const version = Math.min(ack.version, this.core.replica.version);
@@ -737,7 +751,11 @@ export class HostRole {
     if (!this.peers.delete(peer)) return;
     // Messaging frees what the peer held by what our replica applied: let it hold all ordered.
     this.settle();
-    if (this.welcomed.delete(peer) && !peer.member!.clientOnly) this.joins.untrack(peer.knownSeq);
+    if (this.welcomed.delete(peer)) {
+      if (!peer.member!.clientOnly) this.joins.untrack(peer.knownSeq);
+      else this.readers.untrack(peer.knownSeq);
+    }
+    this.registering.delete(peer);
     this.pendingReported -= peer.pending;
     // Back-pressure and frame errors end the connection in the transport: report them too.
     if (!reported && error && error.code !== 'ERR_CONNECTION' && !this.stopped) this.options.onPeerError(error, peer.member?.peer);

@@ -26,6 +26,12 @@
  *
  * A member that has not acknowledged a round within `ackTimeoutMs` is stalled: it is cut off
  * (it rejoins when it runs again), so one slow member delays joiners by that much at most.
+ *
+ * When no member but the host could host, nobody has to know of a joiner before it is known
+ * (join-queue.ts: at once), and the clientOnly members' acknowledgements pace the rounds
+ * instead, so a join's share of the deltas does not grow with the mesh there either. A late
+ * one only closes its round at `ackTimeoutMs`: it is not cut off (`members()` is all it
+ * would miss).
  */
 import type { Member } from '../protocol/messages.js';
 import { behind, type HostPeer } from './host-peers.js';
@@ -43,7 +49,10 @@ export interface AnnouncerHooks {
   ackTimeoutMs: number;
   /** The members deltas go to. */
   welcomed(): ReadonlySet<HostPeer>;
-  /** No tracked member holds a list older than this (join-queue.ts, aware). */
+  /**
+   * No member that paces rounds holds a list older than this (join-queue.ts, aware): the
+   * host-capable members, or the clientOnly ones when no member could host.
+   */
   aware(): number;
   /** Stopped or deposed: nothing may be sent. */
   halted(): boolean;
@@ -63,6 +72,8 @@ export class MemberAnnouncer {
   #unnamed: HostPeer[] = [];
   /** The number of the last delta that named joiners (0: none). */
   #round = 0;
+  /** Rounds up to this one timed out: closed, whoever has not acknowledged them. */
+  #given = 0;
   #timer: NodeJS.Timeout | undefined;
   #scheduled: NodeJS.Immediate | undefined;
   /** When the open round's delta went out, and until when the next one waits (Date.now()). */
@@ -126,7 +137,7 @@ export class MemberAnnouncer {
   }
 
   #open(): boolean {
-    return this.#round > 0 && this.hooks.aware() < this.#round;
+    return this.#round > this.#given && this.hooks.aware() < this.#round;
   }
 
   #schedule(): void {
@@ -171,6 +182,9 @@ export class MemberAnnouncer {
     if (this.hooks.halted()) return;
     const late = behind(this.hooks.welcomed(), round);
     if (late.length > 0) this.hooks.stalled(late);
+    // Late clientOnly members (when they pace rounds) are not cut off: they need not know
+    // of anyone for a failover. The round closes without them.
+    this.#given = round;
     this.progress();
   }
 }

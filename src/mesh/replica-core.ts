@@ -2,6 +2,7 @@ import { HybridClock, TICKS_PER_MS } from '../clock/hlc.js';
 import { firstSeqBase } from '../clock/write-numbers.js';
 import {
   type ApplyOutcome,
+  type BatchWatch,
   OptimisticView,
   Replica,
   type ReplicaSnapshot,
@@ -27,9 +28,31 @@ export interface CoreMessagingHook {
 
 const STAMP_LEAD = MAX_CLOCK_LEAD_MS * TICKS_PER_MS;
 
+type ChangeMeta = { version: number; origin: string; local: boolean };
+
+/**
+ * What the owner's observers need of entries applied in one batch (observe/registry.ts
+ * implements it), where the states between two entries are one root written in place: see
+ * {@link ReplicaCore.beginFrame}. `prepare` is asked before an entry writes, with the paths
+ * it may write and the root then: undefined when nobody needs to hear of them, null when
+ * someone needs whole frozen states (told through viewChanged), else what to `settle` with
+ * the root after the entry and to `notifyPrepared` where viewChanged would have been called.
+ */
+export interface FrameWatch<P = unknown> {
+  prepare(paths: readonly string[], root: JsonObject): P | null | undefined;
+  settle(prepared: P, root: JsonObject, stable: () => JsonObject): void;
+  notifyPrepared(prepared: P, meta: ChangeMeta): void;
+}
+
 /** What the core tells its owner: every change of the view, and refusals of own patches. */
 export interface CoreListener {
-  viewChanged(change: ViewChange, meta: { version: number; origin: string; local: boolean }): void;
+  viewChanged(change: ViewChange, meta: ChangeMeta): void;
+  /**
+   * Optional: how the owner hears of entries applied in a batch, asked before each entry of
+   * a frame; undefined (or no method) when every change needs whole states (a `change`
+   * listener): the entry is then applied alone, as outside a frame.
+   */
+  frameWatch?(): FrameWatch | undefined;
   /** The confirmed version moved (an ordered entry, or a snapshot). */
   advanced(version: number): void;
   ownRefused(patch: Patch, result: RefusedPatch): void;
@@ -80,6 +103,16 @@ export class ReplicaCore {
   /** This replica's log lines, for the roles too (they share the core). */
   readonly diagnostics: Diagnostics;
   private held: Array<{ seq: number; result: PatchResult; patch: Patch }> = [];
+  /** Between beginFrame and endFrame: entries may be applied into one batch. */
+  #inFrame = false;
+  /** The prepared transition of the entry being applied in a batch (see #applyInBatch). */
+  #prepared: unknown;
+  #watch: FrameWatch | undefined;
+  /** The replica's BatchWatch for the entry being applied (made once: no closure per entry). */
+  readonly #batchWatch: BatchWatch = (paths, root) => {
+    this.#prepared = this.#watch!.prepare(paths, root);
+    return this.#prepared === null;
+  };
   private seq = 0;
 
   constructor(
@@ -142,16 +175,44 @@ export class ReplicaCore {
     this.emitView(change, this.peer);
   }
 
+  /**
+   * The entries of one frame follow, until {@link endFrame} (which must be called, whatever
+   * happens): while nothing of ours is pending, they are applied into one copy-on-write batch
+   * (Replica.applyInBatch), with nothing else changed. Each entry still has its own outcome,
+   * log line, messaging call, observer calls and `advanced`, in the same order as one by one;
+   * observers are told through the listener's FrameWatch (the values at their paths, read
+   * before and after the entry) instead of whole states, which the batch does not make. A
+   * read of the state between two entries (a callback's) seals the batch: it sees the state
+   * after the entry, exact and frozen, as one by one.
+   */
+  beginFrame(): void {
+    this.#inFrame = true;
+  }
+
+  /** The frame is over: the state is a sealed, frozen root again. */
+  endFrame(): void {
+    this.#inFrame = false;
+    this.#watch = undefined;
+    this.#prepared = undefined;
+    this.replica.endBatch();
+  }
+
   /** Applies the next ordered entry. The caller guarantees `entry.version === version + 1`. */
   applyOrdered(entry: OrderedPatch): ApplyOutcome {
     this.clock.observe(entry.patch.ts);
     if (entry.epoch > this.knownEpoch) this.knownEpoch = entry.epoch;
     const started = applyStarted();
-    const { outcome, change } = this.view.confirm(entry);
+    const watch = this.#inFrame && this.view.idle ? this.listener.frameWatch?.() : undefined;
+    let outcome: ApplyOutcome;
+    let change: ViewChange | undefined;
+    let prepared: unknown;
+    if (watch === undefined) ({ outcome, change } = this.view.confirm(entry));
+    else ({ outcome, change, prepared } = this.#applyInBatch(entry, watch));
     publishOutcome(this.peer, entry, outcome, started);
     this.log.append(entry);
     if (entry.patch.msg !== undefined) this.messaging?.ordered(entry);
-    this.emitView(change, entry.patch.peer);
+    if (change !== undefined) this.emitView(change, entry.patch.peer);
+    else if (prepared !== undefined) watch!.notifyPrepared(prepared, this.#meta(entry.patch.peer));
     this.listener.advanced(entry.version);
     if (entry.patch.peer === this.peer) {
       const result: PatchResult = outcome.applied
@@ -166,6 +227,23 @@ export class ReplicaCore {
       else this.settleOwn(entry.patch, result);
     }
     return outcome;
+  }
+
+  /**
+   * One entry into the replica's open batch (see beginFrame). The view is idle, so it is the
+   * replica's state: nothing of the view to bring along.
+   */
+  #applyInBatch(entry: OrderedPatch, watch: FrameWatch): { outcome: ApplyOutcome; change?: ViewChange; prepared?: unknown } {
+    this.#watch = watch;
+    this.#prepared = undefined;
+    const outcome = this.replica.applyInBatch(entry, this.#batchWatch);
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    if (!outcome.applied || prepared === undefined) return { outcome };
+    // Someone needs whole states: the batch was sealed before the entry, and is after it.
+    if (prepared === null) return { outcome, change: { before: outcome.before, after: this.replica.state, paths: outcome.changedPaths } };
+    watch.settle(prepared, outcome.after, () => this.replica.state);
+    return { outcome, prepared };
   }
 
   /** Own results held for replication (see holdOwn): some wait. */
@@ -257,10 +335,10 @@ export class ReplicaCore {
 
   private emitView(change: ViewChange, origin: string): void {
     if (change.before === change.after && change.paths.length === 0) return;
-    this.listener.viewChanged(change, {
-      version: this.replica.version,
-      origin,
-      local: origin === this.peer,
-    });
+    this.listener.viewChanged(change, this.#meta(origin));
+  }
+
+  #meta(origin: string): ChangeMeta {
+    return { version: this.replica.version, origin, local: origin === this.peer };
   }
 }

@@ -14,7 +14,8 @@ import { RpcRouter } from './rpc-host.js';
 
 export class HostSide implements HostHooks {
   private isReady = false;
-  private waiting: Array<{ from: string; message: MessagingMessage }> = [];
+  /** Requests, and members settling (rpc-host.ts), in the order they came while gathering. */
+  private waiting: Array<{ from: string; message: MessagingMessage | 'settled' }> = [];
   private readonly rpc: RpcRouter;
 
   constructor(
@@ -25,6 +26,8 @@ export class HostSide implements HostHooks {
     private readonly toSelf: (message: MessagingMessage) => void,
   ) {
     this.rpc = new RpcRouter((peer, m) => this.to(peer, m), (peer) => link.connected(peer));
+    // Our own methods are announced once we are ready: calls waiting for the gather wait for them.
+    this.rpc.joining(link.self);
   }
 
   /** Gathered: requests are handled as they come. */
@@ -41,11 +44,25 @@ export class HostSide implements HostHooks {
     this.handle(from, message);
   }
 
-  ready(): void {
+  welcomed(peer: string): void {
+    this.rpc.joining(peer);
+  }
+
+  settled(peer: string): void {
+    // After its registrations, which may still wait in `waiting` (they came before this).
+    if (!this.isReady) this.waiting.push({ from: peer, message: 'settled' });
+    else this.rpc.settled(peer);
+  }
+
+  /** `own`: the methods the host's own process serves (announced before anything is routed). */
+  ready(own: readonly string[] = []): void {
     this.isReady = true;
+    if (own.length > 0) this.rpc.announce(this.link.self, own);
+    this.rpc.settled(this.link.self);
     for (const { from, message } of this.waiting.splice(0)) {
+      if (message === 'settled') this.rpc.settled(from);
       // A member gone meanwhile: its requests go with it (it resends to its next host).
-      if (this.link.connected(from)) this.handle(from, message);
+      else if (this.link.connected(from)) this.handle(from, message);
     }
     // Holders and waiters that did not come back to this host (the old host among them).
     for (const peer of this.table().peers()) if (!this.link.connected(peer)) this.link.order({ op: 'left', peer });
@@ -60,6 +77,7 @@ export class HostSide implements HostHooks {
   stopped(): void {
     this.isReady = false;
     this.waiting = [];
+    this.rpc.stop();
   }
 
   private handle(from: string, message: MessagingMessage): void {

@@ -80,8 +80,10 @@ export class MessagingHub<E extends EventMap = EventMap> implements MessagingPor
     return {
       message: (from, m) => side.message(from, m),
       left: (peer) => side.left(peer),
+      welcomed: (peer) => side.welcomed(peer),
+      settled: (peer) => side.settled(peer),
       ready: () => {
-        side.ready();
+        side.ready(this.rpc.names());
         if (this.hostSide !== side) return;
         this.up = (m) =>
           queueMicrotask(() => {

@@ -36,6 +36,13 @@ export interface HostHooks {
   message(from: string, message: MessagingMessage): void;
   /** A member's connection closed. */
   left(peer: string): void;
+  /** A member was welcomed: it announces the methods it serves at once (before it is known). */
+  welcomed(peer: string): void;
+  /**
+   * The member acknowledged a member list naming it: everything it sent on its welcome, what
+   * it serves included, has arrived (a connection keeps order).
+   */
+  settled(peer: string): void;
   /** The gather ended: the host orders from now on. */
   ready(): void;
   /** The host role ended (stopped, stepped down, or fenced). */

@@ -3,8 +3,11 @@
  * goes to one live handler (the `peer` named, or the next in turn); its result goes back to
  * the caller. A handler that leaves fails its calls at once (`ERR_HANDLER_GONE`); a result
  * is taken only from the member the call was sent to, so nobody can answer another's call.
+ * A call that finds no handler while members are joining waits for their registrations
+ * (call-hold.ts) before it is answered `ERR_NO_HANDLER`.
  */
 import type { MessageOf } from '../protocol/messages.js';
+import { CallHold } from './call-hold.js';
 import type { MessagingMessage } from './link.js';
 
 interface InFlight {
@@ -22,6 +25,7 @@ export class RpcRouter {
   private readonly inFlight = new Map<number, InFlight>();
   private nextId = 0;
   private turn = 0;
+  private readonly hold = new CallHold(() => this.recheck());
 
   constructor(
     private readonly to: (peer: string, message: MessagingMessage) => boolean,
@@ -31,17 +35,51 @@ export class RpcRouter {
   announce(peer: string, names: readonly string[]): void {
     if (names.length === 0) this.handlers.delete(peer);
     else this.handlers.set(peer, new Set(names));
+    if (this.hold.size > 0) this.recheck();
+  }
+
+  /** A member was welcomed: the methods it serves are on their way. */
+  joining(peer: string): void {
+    this.hold.joining(peer);
+  }
+
+  /** Everything the member sent on its welcome has arrived: its methods are known. */
+  settled(peer: string): void {
+    this.hold.settled(peer);
   }
 
   call(from: string, call: MessageOf<'call'>): void {
-    const handler = this.pick(call.name, call.peer);
-    if (handler === undefined) {
-      const which = call.peer === undefined ? '' : ` on peer '${call.peer}'`;
-      return this.fail(from, call.id, 'ERR_NO_HANDLER', `no process serves '${call.name}'${which}`);
-    }
-    if (this.inFlight.size >= MAX_CALLS_IN_FLIGHT) {
+    if (this.inFlight.size + this.hold.size >= MAX_CALLS_IN_FLIGHT) {
       return this.fail(from, call.id, 'ERR_LIMIT_EXCEEDED', `more than ${MAX_CALLS_IN_FLIGHT} calls under way`);
     }
+    const handler = this.pick(call.name, call.peer);
+    if (handler !== undefined) return this.dispatch(from, call, handler);
+    if (this.hold.mayCome(call)) return this.hold.hold(from, call);
+    this.noHandler(from, call);
+  }
+
+  stop(): void {
+    this.hold.stop();
+  }
+
+  /** Routes the held calls whose handler came, and answers those that can wait no more. */
+  private recheck(): void {
+    const still = [];
+    for (const held of this.hold.take()) {
+      const handler = this.pick(held.call.name, held.call.peer);
+      if (handler !== undefined) this.dispatch(held.from, held.call, handler);
+      else if (this.hold.waiting(held)) still.push(held);
+      else this.noHandler(held.from, held.call);
+    }
+    this.hold.putBack(still);
+  }
+
+  private noHandler(from: string, call: MessageOf<'call'>): void {
+    const which = call.peer === undefined ? '' : ` on peer '${call.peer}'`;
+    this.fail(from, call.id, 'ERR_NO_HANDLER', `no process serves '${call.name}'${which}`);
+  }
+
+  private dispatch(from: string, call: MessageOf<'call'>, handler: string): void {
     const id = ++this.nextId;
     this.inFlight.set(id, { caller: from, callerId: call.id, handler, name: call.name });
     if (!this.to(handler, { type: 'call', id, name: call.name, args: call.args, from })) {
@@ -60,6 +98,7 @@ export class RpcRouter {
 
   left(peer: string): void {
     this.handlers.delete(peer);
+    this.hold.drop(peer);
     for (const [id, call] of this.inFlight) {
       if (call.caller === peer) this.inFlight.delete(id);
       else if (call.handler === peer) {
@@ -67,6 +106,7 @@ export class RpcRouter {
         this.fail(call.caller, call.callerId, 'ERR_HANDLER_GONE', `the process serving '${call.name}' ('${peer}') left before it answered`);
       }
     }
+    this.hold.settled(peer);
   }
 
   private pick(name: string, peer: string | undefined): string | undefined {

@@ -109,6 +109,11 @@ export class RpcClient {
     }
   }
 
+  /** The methods this process serves. */
+  names(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   /** A new way to the host: announce our methods, send the calls that waited. */
   resend(): void {
     this.generation++;

@@ -1,6 +1,6 @@
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../types.js';
-import { splitPath, WILDCARD } from './paths.js';
+import { getAt, splitPath, WILDCARD } from './paths.js';
 import { PatternTrie } from './pattern-trie.js';
 import { collectValueChanges, plainValueChange, type ValueChange } from './value-changes.js';
 
@@ -63,6 +63,21 @@ interface Observer {
 
 const NO_SEEDS: string[][] = [];
 
+/**
+ * One transition of a batch (see {@link ObserverRegistry.prepare}): the observers it may
+ * concern, in notify order, and their values before it and after it.
+ */
+export interface PreparedTransition {
+  readonly observers: readonly Observer[];
+  readonly previous: Array<JsonValue | undefined>;
+  readonly values: Array<JsonValue | undefined>;
+}
+
+/** A value that cannot be written in place later: a scalar, or nothing. */
+function isScalar(value: JsonValue | undefined): boolean {
+  return typeof value !== 'object' || value === null;
+}
+
 /** Transition paths repeat (the same fields change again and again): split each once. */
 const splitPaths = new Map<string, string[]>();
 function splitCached(path: string): string[] {
@@ -97,8 +112,10 @@ function splitCached(path: string): string[] {
 export class ObserverRegistry {
   readonly #trie = new PatternTrie<Observer>();
   readonly #onError: (error: unknown, pattern: string) => void;
-  readonly #queue: Array<{ transition: Transition; meta: TransitionMeta }> = [];
+  readonly #queue: Array<() => void> = [];
   #notifying = false;
+  /** #overlappingOne's answers; cleared whenever an observer is added or removed. */
+  readonly #byPath = new Map<string, readonly Observer[] | null>();
   #nextId = 1;
   #round = 0;
 
@@ -137,29 +154,128 @@ export class ObserverRegistry {
       round: 0,
     };
     this.#trie.add(observer);
+    this.#byPath.clear();
     return () => {
       if (!observer.active) return;
       observer.active = false;
       this.#trie.remove(observer);
+      this.#byPath.clear();
     };
   }
 
   /** Tells every observer whose value changed in `transition`. Never throws from a callback. */
   notify(transition: Transition, meta: TransitionMeta): void {
     if (this.#notifying) {
-      this.#queue.push({ transition, meta });
+      this.#queue.push(() => this.#deliver(transition, meta));
       return;
     }
     this.#notifying = true;
     try {
       this.#deliver(transition, meta);
-      for (let i = 0; i < this.#queue.length; i++) {
-        const next = this.#queue[i]!;
-        this.#deliver(next.transition, next.meta);
-      }
+      this.#drain();
     } finally {
-      if (this.#queue.length > 0) this.#queue.length = 0;
-      this.#notifying = false;
+      this.#settled();
+    }
+  }
+
+  /**
+   * For a transition about to be made in place (a batch writing the same root object entry
+   * after entry, replica-core.ts), where no whole state before it will be left to compare:
+   * the observers overlapping `paths`, with their values in `root` now. Undefined when
+   * nobody overlaps (nothing to tell); null when one needs whole states, to be told through
+   * {@link notify}: a `*` pattern, or an object found at an observed path (a batch may
+   * write into it later).
+   */
+  prepare(paths: readonly string[], root: JsonObject): PreparedTransition | null | undefined {
+    if (this.#trie.size === 0) return undefined;
+    const observers = paths.length === 1 ? this.#overlappingOne(paths[0]!) : this.#overlapping(paths);
+    if (observers === null || observers.length === 0) return observers === null ? null : undefined;
+    const previous: Array<JsonValue | undefined> = [];
+    for (const observer of observers) {
+      const value = getAt(root, observer.segments);
+      if (!isScalar(value)) return null;
+      previous.push(value);
+    }
+    return { observers, previous, values: [] };
+  }
+
+  /**
+   * Reads the values after the transition from `root` (the batch's, as it is now). An object
+   * found there is read from `stable()` instead: a sealed, frozen root nothing writes again.
+   */
+  settle(prepared: PreparedTransition, root: JsonObject, stable: () => JsonObject): void {
+    let from = root;
+    let sealed = false;
+    for (const observer of prepared.observers) {
+      let value = getAt(from, observer.segments);
+      if (!sealed && !isScalar(value)) {
+        from = stable();
+        sealed = true;
+        value = getAt(from, observer.segments);
+      }
+      prepared.values.push(value);
+    }
+  }
+
+  /**
+   * Tells the observers of a prepared and settled transition whose value really changed, as
+   * {@link notify} would have with its whole states (the same calls, in the same order).
+   */
+  notifyPrepared(prepared: PreparedTransition, meta: TransitionMeta): void {
+    if (this.#notifying) {
+      this.#queue.push(() => this.#deliverPrepared(prepared, meta));
+      return;
+    }
+    this.#notifying = true;
+    try {
+      this.#deliverPrepared(prepared, meta);
+      this.#drain();
+    } finally {
+      this.#settled();
+    }
+  }
+
+  /** Observers overlapping `paths`, in notify order; null when one of them has a `*`. */
+  #overlapping(paths: readonly string[]): Observer[] | null {
+    const { observers, seedsByObserver } = this.#collect(paths);
+    if (seedsByObserver !== undefined) return null;
+    if (observers.length > 1) observers.sort((a, b) => a.id - b.id);
+    return observers;
+  }
+
+  /**
+   * The same for one path, remembered until an observer comes or goes: a batch asks it for
+   * every entry, and entries write the same few paths again and again.
+   */
+  #overlappingOne(path: string): readonly Observer[] | null {
+    let found = this.#byPath.get(path);
+    if (found === undefined) {
+      if (this.#byPath.size >= 4096) this.#byPath.clear();
+      found = this.#overlapping([path]);
+      this.#byPath.set(path, found);
+    }
+    return found;
+  }
+
+  /** Delivers what callbacks notified meanwhile (queued), in order. */
+  #drain(): void {
+    for (let i = 0; i < this.#queue.length; i++) this.#queue[i]!();
+  }
+
+  #settled(): void {
+    if (this.#queue.length > 0) this.#queue.length = 0;
+    this.#notifying = false;
+  }
+
+  #deliverPrepared({ observers, previous, values }: PreparedTransition, meta: TransitionMeta): void {
+    for (let i = 0; i < observers.length; i++) {
+      const observer = observers[i]!;
+      if (!observer.active) continue;
+      const before = previous[i];
+      const value = values[i];
+      // A scalar before (prepare saw to it): an equal value is the same value.
+      if (before === value) continue;
+      this.#fire(observer, { path: observer.pattern, previous: before, value }, meta);
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import type { ReplicaSnapshot } from '../document/index.js';
+import { markParsedJson, type ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
@@ -58,6 +58,8 @@ export class LmdbStorage implements StorageAdapter {
   private wal: WalWriter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private epoch = 0;
+  /** The first epoch whose log segments carry sync marks (WalMeta `marks`). */
+  private marksFrom = 0;
   /** Highest version any write handed over so far makes reachable. */
   private stored = 0;
   /** Highest snapshot version handed to LMDB: an older one finishing its encoding later is dropped. */
@@ -109,6 +111,7 @@ export class LmdbStorage implements StorageAdapter {
       // Read only after the claim: whatever the old host acknowledged came before it.
       const taken = takeOverWal(this.path, walMeta, epoch, header === undefined ? undefined : this.read(), this.files);
       if (!(await meta.ifVersion('owner', epoch, () => void meta.put('wal', taken.meta)))) throw this.fenced();
+      this.marksFrom = taken.meta.marks ?? epoch;
       // The seal must be on disk before this host's own segment holds anything.
       if (this.sync !== 'none') await this.env?.flushed;
       removeSegments(this.path, taken.obsolete, this.files);
@@ -190,7 +193,7 @@ export class LmdbStorage implements StorageAdapter {
     const written = meta.ifVersion('owner', this.epoch, () => {
       void snap.put(0, record);
       // Seals of folded segments go with them.
-      if (from) void meta.put('wal', { live: this.epoch, from, seals: {} } satisfies WalMeta);
+      if (from) void meta.put('wal', { live: this.epoch, from, seals: {}, marks: this.marksFrom } satisfies WalMeta);
       for (const version of stale) void log.remove(version);
     });
     // In an object: awaiting the handing-over must not wait for the commit too.
@@ -266,6 +269,8 @@ export class LmdbStorage implements StorageAdapter {
     // transaction): nothing was ever acknowledged from it, so it is still a new store.
     if (snap.getBinary(0) === undefined && log.getKeysCount() === 0) return undefined;
     const snapshot = decodeRecord(snap.getBinary(0), this.file, 'snapshot') as ReplicaSnapshot;
+    // Just parsed and held by no one else: checked by the lean walk for parsed JSON.
+    markParsedJson(snapshot.state);
     const entries: OrderedPatch[] = [];
     for (const { key, value } of log.getRange({ start: snapshot.version + 1 })) {
       const decoded = decodeRecord(value, this.file, `entries up to ${key}`) as OrderedPatch[] | OrderedPatch;

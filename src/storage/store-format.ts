@@ -6,9 +6,12 @@ import { StorageError } from '../errors.js';
  * build refuses a store of a version it does not know rather than guess at it.
  */
 export const FORMAT_NAME = 'memsync-store';
-export const FORMAT_VERSION = 3;
-/** Versions this build reads (1: one log key per entry; 2: one per batch; 3: the log in segment files). */
-const READABLE = new Set([1, 2, 3]);
+export const FORMAT_VERSION = 4;
+/**
+ * Versions this build reads (1: one log key per entry; 2: one per batch; 3: the log in segment
+ * files; 4: with sync marks in the segments, which a version 3 reader would take for damage).
+ */
+const READABLE = new Set([1, 2, 3, 4]);
 
 export interface StoreHeader {
   format: string;

@@ -70,7 +70,8 @@ export function takeOverWal(dir: string, meta: WalMeta, epoch: number, lmdb: Sto
   if (!state) obsolete.push(...read.segments);
   return {
     state,
-    meta: { live: epoch, from: meta.from, seals: state ? seals : {} },
+    // From this epoch on (or the first format 4 one before it), segments carry sync marks.
+    meta: { live: epoch, from: meta.from, seals: state ? seals : {}, marks: meta.marks ?? epoch },
     obsolete,
     ...(torn ? { torn } : {}),
   };

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from '../errors.js';
-import { WalDamage, scanWalRecords } from './wal-record.js';
+import { WalDamage, scanWalRecords, syncMarkAfter, unwrittenAt, type WalScan } from './wal-record.js';
 import { compareSegments, parseSegment, type Segment } from './wal-writer.js';
 
 /**
@@ -15,11 +15,14 @@ import { compareSegments, parseSegment, type Segment } from './wal-writer.js';
  * - `from`: segments before it are folded into the LMDB snapshot and no longer count.
  * A segment of another epoch without a seal was opened after its host lost the store: it
  * never counts.
+ * - `marks`: the first epoch whose segments carry sync marks (format 4, wal-record.ts);
+ *   absent in a store no format 4 host has claimed yet.
  */
 export interface WalMeta {
   live?: number;
   from: [number, number];
   seals: Record<string, number>;
+  marks?: number;
 }
 
 export const emptyWalMeta = (): WalMeta => ({ from: [0, 0], seals: {} });
@@ -60,7 +63,8 @@ export function listSegments(dir: string): Segment[] {
 export function readWal(dir: string, meta: WalMeta): WalRead {
   const read: WalRead = { segments: [], dropped: [], stale: [] };
   let tornBefore = false;
-  for (const segment of listSegments(dir)) {
+  const all = listSegments(dir);
+  for (const [index, segment] of all.entries()) {
     if (!counts(meta, segment)) {
       // A newer epoch's file is a racing claimer's: leave it alone.
       if (meta.live === undefined || segment.epoch <= meta.live) read.stale.push(segment);
@@ -79,16 +83,31 @@ export function readWal(dir: string, meta: WalMeta): WalRead {
       if (bytes.length < seal) throw corrupt(`${bytes.length} bytes where ${seal} were sealed`);
       bytes = bytes.subarray(0, seal);
     }
-    let scan;
+    let scan: WalScan;
     try {
       scan = scanWalRecords(bytes);
     } catch (error) {
-      if (error instanceof WalDamage) throw corrupt(error.message, error);
-      throw error;
+      if (!(error instanceof WalDamage)) throw error;
+      const marked = seal === undefined && meta.marks !== undefined && segment.epoch >= meta.marks;
+      if (!marked || !unwrittenAt(bytes, error.offset)) throw corrupt(error.message, error);
+      // Zeros with whole records after them: pages written back out of order, unless a sync
+      // mark shows that an fsync had covered them (a disk that lost a synced write).
+      if (syncMarkAfter(bytes, error.offset) > error.offset || markedLater(dir, all.slice(index + 1), segment.epoch)) {
+        throw corrupt(`${error.message}: zeros in bytes a sync mark shows were on disk`, error);
+      }
+      scan = { ...scanWalRecords(bytes.subarray(0, error.offset)), torn: `zeros at byte ${error.offset} with records after them (pages a power loss left unwritten)` };
     }
     if (seal !== undefined && scan.torn) throw corrupt(`a sealed segment ends in ${scan.torn}`);
     read.segments.push({ ...segment, end: scan.end, payloads: scan.payloads, ...(scan.torn ? { torn: scan.torn } : {}) });
     tornBefore = scan.torn !== undefined;
   }
   return read;
+}
+
+/**
+ * Whether a later segment of the same host term holds a sync mark: each fsync covers every
+ * segment still open, so a mark written after one shows the earlier segments were on disk.
+ */
+function markedLater(dir: string, later: readonly Segment[], epoch: number): boolean {
+  return later.some((s) => s.epoch === epoch && syncMarkAfter(readFileSync(join(dir, s.name)), -1) > 0);
 }

@@ -6,7 +6,11 @@ import { crc32 } from 'node:zlib';
  *   u32 BE  payload length
  *   u32 BE  CRC-32 of the 4 length bytes
  *   u32 BE  CRC-32 of the payload
- *   payload (UTF-8 JSON of one ordering batch)
+ *   payload (UTF-8 JSON: one ordering batch, an array; or a sync mark, an object)
+ *
+ * A sync mark (`{"synced":X}`, format 4) is written after each fdatasync that covered the
+ * segment's first X bytes. A power loss can only damage bytes no completed fsync covered:
+ * a mark after damaged bytes that claims them proves the damage is not a power loss's.
  *
  * The length has its own checksum so that a damaged length in the middle of a file is told
  * apart from a record cut short at its end: a length that merely pointed past the end of the
@@ -31,6 +35,27 @@ export interface WalScan {
   end: number;
   /** Why the bytes after `end` are a torn tail, when there are any. */
   torn?: string;
+  /** The highest byte count a sync mark among the whole records claims (0 when none). */
+  synced: number;
+}
+
+const MARK_PREFIX = Buffer.from('{"synced":');
+const OPEN_BRACE = 0x7b;
+
+/** The record of a sync mark: the segment's first `synced` bytes are on disk. */
+export function encodeSyncMark(synced: number): Buffer {
+  return encodeWalRecord(Buffer.from(`{"synced":${synced}}`, 'utf8'));
+}
+
+/** The byte count a mark's payload claims; undefined when it is not a well-formed mark. */
+function markOf(payload: Buffer): number | undefined {
+  if (!payload.subarray(0, MARK_PREFIX.length).equals(MARK_PREFIX)) return undefined;
+  try {
+    const { synced } = JSON.parse(payload.toString('utf8')) as { synced?: unknown };
+    return Number.isSafeInteger(synced) && (synced as number) >= 0 ? (synced as number) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A record that is damaged with whole data after it: not a crash mid-write. */
@@ -59,7 +84,8 @@ const zeros = (bytes: Buffer, from: number): boolean => {
 export function scanWalRecords(bytes: Buffer): WalScan {
   const payloads: Buffer[] = [];
   let at = 0;
-  const tornAt = (why: string): WalScan => ({ payloads, end: at, torn: why });
+  let synced = 0;
+  const tornAt = (why: string): WalScan => ({ payloads, end: at, torn: why, synced });
   while (at < bytes.length) {
     const rest = bytes.length - at;
     if (rest < HEAD_BYTES) return tornAt(`a record head cut short (${rest} of ${HEAD_BYTES} bytes)`);
@@ -77,8 +103,67 @@ export function scanWalRecords(bytes: Buffer): WalScan {
       if (end === bytes.length || zeros(bytes, end)) return tornAt('the last record has a wrong checksum');
       throw new WalDamage(at, 'payload checksum mismatch');
     }
-    payloads.push(payload);
+    if (payload[0] === OPEN_BRACE) {
+      // Whole, checksum right, and not a mark: a record kind this build does not know.
+      const mark = markOf(payload);
+      if (mark === undefined || mark > at) throw new WalDamage(at, 'a record that is neither a batch nor a sync mark');
+      synced = Math.max(synced, mark);
+    } else payloads.push(payload);
     at = end;
   }
-  return { payloads, end: at };
+  return { payloads, end: at, synced };
+}
+
+/** The unit a disk writes: pages are whole numbers of sectors. */
+export const SECTOR_BYTES = 512;
+
+/**
+ * Whether the damage at record offset `at` is bytes that never reached the disk, as a power
+ * loss leaves them when pages are written back out of order: a page that did not get there
+ * reads back as zeros up to a sector boundary (all of it, or from where the file ended when
+ * it was last written back). So: a run of zeros reaching a multiple of 512 bytes, beginning
+ * before any later whole record does. A flipped bit, garbage or a wrong length is not. The
+ * run is looked for after the record's length when that is intact (its own zeros are real);
+ * a JSON payload has no zero byte at all.
+ */
+export function unwrittenAt(bytes: Buffer, at: number): boolean {
+  const intactLength = at + 8 <= bytes.length && crc32(bytes.subarray(at, at + 4)) === bytes.readUInt32BE(at + 4);
+  for (let i = intactLength ? at + 8 : at; i < bytes.length; i++) {
+    if (bytes[i] !== 0) continue;
+    let end = i;
+    while (end < bytes.length && bytes[end] === 0) end++;
+    // Reaching a boundary (real zeros may follow it: the high bytes of an intact length).
+    if (Math.floor(end / SECTOR_BYTES) * SECTOR_BYTES > i) return !wholeRecordIn(bytes, at + 1, i);
+    i = end;
+  }
+  return false;
+}
+
+/** Whether a whole record (both checksums right) begins at some offset in [from, to]. */
+function wholeRecordIn(bytes: Buffer, from: number, to: number): boolean {
+  for (let at = from; at <= to && at + HEAD_BYTES <= bytes.length; at++) {
+    if (crc32(bytes.subarray(at, at + 4)) !== bytes.readUInt32BE(at + 4)) continue;
+    const end = at + HEAD_BYTES + bytes.readUInt32BE(at);
+    if (end <= bytes.length && crc32(bytes.subarray(at + HEAD_BYTES, end)) === bytes.readUInt32BE(at + 8)) return true;
+  }
+  return false;
+}
+
+/**
+ * The highest byte count claimed by a whole sync mark found anywhere from `from` on (-1 when
+ * none), found by its text rather than by walking records: what lies between may be damaged.
+ */
+export function syncMarkAfter(bytes: Buffer, from: number): number {
+  let best = -1;
+  for (let hit = bytes.indexOf(MARK_PREFIX, from + HEAD_BYTES); hit !== -1; hit = bytes.indexOf(MARK_PREFIX, hit + 1)) {
+    const at = hit - HEAD_BYTES;
+    if (crc32(bytes.subarray(at, at + 4)) !== bytes.readUInt32BE(at + 4)) continue;
+    const end = hit + bytes.readUInt32BE(at);
+    if (end > bytes.length) continue;
+    const payload = bytes.subarray(hit, end);
+    if (crc32(payload) !== bytes.readUInt32BE(at + 8)) continue;
+    const mark = markOf(payload);
+    if (mark !== undefined) best = Math.max(best, mark);
+  }
+  return best;
 }

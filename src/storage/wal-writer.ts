@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { WalFiles } from './wal-files.js';
-import { encodeWalRecord } from './wal-record.js';
+import { encodeSyncMark, encodeWalRecord } from './wal-record.js';
 
 /** A log segment: `wal-<epoch>-<n>.log`, n counting the segments one host term opened. */
 export interface Segment {
@@ -34,6 +34,9 @@ export class WalWriter {
   /** Records written / covered by a completed fsync (counts, in write order). */
   private written = 0;
   private synced = 0;
+  /** Bytes in the current segment, and the most a sync mark in it claims so far. */
+  private bytes = 0;
+  private marked = 0;
   private running: Promise<void> | undefined;
   private waiters: { at: number; resolve(): void; reject(error: unknown): void }[] = [];
   private failure: unknown;
@@ -64,9 +67,25 @@ export class WalWriter {
   append(payload: Buffer): void {
     if (this.failure) throw this.failure;
     const record = encodeWalRecord(payload);
+    this.writeAll(record);
+    this.written++;
+  }
+
+  private writeAll(record: Buffer): void {
     let at = 0;
     while (at < record.length) at += this.files.write(this.fd, record, at, record.length - at);
-    this.written++;
+    this.bytes += record.length;
+  }
+
+  /**
+   * After an fsync that covered the current segment's first `synced` bytes: says so in the
+   * segment (wal-record.ts). Not a record of the history, so it makes nothing dirty: it
+   * reaches the disk with the next fsync, or is lost, which costs only the proof it gives.
+   */
+  private mark(fd: number, synced: number): void {
+    if (fd !== this.fd || synced <= this.marked) return;
+    this.writeAll(encodeSyncMark(synced));
+    this.marked = synced;
   }
 
   /** Starts a new segment; the next records go there. Returns it. */
@@ -75,6 +94,8 @@ export class WalWriter {
     this.retired.push(this.fd);
     this.fd = fd;
     this.n++;
+    this.bytes = 0;
+    this.marked = 0;
     return this.segment;
   }
 
@@ -98,9 +119,17 @@ export class WalWriter {
     if (this.running) return;
     const at = this.written;
     const fds = [...this.retired, this.fd];
+    const current = this.fd;
+    const bytes = this.bytes;
     this.#syncs++;
     this.running = Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => this.files.datasync(fd, (e) => (e ? reject(e) : resolve())))))
       .then(() => {
+        try {
+          this.mark(current, bytes);
+        } catch (error) {
+          // What the fsync covered is on disk all the same: its waiters are answered below.
+          this.failure = error;
+        }
         // The retired segments covered by this fsync take no more records: close them.
         for (const fd of fds.slice(0, -1)) this.files.close(fd);
         this.retired = this.retired.filter((fd) => !fds.includes(fd));

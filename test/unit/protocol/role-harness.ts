@@ -6,6 +6,7 @@
 import type { MemSyncError } from '../../../src/errors.js';
 import { ClientRole } from '../../../src/mesh/client-role.js';
 import { HostRole } from '../../../src/mesh/host-role.js';
+import type { MessagingPort } from '../../../src/messaging/link.js';
 import { ReplicaCore } from '../../../src/mesh/replica-core.js';
 import { type Member, PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 import { helloFor } from '../../integration/hostile/raw-peer.js';
@@ -112,6 +113,8 @@ export interface HostHarnessOptions {
   /** Who held which id in the previous epoch (default: `expected`, with no keys). */
   previous?: Member[];
   isAlive?: (member: Member) => boolean | undefined;
+  /** Events, RPC and locks (a MessagingHub), as MemSync wires them. */
+  messaging?: MessagingPort;
 }
 
 export class HostHarness {
@@ -148,6 +151,7 @@ export class HostHarness {
         this.ready = true;
       },
       onPeerError: (error, peer) => this.peerErrors.push({ error, peer }),
+      messaging: options.messaging,
     });
   }
 
@@ -201,7 +205,7 @@ export class ClientHarness {
    * epoch it had followed before (a welcome of an older one must be refused); `known`: the
    * host then says every host-capable member knows of it (else the test says it, or not).
    */
-  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0, known = true) {
+  constructor(defaults: JsonObject = { n: 0 }, knownEpoch = 0, known = true, messaging?: MessagingPort) {
     this.core = newCore('client', defaults, DEFAULT_LIMITS);
     this.core.knownEpoch = knownEpoch;
     this.role = new ClientRole(this.core, this.conn, {
@@ -215,6 +219,7 @@ export class ClientHarness {
       onLost: (error) => {
         this.lost = { error };
       },
+      messaging,
     });
     this.conn.deliver({
       type: 'welcome',

@@ -137,7 +137,7 @@ describe('LmdbStorage', () => {
     expect(state?.entries.map((e) => e.version)).toEqual([51]);
   });
 
-  it('reads a format 1 store (one key per entry) and writes it as format 3 from then on', async () => {
+  it('reads a format 1 store (one key per entry) and writes it as format 4 from then on', async () => {
     const { open: openLmdb } = await import('lmdb');
     const { encodeRecord } = await import('../../../src/storage/record-codec.js');
     const env = openLmdb({ path: dir, maxDbs: 4 });
@@ -157,7 +157,7 @@ describe('LmdbStorage', () => {
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => e.version)).toEqual([3, 4, 5, 6]);
     const check = openLmdb({ path: dir, maxDbs: 4 });
-    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 3 });
+    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 4 });
     await check.close();
   });
 
@@ -196,11 +196,11 @@ describe('LmdbStorage', () => {
     await seeded(1);
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
-    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 4, mesh: 'm' });
+    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 5, mesh: 'm' });
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_FORMAT');
-    expect(error.message).toMatch(/format version 4/);
+    expect(error.message).toMatch(/format version 5/);
   });
 
   it('refuses a truncated data file instead of crashing on it', async () => {
@@ -234,6 +234,34 @@ describe('LmdbStorage', () => {
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_CORRUPT');
     expect(error.message).toMatch(/snapshot.*checksum/);
+  });
+
+  it('refuses, at replay, a snapshot whose state breaks the document rules though its checksum holds', async () => {
+    const { encodeRecord } = await import('../../../src/storage/record-codec.js');
+    const { replicaFromStore } = await import('../../../src/storage/stored-replica.js');
+    // Written as text so that '__proto__' is an own key, as a crafted record would parse.
+    const states = ['{"n":1,"a":{"__proto__":{"x":1}}}', `{"n":1,"${'k'.repeat(1100)}":1}`, `{"n":1,"d":${'['.repeat(80)}1${']'.repeat(80)}}`];
+    for (const [i, text] of states.entries()) {
+      await seeded(2);
+      const { open: openLmdb } = await import('lmdb');
+      const env = openLmdb({ path: dir, maxDbs: 4 });
+      const snapshot = { ...emptySnapshot(), state: JSON.parse(text) as Record<string, unknown> };
+      env.openDB<Buffer, number>({ name: 'snapshot', encoding: 'binary' }).putSync(0, encodeRecord(snapshot));
+      await env.close();
+      const s = store();
+      const { state } = await s.load({ mesh: 'm', epoch: 10 + i });
+      await s.close();
+      let error: unknown;
+      try {
+        replicaFromStore(state!, {}, s.file);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, text.slice(0, 40)).toBeInstanceOf(StorageError);
+      expect((error as StorageError).code).toBe('ERR_STORAGE_CORRUPT');
+      expect((error as StorageError).file).toBe(s.file);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { WalFiles } from '../../../src/storage/wal-files.js';
+import { SECTOR_BYTES } from '../../../src/storage/wal-record.js';
 
 /** What the disk holds of one log file, as far as a power loss is concerned. */
 interface Track {
@@ -17,7 +18,8 @@ interface Track {
  * How the unsynced bytes of a file fare when the power goes:
  * - `prefix`: some prefix of them reached the disk (ext4 `data=ordered`, the common case);
  * - `zeros`: the file grew but some of that data never got there, read back as zeros (XFS);
- * - `hole`: pages written back out of order: a run of zeros with written bytes after it.
+ * - `hole`: pages written back out of order: zeros from a point up to a sector boundary,
+ *   with written bytes after them.
  */
 export type Loss = { kind: 'prefix' | 'zeros' | 'hole'; fraction: number; fraction2: number };
 
@@ -147,9 +149,13 @@ export class PowerDisk implements WalFiles {
       let after: Buffer = Buffer.alloc(0);
       if (loss.kind === 'zeros') after = Buffer.alloc(Math.floor((bytes.length - kept) * loss.fraction2));
       if (loss.kind === 'hole') {
-        // A run of zeros, then bytes that did get there: written back out of order.
-        const hole = Math.floor((bytes.length - kept) * loss.fraction2);
-        after = Buffer.concat([Buffer.alloc(hole), bytes.subarray(kept + hole)]);
+        // Pages written back out of order: the sector holding `kept` got there when the file
+        // ended at `kept` (zeros after it), and so on up to a later sector boundary; the
+        // sectors after that did get there.
+        const first = Math.floor(kept / SECTOR_BYTES) + 1;
+        const last = Math.ceil(bytes.length / SECTOR_BYTES);
+        const end = Math.min(bytes.length, (first + Math.floor((last - first) * loss.fraction2)) * SECTOR_BYTES);
+        after = Buffer.concat([Buffer.alloc(Math.max(0, end - kept)), bytes.subarray(Math.max(end, kept))]);
       }
       const result = Buffer.concat([out, after]);
       writeFileSync(path, result);

@@ -100,20 +100,17 @@ describe('power loss on the real log files (a disk that keeps only what was sync
     }, 120_000);
   }
 
-  it('unsynced pages written back out of order: the store loads a prefix or is refused as corrupt, naming the file; never a wrong state', async () => {
-    let refusals = 0;
+  it('unsynced pages written back out of order (zeros with written bytes after them): a prefix, never refused (sync marks tell them from lost synced bytes)', async () => {
+    let holes = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('always' as const, 'interval' as const), fc.array(life(['hole', 'prefix']), { minLength: 1, maxLength: 3 }), fc.integer({ min: 3, max: 30 }), async (sync, lives, compactEvery) => {
         const outcome = await run(sync, lives, compactEvery);
-        if (outcome.refused) {
-          refusals++;
-          expect(outcome.refused.code).toBe('ERR_STORAGE_CORRUPT');
-          expect(outcome.refused.message).toMatch(/wal-\d+-\d+\.log/);
-        }
+        expect(outcome.refused, `${outcome.refused?.message}\n${outcome.log.join('\n')}`).toBeUndefined();
+        holes += (process.emitWarning as unknown as { mock: { calls: unknown[][] } }).mock.calls.filter(([message]) => /zeros at byte \d+ with records after them/.test(String(message))).length;
       }),
       { numRuns: 40 },
     );
-    // Not a bound, a sign the model bites: a hole with whole records after it is damage.
-    expect(refusals).toBeGreaterThan(0);
+    // Not a bound, a sign the model bites: some holes had whole records after them.
+    expect(holes).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HEAD_BYTES, WalDamage, encodeWalRecord, scanWalRecords } from '../../../src/storage/wal-record.js';
+import { HEAD_BYTES, SECTOR_BYTES, WalDamage, encodeSyncMark, encodeWalRecord, scanWalRecords, syncMarkAfter, unwrittenAt } from '../../../src/storage/wal-record.js';
 
-const payloads = fc.array(fc.uint8Array({ minLength: 0, maxLength: 64 }), { minLength: 0, maxLength: 12 });
+/** Batch payloads: anything but what opens a sync mark's JSON object (`{`, 0x7b). */
+const payload = (minLength: number) => fc.uint8Array({ minLength, maxLength: 64 }).filter((p) => p[0] !== 0x7b);
+const payloads = fc.array(payload(0), { minLength: 0, maxLength: 12 });
 const fileOf = (records: Uint8Array[]): Buffer => Buffer.concat(records.map((r) => encodeWalRecord(Buffer.from(r))));
 const asArrays = (buffers: Buffer[]): number[][] => buffers.map((b) => [...b]);
 
@@ -56,7 +58,7 @@ describe('log record format', () => {
       fc.property(
         // Payloads are JSON text, never all zeros: a damaged head followed only by zeros is a
         // head cut short by a file grown with zeros (cut, and nothing after it is lost).
-        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }).filter((p) => p.some((b) => b !== 0)), { minLength: 1, maxLength: 10 }),
+        fc.array(payload(1).filter((p) => p.some((b) => b !== 0)), { minLength: 1, maxLength: 10 }),
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         (records, pick, mask) => {
@@ -74,7 +76,7 @@ describe('log record format', () => {
   it('a flipped byte in the last record\'s payload or payload checksum cuts it as a torn tail, keeping every record before it', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 10 }),
+        fc.array(payload(1), { minLength: 1, maxLength: 10 }),
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         (records, pick, mask) => {
@@ -90,5 +92,80 @@ describe('log record format', () => {
         },
       ),
     );
+  });
+
+  it('sync marks between records are read as marks, never as batches; a mark cannot claim bytes after itself', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(payload(1), fc.boolean()), { maxLength: 10 }), (records) => {
+        const parts: Buffer[] = [];
+        let bytes = 0;
+        let best = 0;
+        for (const [p, marked] of records) {
+          parts.push(encodeWalRecord(Buffer.from(p)));
+          bytes += parts[parts.length - 1]!.length;
+          if (marked) {
+            parts.push(encodeSyncMark(bytes));
+            best = bytes;
+            bytes += parts[parts.length - 1]!.length;
+          }
+        }
+        const file = Buffer.concat(parts);
+        const scan = scanWalRecords(file);
+        expect(asArrays(scan.payloads)).toEqual(records.map(([p]) => [...p]));
+        expect(scan.synced).toBe(best);
+        expect(syncMarkAfter(file, -1)).toBe(best === 0 ? -1 : best);
+      }),
+    );
+    expect(() => scanWalRecords(Buffer.concat([encodeWalRecord(Buffer.from('[1]')), encodeSyncMark(100)]))).toThrow(WalDamage);
+    expect(() => scanWalRecords(Buffer.concat([encodeWalRecord(Buffer.from('[1]')), encodeWalRecord(Buffer.from('{"other":1}')), encodeWalRecord(Buffer.from('[2]'))]))).toThrow(WalDamage);
+  });
+
+  // JSON text: printable bytes, no zero byte anywhere, as the log's batches are.
+  const jsonish = fc.array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 40, maxLength: 160 }).map((b) => Uint8Array.from([0x5b, ...b]));
+
+  it('zeros up to a sector boundary with whole records after them (pages written back out of order) are told apart from a flipped byte', () => {
+    fc.assert(
+      fc.property(fc.array(jsonish, { minLength: 10, maxLength: 24 }), fc.nat(), fc.nat({ max: 2 }), fc.integer({ min: 1, max: 255 }), (records, pick, sectors, mask) => {
+        const file = fileOf(records);
+        const lastStart = file.length - HEAD_BYTES - records[records.length - 1]!.length;
+        // Zeros from any byte before the last record up to a later sector boundary (a page
+        // last written back when the file ended there), with bytes of the file after them.
+        // The hole ends before the last record, which stays whole: records after the damage.
+        const lastBoundary = Math.floor(lastStart / SECTOR_BYTES) * SECTOR_BYTES;
+        fc.pre(lastBoundary > 0);
+        const from = pick % lastBoundary;
+        const to = Math.min((Math.floor(from / SECTOR_BYTES) + 1 + sectors) * SECTOR_BYTES, lastBoundary);
+        const holed = Buffer.from(file);
+        holed.fill(0, from, to);
+        let damage: unknown;
+        try {
+          scanWalRecords(holed);
+        } catch (error) {
+          damage = error;
+        }
+        expect(damage).toBeInstanceOf(WalDamage);
+        expect(unwrittenAt(holed, (damage as WalDamage).offset)).toBe(true);
+        // A flipped byte at the same place is damage that is not unwritten bytes.
+        const flipped = Buffer.from(file);
+        flipped[from] = flipped[from]! ^ mask;
+        let flip: unknown;
+        try {
+          scanWalRecords(flipped);
+        } catch (error) {
+          flip = error;
+        }
+        if (flip instanceof WalDamage) expect(unwrittenAt(flipped, flip.offset)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds a sync mark after damage by its text, and only whole ones', () => {
+    const file = Buffer.concat([encodeWalRecord(Buffer.from('[1]')), encodeWalRecord(Buffer.from('[2]')), encodeSyncMark(30)]);
+    const damaged = Buffer.from(file);
+    damaged.fill(0, 3, 20);
+    expect(syncMarkAfter(damaged, 0)).toBe(30);
+    const cutMark = damaged.subarray(0, damaged.length - 2);
+    expect(syncMarkAfter(cutMark, 0)).toBe(-1);
   });
 });

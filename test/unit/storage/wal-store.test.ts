@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src/errors.js';
 import { LmdbStorage } from '../../../src/storage/lmdb-storage.js';
+import { HEAD_BYTES, SECTOR_BYTES } from '../../../src/storage/wal-record.js';
 import { emptySnapshot, incEntry } from './entries.js';
 
 let dir: string;
@@ -34,11 +35,24 @@ async function written(batches: number): Promise<string> {
   return last!;
 }
 
+/** Offsets of the records of a whole segment. */
+function recordStarts(bytes: Buffer): number[] {
+  const starts: number[] = [];
+  for (let at = 0; at < bytes.length; at += HEAD_BYTES + bytes.readUInt32BE(at)) starts.push(at);
+  return starts;
+}
+
+/** Offsets of the batch records of a whole segment (sync marks left out). */
+function batchStarts(bytes: Buffer): number[] {
+  return recordStarts(bytes).filter((at) => bytes[at + HEAD_BYTES] !== 0x7b);
+}
+
 describe('LmdbStorage log segments', () => {
   it('cuts a torn tail (a record cut short) to the last whole batch, and reports it', async () => {
     const name = await written(4);
     const file = join(dir, name);
-    truncateSync(file, statSync(file).size - 5);
+    // The segment ends with the last batch, then the sync mark written after its fsync.
+    truncateSync(file, recordStarts(readFileSync(file)).at(-1)! - 5);
     const { state, repaired } = await store().load({ mesh: 'm', epoch: 5 });
     expect(state?.entries.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(repaired).toMatch(new RegExp(`${name}: a record cut short`));
@@ -59,6 +73,65 @@ describe('LmdbStorage log segments', () => {
     expect((error as StorageError).file).toBe(file);
     // Refused, not repaired: the file is as it was.
     expect(readFileSync(file)).toEqual(bytes);
+  });
+
+  it("zeros over the log's unsynced bytes with whole records after them (pages written back out of order) are cut at the hole and reported", async () => {
+    // sync 'none': nothing was fsynced, so no sync mark vouches for any byte.
+    const s = new LmdbStorage(dir, 'none');
+    open.push(s);
+    await s.load({ mesh: 'm', epoch: 1 });
+    await s.snapshot(emptySnapshot());
+    for (let b = 0; b < 12; b++) await s.append([incEntry(3 * b + 1), incEntry(3 * b + 2), incEntry(3 * b + 3)]);
+    await s.close();
+    const name = segments().at(-1)!;
+    const file = join(dir, name);
+    const bytes = readFileSync(file);
+    const starts = batchStarts(bytes);
+    expect(starts).toHaveLength(12);
+    // From inside batch 2 up to the first sector boundary (a page last written back when the
+    // file ended there), with whole batches after it.
+    expect(starts.at(-1)!).toBeGreaterThan(SECTOR_BYTES);
+    bytes.fill(0, starts[1]! + 20, SECTOR_BYTES);
+    writeFileSync(file, bytes);
+    const { state, repaired } = await store().load({ mesh: 'm', epoch: 5 });
+    expect(state?.entries.map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(repaired).toMatch(new RegExp(`${name}: zeros at byte ${starts[1]} with records after them`));
+  });
+
+  it('zeros in bytes a sync mark shows were fsynced (a disk that lost a synced write) are refused, naming the file', async () => {
+    const name = await written(12); // 'always': a sync mark after every batch
+    const file = join(dir, name);
+    const bytes = readFileSync(file);
+    const starts = batchStarts(bytes);
+    expect(starts.at(-1)!).toBeGreaterThan(SECTOR_BYTES);
+    bytes.fill(0, starts[1]! + 20, SECTOR_BYTES);
+    writeFileSync(file, bytes);
+    const error = await store().load({ mesh: 'm', epoch: 5 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('ERR_STORAGE_CORRUPT');
+    expect((error as StorageError).file).toBe(file);
+    expect((error as StorageError).message).toMatch(/sync mark/);
+    expect(readFileSync(file)).toEqual(bytes);
+  });
+
+  it('a store from before sync marks (format 3): zeros with records after them are still refused', async () => {
+    const name = await written(12);
+    const { open: openLmdb } = await import('lmdb');
+    const env = openLmdb({ path: dir, maxDbs: 4 });
+    const meta = env.openDB({ name: 'meta', encoding: 'json', useVersions: true });
+    const { marks: _marks, ...wal } = meta.get('wal') as { marks?: number };
+    meta.putSync('wal', wal);
+    meta.putSync('header', { format: 'memsync-store', version: 3, mesh: 'm' });
+    await env.close();
+    const file = join(dir, name);
+    const bytes = readFileSync(file);
+    const starts = batchStarts(bytes);
+    bytes.fill(0, starts[1]! + 20, SECTOR_BYTES);
+    writeFileSync(file, bytes);
+    await expect(store().load({ mesh: 'm', epoch: 5 })).rejects.toMatchObject({ code: 'ERR_STORAGE_CORRUPT', file });
   });
 
   it('a host that lost the store: what it wrote after the claim is never counted', async () => {
