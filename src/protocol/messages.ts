@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import type { JsonObject, Update } from '../types.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [7] as const;
+export const PROTOCOL_VERSIONS = [8] as const;
 
 const PeerId = Type.String({ minLength: 1, maxLength: 128 });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
