@@ -127,8 +127,7 @@ export const SECTOR_BYTES = 512;
  * a JSON payload has no zero byte at all.
  */
 export function unwrittenAt(bytes: Buffer, at: number): boolean {
-  const intactLength = at + 8 <= bytes.length && crc32(bytes.subarray(at, at + 4)) === bytes.readUInt32BE(at + 4);
-  for (let i = intactLength ? at + 8 : at; i < bytes.length; i++) {
+  for (let i = lengthIntact(bytes, at) ? at + 8 : at; i < bytes.length; i++) {
     if (bytes[i] !== 0) continue;
     let end = i;
     while (end < bytes.length && bytes[end] === 0) end++;
@@ -139,13 +138,23 @@ export function unwrittenAt(bytes: Buffer, at: number): boolean {
   return false;
 }
 
-/** Whether a whole record (both checksums right) begins at some offset in [from, to]. */
+/** Whether the 4 length bytes at `at` match their checksum. */
+function lengthIntact(bytes: Buffer, at: number): boolean {
+  return at + 8 <= bytes.length && crc32(bytes.subarray(at, at + 4)) === bytes.readUInt32BE(at + 4);
+}
+
+/** The payload of the whole record (both checksums right) that begins at `at`, if one does. */
+function wholePayloadAt(bytes: Buffer, at: number): Buffer | undefined {
+  if (at < 0 || at + HEAD_BYTES > bytes.length || !lengthIntact(bytes, at)) return undefined;
+  const end = at + HEAD_BYTES + bytes.readUInt32BE(at);
+  if (end > bytes.length) return undefined;
+  const payload = bytes.subarray(at + HEAD_BYTES, end);
+  return crc32(payload) === bytes.readUInt32BE(at + 8) ? payload : undefined;
+}
+
+/** Whether a whole record begins at some offset in [from, to]. */
 function wholeRecordIn(bytes: Buffer, from: number, to: number): boolean {
-  for (let at = from; at <= to && at + HEAD_BYTES <= bytes.length; at++) {
-    if (crc32(bytes.subarray(at, at + 4)) !== bytes.readUInt32BE(at + 4)) continue;
-    const end = at + HEAD_BYTES + bytes.readUInt32BE(at);
-    if (end <= bytes.length && crc32(bytes.subarray(at + HEAD_BYTES, end)) === bytes.readUInt32BE(at + 8)) return true;
-  }
+  for (let at = from; at <= to && at + HEAD_BYTES <= bytes.length; at++) if (wholePayloadAt(bytes, at)) return true;
   return false;
 }
 
@@ -156,13 +165,8 @@ function wholeRecordIn(bytes: Buffer, from: number, to: number): boolean {
 export function syncMarkAfter(bytes: Buffer, from: number): number {
   let best = -1;
   for (let hit = bytes.indexOf(MARK_PREFIX, from + HEAD_BYTES); hit !== -1; hit = bytes.indexOf(MARK_PREFIX, hit + 1)) {
-    const at = hit - HEAD_BYTES;
-    if (crc32(bytes.subarray(at, at + 4)) !== bytes.readUInt32BE(at + 4)) continue;
-    const end = hit + bytes.readUInt32BE(at);
-    if (end > bytes.length) continue;
-    const payload = bytes.subarray(hit, end);
-    if (crc32(payload) !== bytes.readUInt32BE(at + 8)) continue;
-    const mark = markOf(payload);
+    const payload = wholePayloadAt(bytes, hit - HEAD_BYTES);
+    const mark = payload && markOf(payload);
     if (mark !== undefined) best = Math.max(best, mark);
   }
   return best;
