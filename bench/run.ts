@@ -3,7 +3,7 @@
  * the median of several runs with its spread, next to a bare-socket relay doing the same
  * hops. `--quick` for a short run, `--json` for machines, `--write` for BENCHMARKS.md.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
@@ -11,6 +11,7 @@ import { bundleWorkers } from './lib/bundle.js';
 import { cleanUpEverything } from './lib/child.js';
 import { describeMachine, describeSource } from './lib/machine.js';
 import { benchmarksMarkdown } from './lib/markdown.js';
+import { handSectionsOf } from './lib/hand-sections.js';
 import { type BenchReport, formatText } from './lib/report.js';
 import { throughputChart } from './lib/svg-chart.js';
 import { findRedisServer, stopEveryRedisServer } from './redis/server.js';
@@ -124,10 +125,9 @@ async function main(): Promise<void> {
       const subtitle = `${report.machine.cores} cores, Node ${report.machine.node}, ${report.mode} run of ${report.date.slice(0, 10)}`;
       writeFileSync(join(ROOT, CHART), throughputChart(series, subtitle));
     }
-    writeFileSync(
-      join(ROOT, 'BENCHMARKS.md'),
-      benchmarksMarkdown(report, series ? CHART : undefined),
-    );
+    const file = join(ROOT, 'BENCHMARKS.md');
+    const hand = existsSync(file) ? handSectionsOf(readFileSync(file, 'utf8')) : undefined;
+    writeFileSync(file, benchmarksMarkdown(report, series ? CHART : undefined, hand));
     log(`wrote BENCHMARKS.md${series ? ` and ${CHART}` : ''}`);
   }
 }

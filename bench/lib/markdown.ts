@@ -58,7 +58,15 @@ const METHOD = `## Method
   role's busy time by layer and its hottest functions, named by source file.
 `;
 
-export function benchmarksMarkdown(report: BenchReport, chartPath: string | undefined): string {
+/**
+ * The whole file. `handSections` (the marked block of the file this replaces, see
+ * hand-sections.ts) goes after the Goals table, unchanged.
+ */
+export function benchmarksMarkdown(
+  report: BenchReport,
+  chartPath: string | undefined,
+  handSections?: string,
+): string {
   const out: string[] = [
     '# Benchmarks',
     '',
@@ -100,6 +108,7 @@ export function benchmarksMarkdown(report: BenchReport, chartPath: string | unde
       ]),
     );
   }
+  if (handSections !== undefined) out.push('', handSections);
   if (chartPath)
     out.push('', '## Throughput vs processes', '', `![throughput vs processes](${chartPath})`);
   for (const s of report.scenarios) {
