@@ -10,22 +10,27 @@ import { freezeFresh, readOnlyAlready } from './freeze.js';
  * one. A plain object as root made every patch a shallow copy of all top-level keys, on
  * the writer and on every replica: milliseconds per patch for a document keyed by id.
  *
- * The root is a read-only Proxy over {@link RootData}: keys in insertion order split into
- * chunks of at most {@link CHUNK_KEYS} (a Map each), and an index key -> chunk. Reads and
+ * The root is a read-only Proxy over {@link RootData}: keys in insertion order in slots,
+ * {@link CHUNK_KEYS} slots a chunk, and an index key -> slot. Reads and
  * writes look like a plain frozen object's: `data[key]`, `Object.keys`, `JSON.stringify`,
  * spreading and `in` work; assigning, deleting or defining a property throws a TypeError in
  * strict code (as on a frozen object) and changes nothing. Values below the root are plain
  * frozen JSON, shared between roots as before.
  *
- * The index (key -> chunk) is shared by a root and every root made from it, on every
+ * The index (key -> slot) is shared by a root and every root made from it, on every
  * branch (an optimistic view's layers and the replica both build on one root): it only
- * ever gains keys, and a key's chunk never changes in it. So any root finds its keys where
- * they are, and a key it lacks is missing from the chunk its hint names. A patch whose new
- * key would move an existing hint (a deleted key added again, in a later chunk; the same
- * new key added on two branches in different chunks) builds its root a new index: O(keys),
- * as rare as that, or as the index holding many more hints than keys (deleted keys).
+ * ever gains keys, and a key's slot never changes in it. So any root finds its keys where
+ * they are, and a key it lacks is not in the slot its hint names (that slot is free, or
+ * holds another key on another branch). A new key takes the slot after every slot used,
+ * never a freed one (a plain object puts it after every key). A patch whose new key would
+ * move an existing hint (a deleted key added again; the same new key added on two branches
+ * in different slots) builds its root a new index and packs the keys afresh: O(keys), as
+ * rare as that, or as the index holding many more hints than keys (deleted keys).
  */
 const CHUNK_KEYS = 32;
+/** log2 of {@link CHUNK_KEYS}: a slot's chunk is `slot >>> SLOT_BITS`. */
+const SLOT_BITS = 5;
+const SLOT_MASK = CHUNK_KEYS - 1;
 
 /** Rebuild the index once it holds this many more hints than live keys (deleted keys). */
 const INDEX_SLACK = 1024;
@@ -36,19 +41,44 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 /** A canonical array index: such keys come first in a plain object, in ascending order. */
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
-type Chunk = Map<string, JsonValue>;
+/**
+ * Up to {@link CHUNK_KEYS} slots, in insertion order: `keys[i]` holds `values[i]`, a free
+ * slot (a deleted key's) holds undefined in both. Two arrays rather than a Map: copying a
+ * chunk for a write is two array copies (a Map copy rehashes every key: it was ~8 % of a
+ * member's time in the mixed workload), and a read is one array index after the index's
+ * Map. Never written once a root holds it (a draft writes its own copies).
+ */
+class Chunk {
+  constructor(
+    readonly keys: (string | undefined)[],
+    readonly values: (JsonValue | undefined)[],
+    /** Live keys. */
+    public size: number,
+  ) {}
+
+  copy(): Chunk {
+    return new Chunk(this.keys.slice(), this.values.slice(), this.size);
+  }
+}
 
 class RootData {
   constructor(
     readonly chunks: readonly Chunk[],
     readonly size: number,
-    /** key -> the chunk that holds it, in every root that holds it and shares this map. */
+    /**
+     * key -> its slot (chunk * CHUNK_KEYS + place), in every root that holds it and shares
+     * this map. A root holds a key when the slot named holds that very key.
+     */
     readonly where: Map<string, number>,
   ) {}
 
   get(key: string): JsonValue | undefined {
     const at = this.where.get(key);
-    return at === undefined ? undefined : this.chunks[at]?.get(key);
+    if (at === undefined) return undefined;
+    const chunk = this.chunks[at >>> SLOT_BITS];
+    if (chunk === undefined) return undefined;
+    const place = at & SLOT_MASK;
+    return chunk.keys[place] === key ? chunk.values[place] : undefined;
   }
 }
 
@@ -57,7 +87,8 @@ function keysOf(chunks: readonly Chunk[]): string[] {
   const keys: string[] = [];
   let indexes: string[] | undefined;
   for (const chunk of chunks) {
-    for (const key of chunk.keys()) {
+    for (const key of chunk.keys) {
+      if (key === undefined) continue;
       const c = key.charCodeAt(0);
       if (c >= 48 && c <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295) {
         (indexes ??= []).push(key);
@@ -69,10 +100,31 @@ function keysOf(chunks: readonly Chunk[]): string[] {
   return [...indexes, ...keys];
 }
 
-function indexOf(chunks: readonly Chunk[]): Map<string, number> {
+/** Chunks holding `entries` packed in order (no free slots), and their index. */
+function pack(entries: Iterable<readonly [string, JsonValue]>): { chunks: Chunk[]; where: Map<string, number>; size: number } {
+  const chunks: Chunk[] = [];
   const where = new Map<string, number>();
-  for (let i = 0; i < chunks.length; i++) for (const key of chunks[i]!.keys()) where.set(key, i);
-  return where;
+  let chunk: Chunk | undefined;
+  let size = 0;
+  for (const [key, value] of entries) {
+    if (chunk === undefined || chunk.keys.length >= CHUNK_KEYS) chunks.push((chunk = new Chunk([], [], 0)));
+    where.set(key, ((chunks.length - 1) << SLOT_BITS) | chunk.keys.length);
+    chunk.keys.push(key);
+    chunk.values.push(value);
+    chunk.size++;
+    size++;
+  }
+  return { chunks, where, size };
+}
+
+/** The live entries of `chunks`, in slot order. */
+function* entriesOf(chunks: readonly Chunk[]): Generator<[string, JsonValue]> {
+  for (const chunk of chunks) {
+    for (let i = 0; i < chunk.keys.length; i++) {
+      const key = chunk.keys[i];
+      if (key !== undefined) yield [key, chunk.values[i]!];
+    }
+  }
 }
 
 function descriptor(value: JsonValue, writable: boolean): PropertyDescriptor {
@@ -148,15 +200,8 @@ export function wideRoot(state: JsonObject, minKeys = WIDE_ROOT_KEYS): JsonObjec
   if (isWideRoot(state)) return state;
   freezeFresh(state);
   if (Object.keys(state).length < minKeys) return state;
-  const chunks: Chunk[] = [];
-  let chunk: Chunk | undefined;
-  let size = 0;
-  for (const key of Object.keys(state)) {
-    if (chunk === undefined || chunk.size >= CHUNK_KEYS) chunks.push((chunk = new Map()));
-    chunk.set(key, state[key]!);
-    size++;
-  }
-  return rootOf(new RootData(chunks, size, indexOf(chunks)));
+  const { chunks, where, size } = pack(Object.keys(state).map((key) => [key, state[key]!] as const));
+  return rootOf(new RootData(chunks, size, where));
 }
 
 /** A root being written by one patch: private copies of the chunks it touches. */
@@ -166,7 +211,7 @@ class RootDraft {
   /** Chunks copied for this draft: a list while few (most patches write one or two), then a Set. */
   #owned: number[] | Set<number> = [];
   #size: number;
-  /** Keys this draft added, and their chunk: the shared index changes only when sealed. */
+  /** Keys this draft added, and their slot: the shared index changes only when sealed. */
   #added: Map<string, number> | undefined;
   /** Keys written: their values are frozen when sealed (operators build them in place). */
   #written: string[] = [];
@@ -177,57 +222,65 @@ class RootDraft {
     this.#size = base.size;
   }
 
+  /** The slot that holds `key` here, or undefined. */
   #at(key: string): number | undefined {
     const at = this.#added?.get(key) ?? this.#base.where.get(key);
-    return at !== undefined && this.#chunks[at]?.has(key) === true ? at : undefined;
+    return at !== undefined && this.#chunks[at >>> SLOT_BITS]?.keys[at & SLOT_MASK] === key ? at : undefined;
   }
 
   get(key: string): JsonValue | undefined {
     const at = this.#at(key);
-    return at === undefined ? undefined : this.#chunks[at]!.get(key);
+    return at === undefined ? undefined : this.#chunks[at >>> SLOT_BITS]!.values[at & SLOT_MASK];
   }
 
-  #own(at: number): Chunk {
-    if (!this.#isOwned(at)) {
-      this.#chunks[at] = new Map(this.#chunks[at]);
-      this.#markOwned(at);
+  #own(index: number): Chunk {
+    if (!this.#isOwned(index)) {
+      this.#chunks[index] = this.#chunks[index]!.copy();
+      this.#markOwned(index);
     }
-    return this.#chunks[at]!;
+    return this.#chunks[index]!;
   }
 
-  #isOwned(at: number): boolean {
+  #isOwned(index: number): boolean {
     const owned = this.#owned;
-    return Array.isArray(owned) ? owned.includes(at) : owned.has(at);
+    return Array.isArray(owned) ? owned.includes(index) : owned.has(index);
   }
 
-  #markOwned(at: number): void {
+  #markOwned(index: number): void {
     const owned = this.#owned;
-    if (!Array.isArray(owned)) owned.add(at);
-    else if (owned.length < 16) owned.push(at);
-    else this.#owned = new Set([...owned, at]);
+    if (!Array.isArray(owned)) owned.add(index);
+    else if (owned.length < 16) owned.push(index);
+    else this.#owned = new Set([...owned, index]);
   }
 
   set(key: string, value: JsonValue): void {
     this.#written.push(key);
     const at = this.#at(key);
     if (at !== undefined) {
-      this.#own(at).set(key, value);
+      this.#own(at >>> SLOT_BITS).values[at & SLOT_MASK] = value;
       return;
     }
+    // A new key goes after every slot ever used, as a plain object puts it after every key.
     let last = this.#chunks.length - 1;
-    if (last < 0 || this.#chunks[last]!.size >= CHUNK_KEYS) {
-      last = this.#chunks.push(new Map()) - 1;
+    if (last < 0 || this.#chunks[last]!.keys.length >= CHUNK_KEYS) {
+      last = this.#chunks.push(new Chunk([], [], 0)) - 1;
       this.#markOwned(last);
     }
-    this.#own(last).set(key, value);
-    (this.#added ??= new Map()).set(key, last);
+    const chunk = this.#own(last);
+    (this.#added ??= new Map()).set(key, (last << SLOT_BITS) | chunk.keys.length);
+    chunk.keys.push(key);
+    chunk.values.push(value);
+    chunk.size++;
     this.#size++;
   }
 
   delete(key: string): void {
     const at = this.#at(key);
     if (at === undefined) return;
-    this.#own(at).delete(key);
+    const chunk = this.#own(at >>> SLOT_BITS);
+    chunk.keys[at & SLOT_MASK] = undefined;
+    chunk.values[at & SLOT_MASK] = undefined;
+    chunk.size--;
     this.#size--;
   }
 
@@ -237,25 +290,23 @@ class RootDraft {
 
   seal(): JsonObject {
     for (const key of this.#written) freezeFresh(this.get(key));
-    let where = this.#base.where;
-    let chunks: readonly Chunk[] = this.#chunks;
     const added = this.#added;
-    if (added !== undefined) {
-      let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
-      if (inPlace) {
-        for (const [key, at] of added) {
-          const hint = where.get(key);
-          if (hint !== undefined && hint !== at) inPlace = false;
-        }
-      }
-      if (inPlace) for (const [key, at] of added) where.set(key, at);
-      else {
-        chunks = chunks.filter((chunk) => chunk.size > 0);
-        where = indexOf(chunks);
+    if (added === undefined) return rootOf(new RootData(this.#chunks, this.#size, this.#base.where));
+    const where = this.#base.where;
+    let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
+    if (inPlace) {
+      for (const [key, at] of added) {
+        const hint = where.get(key);
+        if (hint !== undefined && hint !== at) inPlace = false;
       }
     }
-    const data = new RootData(chunks, this.#size, where);
-    return rootOf(data);
+    if (inPlace) {
+      for (const [key, at] of added) where.set(key, at);
+      return rootOf(new RootData(this.#chunks, this.#size, where));
+    }
+    // A hint would move (or too many are stale): pack the keys afresh, with an index of their own.
+    const packed = pack(entriesOf(this.#chunks));
+    return rootOf(new RootData(packed.chunks, packed.size, packed.where));
   }
 }
 
@@ -318,7 +369,7 @@ export function sealDraft(draft: JsonObject): JsonObject {
  * The chunks of a chunked object, for tests that count what a patch copied (a chunk a new
  * object shares with the old one was not copied). Undefined for anything else.
  */
-export function chunksOf(value: unknown): readonly ReadonlyMap<string, JsonValue>[] | undefined {
+export function chunksOf(value: unknown): readonly { readonly size: number }[] | undefined {
   if (!isWideRoot(value)) return undefined;
   return (value as unknown as Record<symbol, RootData>)[DATA]!.chunks;
 }
