@@ -3,6 +3,7 @@ import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import type { ApplyOutcome, PrecomputedUpdate, Replica } from './replica.js';
 import { PendingWrites } from './view-commute.js';
+import { withValuesFrom } from './wide-root.js';
 
 /** How the view changed. `before === after` and no paths when nothing changed. */
 export interface ViewChange {
@@ -178,6 +179,14 @@ export class OptimisticView {
   /** Applies another writer's entry on top of the view when it commutes with every pending patch. */
   #applyOnTop(entry: OrderedPatch, outcome: ApplyOutcome): boolean {
     if (!outcome.applied) return false;
+    // Keys no pending patch writes: their new values are the replica's, whatever the entry did.
+    const keys = this.#writes.untouchedKeys(outcome.changedPaths);
+    const taken = keys === undefined ? undefined : withValuesFrom(this.#top, outcome.after, keys);
+    if (taken !== undefined) {
+      this.#top = taken;
+      this.#stale = true;
+      return true;
+    }
     try {
       const plan = planUpdate(entry.patch);
       if (!this.#writes.commutes(plan, outcome.before, this.#layers)) return false;

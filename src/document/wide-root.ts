@@ -186,6 +186,49 @@ export function isWideRoot(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DATA] !== undefined;
 }
 
+/** What `root` holds at its own top-level `key`, undefined when it has no such key. */
+function ownValue(root: JsonObject, key: string): JsonValue | undefined {
+  const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
+  if (data !== undefined) return data.get(key);
+  return Object.hasOwn(root, key) ? root[key] : undefined;
+}
+
+/**
+ * `root` (sealed) with the values of the top-level `keys` taken from `source`, each key in
+ * its place: a new root, or undefined when a key is missing from either. The values are
+ * `source`'s, frozen already. For an optimistic view (view.ts) that takes another writer's
+ * change of keys its own pending patches leave alone: no patch applied a second time, only
+ * one chunk copied per key (a plain root is copied whole: it has few keys).
+ */
+export function withValuesFrom(root: JsonObject, source: JsonObject, keys: readonly string[]): JsonObject | undefined {
+  const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
+  if (data === undefined) {
+    const copy: JsonObject = { ...root };
+    for (const key of keys) {
+      const value = ownValue(source, key);
+      if (value === undefined || !Object.hasOwn(root, key)) return undefined;
+      copy[key] = value;
+    }
+    return Object.freeze(copy);
+  }
+  const chunks = data.chunks.slice();
+  const copied = new Set<number>();
+  for (const key of keys) {
+    const at = data.where.get(key);
+    const value = ownValue(source, key);
+    if (at === undefined || value === undefined) return undefined;
+    const index = at >>> SLOT_BITS;
+    let chunk = chunks[index];
+    if (chunk?.keys[at & SLOT_MASK] !== key) return undefined;
+    if (!copied.has(index)) {
+      chunk = chunks[index] = chunk.copy();
+      copied.add(index);
+    }
+    chunk.values[at & SLOT_MASK] = value;
+  }
+  return rootOf(new RootData(chunks, data.size, data.where));
+}
+
 /**
  * Roots with fewer keys than this stay plain frozen objects: copying a few dozen keys costs
  * less than the chunks and the Proxy (measured: about even at 64 keys).
