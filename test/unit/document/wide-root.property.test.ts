@@ -1,9 +1,9 @@
-import { inspect } from 'node:util';
+import { inspect, types } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlainObject } from '../../../src/document/json.js';
 import { Replica } from '../../../src/document/replica.js';
-import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from '../../../src/document/wide-root.js';
+import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withValuesFrom } from '../../../src/document/wide-root.js';
 import type { JsonObject, JsonValue } from '../../../src/types.js';
 
 /** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
@@ -69,6 +69,56 @@ describe('wide root', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('takes the values of some keys from another root: reads like the plain object, both roots unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
+        fc.array(op, { minLength: 1, maxLength: 30 }),
+        fc.array(op, { minLength: 1, maxLength: 30 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (initial, mine, theirs, keys, plain) => {
+          // Two branches of one root (a view's and its replica's), chunked or plain alike.
+          const base = wideRoot({ ...initial }, 0);
+          const make = (model: JsonObject, ops: readonly Op[]): { root: JsonObject; model: JsonObject } => {
+            const copy = { ...model };
+            write(copy, ops);
+            if (plain) return { root: Object.freeze({ ...copy }), model: copy };
+            const draft = openDraft(base);
+            write(draft, ops);
+            return { root: sealDraft(draft), model: copy };
+          };
+          const a = make(initial, mine);
+          const b = make(initial, theirs);
+          const taken = withValuesFrom(a.root, b.root, keys);
+          const everywhere = keys.every((key) => Object.hasOwn(a.model, key) && Object.hasOwn(b.model, key));
+          if (!everywhere) {
+            expect(taken).toBeUndefined();
+            return;
+          }
+          const model = { ...a.model };
+          for (const key of keys) model[key] = b.model[key]!;
+          expectSame(taken!, model);
+          expect(types.isProxy(taken)).toBe(!plain);
+          expect(Object.isFrozen(taken)).toBe(plain);
+          expect(() => {
+            (taken as Record<string, unknown>).k0 = -1;
+          }).toThrow(TypeError);
+          expectSame(a.root, a.model);
+          expectSame(b.root, b.model);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a chunked root is a Proxy, a plain root a frozen plain object (what mem.data is)', () => {
+    const wide = wideRoot(Object.fromEntries(Array.from({ length: WIDE_ROOT_KEYS }, (_, i) => [`k${i}`, i])));
+    const small = wideRoot({ a: 1 });
+    expect([types.isProxy(wide), isWideRoot(wide), Object.isFrozen(wide)]).toEqual([true, true, false]);
+    expect([types.isProxy(small), isWideRoot(small), Object.isFrozen(small)]).toEqual([false, false, true]);
   });
 
   it('is frozen to its readers: writes throw and change nothing', () => {
