@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../types.js';
-import { freezeFresh, readOnlyAlready } from './freeze.js';
+import { freezeFresh, READ_ONLY } from './freeze.js';
 import { keysOf, pack, RootData, RootDraft, SLOT_BITS, SLOT_MASK } from './wide-chunks.js';
 
 /**
@@ -59,6 +59,7 @@ const READ: ProxyHandler<RootTarget> = {
       const value = target.data.get(key);
       if (value !== undefined) return value;
     } else if (key === DATA) return target.data;
+    else if (key === READ_ONLY) return true;
     return fallback(key, receiver);
   },
   has(target, key) {
@@ -80,11 +81,9 @@ const READ: ProxyHandler<RootTarget> = {
   preventExtensions: refuse,
 };
 
+/** Nested in another object, it is a frozen value like any other: freezing stops at READ_ONLY. */
 function rootOf(data: RootData): JsonObject {
-  const root = new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
-  // Nested in another object, it is a frozen value like any other: freezing stops here.
-  readOnlyAlready(root);
-  return root;
+  return new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
 }
 
 /** Whether `value` is a root made here (a sealed one, not a draft). */
