@@ -117,7 +117,8 @@ export function withValuesFrom(root: JsonObject, source: JsonObject, keys: reado
     return Object.freeze(copy);
   }
   const chunks = data.chunks.slice();
-  const copied = new Set<number>();
+  /** Chunks copied here: a list for the few keys most entries change, else a Set. */
+  const copied: number[] | Set<number> = keys.length > 16 ? new Set() : [];
   for (const key of keys) {
     const at = data.where.get(key);
     const value = ownValue(source, key);
@@ -125,9 +126,10 @@ export function withValuesFrom(root: JsonObject, source: JsonObject, keys: reado
     const index = at >>> SLOT_BITS;
     let chunk = chunks[index];
     if (chunk?.keys[at & SLOT_MASK] !== key) return undefined;
-    if (!copied.has(index)) {
+    if (Array.isArray(copied) ? !copied.includes(index) : !copied.has(index)) {
       chunk = chunks[index] = chunk.copy();
-      copied.add(index);
+      if (Array.isArray(copied)) copied.push(index);
+      else copied.add(index);
     }
     chunk.values[at & SLOT_MASK] = value;
   }

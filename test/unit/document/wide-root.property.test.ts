@@ -77,7 +77,7 @@ describe('wide root', () => {
         fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
         fc.array(op, { minLength: 1, maxLength: 30 }),
         fc.array(op, { minLength: 1, maxLength: 30 }),
-        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 6 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 20 }),
         fc.boolean(),
         (initial, mine, theirs, keys, plain) => {
           // Two branches of one root (a view's and its replica's), chunked or plain alike.
