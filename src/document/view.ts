@@ -50,7 +50,10 @@ function samePatch(patch: Patch, peer: string, seq: number): boolean {
  *
  * Rebasing is lazy: an entry of another writer that commutes with every pending patch
  * (view-commute.ts) is applied once, on top of the view, instead of replaying all of them
- * (what made a writer with many writes in flight slow down as others wrote). The layers'
+ * (what made a writer with many writes in flight slow down as others wrote). Most such
+ * entries change only top-level keys no pending patch writes: the view then takes those
+ * keys' new values from the replica's root (wide-root.ts `withValuesFrom`) rather than
+ * applying the entry a second time, one chunk copy per key. The layers'
  * own roots are then out of date ("stale") though the view is exact; they are replayed only
  * when something needs them: an entry that does not commute, a withdrawal, or an own patch
  * ordered with another verdict than the view's.
