@@ -71,6 +71,34 @@ describe('wide root', () => {
     );
   });
 
+  it('reads like a plain object with many chunks (2,100 keys), on every branch', () => {
+    // Keys from first to last chunk, and new ones: writes land all along and past the end.
+    const many = Object.fromEntries(Array.from({ length: 2100 }, (_, i) => [`m${i}`, i]));
+    const touched = fc.constantFrom('m0', 'm31', 'm32', 'm1023', 'm1024', 'm1500', 'm2047', 'm2048', 'm2099', 'x1', 'x2', '5', 'k0');
+    const pageOp: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ set: touched, value: fc.integer({ min: -9, max: -1 }) }),
+      fc.record({ delete: touched }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.record({ from: fc.nat(), ops: fc.array(pageOp, { minLength: 1, maxLength: 12 }) }), { minLength: 1, maxLength: 12 }), (steps) => {
+        const versions: Array<{ root: JsonObject; model: JsonObject }> = [{ root: wideRoot({ ...many }, 0), model: { ...many } }];
+        for (const { from, ops } of steps) {
+          const base = versions[from % 2 === 0 ? from % versions.length : versions.length - 1]!;
+          const draft = openDraft(base.root);
+          write(draft, ops);
+          const model = { ...base.model };
+          write(model, ops);
+          versions.push({ root: sealDraft(draft), model });
+        }
+        for (const { root, model } of versions) {
+          expect(JSON.stringify(root)).toBe(JSON.stringify(model));
+          expect(Object.keys(root)).toEqual(Object.keys(model));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('takes the values of some keys from another root: reads like the plain object, both roots unchanged', () => {
     fc.assert(
       fc.property(
