@@ -43,6 +43,24 @@ export class PendingWrites {
   }
 
   /**
+   * The top-level keys of `paths` (what another writer's entry changed), when no pending
+   * patch writes any of them and none has a condition or writes the root; else undefined.
+   * Pending patches then neither read nor write what the entry changed (operators read only
+   * what they write), so the view takes the entry's new values of those keys as they are.
+   */
+  untouchedKeys(paths: readonly string[]): string[] | undefined {
+    if (this.#opaque > 0 || paths.length === 0) return undefined;
+    const keys: string[] = [];
+    for (const path of paths) {
+      const dot = path.indexOf('.');
+      const key = dot === -1 ? path : path.slice(0, dot);
+      if (key === '' || this.#first.has(key)) return undefined;
+      if (!keys.includes(key)) keys.push(key);
+    }
+    return keys;
+  }
+
+  /**
    * Whether `plan` (another writer's, already applied to `before`, the confirmed state) can be
    * applied on top of the view. `pending`: the pending patches' plans (undefined: one that
    * cannot even be planned, so it is a no-op on every state and reads nothing).

@@ -3,6 +3,7 @@ import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import type { ApplyOutcome, PrecomputedUpdate, Replica } from './replica.js';
 import { PendingWrites } from './view-commute.js';
+import { withValuesFrom } from './wide-root.js';
 
 /** How the view changed. `before === after` and no paths when nothing changed. */
 export interface ViewChange {
@@ -49,7 +50,10 @@ function samePatch(patch: Patch, peer: string, seq: number): boolean {
  *
  * Rebasing is lazy: an entry of another writer that commutes with every pending patch
  * (view-commute.ts) is applied once, on top of the view, instead of replaying all of them
- * (what made a writer with many writes in flight slow down as others wrote). The layers'
+ * (what made a writer with many writes in flight slow down as others wrote). Most such
+ * entries change only top-level keys no pending patch writes: the view then takes those
+ * keys' new values from the replica's root (wide-root.ts `withValuesFrom`) rather than
+ * applying the entry a second time, one chunk copy per key. The layers'
  * own roots are then out of date ("stale") though the view is exact; they are replayed only
  * when something needs them: an entry that does not commute, a withdrawal, or an own patch
  * ordered with another verdict than the view's.
@@ -178,6 +182,14 @@ export class OptimisticView {
   /** Applies another writer's entry on top of the view when it commutes with every pending patch. */
   #applyOnTop(entry: OrderedPatch, outcome: ApplyOutcome): boolean {
     if (!outcome.applied) return false;
+    // Keys no pending patch writes: their new values are the replica's, whatever the entry did.
+    const keys = this.#writes.untouchedKeys(outcome.changedPaths);
+    const taken = keys === undefined ? undefined : withValuesFrom(this.#top, outcome.after, keys);
+    if (taken !== undefined) {
+      this.#top = taken;
+      this.#stale = true;
+      return true;
+    }
     try {
       const plan = planUpdate(entry.patch);
       if (!this.#writes.commutes(plan, outcome.before, this.#layers)) return false;

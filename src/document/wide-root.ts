@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../types.js';
-import { freezeFresh, readOnlyAlready } from './freeze.js';
+import { freezeFresh, READ_ONLY } from './freeze.js';
+import { keysOf, pack, RootData, RootDraft, SLOT_BITS, SLOT_MASK } from './wide-chunks.js';
 
 /**
  * The root of a replica's state, with structural sharing: a write to one key of a
@@ -10,70 +11,27 @@ import { freezeFresh, readOnlyAlready } from './freeze.js';
  * one. A plain object as root made every patch a shallow copy of all top-level keys, on
  * the writer and on every replica: milliseconds per patch for a document keyed by id.
  *
- * The root is a read-only Proxy over {@link RootData}: keys in insertion order split into
- * chunks of at most {@link CHUNK_KEYS} (a Map each), and an index key -> chunk. Reads and
+ * The root is a read-only Proxy over {@link RootData}: keys in insertion order in slots,
+ * 32 slots a chunk (wide-chunks.ts), and an index key -> slot. Reads and
  * writes look like a plain frozen object's: `data[key]`, `Object.keys`, `JSON.stringify`,
  * spreading and `in` work; assigning, deleting or defining a property throws a TypeError in
  * strict code (as on a frozen object) and changes nothing. Values below the root are plain
  * frozen JSON, shared between roots as before.
  *
- * The index (key -> chunk) is shared by a root and every root made from it, on every
+ * The index (key -> slot) is shared by a root and every root made from it, on every
  * branch (an optimistic view's layers and the replica both build on one root): it only
- * ever gains keys, and a key's chunk never changes in it. So any root finds its keys where
- * they are, and a key it lacks is missing from the chunk its hint names. A patch whose new
- * key would move an existing hint (a deleted key added again, in a later chunk; the same
- * new key added on two branches in different chunks) builds its root a new index: O(keys),
- * as rare as that, or as the index holding many more hints than keys (deleted keys).
+ * ever gains keys, and a key's slot never changes in it. So any root finds its keys where
+ * they are, and a key it lacks is not in the slot its hint names (that slot is free, or
+ * holds another key on another branch). A new key takes the slot after every slot used,
+ * never a freed one (a plain object puts it after every key). A patch whose new key would
+ * move an existing hint (a deleted key added again; the same new key added on two branches
+ * in different slots) builds its root a new index and packs the keys afresh: O(keys), as
+ * rare as that, or as the index holding many more hints than keys (deleted keys).
  */
-const CHUNK_KEYS = 32;
-
-/** Rebuild the index once it holds this many more hints than live keys (deleted keys). */
-const INDEX_SLACK = 1024;
 
 const DATA = Symbol('memsync.root');
 const DRAFT = Symbol('memsync.draft');
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-/** A canonical array index: such keys come first in a plain object, in ascending order. */
-const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
-
-type Chunk = Map<string, JsonValue>;
-
-class RootData {
-  constructor(
-    readonly chunks: readonly Chunk[],
-    readonly size: number,
-    /** key -> the chunk that holds it, in every root that holds it and shares this map. */
-    readonly where: Map<string, number>,
-  ) {}
-
-  get(key: string): JsonValue | undefined {
-    const at = this.where.get(key);
-    return at === undefined ? undefined : this.chunks[at]?.get(key);
-  }
-}
-
-/** Keys in a plain object's order: array indexes ascending, then the rest as inserted. */
-function keysOf(chunks: readonly Chunk[]): string[] {
-  const keys: string[] = [];
-  let indexes: string[] | undefined;
-  for (const chunk of chunks) {
-    for (const key of chunk.keys()) {
-      const c = key.charCodeAt(0);
-      if (c >= 48 && c <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295) {
-        (indexes ??= []).push(key);
-      } else keys.push(key);
-    }
-  }
-  if (indexes === undefined) return keys;
-  indexes.sort((a, b) => Number(a) - Number(b));
-  return [...indexes, ...keys];
-}
-
-function indexOf(chunks: readonly Chunk[]): Map<string, number> {
-  const where = new Map<string, number>();
-  for (let i = 0; i < chunks.length; i++) for (const key of chunks[i]!.keys()) where.set(key, i);
-  return where;
-}
 
 function descriptor(value: JsonValue, writable: boolean): PropertyDescriptor {
   return { value, writable, enumerable: true, configurable: true };
@@ -101,6 +59,7 @@ const READ: ProxyHandler<RootTarget> = {
       const value = target.data.get(key);
       if (value !== undefined) return value;
     } else if (key === DATA) return target.data;
+    else if (key === READ_ONLY) return true;
     return fallback(key, receiver);
   },
   has(target, key) {
@@ -122,16 +81,59 @@ const READ: ProxyHandler<RootTarget> = {
   preventExtensions: refuse,
 };
 
+/** Nested in another object, it is a frozen value like any other: freezing stops at READ_ONLY. */
 function rootOf(data: RootData): JsonObject {
-  const root = new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
-  // Nested in another object, it is a frozen value like any other: freezing stops here.
-  readOnlyAlready(root);
-  return root;
+  return new Proxy(new RootTarget(data), READ) as unknown as JsonObject;
 }
 
 /** Whether `value` is a root made here (a sealed one, not a draft). */
 export function isWideRoot(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DATA] !== undefined;
+}
+
+/** What `root` holds at its own top-level `key`, undefined when it has no such key. */
+function ownValue(root: JsonObject, key: string): JsonValue | undefined {
+  const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
+  if (data !== undefined) return data.get(key);
+  return Object.hasOwn(root, key) ? root[key] : undefined;
+}
+
+/**
+ * `root` (sealed) with the values of the top-level `keys` taken from `source`, each key in
+ * its place: a new root, or undefined when a key is missing from either. The values are
+ * `source`'s, frozen already. For an optimistic view (view.ts) that takes another writer's
+ * change of keys its own pending patches leave alone: no patch applied a second time, only
+ * one chunk copied per key (a plain root is copied whole: it has few keys).
+ */
+export function withValuesFrom(root: JsonObject, source: JsonObject, keys: readonly string[]): JsonObject | undefined {
+  const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
+  if (data === undefined) {
+    const copy: JsonObject = { ...root };
+    for (const key of keys) {
+      const value = ownValue(source, key);
+      if (value === undefined || !Object.hasOwn(root, key)) return undefined;
+      copy[key] = value;
+    }
+    return Object.freeze(copy);
+  }
+  const chunks = data.chunks.slice();
+  /** Chunks copied here: a list for the few keys most entries change, else a Set. */
+  const copied: number[] | Set<number> = keys.length > 16 ? new Set() : [];
+  for (const key of keys) {
+    const at = data.where.get(key);
+    const value = ownValue(source, key);
+    if (at === undefined || value === undefined) return undefined;
+    const index = at >>> SLOT_BITS;
+    let chunk = chunks[index];
+    if (chunk?.keys[at & SLOT_MASK] !== key) return undefined;
+    if (Array.isArray(copied) ? !copied.includes(index) : !copied.has(index)) {
+      chunk = chunks[index] = chunk.copy();
+      if (Array.isArray(copied)) copied.push(index);
+      else copied.add(index);
+    }
+    chunk.values[at & SLOT_MASK] = value;
+  }
+  return rootOf(new RootData(chunks, data.size, data.where));
 }
 
 /**
@@ -148,115 +150,8 @@ export function wideRoot(state: JsonObject, minKeys = WIDE_ROOT_KEYS): JsonObjec
   if (isWideRoot(state)) return state;
   freezeFresh(state);
   if (Object.keys(state).length < minKeys) return state;
-  const chunks: Chunk[] = [];
-  let chunk: Chunk | undefined;
-  let size = 0;
-  for (const key of Object.keys(state)) {
-    if (chunk === undefined || chunk.size >= CHUNK_KEYS) chunks.push((chunk = new Map()));
-    chunk.set(key, state[key]!);
-    size++;
-  }
-  return rootOf(new RootData(chunks, size, indexOf(chunks)));
-}
-
-/** A root being written by one patch: private copies of the chunks it touches. */
-class RootDraft {
-  readonly #base: RootData;
-  readonly #chunks: Chunk[];
-  /** Chunks copied for this draft: a list while few (most patches write one or two), then a Set. */
-  #owned: number[] | Set<number> = [];
-  #size: number;
-  /** Keys this draft added, and their chunk: the shared index changes only when sealed. */
-  #added: Map<string, number> | undefined;
-  /** Keys written: their values are frozen when sealed (operators build them in place). */
-  #written: string[] = [];
-
-  constructor(base: RootData) {
-    this.#base = base;
-    this.#chunks = base.chunks.slice();
-    this.#size = base.size;
-  }
-
-  #at(key: string): number | undefined {
-    const at = this.#added?.get(key) ?? this.#base.where.get(key);
-    return at !== undefined && this.#chunks[at]?.has(key) === true ? at : undefined;
-  }
-
-  get(key: string): JsonValue | undefined {
-    const at = this.#at(key);
-    return at === undefined ? undefined : this.#chunks[at]!.get(key);
-  }
-
-  #own(at: number): Chunk {
-    if (!this.#isOwned(at)) {
-      this.#chunks[at] = new Map(this.#chunks[at]);
-      this.#markOwned(at);
-    }
-    return this.#chunks[at]!;
-  }
-
-  #isOwned(at: number): boolean {
-    const owned = this.#owned;
-    return Array.isArray(owned) ? owned.includes(at) : owned.has(at);
-  }
-
-  #markOwned(at: number): void {
-    const owned = this.#owned;
-    if (!Array.isArray(owned)) owned.add(at);
-    else if (owned.length < 16) owned.push(at);
-    else this.#owned = new Set([...owned, at]);
-  }
-
-  set(key: string, value: JsonValue): void {
-    this.#written.push(key);
-    const at = this.#at(key);
-    if (at !== undefined) {
-      this.#own(at).set(key, value);
-      return;
-    }
-    let last = this.#chunks.length - 1;
-    if (last < 0 || this.#chunks[last]!.size >= CHUNK_KEYS) {
-      last = this.#chunks.push(new Map()) - 1;
-      this.#markOwned(last);
-    }
-    this.#own(last).set(key, value);
-    (this.#added ??= new Map()).set(key, last);
-    this.#size++;
-  }
-
-  delete(key: string): void {
-    const at = this.#at(key);
-    if (at === undefined) return;
-    this.#own(at).delete(key);
-    this.#size--;
-  }
-
-  keys(): string[] {
-    return keysOf(this.#chunks);
-  }
-
-  seal(): JsonObject {
-    for (const key of this.#written) freezeFresh(this.get(key));
-    let where = this.#base.where;
-    let chunks: readonly Chunk[] = this.#chunks;
-    const added = this.#added;
-    if (added !== undefined) {
-      let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
-      if (inPlace) {
-        for (const [key, at] of added) {
-          const hint = where.get(key);
-          if (hint !== undefined && hint !== at) inPlace = false;
-        }
-      }
-      if (inPlace) for (const [key, at] of added) where.set(key, at);
-      else {
-        chunks = chunks.filter((chunk) => chunk.size > 0);
-        where = indexOf(chunks);
-      }
-    }
-    const data = new RootData(chunks, this.#size, where);
-    return rootOf(data);
-  }
+  const { chunks, where, size } = pack(Object.keys(state).map((key) => [key, state[key]!] as const));
+  return rootOf(new RootData(chunks, size, where));
 }
 
 const WRITE: ProxyHandler<{ draft: RootDraft }> = {
@@ -311,14 +206,14 @@ export function isDraft(value: unknown): boolean {
 
 /** The new root a draft wrote: its written values frozen, the draft unusable after. */
 export function sealDraft(draft: JsonObject): JsonObject {
-  return (draft as unknown as Record<symbol, RootDraft>)[DRAFT]!.seal();
+  return rootOf((draft as unknown as Record<symbol, RootDraft>)[DRAFT]!.seal());
 }
 
 /**
  * The chunks of a chunked object, for tests that count what a patch copied (a chunk a new
  * object shares with the old one was not copied). Undefined for anything else.
  */
-export function chunksOf(value: unknown): readonly ReadonlyMap<string, JsonValue>[] | undefined {
+export function chunksOf(value: unknown): readonly { readonly size: number }[] | undefined {
   if (!isWideRoot(value)) return undefined;
   return (value as unknown as Record<symbol, RootData>)[DATA]!.chunks;
 }

@@ -58,10 +58,10 @@ type Command =
   | { kind: 'withdraw'; pick: number }
   | { kind: 'snapshot' };
 
-function commandOf(body: fc.Arbitrary<ValidPatchBody>): fc.Arbitrary<Command> {
+function commandOf(body: fc.Arbitrary<ValidPatchBody>, foreignBody = body): fc.Arbitrary<Command> {
   return fc.oneof(
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('propose' as const), body }) },
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('foreign' as const), body, old: fc.boolean() }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('foreign' as const), body: foreignBody, old: fc.boolean() }) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('order' as const), lower: fc.boolean() }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'duplicate' as const }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(20) }) },
@@ -88,6 +88,16 @@ const incBody: fc.Arbitrary<ValidPatchBody> = fc
   )
   .map((incs) => validatePatchInput({ update: { $inc: Object.fromEntries(incs.map(({ k, v }) => [k, v])) } }));
 const incCommand = commandOf(incBody);
+
+/**
+ * Own patches write a few fields, mostly of their own; another writer's entries write
+ * anything (nested, positional, created and removed fields, top-level ones too): most change
+ * only keys no pending patch writes, and the view takes their values from the replica.
+ */
+const ownBody: fc.Arbitrary<ValidPatchBody> = fc
+  .record({ op: fc.constantFrom('$inc', '$set', '$unset'), k: fc.constantFrom('k0', 'k1', 'k2.v', 'a.x'), v: fc.integer({ min: -2, max: 3 }) })
+  .map(({ op, k, v }) => validatePatchInput({ update: { [op]: { [k]: op === '$unset' ? '' : v } } }));
+const besideCommand = commandOf(ownBody, fc.oneof(patchBody, fieldBody));
 
 const PATTERNS = ['', '*', 'a', 'a.*', 'k0', 'k2.v', 'l', 'l.*', 'n', '*.x'];
 
@@ -126,6 +136,8 @@ describe('lazy optimistic view (property)', () => {
     [false, command, ''],
     [true, command, ' (chunked roots)'],
     [false, incCommand, ' (only increments)'],
+    [true, besideCommand, ' (others write beside pending keys, chunked roots)'],
+    [false, besideCommand, ' (others write beside pending keys)'],
   ] as const) {
     it(`matches the replaying view step by step${name}`, () => {
       let replays = 0;
@@ -226,6 +238,28 @@ describe('lazy optimistic view (property)', () => {
     foreign(5, { $max: { k1: 20 } }); // a pending patch writes k1, not only an $inc
     expect(view.replays).toBe(2);
     expect(text(view.state)).toBe(text({ ...initial, k0: 1, k1: 21, k2: { v: 9 }, k3: 8, k4: 1 }));
+  });
+
+  it("takes another writer's change of keys no pending patch writes from the replica, without replaying", () => {
+    const replica = new Replica(initial, { wideRootKeys: 0 });
+    const view = new OptimisticView(replica, 'me');
+    view.propose({ peer: 'me', seq: 1, ts: 2000, update: { $inc: { k0: 1 } } });
+    let version = 0;
+    const foreign = (update: Patch['update'], arrayFilters?: Patch['arrayFilters']): void => {
+      const patch: Patch = { peer: 'o', seq: version + 1, ts: 1001 + version, update, ...(arrayFilters ? { arrayFilters } : {}) };
+      expect(view.confirm({ version: ++version, epoch: 1, patch }).outcome.reason).toBeUndefined();
+    };
+    foreign({ $set: { 'l.$[e].x': 7 } }, [{ 'e.x': 3 }]); // a positional write
+    foreign({ $set: { 'a.q': 1 } }); // creates a field below the root
+    foreign({ $unset: { 'a.y': '' } });
+    expect(view.replays).toBe(0);
+    expect(view.state.a).toBe(replica.state.a);
+    foreign({ $set: { k9: 1 } }); // creates a top-level key: key order would differ
+    expect(view.replays).toBe(1);
+    expect(text(view.state)).toBe(text({ ...initial, a: { x: 1, q: 1 }, l: [1, 2, { x: 7 }], k0: 1, k9: 1 }));
+    // The replica's own (frozen) values, not copies.
+    expect(view.state.a).toBe(replica.state.a);
+    expect(view.state.l).toBe(replica.state.l);
   });
 
   it('swaps integer increments of one field only while the sums stay exact', () => {

@@ -1,9 +1,9 @@
-import { inspect } from 'node:util';
+import { inspect, types } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlainObject } from '../../../src/document/json.js';
 import { Replica } from '../../../src/document/replica.js';
-import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from '../../../src/document/wide-root.js';
+import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withValuesFrom } from '../../../src/document/wide-root.js';
 import type { JsonObject, JsonValue } from '../../../src/types.js';
 
 /** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
@@ -69,6 +69,84 @@ describe('wide root', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('reads like a plain object with many chunks (2,100 keys), on every branch', () => {
+    // Keys from first to last chunk, and new ones: writes land all along and past the end.
+    const many = Object.fromEntries(Array.from({ length: 2100 }, (_, i) => [`m${i}`, i]));
+    const touched = fc.constantFrom('m0', 'm31', 'm32', 'm1023', 'm1024', 'm1500', 'm2047', 'm2048', 'm2099', 'x1', 'x2', '5', 'k0');
+    const pageOp: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ set: touched, value: fc.integer({ min: -9, max: -1 }) }),
+      fc.record({ delete: touched }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.record({ from: fc.nat(), ops: fc.array(pageOp, { minLength: 1, maxLength: 12 }) }), { minLength: 1, maxLength: 12 }), (steps) => {
+        const versions: Array<{ root: JsonObject; model: JsonObject }> = [{ root: wideRoot({ ...many }, 0), model: { ...many } }];
+        for (const { from, ops } of steps) {
+          const base = versions[from % 2 === 0 ? from % versions.length : versions.length - 1]!;
+          const draft = openDraft(base.root);
+          write(draft, ops);
+          const model = { ...base.model };
+          write(model, ops);
+          versions.push({ root: sealDraft(draft), model });
+        }
+        for (const { root, model } of versions) {
+          expect(JSON.stringify(root)).toBe(JSON.stringify(model));
+          expect(Object.keys(root)).toEqual(Object.keys(model));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('takes the values of some keys from another root: reads like the plain object, both roots unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
+        fc.array(op, { minLength: 1, maxLength: 30 }),
+        fc.array(op, { minLength: 1, maxLength: 30 }),
+        fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        (initial, mine, theirs, keys, plain) => {
+          // Two branches of one root (a view's and its replica's), chunked or plain alike.
+          const base = wideRoot({ ...initial }, 0);
+          const make = (model: JsonObject, ops: readonly Op[]): { root: JsonObject; model: JsonObject } => {
+            const copy = { ...model };
+            write(copy, ops);
+            if (plain) return { root: Object.freeze({ ...copy }), model: copy };
+            const draft = openDraft(base);
+            write(draft, ops);
+            return { root: sealDraft(draft), model: copy };
+          };
+          const a = make(initial, mine);
+          const b = make(initial, theirs);
+          const taken = withValuesFrom(a.root, b.root, keys);
+          const everywhere = keys.every((key) => Object.hasOwn(a.model, key) && Object.hasOwn(b.model, key));
+          if (!everywhere) {
+            expect(taken).toBeUndefined();
+            return;
+          }
+          const model = { ...a.model };
+          for (const key of keys) model[key] = b.model[key]!;
+          expectSame(taken!, model);
+          expect(types.isProxy(taken)).toBe(!plain);
+          expect(Object.isFrozen(taken)).toBe(plain);
+          expect(() => {
+            (taken as Record<string, unknown>).k0 = -1;
+          }).toThrow(TypeError);
+          expectSame(a.root, a.model);
+          expectSame(b.root, b.model);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a chunked root is a Proxy, a plain root a frozen plain object (what mem.data is)', () => {
+    const wide = wideRoot(Object.fromEntries(Array.from({ length: WIDE_ROOT_KEYS }, (_, i) => [`k${i}`, i])));
+    const small = wideRoot({ a: 1 });
+    expect([types.isProxy(wide), isWideRoot(wide), Object.isFrozen(wide)]).toEqual([true, true, false]);
+    expect([types.isProxy(small), isWideRoot(small), Object.isFrozen(small)]).toEqual([false, false, true]);
   });
 
   it('is frozen to its readers: writes throw and change nothing', () => {
