@@ -137,6 +137,9 @@ describe('log record format', () => {
         const to = Math.min((Math.floor(from / SECTOR_BYTES) + 1 + sectors) * SECTOR_BYTES, lastBoundary);
         const holed = Buffer.from(file);
         holed.fill(0, from, to);
+        // Zeros over bytes that were zero already (a length's high bytes just before a
+        // boundary) change nothing: there is no hole to find.
+        fc.pre(!holed.equals(file));
         let damage: unknown;
         try {
           scanWalRecords(holed);
