@@ -58,7 +58,7 @@ export interface ValidPatchBody {
  */
 export function validatePatchInput(
   input: PatchInput,
-  limits: Partial<DocumentLimits> = {},
+  limits?: Partial<DocumentLimits>,
 ): ValidPatchBody {
   return checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0 });
 }
