@@ -8,7 +8,7 @@ import { isDraft, isWideRoot } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
- * segment), with no condition and no array filters, applied without a plan, a CopyOnWrite,
+ * segment) and no array filters (a condition, if any, is judged before), applied without a plan, a CopyOnWrite,
  * leaves or the regex budget. That is most patches a mesh carries (`$inc {n: 1}`), and
  * every replica applies every one, so the general machinery's objects per patch were a large
  * share of a reader's time and garbage.
@@ -38,7 +38,7 @@ const MEMO_SIZE = 4096;
 /** Per path: its segments when every one is plain, null when not. */
 const leanPaths = new Map<string, LeanPath | null>();
 
-function leanPath(path: string): LeanPath | null {
+function plainPath(path: string): LeanPath | null {
   let known = leanPaths.get(path);
   if (known !== undefined) return known;
   const segments = path.split('.');
@@ -68,9 +68,16 @@ function isPlain(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Off, every patch takes the general path: for the differential tests that compare the two
+ * (lean.property.test.ts), never for production.
+ */
+export const leanPath = { enabled: true };
+
 /** The patch as a lean write, or undefined when it is not one (see {@link LeanWrite}). */
-export function leanWrite(patch: Pick<Patch, 'update' | 'if' | 'arrayFilters'>): LeanWrite | undefined {
-  if (patch.if !== undefined || patch.arrayFilters !== undefined) return undefined;
+export function leanWrite(patch: Pick<Patch, 'update' | 'arrayFilters'>): LeanWrite | undefined {
+  // A condition was judged before (Replica): it does not change how the update applies.
+  if (!leanPath.enabled || patch.arrayFilters !== undefined) return undefined;
   const update: unknown = patch.update;
   if (!isPlain(update)) return undefined;
   const op = onlyKey(update);
@@ -81,7 +88,7 @@ export function leanWrite(patch: Pick<Patch, 'update' | 'if' | 'arrayFilters'>):
   if (path === undefined) return undefined;
   const arg = args[path] as JsonValue | undefined;
   if (arg === undefined || (op === '$inc' && (typeof arg !== 'number' || !Number.isFinite(arg)))) return undefined;
-  const parsed = leanPath(path);
+  const parsed = plainPath(path);
   if (parsed === null) return undefined;
   return { op, path, segments: parsed.segments, paths: parsed.paths, arg };
 }

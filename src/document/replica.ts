@@ -292,7 +292,7 @@ export class Replica {
   }
 
   /**
-   * The lean path (lean.ts) for a patch with no condition: the general path's steps from the
+   * The lean path (lean.ts), once the patch's condition holds: the general path's steps from the
    * timestamp rule on, in the same order, for one plain-path write. Undefined, with nothing
    * done, when the lean path does not apply to this state: the general path runs instead.
    */
