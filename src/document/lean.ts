@@ -4,7 +4,7 @@ import type { SharedOwnership } from './cow.js';
 import { freezeFresh } from './freeze.js';
 import { RESERVED_KEYS } from './json.js';
 import type { UpdateResult } from './apply-update.js';
-import { isDraft, isWideRoot } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, sealDraft } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -16,7 +16,8 @@ import { isDraft, isWideRoot } from './wide-root.js';
  * It must give exactly what the general path (plan.ts, cow.ts, apply-update.ts) gives: the
  * same root, changed paths and stamps. Anything it does not reproduce exactly it declines
  * (returns undefined) before writing anything, and the general path runs instead: arrays on
- * the path, chunked objects (wide-root.ts), a scalar or null in the way, `$inc` of a
+ * the path, chunked objects below the root (a chunked root is written through its draft, as
+ * CopyOnWrite does), a scalar or null in the way, `$inc` of a
  * non-number or out of range, reserved or empty segments, a root or object that may cross
  * the chunking bound. `test/unit/document/lean.property.test.ts` compares the two.
  */
@@ -107,7 +108,7 @@ function walkable(value: JsonValue | undefined): value is JsonObject {
  * on the document alone (so a batch sealed in between does not change the verdict).
  */
 export function leanApplies(root: JsonObject, write: LeanWrite): boolean {
-  if (isWideRoot(root) || isDraft(root)) return false;
+  // A chunked root (or a batch's draft of one) is written through a draft, as by CopyOnWrite.
   const segments = write.segments;
   let node = root;
   for (let i = 0; i < segments.length - 1; i++) {
@@ -139,6 +140,25 @@ function nextValue(write: LeanWrite, found: JsonValue | undefined): JsonValue | 
   return bsonEqual(found, write.arg) ? undefined : write.arg;
 }
 
+/** Whether `write` changes the value `found` at its leaf (`present`: the leaf exists). */
+function changes(write: LeanWrite, found: JsonValue | undefined, present: boolean): boolean {
+  return write.op === '$unset' ? present : nextValue(write, found) !== undefined;
+}
+
+/** Whether `write` changes `root`, read without copying anything. */
+function changesRoot(root: JsonObject, write: LeanWrite): boolean {
+  const segments = write.segments;
+  let node = root;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const child = own(node, segments[i]!);
+    // Missing: $set and $inc create it, $unset finds nothing.
+    if (child === undefined) return write.op !== '$unset';
+    node = child as JsonObject;
+  }
+  const key = segments[segments.length - 1]!;
+  return changes(write, own(node, key), Object.hasOwn(node, key));
+}
+
 /**
  * Applies a write {@link leanApplies} accepted. Alone (`batch` undefined): a new frozen root
  * sharing everything off the path, or undefined when the result would need chunking (the
@@ -146,36 +166,26 @@ function nextValue(write: LeanWrite, found: JsonValue | undefined): JsonValue | 
  * batch owns are written in place, copies become the batch's, as CopyOnWrite does.
  */
 export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, batch?: SharedOwnership): UpdateResult | undefined {
+  const owned = batch?.owned;
+  const inPlace = owned?.has(root) === true;
+  // A root nobody owns yet is copied only for a write that changes something. Into a root the
+  // batch owns, the general path owns the containers along the path before it knows (they
+  // stay, unchanged, and are sealed with the batch): so does this one, for the same result.
+  if (!inPlace && !changesRoot(root, write)) return { root, changedPaths: [] };
   const segments = write.segments;
   const last = segments.length - 1;
-  // Read-only first: whether anything changes at all (an unchanged patch copies nothing).
-  let node: JsonObject | undefined = root;
-  let depth = 0;
-  for (; depth < last; depth++) {
-    const child = own(node, segments[depth]!);
-    if (child === undefined) {
-      node = undefined;
-      break;
-    }
-    node = child as JsonObject;
-  }
-  if (write.op === '$unset') {
-    if (node === undefined || !Object.hasOwn(node, segments[last]!)) return { root, changedPaths: [] };
-  }
-  const found = node === undefined ? undefined : own(node, segments[last]!);
-  const next = write.op === '$unset' ? undefined : nextValue(write, found);
-  if (write.op !== '$unset' && next === undefined) return { root, changedPaths: [] };
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
   const grows = !Object.hasOwn(root, segments[0]!);
-  const owned = batch?.owned;
-  const newRoot = owned?.has(root) === true ? root : { ...root };
-  if (owned !== undefined && newRoot !== root) owned.add(newRoot);
+  const wide = isWideRoot(root) || isDraft(root);
+  const newRoot = inPlace ? root : wide ? openDraft(root) : { ...root };
+  if (owned !== undefined && !inPlace) owned.add(newRoot);
   let holder = newRoot;
   for (let i = 0; i < last; i++) {
     const key = segments[i]!;
     const child = own(holder, key) as JsonObject | undefined;
     let copy: JsonObject;
     if (child === undefined) {
+      if (write.op === '$unset') return { root, changedPaths: [] }; // only in place: nothing to remove
       copy = {}; // created down to the leaf: nobody else has seen it
     } else if (owned?.has(child) === true) {
       copy = child;
@@ -192,10 +202,15 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     holder = copy;
   }
   const key = segments[last]!;
+  const present = Object.hasOwn(holder, key);
+  const found = present ? holder[key] : undefined;
+  if (!changes(write, found, present)) return { root, changedPaths: [] }; // only in place
   if (write.op === '$unset') delete holder[key];
-  else holder[key] = next!;
+  else holder[key] = nextValue(write, found)!;
   if (batch !== undefined) {
     if (grows) batch.rootGrows = true;
+  } else if (wide) {
+    return { root: sealDraft(newRoot), changedPaths: [write.path] };
   } else {
     if (grows && hasKeys(newRoot, wideKeys)) return undefined; // the general path chunks it
     freezeFresh(newRoot);
