@@ -105,7 +105,9 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
     throw new PatchValidationError('ERR_UNKNOWN_OPERATOR', 'an update needs at least one operator');
   }
   const written = new DisjointPaths();
-  const copy: Record<string, Record<string, JsonValue>> = {};
+  // Checked in place (a parsed frame's patch): nothing is copied, and nothing allocated for it.
+  const inPlace = budget.inPlace === true;
+  const copy: Record<string, Record<string, JsonValue>> | undefined = inPlace ? undefined : {};
   let paths = 0;
   for (const op of ops) {
     if (RESERVED_KEYS.has(op))
@@ -124,7 +126,7 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
       );
     }
     spend(budget, op.length + 4);
-    const out: Record<string, JsonValue> = {};
+    const out: Record<string, JsonValue> | undefined = inPlace ? undefined : {};
     for (const path of Object.keys(args)) {
       paths += 1;
       if (paths > budget.limits.maxPathsPerPatch) {
@@ -143,12 +145,14 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
         );
       }
       spend(budget, path.length + 4);
-      out[path] = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
+      const checked = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
+      if (out !== undefined) out[path] = checked;
     }
-    copy[op] = out;
+    if (copy !== undefined) copy[op] = out!;
   }
-  // The copy was built key by key from checked parts, so it has the shape Update describes.
-  return copy as unknown as Update;
+  // The copy was built key by key from checked parts, so it has the shape Update describes
+  // (in place: the update itself, every part of it checked).
+  return (copy ?? update) as unknown as Update;
 }
 
 function copyPath(
