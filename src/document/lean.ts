@@ -35,7 +35,12 @@ interface LeanPath {
   readonly paths: readonly string[];
 }
 
-const MEMO_SIZE = 4096;
+/**
+ * Paths remembered (then forgotten all at once). Above the key count of the documents the
+ * mixed scenario writes (10,000 top-level keys, one `$inc` of a random one each): at 4096
+ * most of its paths were split again.
+ */
+const MEMO_SIZE = 16_384;
 /** Per path: its segments when every one is plain, null when not. */
 const leanPaths = new Map<string, LeanPath | null>();
 
