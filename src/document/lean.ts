@@ -8,18 +8,18 @@ import { isDraft, isWideRoot, openDraft, sealDraft } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
- * segment) and no array filters (a condition, if any, is judged before), applied without a plan, a CopyOnWrite,
- * leaves or the regex budget. That is most patches a mesh carries (`$inc {n: 1}`), and
- * every replica applies every one, so the general machinery's objects per patch were a large
- * share of a reader's time and garbage.
+ * segment) and no array filters (a condition, if any, is judged before), applied without a
+ * plan, a CopyOnWrite, leaves or the regex budget. That is most patches a mesh carries
+ * (`$inc {n: 1}`), and every replica applies every one, so the general machinery's objects
+ * per patch were a large share of a reader's time and garbage.
  *
  * It must give exactly what the general path (plan.ts, cow.ts, apply-update.ts) gives: the
- * same root, changed paths and stamps. Anything it does not reproduce exactly it declines
- * (returns undefined) before writing anything, and the general path runs instead: arrays on
- * the path, chunked objects below the root (a chunked root is written through its draft, as
- * CopyOnWrite does), a scalar or null in the way, `$inc` of a
- * non-number or out of range, reserved or empty segments, a root or object that may cross
- * the chunking bound. `test/unit/document/lean.property.test.ts` compares the two.
+ * same root, changed paths, stamps and chunked objects. What it does not reproduce exactly
+ * it declines (undefined) before changing anything anyone else can see, and the general path
+ * runs instead: arrays or chunked objects below the root on the path (a chunked root is
+ * written through its draft, as CopyOnWrite does), a scalar or null in the way, `$inc` of a
+ * non-number or out of range, `$`, reserved or empty segments, a root or object that may
+ * cross the chunking bound. `test/unit/document/lean.property.test.ts` compares the two.
  */
 export interface LeanWrite {
   readonly op: '$set' | '$inc' | '$unset';
