@@ -71,13 +71,22 @@ export function validatePatchInput(
  */
 export function checkParsedPatch(input: PatchInput, limits?: Partial<DocumentLimits>): void {
   // No `= {}` default: a fresh object per call missed every memo keyed by the limits (paths).
-  checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true });
+  const budget: PatchBudget = { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true };
+  const identifiers: string[] = [];
+  copyUpdate(input.update, budget, identifiers);
+  // Most patches have neither: then nothing more to check, and no body to build.
+  if (input.if === undefined && input.arrayFilters === undefined && identifiers.length === 0) return;
+  checkRest(input, budget, identifiers, { update: input.update as Update });
 }
 
 function checkBody(input: PatchInput, budget: PatchBudget): ValidPatchBody {
   // Array-filter identifiers named by the update's paths; rarely any, so a list.
   const identifiers: string[] = [];
-  const body: ValidPatchBody = { update: copyUpdate(input.update, budget, identifiers) };
+  return checkRest(input, budget, identifiers, { update: copyUpdate(input.update, budget, identifiers) });
+}
+
+/** The condition and the array filters, once the update is checked. */
+function checkRest(input: PatchInput, budget: PatchBudget, identifiers: readonly string[], body: ValidPatchBody): ValidPatchBody {
   if (input.if !== undefined) {
     if (!isPlainObject(input.if)) {
       throw new PatchValidationError(
