@@ -3,7 +3,8 @@ import { applyPlanTo, type BatchPhase, type UpdateResult } from './apply-update.
 import type { ConditionCache } from './conditions.js';
 import { type NestedNode, sealOwned } from './cow.js';
 import type { Container } from './leaf.js';
-import type { UpdatePlan } from './plan.js';
+import { applyLean, type LeanWrite } from './lean.js';
+import { planUpdate, type UpdatePlan, type UpdateSource } from './plan.js';
 import { WIDE_ROOT_KEYS } from './wide-root.js';
 
 /** Operators that make a new array holding the elements of the old one. */
@@ -38,8 +39,8 @@ export class WriteBatch {
   #start: JsonObject;
   /** The root as the batch's patches have written it so far. */
   #root: JsonObject;
-  /** Patches applied since #start, to rebuild #root from it. */
-  #applied: UpdatePlan[] = [];
+  /** Patches applied since #start, to rebuild #root from it (lean ones as their source, planned only then). */
+  #applied: Array<UpdatePlan | UpdateSource> = [];
   #phase: BatchPhase = newPhase();
 
   constructor(
@@ -76,6 +77,19 @@ export class WriteBatch {
     }
   }
 
+  /**
+   * Applies a lean write (lean.ts) that `leanApplies` accepted for this root: the
+   * containers the batch owns are written in place, as by {@link apply}. It cannot fail.
+   */
+  applyLean(write: LeanWrite, source: UpdateSource): UpdateResult {
+    const result = applyLean(this.#root, write, this.wideKeys, this.#phase)!;
+    if (result.changedPaths.length > 0) {
+      this.#root = result.root;
+      this.#applied.push(source);
+    }
+    return result;
+  }
+
   /** The root, sealed and frozen (deferringFreeze defers that); the batch goes on from it. */
   seal(): JsonObject {
     if (this.#applied.length === 0) return this.#root;
@@ -108,7 +122,10 @@ export class WriteBatch {
   /** A patch failed after writing into owned containers: the root again, from the start. */
   #rebuild(): void {
     let root = this.#start;
-    for (const plan of this.#applied) root = applyPlanTo(root, plan, this.conditions, this.wideKeys).root;
+    for (const done of this.#applied) {
+      const plan = 'writes' in done ? done : planUpdate(done);
+      root = applyPlanTo(root, plan, this.conditions, this.wideKeys).root;
+    }
     this.#restart(root);
   }
 }

@@ -271,7 +271,13 @@ export class CopyOnWrite {
       }
       // Missing: a building operator will create objects down to the leaf, when it writes
       // (so created fields land in the order writes are made); any other finds nothing.
-      if (t.builds) this.#leaf({ holder, key, missing: t.segments.slice(i + 1) });
+      if (!t.builds) return;
+      // #step refuses a reserved segment it walks; these it never walks, and materialize
+      // would follow `__proto__` to Object.prototype and write there (an unvalidated entry).
+      for (let j = i + 1; j < t.segments.length; j++) {
+        if (RESERVED_KEYS.has(t.segments[j]!)) throw patchFailed(`'${t.path}': '${t.segments[j]}' is reserved`);
+      }
+      this.#leaf({ holder, key, missing: t.segments.slice(i + 1) });
       return;
     }
     if (child === null || typeof child !== 'object') {

@@ -133,18 +133,23 @@ interface TrieNode {
  */
 export class DisjointPaths {
   #root: TrieNode | undefined;
-  /** Most patches write one path: the trie is only built when a second one comes. */
-  #first: { segments: readonly string[]; length: number } | undefined;
+  /**
+   * Most patches write one path: the trie is only built when a second one comes. Kept as two
+   * fields, not an object: every replica checks every patch it receives.
+   */
+  #firstSegments: readonly string[] | undefined;
+  #firstLength = 0;
 
   /** @returns false when `segments[0..length)` overlaps a path already added. */
   add(segments: readonly string[], length = segments.length): boolean {
     if (this.#root === undefined) {
-      if (this.#first === undefined) {
-        this.#first = { segments, length };
+      if (this.#firstSegments === undefined) {
+        this.#firstSegments = segments;
+        this.#firstLength = length;
         return true;
       }
       this.#root = { terminal: false, children: undefined };
-      this.#insert(this.#first.segments, this.#first.length);
+      this.#insert(this.#firstSegments, this.#firstLength);
     }
     return this.#insert(segments, length);
   }

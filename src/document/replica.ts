@@ -4,9 +4,10 @@ import type { JsonObject, JsonValue, OrderedPatch, Patch, RefusalReason } from '
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { WriteBatch } from './batch.js';
 import { ConditionCache } from './conditions.js';
-import { isWideRoot, wideRoot } from './wide-root.js';
+import { isWideRoot, WIDE_ROOT_KEYS, wideRoot } from './wide-root.js';
 import { deferringFreeze, isFrozenNode } from './freeze.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
+import { applyLean, leanApplies, type LeanWrite, leanWrite } from './lean.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import { checkSnapshot, copyState, type ReplicaSnapshot, type WriterMark } from './snapshot.js';
 import { StampTable } from './stamps.js';
@@ -257,6 +258,13 @@ export class Replica {
       return refused(before, 'failed', `condition: ${messageOf(error)}`);
     }
     const reuse = precomputed !== undefined && precomputed.base === before;
+    if (!reuse) {
+      const lean = leanWrite(patch);
+      if (lean !== undefined) {
+        const outcome = this.#applyLean(patch, lean, before, batch, watch);
+        if (outcome !== undefined) return outcome;
+      }
+    }
     let plan: UpdatePlan;
     try {
       plan = reuse ? precomputed.plan : planUpdate(patch);
@@ -279,6 +287,44 @@ export class Replica {
     }
     const stamp = { ts: patch.ts, peer: patch.peer };
     for (const write of plan.writes) this.#stamps.record(write.segments, write.fixedLength, stamp);
+    this.#state = result.root;
+    return { applied: true, changedPaths: result.changedPaths, before, after: result.root };
+  }
+
+  /**
+   * The lean path (lean.ts), once the patch's condition holds: the general path's steps from the
+   * timestamp rule on, in the same order, for one plain-path write. Undefined, with nothing
+   * done, when the lean path does not apply to this state: the general path runs instead.
+   */
+  #applyLean(patch: Patch, lean: LeanWrite, root: JsonObject, batch: WriteBatch | undefined, watch: BatchWatch | undefined): ApplyOutcome | undefined {
+    if (!leanApplies(root, lean)) return undefined;
+    const segments = lean.segments;
+    if (lean.op !== '$inc' && (patch.ts < this.#horizon || this.#stamps.hasNewerOverlap(segments, segments.length, patch.ts, patch.peer))) {
+      return refused(root, 'stale');
+    }
+    let before = root;
+    let result: UpdateResult | undefined;
+    if (batch !== undefined) {
+      const sealed = watch?.(lean.paths, before) === true;
+      if (sealed) {
+        before = batch.seal();
+        this.#state = before;
+      }
+      // Sealing may have chunked the root or an object on the path: then as the general path.
+      if (!sealed || leanApplies(before, lean)) result = batch.applyLean(lean, patch);
+      else {
+        try {
+          result = batch.apply(planUpdate(patch));
+        } catch (error) {
+          this.#state = batch.root;
+          return refused(this.#state, 'failed', messageOf(error));
+        }
+      }
+    } else {
+      result = applyLean(before, lean, this.wideKeys ?? WIDE_ROOT_KEYS);
+      if (result === undefined) return undefined;
+    }
+    this.#stamps.record(segments, segments.length, { ts: patch.ts, peer: patch.peer });
     this.#state = result.root;
     return { applied: true, changedPaths: result.changedPaths, before, after: result.root };
   }

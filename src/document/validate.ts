@@ -58,7 +58,7 @@ export interface ValidPatchBody {
  */
 export function validatePatchInput(
   input: PatchInput,
-  limits: Partial<DocumentLimits> = {},
+  limits?: Partial<DocumentLimits>,
 ): ValidPatchBody {
   return checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0 });
 }
@@ -71,13 +71,22 @@ export function validatePatchInput(
  */
 export function checkParsedPatch(input: PatchInput, limits?: Partial<DocumentLimits>): void {
   // No `= {}` default: a fresh object per call missed every memo keyed by the limits (paths).
-  checkBody(input, { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true });
+  const budget: PatchBudget = { limits: resolveDocumentLimits(limits), bytes: 0, inPlace: true };
+  const identifiers: string[] = [];
+  copyUpdate(input.update, budget, identifiers);
+  // Most patches have neither: then nothing more to check, and no body to build.
+  if (input.if === undefined && input.arrayFilters === undefined && identifiers.length === 0) return;
+  checkRest(input, budget, identifiers, { update: input.update as Update });
 }
 
 function checkBody(input: PatchInput, budget: PatchBudget): ValidPatchBody {
   // Array-filter identifiers named by the update's paths; rarely any, so a list.
   const identifiers: string[] = [];
-  const body: ValidPatchBody = { update: copyUpdate(input.update, budget, identifiers) };
+  return checkRest(input, budget, identifiers, { update: copyUpdate(input.update, budget, identifiers) });
+}
+
+/** The condition and the array filters, once the update is checked. */
+function checkRest(input: PatchInput, budget: PatchBudget, identifiers: readonly string[], body: ValidPatchBody): ValidPatchBody {
   if (input.if !== undefined) {
     if (!isPlainObject(input.if)) {
       throw new PatchValidationError(
@@ -105,7 +114,9 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
     throw new PatchValidationError('ERR_UNKNOWN_OPERATOR', 'an update needs at least one operator');
   }
   const written = new DisjointPaths();
-  const copy: Record<string, Record<string, JsonValue>> = {};
+  // Checked in place (a parsed frame's patch): nothing is copied, and nothing allocated for it.
+  const inPlace = budget.inPlace === true;
+  const copy: Record<string, Record<string, JsonValue>> | undefined = inPlace ? undefined : {};
   let paths = 0;
   for (const op of ops) {
     if (RESERVED_KEYS.has(op))
@@ -124,7 +135,7 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
       );
     }
     spend(budget, op.length + 4);
-    const out: Record<string, JsonValue> = {};
+    const out: Record<string, JsonValue> | undefined = inPlace ? undefined : {};
     for (const path of Object.keys(args)) {
       paths += 1;
       if (paths > budget.limits.maxPathsPerPatch) {
@@ -143,12 +154,14 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
         );
       }
       spend(budget, path.length + 4);
-      out[path] = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
+      const checked = copyPath(op as UpdateOperator, path, value, budget, written, identifiers);
+      if (out !== undefined) out[path] = checked;
     }
-    copy[op] = out;
+    if (copy !== undefined) copy[op] = out!;
   }
-  // The copy was built key by key from checked parts, so it has the shape Update describes.
-  return copy as unknown as Update;
+  // The copy was built key by key from checked parts, so it has the shape Update describes
+  // (in place: the update itself, every part of it checked).
+  return (copy ?? update) as unknown as Update;
 }
 
 function copyPath(

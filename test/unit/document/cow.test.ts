@@ -89,3 +89,14 @@ describe('copy-on-write', () => {
     expect(JSON.stringify(update)).toBe(text);
   });
 });
+
+describe('copy-on-write: reserved segments below a missing field', () => {
+  // Validation refuses these paths; the replica must not write through the prototype anyway
+  // (an entry that skipped validation): materialize followed `__proto__` to Object.prototype.
+  it.each(['a.__proto__.polluted', 'a.b.__proto__.polluted', 'a.constructor.polluted'])('refuses %s, writing nothing anywhere', (path) => {
+    expect(() => apply({ n: 1 }, { $set: { [path]: 1 } })).toThrow(/is reserved/);
+    expect(() => apply({ n: 1 }, { $inc: { [path]: 1 } })).toThrow(/is reserved/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DOCUMENT_LIMITS, validatePatchInput } from '../../../src/document/index.js';
+import { DEFAULT_DOCUMENT_LIMITS, resolveDocumentLimits, validatePatchInput } from '../../../src/document/index.js';
 import { type MemSyncErrorCode, PatchValidationError } from '../../../src/errors.js';
 import { Harness, type SubmitOptions } from './harness.js';
 
@@ -317,5 +317,26 @@ describe('validatePatchInput: limits', () => {
     expect(() => validatePatchInput({ update: { $set: { ['k'.repeat(1024)]: 1 } } })).not.toThrow();
     expectRefused('ERR_LIMIT_EXCEEDED', { $set: { [`a.${long}`]: 1 } });
     expectRefused('ERR_LIMIT_EXCEEDED', { $set: { a: { [long]: 1 } } });
+  });
+});
+
+describe('resolveDocumentLimits', () => {
+  // The memo of parsed paths is keyed by the resolved object: a fresh one per call (a fresh
+  // `{}` options object, as validatePatchInput's default was) missed it on every patch.
+  it('resolves equal limits to one object, whatever object they came in', () => {
+    expect(resolveDocumentLimits({})).toBe(DEFAULT_DOCUMENT_LIMITS);
+    expect(resolveDocumentLimits({ maxDepth: 64 })).toBe(DEFAULT_DOCUMENT_LIMITS);
+    const tight = resolveDocumentLimits({ maxDepth: 7 });
+    expect(tight).toEqual({ ...DEFAULT_DOCUMENT_LIMITS, maxDepth: 7 });
+    expect(resolveDocumentLimits({ maxDepth: 7 })).toBe(tight);
+    expect(resolveDocumentLimits({ maxDepth: 7, maxKeyLength: 1024 })).toBe(tight);
+    expect(resolveDocumentLimits({ maxDepth: 8 })).not.toBe(tight);
+  });
+
+  it('still honours each limit of an interned set', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(() => validatePatchInput({ update: { $set: { 'a.b.c': 1 } } }, { maxDepth: 2 })).toThrow(PatchValidationError);
+      expect(() => validatePatchInput({ update: { $set: { 'a.b': 1 } } }, { maxDepth: 2 })).not.toThrow();
+    }
   });
 });
