@@ -603,7 +603,7 @@ export class HostRole {
     if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
       applyUpTo(Number.POSITIVE_INFINITY);
     }
-    const sent = sendEntries(entries, this.epoch, members, ack);
+    const sent = sendEntries(entries, this.epoch, members, ack, this.options.limits.maxFrameBytes);
     for (const batch of sent) {
       applyUpTo(batch.batch[batch.batch.length - 1]!.version);
       sealSent(this.core.log, batch);
