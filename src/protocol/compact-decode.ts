@@ -118,7 +118,8 @@ function decodeEntries(body: Buffer): MessageOf<'entries'> {
   const epoch = integer(body.readDoubleLE(6), 0, type, '/epoch');
   const entryEpoch = integer(body.readDoubleLE(14), 0, type, '/entryEpoch');
   const first = integer(body.readDoubleLE(22), 1, type, '/first');
-  if (count > 0) integer(first + count - 1, 1, type, '/first');
+  // Subtracted, not added: first + count could round to a safe integer past the last one.
+  if (count > 0 && first > Number.MAX_SAFE_INTEGER - (count - 1)) fail(type, '/first', `versions from ${first} run past ${Number.MAX_SAFE_INTEGER}`);
   const [head, bodies] = jsonPart(body, ENTRIES_HEADER + count * ENTRY_RECORD, count, type);
   if (!Array.isArray(head) || head.length > Math.max(count, 1)) fail(type, '/json/0', 'expected a table of peer ids');
   const peers = head as unknown[];
