@@ -59,32 +59,40 @@ export interface SentBatch {
 }
 
 /**
- * A compact `entries` frame (ours, or received and checked) as the log keeps it: its bytes
- * alone, decoded again only if a peer ever asks for those entries.
+ * A compact `entries` frame (ours, or received and checked) as the log keeps it: as two flat
+ * strings, its binary head (latin1, a byte a character) and its JSON part, as a JSON frame is
+ * kept as its text; decoded again only if a peer ever asks for those entries.
  */
 export function sealable(frame: BinaryFrame): SealedFrame {
   return new SealedCompact(frame);
 }
 
 class SealedCompact implements SealedFrame {
-  #frame: BinaryFrame;
-  #detached = false;
+  #frame: BinaryFrame | undefined;
+  #head = '';
+  #json = '';
 
   constructor(frame: BinaryFrame) {
     this.#frame = frame;
   }
 
-  /** Read when the log keeps the frame: only then is it detached from what it views. */
+  /** Read when the log keeps the frame: only then are its strings made and its bytes let go. */
   get length(): number {
-    if (!this.#detached) {
-      this.#frame = this.#frame.detached();
-      this.#detached = true;
+    const frame = this.#frame;
+    if (frame !== undefined) {
+      this.#frame = undefined;
+      const { body } = frame;
+      // Set by the encoder or the decoder that handled it (protocol/compact.ts).
+      const at = frame.text === undefined ? body.length : frame.textAt;
+      this.#head = body.toString('latin1', 0, at);
+      this.#json = frame.text ?? '';
     }
-    return this.#frame.length;
+    return this.#head.length + this.#json.length;
   }
 
   entries(): readonly OrderedPatch[] {
-    const message = decodeCompact(this.#frame.body);
+    const body = this.#frame?.body ?? Buffer.concat([Buffer.from(this.#head, 'latin1'), Buffer.from(this.#json, 'utf8')]);
+    const message = decodeCompact(body);
     return message.type === 'entries' ? message.entries : [];
   }
 }

@@ -16,6 +16,15 @@ export function isBinaryBody(body: Uint8Array): boolean {
 export class BinaryFrame {
   /** The whole frame, length prefix included, when the sender built it so (see `framed`). */
   readonly #framed: Buffer | undefined;
+  /**
+   * Where a text part of the body starts, and that text, once the protocol layer has encoded
+   * or decoded it (protocol/compact.ts). A holder of the frame for long (a log segment)
+   * keeps strings, not the bytes: a received body is a view of the socket's whole chunk,
+   * a sent one of a shared pool slab, and copies would each be an external allocation the
+   * garbage collector has to account for; the text is made anyway, to be parsed.
+   */
+  textAt = -1;
+  text: string | undefined;
 
   /**
    * @param body the frame's body, its first byte the layout's kind.
@@ -55,16 +64,5 @@ export class BinaryFrame {
   /** JSON.stringify of a binary frame gives the plain message it packs (see `plain`). */
   toJSON(): unknown {
     return this.plain?.();
-  }
-
-  /**
-   * The frame, to be held for long (a log segment): a received frame is a view of the
-   * socket's chunk, which it would keep alive whole. Copied when it is a small part of
-   * the memory it views (a frame a sender built, or one filling most of a read, is not).
-   */
-  detached(): BinaryFrame {
-    const { body } = this;
-    if (body.buffer.byteLength <= 2 * body.length + 8192) return this;
-    return new BinaryFrame(Buffer.from(body), this.plain);
   }
 }

@@ -6,6 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
+import { sealable } from '../../../src/mesh/entry-broadcast.js';
+import { EntryLog } from '../../../src/mesh/entry-log.js';
 import { encodeEntries, encodeSubmit, entryRuns } from '../../../src/protocol/compact.js';
 import { parseMessage } from '../../../src/protocol/messages.js';
 import { BinaryFrame } from '../../../src/transport/binary-frame.js';
@@ -132,6 +134,31 @@ describe('compact frames round-trip', () => {
         expect(received(frame)).toEqual(viaJson({ type: 'submit', epoch, patches }));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('a log keeps a compact frame, received or sent, and gives back exactly its entries', () => {
+    fc.assert(
+      fc.property(entriesCase, fc.boolean(), (c, viaSocket) => {
+        const entries = entriesOf(c);
+        const sent = encodeEntries(c.epoch, entries, c.ack, FRAME);
+        let frame = sent;
+        let decoded = entries;
+        if (viaSocket) {
+          const { messages } = new FrameDecoder(FRAME).push(sent.framed!);
+          frame = messages[0] as BinaryFrame;
+          decoded = (parseMessage(frame) as { entries: OrderedPatch[] }).entries;
+        }
+        const log = new EntryLog(1000);
+        for (const entry of decoded) log.append(entry);
+        log.seal(c.first, c.first + entries.length - 1, sealable(frame));
+        const last = c.first + entries.length - 1;
+        const expected = (viaJson({ type: 'entries', epoch: c.epoch, entries }) as { entries: OrderedPatch[] }).entries;
+        expect(log.after(c.first - 1, last)).toEqual(expected);
+        // Held as strings of the frame's size, not as the entries.
+        expect(log.bytes).toBe(sent.body.length - Buffer.byteLength(sent.text!) + sent.text!.length);
+      }),
+      { numRuns: 200 },
     );
   });
 
