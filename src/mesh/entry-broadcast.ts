@@ -59,42 +59,48 @@ export interface SentBatch {
 }
 
 /**
- * A compact `entries` frame (ours, or received and checked) as the log keeps it: as two flat
- * strings, its binary head (latin1, a byte a character) and its JSON part, as a JSON frame is
- * kept as its text; decoded again only if a peer ever asks for those entries.
+ * A compact `entries` frame (ours, or received and checked) as the log keeps it: its bytes
+ * alone, decoded again only if a peer ever asks for those entries. (Keeping it as two strings
+ * instead, its head as latin1 and its JSON part, cost the same: 10 alternated quick
+ * throughput runs each, reader 2.41 and 2.45 us per patch.)
  */
 export function sealable(frame: BinaryFrame): SealedFrame {
-  return new SealedCompact(frame);
+  return new SealedCompact(frame.body);
 }
 
 class SealedCompact implements SealedFrame {
-  #frame: BinaryFrame | undefined;
-  #head = '';
-  #json = '';
+  #body: Buffer;
+  #kept = false;
 
-  constructor(frame: BinaryFrame) {
-    this.#frame = frame;
+  constructor(body: Buffer) {
+    this.#body = body;
   }
 
-  /** Read when the log keeps the frame: only then are its strings made and its bytes let go. */
+  /** Read when the log keeps the frame: only then is it copied out of what it views. */
   get length(): number {
-    const frame = this.#frame;
-    if (frame !== undefined) {
-      this.#frame = undefined;
-      const { body } = frame;
-      // Set by the encoder or the decoder that handled it (protocol/compact.ts).
-      const at = frame.text === undefined ? body.length : frame.textAt;
-      this.#head = body.toString('latin1', 0, at);
-      this.#json = frame.text ?? '';
+    if (!this.#kept) {
+      this.#kept = true;
+      this.#body = exactCopy(this.#body);
     }
-    return this.#head.length + this.#json.length;
+    return this.#body.length;
   }
 
   entries(): readonly OrderedPatch[] {
-    const body = this.#frame?.body ?? Buffer.concat([Buffer.from(this.#head, 'latin1'), Buffer.from(this.#json, 'utf8')]);
-    const message = decodeCompact(body);
+    const message = decodeCompact(this.#body);
     return message.type === 'entries' ? message.entries : [];
   }
+}
+
+/**
+ * The bytes in memory of their own: a received body is a view of the socket's whole chunk,
+ * a sent one of a shared pool slab, either of which it would keep alive for as long as the
+ * log holds it. Kept as it is only when it fills its memory.
+ */
+function exactCopy(body: Buffer): Buffer {
+  if (body.byteOffset === 0 && body.buffer.byteLength === body.length) return body;
+  const copy = Buffer.allocUnsafeSlow(body.length);
+  body.copy(copy);
+  return copy;
 }
 
 /**

@@ -9,7 +9,6 @@
 import { isUtf8 } from 'node:buffer';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProtocolError } from '../errors.js';
-import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { OrderedPatch, Patch, Update } from '../types.js';
 import {
   type BodyExtras,
@@ -37,10 +36,10 @@ export type CompactMessage = MessageOf<'entries'> | MessageOf<'submit'>;
  * The message a compact frame body packs, checked.
  * @throws ProtocolError `ERR_PROTOCOL` naming the first problem.
  */
-export function decodeCompact(body: Buffer, frame?: BinaryFrame): CompactMessage {
+export function decodeCompact(body: Buffer): CompactMessage {
   const kind = body[0];
-  if (kind === KIND_ENTRIES) return decodeEntries(body, frame);
-  if (kind === KIND_SUBMIT) return decodeSubmit(body, frame);
+  if (kind === KIND_ENTRIES) return decodeEntries(body);
+  if (kind === KIND_SUBMIT) return decodeSubmit(body);
   throw new ProtocolError('ERR_PROTOCOL', `unknown binary frame kind ${String(kind)}`);
 }
 
@@ -65,18 +64,13 @@ function countOf(body: Buffer, type: string, header: number, record: number, min
   return count;
 }
 
-/** The JSON part: `[head, bodies]` with one body per record. Its text is left on `frame`. */
-function jsonPart(body: Buffer, at: number, count: number, type: string, frame: BinaryFrame | undefined): [unknown, unknown[]] {
+/** The JSON part: `[head, bodies]` with one body per record. */
+function jsonPart(body: Buffer, at: number, count: number, type: string): [unknown, unknown[]] {
   const bytes = body.subarray(at);
   if (!isUtf8(bytes)) throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
-  const text = bytes.toString('utf8');
-  if (frame) {
-    frame.textAt = at;
-    frame.text = text;
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
     throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
   }
@@ -116,7 +110,7 @@ function patchOf(peer: string, seq: number, ts: number, body: unknown, type: str
   return patch;
 }
 
-function decodeEntries(body: Buffer, frame: BinaryFrame | undefined): MessageOf<'entries'> {
+function decodeEntries(body: Buffer): MessageOf<'entries'> {
   const type = 'entries';
   const count = countOf(body, type, ENTRIES_HEADER, ENTRY_RECORD, 0, MAX_ENTRIES);
   const flags = body[1]!;
@@ -126,7 +120,7 @@ function decodeEntries(body: Buffer, frame: BinaryFrame | undefined): MessageOf<
   const first = integer(body.readDoubleLE(22), 1, type, '/first');
   // Subtracted, not added: first + count could round to a safe integer past the last one.
   if (count > 0 && first > Number.MAX_SAFE_INTEGER - (count - 1)) fail(type, '/first', `versions from ${first} run past ${Number.MAX_SAFE_INTEGER}`);
-  const [head, bodies] = jsonPart(body, ENTRIES_HEADER + count * ENTRY_RECORD, count, type, frame);
+  const [head, bodies] = jsonPart(body, ENTRIES_HEADER + count * ENTRY_RECORD, count, type);
   if (!Array.isArray(head) || head.length > Math.max(count, 1)) fail(type, '/json/0', 'expected a table of peer ids');
   const peers = head as unknown[];
   for (let i = 0; i < peers.length; i++) peerId(peers[i], type, `/json/0/${i}`);
@@ -144,12 +138,12 @@ function decodeEntries(body: Buffer, frame: BinaryFrame | undefined): MessageOf<
   return (flags & FLAG_ACK) !== 0 ? { type, epoch, entries, ack: true } : { type, epoch, entries };
 }
 
-function decodeSubmit(body: Buffer, frame: BinaryFrame | undefined): MessageOf<'submit'> {
+function decodeSubmit(body: Buffer): MessageOf<'submit'> {
   const type = 'submit';
   const count = countOf(body, type, SUBMIT_HEADER, SUBMIT_RECORD, 1, MAX_SUBMIT);
   if (body[1] !== 0) fail(type, '/flags', `unknown flags ${body[1]}`);
   const epoch = integer(body.readDoubleLE(6), 0, type, '/epoch');
-  const [head, bodies] = jsonPart(body, SUBMIT_HEADER + count * SUBMIT_RECORD, count, type, frame);
+  const [head, bodies] = jsonPart(body, SUBMIT_HEADER + count * SUBMIT_RECORD, count, type);
   const peer = peerId(head, type, '/json/0');
   const patches = new Array<Patch>(count);
   let at = SUBMIT_HEADER;

@@ -133,7 +133,7 @@ export function encodeEntries(epoch: number, entries: readonly OrderedPatch[], a
     at += ENTRY_RECORD;
   }
   frame.write(json, base + jsonAt, 'utf8');
-  return framed(frame, jsonAt, json);
+  return framed(frame);
 }
 
 /**
@@ -167,7 +167,7 @@ export function encodeSubmit(epoch: number, patches: readonly Patch[], maxFrameB
     at += SUBMIT_RECORD;
   }
   frame.write(json, base + jsonAt, 'utf8');
-  return framed(frame, jsonAt, json);
+  return framed(frame);
 }
 
 /**
@@ -175,9 +175,7 @@ export function encodeSubmit(epoch: number, patches: readonly Patch[], maxFrameB
  * from its own bytes when asked: holding the entries instead would keep them alive as long as
  * a log keeps the frame, where the point of keeping the frame is to hold no objects.
  */
-function framed(frame: Buffer, jsonAt: number, json: string): BinaryFrame {
+function framed(frame: Buffer): BinaryFrame {
   const sent: BinaryFrame = BinaryFrame.framed(frame, () => decodeCompact(sent.body));
-  sent.textAt = jsonAt;
-  sent.text = json;
   return sent;
 }

@@ -346,7 +346,7 @@ const check = TypeCompiler.Compile(MessageSchema);
  */
 export function parseMessage(value: unknown): Message {
   // Protocol 9's compact entries and submits (compact.ts): decoded and checked in one pass.
-  if (value instanceof BinaryFrame) return decodeCompact(value.body, value);
+  if (value instanceof BinaryFrame) return decodeCompact(value.body);
   const raw = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   const typed = typeof raw === 'string' ? checks.get(raw) : undefined;
   if (typed?.Check(value)) return value as Message;

@@ -16,15 +16,6 @@ export function isBinaryBody(body: Uint8Array): boolean {
 export class BinaryFrame {
   /** The whole frame, length prefix included, when the sender built it so (see `framed`). */
   readonly #framed: Buffer | undefined;
-  /**
-   * Where a text part of the body starts, and that text, once the protocol layer has encoded
-   * or decoded it (protocol/compact.ts). A holder of the frame for long (a log segment)
-   * keeps strings, not the bytes: a received body is a view of the socket's whole chunk,
-   * a sent one of a shared pool slab, and copies would each be an external allocation the
-   * garbage collector has to account for; the text is made anyway, to be parsed.
-   */
-  textAt = -1;
-  text: string | undefined;
 
   /**
    * @param body the frame's body, its first byte the layout's kind.
