@@ -15,7 +15,7 @@ import { Count, Epoch, LockOpSchema, MessagingName, PatchSchema, PeerId } from '
 export const PROTOCOL_VERSIONS = [9] as const;
 
 const EntrySchema = Type.Object(
-  { version: Type.Integer({ minimum: 1 }), epoch: Epoch, patch: PatchSchema },
+  { version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), epoch: Epoch, patch: PatchSchema },
   { additionalProperties: false },
 );
 
