@@ -9,6 +9,8 @@ import {
   PROTOCOL_VERSIONS,
   parseMessage,
 } from '../protocol/messages.js';
+import { encodeSubmit } from '../protocol/compact.js';
+import { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { clientProof, hostProof, newNonce, proofsMatch } from './auth.js';
@@ -17,6 +19,8 @@ import type { MembersChange } from './member-map.js';
 import { PendingReport } from './pending-report.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
+import { sealable } from './entry-broadcast.js';
+import type { SealedFrame } from './entry-log.js';
 import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
 import { RemoteFlushes } from '../storage/remote-flush.js';
@@ -112,7 +116,8 @@ export class ClientRole {
       message: (raw, text) => {
         this.watch.heard();
         try {
-          this.onMessage(parseMessage(raw), text);
+          // A compact entries frame is what the log keeps in place of its entries, as a JSON one's text.
+          this.onMessage(parseMessage(raw), raw instanceof BinaryFrame ? sealable(raw) : text);
         } catch (error) {
           this.fail(
             error instanceof MemSyncError
@@ -182,11 +187,13 @@ export class ClientRole {
     this.core.submitted = true;
     this.pendingReport.changed();
     const epoch = this.epoch;
+    const { maxFrameBytes } = this.options.limits;
     for (let i = 0; i < patches.length; i += MAX_PATCHES_PER_SUBMIT) {
       // Large patches sent together may not fit in one frame: as many as they need.
       sendInBatches(
         patches.slice(i, i + MAX_PATCHES_PER_SUBMIT),
-        (batch) => ({ type: 'submit', epoch, patches: batch }) as const,
+        // Protocol 9's compact form (protocol/compact.ts); our own patches are all of one writer.
+        (batch) => encodeSubmit(epoch, batch, maxFrameBytes) ?? ({ type: 'submit', epoch, patches: batch } as const),
         (m) => this.conn.send(m),
       );
     }
@@ -235,8 +242,8 @@ export class ClientRole {
     this.options.messaging?.clientLost();
   }
 
-  /** `text`: the JSON the message arrived as, when the transport has it. */
-  private onMessage(message: Message, text?: string): void {
+  /** `text`: the frame the message arrived in (its JSON text, or a compact frame), when known. */
+  private onMessage(message: Message, text?: string | SealedFrame): void {
     if (message.type === 'beat') {
       if (message.pending !== undefined) this.meshPending = message.pending;
       // Also heals a count that shrank without an entry (a patch that timed out, say).
@@ -349,7 +356,7 @@ export class ClientRole {
     for (const message of this.heldMessaging.splice(0)) this.sendMessaging(message);
   }
 
-  private onEntries(message: MessageOf<'entries'>, text: string | undefined): void {
+  private onEntries(message: MessageOf<'entries'>, text: string | SealedFrame | undefined): void {
     if (this.snapshot?.receiving || this.snapshot) {
       this.buffered.push(...message.entries);
       return;
@@ -359,8 +366,8 @@ export class ClientRole {
     if (message.holds !== undefined) this.core.releaseOwn(Math.min(message.holds, this.core.replica.version));
   }
 
-  /** `text`: the JSON the entries arrived in, which the log keeps instead of them. */
-  private applyEntries(entries: OrderedPatch[], text?: string): void {
+  /** `text`: the frame the entries arrived in, which the log keeps instead of them. */
+  private applyEntries(entries: OrderedPatch[], text?: string | SealedFrame): void {
     let first = 0;
     let last = 0;
     let heldByHost = 0;

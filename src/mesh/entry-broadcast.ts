@@ -1,7 +1,9 @@
-import { RawJson, stringifyMessage } from '../transport/framing.js';
+import { decodeCompact } from '../protocol/compact-decode.js';
+import { encodeEntries, entryRuns } from '../protocol/compact.js';
+import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
-import type { EntryLog } from './entry-log.js';
+import type { EntryLog, SealedFrame } from './entry-log.js';
 import { sendInBatches } from './frame-batches.js';
 
 /**
@@ -50,10 +52,55 @@ export class EntryBroadcast {
   }
 }
 
-/** One `entries` message as sent: its entries and its JSON text (what the log keeps, entry-log.ts). */
+/** One `entries` message as sent: its entries and its frame (what the log keeps, entry-log.ts). */
 export interface SentBatch {
   batch: readonly OrderedPatch[];
-  text: string;
+  text: SealedFrame;
+}
+
+/**
+ * A compact `entries` frame (ours, or received and checked) as the log keeps it: its bytes
+ * alone, decoded again only if a peer ever asks for those entries. (Keeping it as two strings
+ * instead, its head as latin1 and its JSON part, cost the same: 10 alternated quick
+ * throughput runs each, reader 2.41 and 2.45 us per patch.)
+ */
+export function sealable(frame: BinaryFrame): SealedFrame {
+  return new SealedCompact(frame.body);
+}
+
+class SealedCompact implements SealedFrame {
+  #body: Buffer;
+  #kept = false;
+
+  constructor(body: Buffer) {
+    this.#body = body;
+  }
+
+  /** Read when the log keeps the frame: only then is it copied out of what it views. */
+  get length(): number {
+    if (!this.#kept) {
+      this.#kept = true;
+      this.#body = exactCopy(this.#body);
+    }
+    return this.#body.length;
+  }
+
+  entries(): readonly OrderedPatch[] {
+    const message = decodeCompact(this.#body);
+    return message.type === 'entries' ? message.entries : [];
+  }
+}
+
+/**
+ * The bytes in memory of their own: a received body is a view of the socket's whole chunk,
+ * a sent one of a shared pool slab, either of which it would keep alive for as long as the
+ * log holds it. Kept as it is only when it fills its memory.
+ */
+function exactCopy(body: Buffer): Buffer {
+  if (body.byteOffset === 0 && body.buffer.byteLength === body.length) return body;
+  const copy = Buffer.allocUnsafeSlow(body.length);
+  body.copy(copy);
+  return copy;
 }
 
 /**
@@ -61,26 +108,29 @@ export interface SentBatch {
  * few as fit when a frame would be too large), and returns what was sent, for the log to
  * keep that text in place of the entries ({@link sealSent}). With nobody to send to, nothing
  * is encoded. `ack`: ask the members to say they hold them (the host's own writes wait for that).
+ * `maxFrameBytes`: the mesh's frame limit (a batch too large for one frame is split).
  */
 export function sendEntries(
   entries: OrderedPatch[],
   epoch: number,
   members: readonly Connection[],
-  ack = false,
+  ack: boolean,
+  maxFrameBytes: number,
 ): SentBatch[] {
   const sent: SentBatch[] = [];
   if (members.length === 0) return sent;
-  sendInBatches(
-    entries,
-    (batch) => ({
-      batch,
-      text: new RawJson(stringifyMessage(ack ? { type: 'entries', epoch, entries: batch, ack } : { type: 'entries', epoch, entries: batch })),
-    }),
-    ({ batch, text }) => {
-      for (const conn of members) conn.send(text);
-      sent.push({ batch, text: text.text });
-    },
-  );
+  // Protocol 9's compact form (protocol/compact.ts): one frame per run of consecutive
+  // versions of one epoch, which is every batch but one adopting history across epochs.
+  for (const run of entryRuns(entries)) {
+    sendInBatches(
+      run,
+      (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes) }),
+      ({ batch, frame }) => {
+        for (const conn of members) conn.send(frame);
+        sent.push({ batch, text: sealable(frame) });
+      },
+    );
+  }
   return sent;
 }
 

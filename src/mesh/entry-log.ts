@@ -1,6 +1,15 @@
 import type { OrderedPatch } from '../types.js';
 
 /**
+ * A frame kept in place of its entries when it is not JSON text (protocol 9's compact
+ * entries, protocol/compact.ts): its size in bytes, and its entries, decoded again when asked.
+ */
+export interface SealedFrame {
+  readonly length: number;
+  entries(): readonly OrderedPatch[];
+}
+
+/**
  * A run of consecutive versions. Either the entries themselves, or — once sealed — the JSON
  * text of the `entries` frame they travelled in, parsed again only if a peer ever asks for
  * them. A frame's text is one flat string where its parsed entries are five or so objects
@@ -14,7 +23,7 @@ interface Segment {
   epoch: number | undefined;
   entries: OrderedPatch[] | undefined;
   /** An `entries`/`history` message holding (at least) versions first..last. */
-  text: string | undefined;
+  text: string | SealedFrame | undefined;
   /** Still taking appends. */
   open: boolean;
   /** What it counts against the log's byte bound: set once it is closed or sealed, 0 before. */
@@ -109,7 +118,7 @@ export class EntryLog {
    * is `text`: keep that text instead of them. Nothing changes unless the log's newest
    * entries are exactly those versions, held as entries and ordered in one epoch.
    */
-  seal(first: number, last: number, text: string): void {
+  seal(first: number, last: number, text: string | SealedFrame): void {
     const tail = this.segments[this.segments.length - 1];
     if (tail === undefined) return;
     // Whatever happens, the next append starts a new segment: one frame, one segment. The
@@ -210,6 +219,8 @@ export class EntryLog {
 /** A segment's entries; a sealed one parses its text (our own, already checked, frame). */
 function entriesOf(segment: Segment): readonly OrderedPatch[] {
   if (segment.entries !== undefined) return segment.entries;
-  const message = JSON.parse(segment.text!) as { entries: OrderedPatch[] };
+  const text = segment.text!;
+  if (typeof text !== 'string') return text.entries();
+  const message = JSON.parse(text) as { entries: OrderedPatch[] };
   return message.entries;
 }

@@ -1,13 +1,11 @@
 import type { ReplicaSnapshot } from '../document/index.js';
 import { resolveDocumentLimits } from '../document/index.js';
-import { publishOrdered } from '../diagnostics/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
-import { admitPatches, MAX_CLOCK_STEP_MS } from './admission.js';
-import { EntryBroadcast, sealSent, sendEntries } from './entry-broadcast.js';
+import { MAX_CLOCK_STEP_MS } from './admission.js';
 import { GatherWindow } from './gather-window.js';
 import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
 import { newNonce } from './auth.js';
@@ -17,9 +15,8 @@ import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
 import type { MembersChange } from './member-map.js';
 import type { ReplicaCore } from './replica-core.js';
-import { UnappliedEntries } from './unapplied-entries.js';
+import { HostOrdering } from './host-ordering.js';
 import { beatInterval, HostFence } from './host-fence.js';
-import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
 import { type HostPeer as Peer, newHostPeer } from './host-peers.js';
 import { JoinQueue, ListHolders } from './join-queue.js';
@@ -95,19 +92,9 @@ export class HostRole {
   private pendingReported = 0;
   /** Which process each id we have seen is bound to (mesh/identity.ts). */
   private readonly bindings = new BindingTable();
-  /**
-   * What arrives while we gather, in arrival order: our own patches, and clients' submits
-   * as they came. Clients' are admitted only when the gather ends: until we adopt the
-   * history the members hold we cannot vouch for time (after the system clock stepped back,
-   * honest stamps and numbers run ahead of ours), and cutting off a member whose history we
-   * await would lose it.
-   */
-  private readonly queue: Array<{ own: Patch } | { peer: Peer; raw: Patch[] }> = [];
-  private queuedCount = 0;
   private readonly gather: GatherWindow;
-  private readonly broadcast: EntryBroadcast;
-  /** Ordered, and applied here only once sent (unapplied-entries.ts, deliver()). */
-  private readonly unapplied: UnappliedEntries;
+  /** Admits, orders, broadcasts and applies (host-ordering.ts). */
+  private readonly ordering: HostOrdering;
   private readonly adoption: Adoption;
   private stopped = false;
   private listener: Listener | undefined;
@@ -119,8 +106,6 @@ export class HostRole {
   private readonly messaging: HostHooks | undefined;
   /** Welcomed members that have not yet acknowledged a list naming them (messaging's settled). */
   private readonly registering = new Set<Peer>();
-  /** With a backplane, from the end of the gather: where patches go to be ordered. */
-  private feed: BackplaneFeed | undefined;
 
   constructor(
     private readonly core: ReplicaCore,
@@ -135,8 +120,25 @@ export class HostRole {
       historyPending: () => [...this.peers].some((peer) => peer.awaitingHistory),
       onEnd: () => this.endGather(),
     });
-    this.unapplied = new UnappliedEntries(core);
-    this.broadcast = new EntryBroadcast((entries) => this.deliver(entries));
+    this.ordering = new HostOrdering(core, {
+      mesh: options.mesh,
+      epoch: options.epoch,
+      self: options.self.peer,
+      limits: options.limits,
+      storage: options.storage,
+      backplane: options.backplane,
+      gathering: () => this.gather.gathering,
+      deposed: () => this.fence.deposed(),
+      welcomed: () => this.welcomed,
+      connected: (peer) => this.peers.has(peer),
+      alone: () => this.releaseAlone(),
+      refused: (peer, error) => this.drop(peer, error),
+      installed: () => {
+        this.options.storage?.storeSnapshot();
+        for (const peer of this.peers) if (peer.welcomed) this.sendSnapshot(peer);
+      },
+      onBackplaneError: (error) => this.options.onPeerError(error, undefined),
+    });
     core.holdOwn = true;
     this.fence = new HostFence(options.hostTimeout, options.owns, () => this.deposed());
     // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
@@ -163,7 +165,7 @@ export class HostRole {
       core,
       limits: options.limits,
       gathering: () => this.gather.gathering,
-      ordered: (entry) => this.broadcast.add(entry),
+      ordered: (entry) => this.ordering.broadcast.add(entry),
     };
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());
@@ -224,7 +226,7 @@ export class HostRole {
   submitLocal(patch: Patch): void {
     // Deposed: the patch stays in the outbox and goes to the new host once we rejoin.
     if (this.fence.deposed()) return;
-    this.enqueue(patch);
+    this.ordering.submitLocal(patch);
   }
 
   async stop(handover: boolean): Promise<void> {
@@ -241,8 +243,7 @@ export class HostRole {
     this.gather.cancel();
     this.announcer.stop();
     clearInterval(this.beatTimer);
-    if (this.feed) await this.feed.close();
-    this.broadcast.flush();
+    await this.ordering.close();
     const successor = handover
       ? ([...this.peers].find((p) => p.known && p.member && !p.member.clientOnly)?.member?.peer ?? null)
       : null;
@@ -276,7 +277,7 @@ export class HostRole {
         }
         // An honest client holds its patches until it is known (client-role.ts).
         if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', 'submit before it was told it is known');
-        return this.onSubmit(peer, message.patches);
+        return this.ordering.submit(peer, message.patches);
       case 'ack':
         return this.onAck(peer, message);
       case 'history':
@@ -484,30 +485,6 @@ export class HostRole {
     });
   }
 
-  private onSubmit(peer: Peer, raw: Patch[]): void {
-    // Lock operations are ordered by the host alone, from requests it stamps (messaging).
-    if (raw.some((patch) => patch.msg !== undefined)) throw new ProtocolError('ERR_PROTOCOL', 'a submitted patch may not carry msg');
-    if (this.gather.gathering) {
-      this.queuedCount += raw.length;
-      if (this.queuedCount > this.options.limits.maxPendingPerPeer) {
-        throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'too many patches waiting to be ordered');
-      }
-      this.queue.push({ peer, raw });
-      return;
-    }
-    for (const patch of this.admit(peer, raw)) this.sequence(patch);
-  }
-
-  private admit(peer: Peer, raw: Patch[]): Patch[] {
-    const sender = peer.member?.peer ?? '';
-    return admitPatches(raw, {
-      sender,
-      limits: this.options.limits,
-      ceiling: this.core.stampCeiling(),
-      lastSeq: this.unapplied.lastSeq(sender),
-    });
-  }
-
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
     if (!peer.awaitingHistory)
       throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
@@ -544,78 +521,9 @@ export class HostRole {
     this.checkGather();
   }
 
-  private enqueue(patch: Patch): void {
-    if (this.gather.gathering) {
-      this.queue.push({ own: patch });
-      return;
-    }
-    this.sequence(patch);
-  }
-
-  private sequence(patch: Patch): void {
-    // Exactly once: a writer's patches reach us in seq order (FIFO connection, in-order
-    // resend), so anything not above the last seq we ordered for it is a resend.
-    if (patch.seq <= this.unapplied.lastSeq(patch.peer)) return;
-    // Our own numbers are fixed once we ordered one: renumbering it as a client would resend it.
-    if (patch.peer === this.options.self.peer) this.core.submitted = true;
-    if (this.feed) return this.feed.submit(patch);
-    const entry: OrderedPatch = {
-      version: this.unapplied.nextVersion(),
-      epoch: this.epoch,
-      patch,
-    };
-    // Our own next stamps follow every stamp ordered, applied here yet or not.
-    this.core.clock.observe(patch.ts);
-    this.unapplied.add(entry);
-    publishOrdered(this.options.self.peer, entry);
-    this.broadcast.add(entry);
-  }
-
-  /**
-   * One batch of ordered entries: stored, sent to every member, and only then applied to our
-   * own replica (unapplied-entries.ts). The log then keeps each message's text.
-   */
-  private deliver(entries: OrderedPatch[]): void {
-    const toApply = this.unapplied.take();
-    // Ordered before a pause in which we were deposed: nobody must be told of them by us, and
-    // we do not apply them either: as if never ordered (our own stay in the outbox, for the
-    // next host).
-    if (this.fence.deposed()) return this.unapplied.applied(toApply.length);
-    this.options.storage?.append(entries);
-    const members: Connection[] = [];
-    let only: string | undefined;
-    for (const peer of this.welcomed) {
-      members.push(peer.conn);
-      only = peer.member?.peer;
-    }
-    // Our own writes wait for a replica to say it holds them: ask for that.
-    const self = this.options.self.peer;
-    const ack = this.core.holdingOwn || toApply.some((entry) => entry.patch.peer === self);
-    let next = 0;
-    const applyUpTo = (version: number): void => {
-      while (next < toApply.length && toApply[next]!.version <= version) {
-        this.core.applyOrdered(toApply[next++]!);
-        this.unapplied.applied();
-      }
-    };
-    // One member, the writer of the whole batch: what it is sent only acknowledges its writes,
-    // and our own replica (this process's observers) is the one reader of news: apply first.
-    if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
-      applyUpTo(Number.POSITIVE_INFINITY);
-    }
-    const sent = sendEntries(entries, this.epoch, members, ack);
-    for (const batch of sent) {
-      applyUpTo(batch.batch[batch.batch.length - 1]!.version);
-      sealSent(this.core.log, batch);
-    }
-    applyUpTo(Number.POSITIVE_INFINITY);
-    this.options.storage?.applied();
-    if (members.length === 0) this.releaseAlone();
-  }
-
   /** Sends and applies at once whatever is ordered and waits for the end of the tick. */
   private settle(): void {
-    this.broadcast.flush();
+    this.ordering.settle();
   }
 
   /** What messaging may do with this host (src/messaging/link.ts). */
@@ -630,9 +538,9 @@ export class HostRole {
       self,
       order: (op) =>
         !this.fence.deposed() &&
-        this.sequence({
+        this.ordering.sequence({
           peer: MESSAGING_WRITER,
-          seq: this.unapplied.lastSeq(MESSAGING_WRITER) + 1,
+          seq: this.ordering.unapplied.lastSeq(MESSAGING_WRITER) + 1,
           ts: this.core.clock.next(),
           // Changes nothing in the document: the entry only takes its place in the order.
           update: { $set: {} },
@@ -656,29 +564,8 @@ export class HostRole {
       // Joined (said hello), welcomed or not yet: its locks are not freed meanwhile.
       connected: (id) => id === self || this.byId.has(id),
       // What we have ordered, applied here yet or not: an event relayed now follows it.
-      version: () => this.unapplied.nextVersion() - 1,
+      version: () => this.ordering.unapplied.nextVersion() - 1,
     };
-  }
-
-  /** Reads the global order from what we hold, once the gather has settled that. */
-  private openBackplane(): void {
-    const { backplane } = this.options;
-    if (!backplane) return;
-    this.feed = new BackplaneFeed(backplane, this.core, {
-      mesh: this.options.mesh,
-      epoch: this.epoch,
-      limits: this.options.limits,
-      ordered: (entry) => {
-        publishOrdered(this.options.self.peer, entry);
-        this.broadcast.add(entry);
-      },
-      installed: () => {
-        this.broadcast.flush();
-        this.options.storage?.storeSnapshot();
-        for (const peer of this.peers) if (peer.welcomed) this.sendSnapshot(peer);
-      },
-      error: (error) => this.options.onPeerError(error, undefined),
-    });
   }
 
   private sendSnapshot(peer: Peer): void {
@@ -702,24 +589,7 @@ export class HostRole {
         this.drop(peer, new MemSyncError('ERR_CONNECTION', `history of '${peer.member?.peer}' not received within the gather limit`));
       }
     }
-    this.queuedCount = 0;
-    this.openBackplane();
-    for (const item of this.queue.splice(0)) {
-      if ('own' in item) {
-        this.sequence(item.own);
-        continue;
-      }
-      // A member gone since resends what is still unordered to the next host it joins.
-      if (!this.peers.has(item.peer)) continue;
-      let patches: Patch[];
-      try {
-        patches = this.admit(item.peer, item.raw);
-      } catch (error) {
-        this.drop(item.peer, error instanceof MemSyncError ? error : new ProtocolError('ERR_PROTOCOL', String(error)));
-        continue;
-      }
-      for (const patch of patches) this.sequence(patch);
-    }
+    this.ordering.gatherEnded();
     this.messaging?.ready();
     this.options.onReady();
   }

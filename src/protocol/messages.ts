@@ -7,51 +7,15 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ProtocolError } from '../errors.js';
-import type { JsonObject, Update } from '../types.js';
+import { BinaryFrame } from '../transport/binary-frame.js';
+import { decodeCompact } from './compact-decode.js';
+import { Count, Epoch, LockOpSchema, MessagingName, PatchSchema, PeerId } from './patch-schema.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [8] as const;
-
-const PeerId = Type.String({ minLength: 1, maxLength: 128 });
-const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-// Epochs are clock readings (ms * 1000) plus a small random part: integers, never beyond a
-// safe integer (a peer claiming 1e300 would leave `epoch + 1` equal to itself).
-const Epoch = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-// The schema checks that these are objects; their deep content (operators, paths, JSON-only
-// values, reserved keys) is checked by the document layer's validator before any use. An
-// empty Type.Object compiles to that check alone, where Type.Record(String, Unknown) walks
-// Object.entries of every update of every entry received: two arrays per key, for nothing.
-const AnyObject = Type.Object({});
-const UpdateObject = Type.Unsafe<Update>(AnyObject);
-const ConditionObject = Type.Unsafe<JsonObject>(AnyObject);
-
-// --- messaging (src/messaging): lock operations ride in ordered entries ---
-const MessagingName = Type.String({ minLength: 1, maxLength: 256 });
-const LockOpSchema = Type.Union([
-  Type.Object(
-    { op: Type.Literal('acquire'), name: MessagingName, peer: PeerId, rid: Count, limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
-    { additionalProperties: false },
-  ),
-  Type.Object({ op: Type.Literal('release'), name: MessagingName, peer: PeerId, rid: Count }, { additionalProperties: false }),
-  Type.Object({ op: Type.Literal('left'), peer: PeerId }, { additionalProperties: false }),
-]);
-
-const PatchSchema = Type.Object(
-  {
-    peer: PeerId,
-    seq: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-    ts: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-    update: UpdateObject,
-    if: Type.Optional(ConditionObject),
-    arrayFilters: Type.Optional(Type.Array(ConditionObject, { maxItems: 1000 })),
-    /** Messaging (src/messaging): a lock operation the host orders; only in host entries. */
-    msg: Type.Optional(LockOpSchema),
-  },
-  { additionalProperties: false },
-);
+export const PROTOCOL_VERSIONS = [9] as const;
 
 const EntrySchema = Type.Object(
-  { version: Type.Integer({ minimum: 1 }), epoch: Epoch, patch: PatchSchema },
+  { version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), epoch: Epoch, patch: PatchSchema },
   { additionalProperties: false },
 );
 
@@ -381,6 +345,8 @@ const check = TypeCompiler.Compile(MessageSchema);
  * {@link ProtocolError} naming the first problem; callers close the connection with it.
  */
 export function parseMessage(value: unknown): Message {
+  // Protocol 9's compact entries and submits (compact.ts): decoded and checked in one pass.
+  if (value instanceof BinaryFrame) return decodeCompact(value.body);
   const raw = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
   const typed = typeof raw === 'string' ? checks.get(raw) : undefined;
   if (typed?.Check(value)) return value as Message;

@@ -5,6 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MemSyncError, ProtocolError } from '../errors.js';
+import { BinaryFrame, isBinaryBody } from './binary-frame.js';
 
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
@@ -15,11 +16,25 @@ export const FRAME_HEADER_BYTES = 4;
  * function, a bigint, a cycle), `ERR_LIMIT_EXCEEDED` when it is larger than `maxFrameBytes`.
  */
 export function encodeFrame(message: unknown, maxFrameBytes: number): Buffer {
+  if (message instanceof BinaryFrame) return binaryFrame(message, maxFrameBytes);
   // A host broadcasts one message object to every client: encode it once, not once per peer.
   const cached = typeof message === 'object' && message !== null ? recentFrames.get(message) : undefined;
   if (cached) return cached;
   const frame = encodeFrameUncached(message, maxFrameBytes);
   if (typeof message === 'object' && message !== null) recentFrames.set(message, frame);
+  return frame;
+}
+
+/** A binary frame as it goes out: written by its sender with its prefix, or given one here. */
+function binaryFrame(message: BinaryFrame, maxFrameBytes: number): Buffer {
+  const { body } = message;
+  if (body.length > maxFrameBytes) {
+    throw new MemSyncError('ERR_LIMIT_EXCEEDED', `message of ${body.length} bytes exceeds maxFrameBytes (${maxFrameBytes})`);
+  }
+  if (message.framed) return message.framed;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  body.copy(frame, FRAME_HEADER_BYTES);
   return frame;
 }
 
@@ -70,9 +85,10 @@ export function stringifyMessage(message: unknown): string {
 
 /** What one {@link FrameDecoder.push} produced: the messages completed, then possibly an error. */
 export interface DecodeResult {
+  /** Each message parsed from JSON, or a {@link BinaryFrame} for a binary body. */
   messages: unknown[];
-  /** The JSON text of each message, index for index. */
-  texts: string[];
+  /** The JSON text of each message, index for index (undefined for a binary frame). */
+  texts: Array<string | undefined>;
   /** Set once the stream broke the protocol; every later push returns it again. */
   error?: ProtocolError;
 }
@@ -123,9 +139,9 @@ export class FrameDecoder {
    * frame is complete (so that a limit it changes applies to the very next frame) and the
    * result lists none.
    */
-  push(chunk: Uint8Array, sink?: (message: unknown, text: string) => void): DecodeResult {
+  push(chunk: Uint8Array, sink?: (message: unknown, text: string | undefined) => void): DecodeResult {
     const messages: unknown[] = [];
-    const texts: string[] = [];
+    const texts: Array<string | undefined> = [];
     if (this.#error) return { messages, texts, error: this.#error };
     const bytes = Buffer.isBuffer(chunk)
       ? chunk
@@ -199,7 +215,13 @@ export class FrameDecoder {
 function parseBody(
   body: Buffer,
   maxDepth: number | undefined,
-): { value: unknown; text: string } | ProtocolError {
+): { value: unknown; text: string | undefined } | ProtocolError {
+  if (isBinaryBody(body)) {
+    // Binary layouts are for members (compact entries and submits): before its hello a peer
+    // has no business sending one, and its decoder is not written for unauthenticated input.
+    if (maxDepth !== undefined) return new ProtocolError('ERR_PROTOCOL', 'binary frame before hello');
+    return { value: new BinaryFrame(body), text: undefined };
+  }
   if (!isUtf8(body)) return new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
   if (maxDepth !== undefined && nestingExceeds(body, maxDepth)) {
     return new ProtocolError('ERR_PROTOCOL', `frame nests deeper than ${maxDepth} before hello`);

@@ -4,6 +4,7 @@
  * decoded on its way, and delivered asynchronously, in order, like over a socket.
  */
 import { ConnectionError, type MemSyncError } from '../errors.js';
+import { BinaryFrame } from './binary-frame.js';
 import { stringifyMessage } from './framing.js';
 import { Inbox, reportHandlerError } from './inbox.js';
 import { systemError } from './system-errors.js';
@@ -25,7 +26,7 @@ class LoopbackConnection implements Connection {
   readonly id = `loopback-${nextConnectionNumber++}`;
   peer: LoopbackConnection | undefined;
   readonly #inbox = new Inbox();
-  #outbox: string[] = [];
+  #outbox: Array<string | Buffer> = [];
   #outboxBytes = 0;
   #endQueued = false;
   #flushScheduled: NodeJS.Immediate | undefined;
@@ -53,6 +54,13 @@ class LoopbackConnection implements Connection {
 
   send(message: unknown): void {
     if (this.#closed) return;
+    // A binary frame crosses as a copy of its bytes, as over a socket; all else as JSON text.
+    if (message instanceof BinaryFrame) {
+      const bytes = Buffer.from(message.body);
+      this.#outbox.push(bytes);
+      this.#outboxBytes += bytes.length;
+      return this.#scheduleFlush();
+    }
     const json = stringifyMessage(message);
     this.#outbox.push(json);
     this.#outboxBytes += Buffer.byteLength(json);
@@ -94,7 +102,8 @@ class LoopbackConnection implements Connection {
     this.peer?.remoteKilled();
   }
 
-  receive(json: string): void {
+  receive(json: string | Buffer): void {
+    if (typeof json !== 'string') return this.#inbox.deliver(new BinaryFrame(json));
     this.#inbox.deliver(JSON.parse(json), json);
   }
 

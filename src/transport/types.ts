@@ -46,7 +46,12 @@ export interface Connection {
   readonly closed: boolean;
   /** Messages arriving before this are buffered and delivered on set. */
   setHandlers(h: ConnectionHandlers): void;
-  /** JSON-serialisable; queued and flushed once per tick as one write; no-op after close. */
+  /**
+   * JSON-serialisable; queued and flushed once per tick as one write; no-op after close. A
+   * BinaryFrame (transport/binary-frame.ts: protocol 9's compact entries and submits) should cross as its bytes
+   * and arrive as a BinaryFrame; a transport that carries only JSON may send its JSON form
+   * (`JSON.stringify` gives it), which receivers accept as well.
+   */
   send(msg: unknown): void;
   /** Flushes what is queued, then ends; handlers.close is called once (also on remote close / error). */
   close(error?: MemSyncError): void;

@@ -4,7 +4,8 @@
  * including what the product's own encoder would never produce.
  */
 import { connect, type Socket } from 'node:net';
-import { PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
+import { PROTOCOL_VERSIONS, parseMessage } from '../../../src/protocol/messages.js';
+import { BinaryFrame, isBinaryBody } from '../../../src/transport/binary-frame.js';
 
 /** One message received from the host, as parsed JSON. */
 export type WireMessage = Record<string, unknown> & { type?: unknown };
@@ -158,10 +159,13 @@ export class RawPeer {
     while (this.#pending.length >= 4) {
       const length = this.#pending.readUInt32BE(0);
       if (this.#pending.length < 4 + length) break;
-      const body = this.#pending.subarray(4, 4 + length).toString('utf8');
+      const bytes = Buffer.from(this.#pending.subarray(4, 4 + length));
+      const body = bytes.toString('utf8');
       this.#pending = this.#pending.subarray(4 + length);
       try {
-        this.messages.push(JSON.parse(body) as WireMessage);
+        // Protocol 9's compact entries arrive as binary frames: decoded as a member would.
+        const message = isBinaryBody(bytes) ? JSON.parse(JSON.stringify(parseMessage(new BinaryFrame(bytes)))) : JSON.parse(body);
+        this.messages.push(message as WireMessage);
       } catch {
         this.garbled = body.slice(0, 200);
       }

@@ -4,7 +4,8 @@ import { sealSent, sendEntries } from '../../../src/mesh/entry-broadcast.js';
 import { EntryLog } from '../../../src/mesh/entry-log.js';
 import { sendInBatches } from '../../../src/mesh/frame-batches.js';
 import { resolveOptions } from '../../../src/options.js';
-import { encodeFrame, type RawJson } from '../../../src/transport/framing.js';
+import { parseMessage } from '../../../src/protocol/messages.js';
+import { encodeFrame } from '../../../src/transport/framing.js';
 import type { Connection } from '../../../src/transport/types.js';
 import type { OrderedPatch } from '../../../src/types.js';
 
@@ -50,14 +51,17 @@ describe('sendEntries', () => {
       epoch: 1,
       patch: { peer: 'w', seq: i + 1, ts: i + 1, update: { $set: { [`k${i}`]: 'v'.repeat(200) } } },
     }));
-    const received: RawJson[][] = [[], []];
+    const received: unknown[][] = [[], []];
     const members = received.map((out) => ({ send: framedSend(2_000, out as unknown[]) }) as unknown as Connection);
     const log = new EntryLog(100);
     for (const entry of entries) log.append(entry);
-    for (const sent of sendEntries(entries, 1, members)) sealSent(log, sent);
+    for (const sent of sendEntries(entries, 1, members, false, 2_000)) sealSent(log, sent);
     for (const out of received) {
       expect(out.length).toBeGreaterThan(1);
-      const versions = out.flatMap((m) => (JSON.parse(m.text) as { entries: OrderedPatch[] }).entries.map((e) => e.version));
+      const versions = out.flatMap((m) => {
+        const message = parseMessage(m);
+        return message.type === 'entries' ? message.entries.map((e) => e.version) : [];
+      });
       expect(versions).toEqual(entries.map((e) => e.version));
     }
     expect(log.after(0, 40)).toEqual(entries);

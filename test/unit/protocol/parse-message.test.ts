@@ -69,6 +69,11 @@ describe('parseMessage on hostile JSON', () => {
       '{"type":"submit","epoch":1,"patches":[{"peer":"","seq":1,"ts":1,"update":{}}]}',
     ],
     ['an empty batch', '{"type":"submit","epoch":1,"patches":[]}'],
+    // As the compact form refuses it (protocol/compact-decode.ts): `version + 1` would equal itself.
+    [
+      'an entry version beyond the safe integers',
+      `{"type":"entries","epoch":1,"entries":[{"version":${2 ** 53 + 2},"epoch":1,"patch":{"peer":"p","seq":1,"ts":1,"update":{}}}]}`,
+    ],
     ['a type that is not a string', '{"type":7}'],
     ['a type of another case', '{"type":"Hello"}'],
     ['null', 'null'],

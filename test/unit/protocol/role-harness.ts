@@ -11,6 +11,7 @@ import { ReplicaCore } from '../../../src/mesh/replica-core.js';
 import { type Member, PROTOCOL_VERSIONS } from '../../../src/protocol/messages.js';
 import { helloFor } from '../../integration/hostile/raw-peer.js';
 import { DEFAULT_LIMITS, type MemSyncLimits } from '../../../src/options.js';
+import { BinaryFrame } from '../../../src/transport/binary-frame.js';
 import { stringifyMessage } from '../../../src/transport/framing.js';
 import type { Connection, ConnectionHandlers } from '../../../src/transport/types.js';
 import type { JsonObject } from '../../../src/types.js';
@@ -60,6 +61,14 @@ export class ScriptedConnection implements Connection {
     const handlers = this.#handlers;
     if (!handlers) throw new Error('the role has not set its handlers');
     handlers.message(JSON.parse(json));
+  }
+
+  /** The peer sends a binary frame (protocol 9's compact form): a copy of its bytes, as a socket would. */
+  deliverFrame(frame: BinaryFrame): void {
+    if (this.closed) return;
+    const handlers = this.#handlers;
+    if (!handlers) throw new Error('the role has not set its handlers');
+    handlers.message(new BinaryFrame(Buffer.from(frame.body)));
   }
 
   /** The transport has delivered every message of one read (ConnectionHandlers.read). */

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isMemSyncError, type MemSyncError, ProtocolError } from '../../../src/errors.js';
+import { BinaryFrame } from '../../../src/transport/binary-frame.js';
 import type { Address, Connection, Listener, Transport } from '../../../src/transport/types.js';
 import { nextTurn, record, within } from './helpers.js';
 
@@ -97,6 +98,23 @@ export function runTransportTests(name: string, setup: () => Promise<TransportSe
       expect(got.map((m) => (m as { i: number }).i)).toEqual(
         Array.from({ length: 10_000 }, (_, i) => i),
       );
+    });
+
+    it('carries a binary frame as its bytes, between JSON messages, once the peer is authenticated', async () => {
+      const { address, accepted } = await serve();
+      const client = await dial(address);
+      const server = await accepted();
+      server.authenticated();
+      const serverInbox = record(server);
+      const bytes = Buffer.from([1, 0, 255, 0x7b, 0x22, 7, 0, 128]);
+      client.send({ before: 1 });
+      client.send(new BinaryFrame(Buffer.from(bytes), () => ({ plain: true })));
+      client.send({ after: 2 });
+      const [before, frame, after] = await serverInbox.received(3);
+      expect(before).toEqual({ before: 1 });
+      expect(frame).toBeInstanceOf(BinaryFrame);
+      expect(Buffer.compare((frame as BinaryFrame).body, bytes)).toBe(0);
+      expect(after).toEqual({ after: 2 });
     });
 
     it('carries an 8 MB message intact', async () => {

@@ -1,0 +1,157 @@
+/**
+ * Decodes and checks a compact frame (layout: compact.ts) in one pass. It checks what the
+ * JSON schema of `entries` and `submit` checks, no less: integers within the same bounds
+ * (safe, non-negative, seq and version from 1), peer ids of 1-128 characters, updates and
+ * conditions that are objects, extras with no other key (so no `__proto__` either), and as
+ * many bodies as records. The deep content of a patch is left, as for the JSON form, to the
+ * document layer's validator, which the roles run before any use.
+ */
+import { isUtf8 } from 'node:buffer';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ProtocolError } from '../errors.js';
+import type { OrderedPatch, Patch, Update } from '../types.js';
+import {
+  type BodyExtras,
+  ENTRIES_HEADER,
+  ENTRY_RECORD,
+  FLAG_ACK,
+  KIND_ENTRIES,
+  KIND_SUBMIT,
+  SUBMIT_HEADER,
+  SUBMIT_RECORD,
+} from './compact-layout.js';
+import type { MessageOf } from './messages.js';
+import { ExtrasSchema } from './patch-schema.js';
+
+/** As many entries as the JSON form's schema allows in one message. */
+const MAX_ENTRIES = 1_000_000;
+const MAX_SUBMIT = 100_000;
+const MAX_PEER_ID = 128;
+
+const extrasCheck = TypeCompiler.Compile(ExtrasSchema);
+
+export type CompactMessage = MessageOf<'entries'> | MessageOf<'submit'>;
+
+/**
+ * The message a compact frame body packs, checked.
+ * @throws ProtocolError `ERR_PROTOCOL` naming the first problem.
+ */
+export function decodeCompact(body: Buffer): CompactMessage {
+  const kind = body[0];
+  if (kind === KIND_ENTRIES) return decodeEntries(body);
+  if (kind === KIND_SUBMIT) return decodeSubmit(body);
+  throw new ProtocolError('ERR_PROTOCOL', `unknown binary frame kind ${String(kind)}`);
+}
+
+function fail(type: string, where: string, what: string): never {
+  throw new ProtocolError('ERR_PROTOCOL', `invalid '${type}' message at ${where}: ${what}`);
+}
+
+/** An integer `min`..MAX_SAFE_INTEGER, or the message's error (NaN and fractions included). */
+function integer(value: number, min: number, type: string, where: string): number {
+  if (!Number.isInteger(value) || value < min || value > Number.MAX_SAFE_INTEGER) {
+    fail(type, where, `expected an integer from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${value}`);
+  }
+  return value;
+}
+
+/** The record count, checked against the limit and against the bytes that must hold them. */
+function countOf(body: Buffer, type: string, header: number, record: number, min: number, max: number): number {
+  if (body.length < header) fail(type, '/', `frame of ${body.length} bytes is shorter than its header`);
+  const count = body.readUInt32LE(2);
+  if (count < min || count > max) fail(type, '/count', `expected ${min} to ${max} records, got ${count}`);
+  if (body.length < header + count * record) fail(type, '/', `frame of ${body.length} bytes is too short for ${count} records`);
+  return count;
+}
+
+/** The JSON part: `[head, bodies]` with one body per record. */
+function jsonPart(body: Buffer, at: number, count: number, type: string): [unknown, unknown[]] {
+  const bytes = body.subarray(at);
+  if (!isUtf8(bytes)) throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
+  }
+  if (!Array.isArray(value) || value.length !== 2) fail(type, '/json', 'expected [head, bodies]');
+  const bodies: unknown = value[1];
+  if (!Array.isArray(bodies) || bodies.length !== count) fail(type, '/json/1', `expected ${count} bodies`);
+  return [value[0], bodies];
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function peerId(value: unknown, type: string, where: string): string {
+  if (typeof value !== 'string' || value.length < 1 || value.length > MAX_PEER_ID) {
+    fail(type, where, `expected a peer id of 1 to ${MAX_PEER_ID} characters`);
+  }
+  return value;
+}
+
+/** A patch from its record's numbers and its body. */
+function patchOf(peer: string, seq: number, ts: number, body: unknown, type: string, where: string): Patch {
+  if (isObject(body)) return { peer, seq, ts, update: body as Update };
+  if (!Array.isArray(body) || body.length !== 2 || !isObject(body[0])) {
+    fail(type, where, 'expected an update object or [update, extras]');
+  }
+  const extras: unknown = body[1];
+  if (!extrasCheck.Check(extras)) {
+    const first = extrasCheck.Errors(extras).First();
+    fail(type, `${where}/1${first?.path ?? ''}`, first?.message ?? 'malformed');
+  }
+  const patch: Patch = { peer, seq, ts, update: body[0] as Update };
+  const { if: condition, arrayFilters, msg } = extras as BodyExtras;
+  if (condition !== undefined) patch.if = condition;
+  if (arrayFilters !== undefined) patch.arrayFilters = arrayFilters;
+  if (msg !== undefined) patch.msg = msg;
+  return patch;
+}
+
+function decodeEntries(body: Buffer): MessageOf<'entries'> {
+  const type = 'entries';
+  const count = countOf(body, type, ENTRIES_HEADER, ENTRY_RECORD, 0, MAX_ENTRIES);
+  const flags = body[1]!;
+  if ((flags & ~FLAG_ACK) !== 0) fail(type, '/flags', `unknown flags ${flags}`);
+  const epoch = integer(body.readDoubleLE(6), 0, type, '/epoch');
+  const entryEpoch = integer(body.readDoubleLE(14), 0, type, '/entryEpoch');
+  const first = integer(body.readDoubleLE(22), 1, type, '/first');
+  // Subtracted, not added: first + count could round to a safe integer past the last one.
+  if (count > 0 && first > Number.MAX_SAFE_INTEGER - (count - 1)) fail(type, '/first', `versions from ${first} run past ${Number.MAX_SAFE_INTEGER}`);
+  const [head, bodies] = jsonPart(body, ENTRIES_HEADER + count * ENTRY_RECORD, count, type);
+  if (!Array.isArray(head) || head.length > Math.max(count, 1)) fail(type, '/json/0', 'expected a table of peer ids');
+  const peers = head as unknown[];
+  for (let i = 0; i < peers.length; i++) peerId(peers[i], type, `/json/0/${i}`);
+  const entries = new Array<OrderedPatch>(count);
+  let at = ENTRIES_HEADER;
+  for (let i = 0; i < count; i++) {
+    const index = body.readUInt32LE(at);
+    if (index >= peers.length) fail(type, `/entries/${i}/peer`, `peer index ${index} is not in the table`);
+    const seq = integer(body.readDoubleLE(at + 4), 1, type, `/entries/${i}/patch/seq`);
+    const ts = integer(body.readDoubleLE(at + 12), 0, type, `/entries/${i}/patch/ts`);
+    at += ENTRY_RECORD;
+    const patch = patchOf(peers[index] as string, seq, ts, bodies[i], type, `/json/1/${i}`);
+    entries[i] = { version: first + i, epoch: entryEpoch, patch };
+  }
+  return (flags & FLAG_ACK) !== 0 ? { type, epoch, entries, ack: true } : { type, epoch, entries };
+}
+
+function decodeSubmit(body: Buffer): MessageOf<'submit'> {
+  const type = 'submit';
+  const count = countOf(body, type, SUBMIT_HEADER, SUBMIT_RECORD, 1, MAX_SUBMIT);
+  if (body[1] !== 0) fail(type, '/flags', `unknown flags ${body[1]}`);
+  const epoch = integer(body.readDoubleLE(6), 0, type, '/epoch');
+  const [head, bodies] = jsonPart(body, SUBMIT_HEADER + count * SUBMIT_RECORD, count, type);
+  const peer = peerId(head, type, '/json/0');
+  const patches = new Array<Patch>(count);
+  let at = SUBMIT_HEADER;
+  for (let i = 0; i < count; i++) {
+    const seq = integer(body.readDoubleLE(at), 1, type, `/patches/${i}/seq`);
+    const ts = integer(body.readDoubleLE(at + 8), 0, type, `/patches/${i}/ts`);
+    at += SUBMIT_RECORD;
+    patches[i] = patchOf(peer, seq, ts, bodies[i], type, `/json/1/${i}`);
+  }
+  return { type, epoch, patches };
+}
