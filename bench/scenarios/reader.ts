@@ -28,16 +28,16 @@ export const reader: Scenario = {
       figures: [figure],
       reading:
         'The baseline is all a relay reader does with an entry: find the frame and JSON.parse ' +
-        'it. A replica also checks the message against the schema and the patch against the ' +
-        'allow-list, applies it (a plan of its paths, a copy-on-write root, the timestamp and ' +
-        'exactly-once tables), keeps it for catch-up and tells the observers. With N processes ' +
-        'on two cores every replica does this for every patch, so the fan-out ratio to the relay ' +
-        'tends to this one as N grows (a little worse in real processes, where more garbage and ' +
-        'colder caches cost more): 0.5x the relay at 8 or 16 processes would need this ratio ' +
-        'near 2. A client applies a frame as one copy-on-write batch (ReplicaCore.beginFrame, as ' +
-        'this row does): ~1.3x less per entry than one by one in CPU time, but the update ' +
-        'machinery per entry (a plan, the copy-on-write walk, the stamp and exactly-once tables) ' +
-        'is unchanged, and that is what keeps this ratio well above 2.',
+        'it (the relay\'s JSON frames). The memsync row takes the frames a host sends (protocol 9: ' +
+        'binary numbers, version and epoch once per frame, every update of the frame in one JSON ' +
+        'text) through everything a replica does: the decoder\'s checks (the schema\'s bounds), ' +
+        'the patch check against the allow-list, the apply (a one-path $set/$inc/$unset takes the ' +
+        'lean path, src/document/lean.ts: no plan or copy-on-write machinery), the timestamp and ' +
+        'exactly-once tables, the catch-up log and one observer. With N processes on two cores ' +
+        'every replica does this for every patch, so the fan-out ratio to the relay tends to this ' +
+        'one as N grows (worse in real processes, where more garbage, colder caches and the ' +
+        'socket reads cost more). A frame\'s entries are applied as one copy-on-write batch ' +
+        '(ReplicaCore.beginFrame, as this row does).',
     };
   },
 };

@@ -50,17 +50,17 @@ export const throughput: Scenario = {
       figures,
       reading:
         'CPU per patch. The rows below measure it per process in this run (user + system time ' +
-        'over the flow, divided by the patches): the mesh spends about 2.5x the relay\'s CPU on ' +
-        'each patch, and three processes share two cores. A reader parses, schema-checks, ' +
-        'validates, applies (copy-on-write, timestamp table, exactly-once table) and observes ' +
-        'every entry; the relay reader only parses. The writer is the costliest stage: it ' +
-        'validates and copies the caller\'s update, applies it optimistically, keeps a promise per ' +
-        'patch and parses its own patches coming back. Profiles (`npm run bench -- ' +
-        '--only=throughput --profile=DIR`, then `node --import tsx bench/profile-summary.ts DIR`) ' +
-        'show a reader\'s time in JSON.parse (about a fifth), garbage collection (about a fifth) ' +
-        'and the apply path spread over a dozen functions of a few percent each. Redis runs the ' +
-        'same path as writer -> redis-server -> subscriber (ioredis, auto-pipelined), each write ' +
-        'an atomic Lua script doing HINCRBY and PUBLISH; its server is one C process, and its ' +
+        'over the flow, divided by the patches), and three processes share two cores. A reader ' +
+        'decodes (protocol 9\'s compact frames: binary numbers, one JSON text for the frame\'s ' +
+        'updates), validates, applies (the lean path for one-path patches; timestamp and ' +
+        'exactly-once tables) and observes every entry; the relay reader only parses. The writer ' +
+        'is the costliest stage: it validates the caller\'s update, applies it optimistically, ' +
+        'keeps a promise per patch, encodes its submits and decodes and confirms its own patches ' +
+        'coming back. Profiles (`npm run bench -- --only=throughput --profile=DIR`, then `node ' +
+        '--import tsx bench/profile-summary.ts DIR`) show the rest spread over socket writes, ' +
+        'garbage collection and a dozen functions of a few percent each. Redis runs the same ' +
+        'path as writer -> redis-server -> subscriber (ioredis, auto-pipelined), each write an ' +
+        'atomic Lua script doing HINCRBY and PUBLISH; its server is one C process, and its ' +
         'reader only parses a RESP message.',
     };
   },

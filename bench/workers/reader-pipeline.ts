@@ -1,13 +1,17 @@
 /**
- * A replica's work per entry it receives, measured in one process with no socket: the
- * frames a host sends (32 `$inc` entries each) decoded and parsed, then either dropped (what
- * a relay reader does) or taken through everything a memsync reader does with them — the
- * schema check, the patch check, the apply, the catch-up log and one observer.
+ * A replica's work per entry it receives, measured in one process with no socket: frames of
+ * 32 `$inc` entries each, decoded and parsed, then either dropped (what a relay reader does,
+ * with the relay's JSON frames) or taken through everything a memsync reader does with the
+ * frames a host sends (protocol 9's compact frames) — the decoder's checks, the patch check,
+ * the apply, the catch-up log and one observer.
  */
 import { checkParsedPatch } from '../../src/document/index.js';
+import { sealable } from '../../src/mesh/entry-broadcast.js';
 import { ReplicaCore } from '../../src/mesh/replica-core.js';
 import { ObserverRegistry } from '../../src/observe/registry.js';
+import { encodeEntries } from '../../src/protocol/compact.js';
 import { parseMessage } from '../../src/protocol/messages.js';
+import { BinaryFrame } from '../../src/transport/binary-frame.js';
 import { encodeFrame, FrameDecoder } from '../../src/transport/framing.js';
 import type { OrderedPatch } from '../../src/types.js';
 import type { ReaderKind } from './micro-commands.js';
@@ -16,14 +20,16 @@ const PER_FRAME = 32;
 const MAX_FRAME = 1 << 26;
 const LIMITS = {};
 
-function frames(entries: number): Buffer[] {
+/** `compact`: as a memsync host sends them; else JSON, as the relay sends its frames. */
+function frames(entries: number, compact: boolean): Buffer[] {
   const out: Buffer[] = [];
   for (let first = 1; first <= entries; first += PER_FRAME) {
     const batch: OrderedPatch[] = [];
     for (let v = first; v < first + PER_FRAME && v <= entries; v++) {
       batch.push({ version: v, epoch: 1, patch: { peer: 'writer-4f1c2a9e', seq: v, ts: 1_763_900_000_000_000 + v, update: { $inc: { n: 1 } } } });
     }
-    out.push(encodeFrame({ type: 'entries', epoch: 1, entries: batch }, MAX_FRAME));
+    const message = compact ? encodeEntries(1, batch, false, MAX_FRAME) : { type: 'entries', epoch: 1, entries: batch };
+    out.push(encodeFrame(message, MAX_FRAME));
   }
   return out;
 }
@@ -52,7 +58,8 @@ function pipeline(input: Buffer[]): number {
   for (const frame of input) {
     const { messages, texts } = decoder.push(frame);
     for (let i = 0; i < messages.length; i++) {
-      const message = parseMessage(messages[i]);
+      const raw = messages[i];
+      const message = parseMessage(raw);
       if (message.type !== 'entries') throw new Error('not entries');
       core.beginFrame();
       try {
@@ -63,19 +70,23 @@ function pipeline(input: Buffer[]): number {
       } finally {
         core.endFrame();
       }
-      core.log.seal(message.entries[0]!.version, message.entries[message.entries.length - 1]!.version, texts[i]!);
+      // As client-role.ts does: a compact frame is kept as its bytes.
+      core.log.seal(message.entries[0]!.version, message.entries[message.entries.length - 1]!.version, raw instanceof BinaryFrame ? sealable(raw) : texts[i]!);
     }
   }
   return seen;
 }
 
-const RUN: Record<ReaderKind, (input: Buffer[]) => number> = { parse: parseOnly, pipeline };
+const RUN: Record<ReaderKind, { run: (input: Buffer[]) => number; compact: boolean }> = {
+  parse: { run: parseOnly, compact: false },
+  pipeline: { run: pipeline, compact: true },
+};
 
 /** Nanoseconds per entry for `kind`, after a warm-up pass over a tenth as many entries. */
 export function measureReader(kind: ReaderKind, entries: number): number {
-  const run = RUN[kind];
-  run(frames(Math.max(PER_FRAME, Math.floor(entries / 10))));
-  const input = frames(entries);
+  const { run, compact } = RUN[kind];
+  run(frames(Math.max(PER_FRAME, Math.floor(entries / 10)), compact));
+  const input = frames(entries, compact);
   const began = process.hrtime.bigint();
   const counted = run(input);
   const ns = Number(process.hrtime.bigint() - began);
