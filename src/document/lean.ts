@@ -4,7 +4,7 @@ import type { SharedOwnership } from './cow.js';
 import { freezeFresh } from './freeze.js';
 import { RESERVED_KEYS } from './json.js';
 import type { UpdateResult } from './apply-update.js';
-import { isDraft, isWideRoot, openDraft, sealDraft } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -99,9 +99,11 @@ export function leanWrite(patch: Pick<Patch, 'update' | 'arrayFilters'>): LeanWr
   return { op, path, segments: parsed.segments, paths: parsed.paths, arg };
 }
 
-function own(holder: JsonObject, key: string): JsonValue | undefined {
-  return Object.hasOwn(holder, key) ? holder[key] : undefined;
-}
+/**
+ * `holder`'s own `key`, undefined when missing (JSON holds no undefined values). A chunked
+ * root or a draft is asked directly: through its Proxy, `Object.hasOwn` makes a descriptor.
+ */
+const own: (holder: JsonObject, key: string) => JsonValue | undefined = ownValue;
 
 /** A plain object the lean path may walk into: not an array, not a chunked object or draft. */
 function walkable(value: JsonValue | undefined): value is JsonObject {
@@ -160,8 +162,8 @@ function changesRoot(root: JsonObject, write: LeanWrite): boolean {
     if (child === undefined) return write.op !== '$unset';
     node = child as JsonObject;
   }
-  const key = segments[segments.length - 1]!;
-  return changes(write, own(node, key), Object.hasOwn(node, key));
+  const found = own(node, segments[segments.length - 1]!);
+  return changes(write, found, found !== undefined);
 }
 
 /**
@@ -180,7 +182,7 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   const segments = write.segments;
   const last = segments.length - 1;
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
-  const grows = !Object.hasOwn(root, segments[0]!);
+  const grows = own(root, segments[0]!) === undefined;
   const wide = isWideRoot(root) || isDraft(root);
   const newRoot = inPlace ? root : wide ? openDraft(root) : { ...root };
   if (owned !== undefined && !inPlace) owned.add(newRoot);
@@ -207,8 +209,8 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     holder = copy;
   }
   const key = segments[last]!;
-  const present = Object.hasOwn(holder, key);
-  const found = present ? holder[key] : undefined;
+  const found = own(holder, key);
+  const present = found !== undefined;
   if (!changes(write, found, present)) return { root, changedPaths: [] }; // only in place
   if (write.op === '$unset') delete holder[key];
   else holder[key] = nextValue(write, found)!;
