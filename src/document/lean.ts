@@ -152,17 +152,15 @@ function changes(write: LeanWrite, found: JsonValue | undefined, present: boolea
   return write.op === '$unset' ? present : nextValue(write, found) !== undefined;
 }
 
-/** Whether `write` changes `root`, read without copying anything. */
-function changesRoot(root: JsonObject, write: LeanWrite): boolean {
+/** Whether `write` changes the root whose value at `segments[0]` is `first`, read without copying. */
+function changesRoot(first: JsonValue | undefined, write: LeanWrite): boolean {
   const segments = write.segments;
-  let node = root;
-  for (let i = 0; i < segments.length - 1; i++) {
-    const child = own(node, segments[i]!);
+  let found = first;
+  for (let i = 1; i < segments.length; i++) {
     // Missing: $set and $inc create it, $unset finds nothing.
-    if (child === undefined) return write.op !== '$unset';
-    node = child as JsonObject;
+    if (found === undefined) return write.op !== '$unset';
+    found = own(found as JsonObject, segments[i]!);
   }
-  const found = own(node, segments[segments.length - 1]!);
   return changes(write, found, found !== undefined);
 }
 
@@ -178,18 +176,21 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   // A root nobody owns yet is copied only for a write that changes something. Into a root the
   // batch owns, the general path owns the containers along the path before it knows (they
   // stay, unchanged, and are sealed with the batch): so does this one, for the same result.
-  if (!inPlace && !changesRoot(root, write)) return { root, changedPaths: [] };
   const segments = write.segments;
+  // Read once (through a chunked root's Proxy each read costs): the new root, a copy or a
+  // draft of this one, or this one in place, holds the same value there until written.
+  const first = own(root, segments[0]!);
+  if (!inPlace && !changesRoot(first, write)) return { root, changedPaths: [] };
   const last = segments.length - 1;
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
-  const grows = own(root, segments[0]!) === undefined;
+  const grows = first === undefined;
   const wide = isWideRoot(root) || isDraft(root);
   const newRoot = inPlace ? root : wide ? openDraft(root) : { ...root };
   if (owned !== undefined && !inPlace) owned.add(newRoot);
   let holder = newRoot;
   for (let i = 0; i < last; i++) {
     const key = segments[i]!;
-    const child = own(holder, key) as JsonObject | undefined;
+    const child = (i === 0 ? first : own(holder, key)) as JsonObject | undefined;
     let copy: JsonObject;
     if (child === undefined) {
       if (write.op === '$unset') return { root, changedPaths: [] }; // only in place: nothing to remove
@@ -209,7 +210,7 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     holder = copy;
   }
   const key = segments[last]!;
-  const found = own(holder, key);
+  const found = last === 0 ? first : own(holder, key);
   const present = found !== undefined;
   if (!changes(write, found, present)) return { root, changedPaths: [] }; // only in place
   if (write.op === '$unset') delete holder[key];
