@@ -3,8 +3,10 @@ import { bsonEqual } from './bson.js';
 import type { SharedOwnership } from './cow.js';
 import { freezeFresh } from './freeze.js';
 import { RESERVED_KEYS } from './json.js';
-import type { UpdateResult } from './apply-update.js';
-import { isDraft, isWideRoot, openDraft, ownValue, sealDraft } from './wide-root.js';
+import { applyPlanTo, type UpdateResult } from './apply-update.js';
+import type { ConditionCache } from './conditions.js';
+import type { UpdatePlan } from './plan.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -224,4 +226,16 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     freezeFresh(newRoot);
   }
   return { root: newRoot, changedPaths: [write.path] };
+}
+
+/**
+ * `patch` applied alone to `from` (its condition judged already): by the lean path when it
+ * takes the patch, else by `plan`, the patch's. The same result either way (the lean path
+ * declines what it would not do exactly): for an optimistic view's layers (view.ts), which
+ * need the plan anyway (pending writes are indexed by it; the replica takes it back).
+ */
+export function applyAlone(from: JsonObject, patch: Patch, plan: UpdatePlan, conditions: ConditionCache, wideKeys: number | undefined): UpdateResult {
+  const lean = leanWrite(patch);
+  const result = lean !== undefined && leanApplies(from, lean) ? applyLean(from, lean, wideKeys ?? WIDE_ROOT_KEYS) : undefined;
+  return result ?? applyPlanTo(from, plan, conditions, wideKeys);
 }

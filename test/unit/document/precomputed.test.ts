@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { applyPlanTo } from '../../../src/document/apply-update.js';
+import * as updates from '../../../src/document/apply-update.js';
 import { OptimisticView, Replica } from '../../../src/document/index.js';
 import * as plans from '../../../src/document/plan.js';
 import type { OrderedPatch, Patch } from '../../../src/types.js';
@@ -10,6 +10,12 @@ vi.mock('../../../src/document/plan.js', async (original) => {
   return { ...actual, planUpdate: vi.fn(actual.planUpdate) };
 });
 const planUpdate = vi.mocked(plans.planUpdate);
+// Counts the general path's applies: a lean patch (lean.ts) needs none, on the view as well.
+vi.mock('../../../src/document/apply-update.js', async (original) => {
+  const actual = await original<typeof updates>();
+  return { ...actual, applyPlanTo: vi.fn(actual.applyPlanTo) };
+});
+const applyPlanTo = vi.mocked(updates.applyPlanTo);
 
 const twoPaths = (seq: number, ts: number): Patch => ({
   peer: 'me',
@@ -50,5 +56,23 @@ describe('Replica.apply with a precomputed update', () => {
     expect(replica.state).toEqual({ a: 1, b: { c: 1 }, n: 1 });
     expect(view.state).toEqual(replica.state);
     expect(view.replays).toBe(0);
+  });
+
+  it('a view shows a lean patch (one-path $inc) without the general path, and the replica takes its result back', () => {
+    const initial: Record<string, number> = {};
+    for (let i = 0; i < 100; i++) initial[`k${i}`] = i; // a chunked root
+    const replica = new Replica(initial);
+    const view = new OptimisticView(replica, 'me');
+    const patch: Patch = { peer: 'me', seq: 1, ts: 100, update: { $inc: { k7: 2 } } };
+    applyPlanTo.mockClear();
+    const shown = view.propose(patch);
+    expect(applyPlanTo).not.toHaveBeenCalled();
+    expect(shown.paths).toEqual(['k7']);
+    expect(view.state['k7']).toBe(9);
+    const confirmed = view.confirm({ version: 1, epoch: 1, patch: structuredClone(patch) });
+    // Fresh view: the replica took the view's root as its own.
+    expect(confirmed.outcome.after).toBe(shown.after);
+    expect(replica.state).toBe(view.state);
+    expect(JSON.stringify(replica.state)).toBe(JSON.stringify({ ...initial, k7: 9 }));
   });
 });
