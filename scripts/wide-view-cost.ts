@@ -8,6 +8,8 @@
  * pending (the unawaited rows' window), then, per round:
  * - `foreign`: another writer's `$inc` of a random key confirmed (replica and view);
  * - `own`: the oldest own patch confirmed and a new one proposed;
+ * - `ownSet`: the same for two-key `$set`s (not lean), after another writer's `$inc` (also
+ *   counted: two entries per call), on a view of its own;
  * - `read`: a read of a random key of the view (the key's name built each time);
  * - `apply` / `applyBatch`: a lone replica's `$inc` of a random key, one by one and in frames
  *   of 64 (the apply rows of the 10,000-key document).
@@ -96,6 +98,30 @@ async function main(): Promise<void> {
     view.confirm({ version: ++version, epoch: 1, patch: JSON.parse(JSON.stringify(patch)) as Entry['patch'] });
     propose();
   };
+  // The same with own patches the lean path does not take (a `$set` of two keys), each
+  // confirmed after another writer's entry (so the view is stale, as under load).
+  // Own patches write the first half of the keys, the other writer the second: no replays.
+  const half = (which: number): string => `k${which * (KEYS / 2) + Math.floor(random() * (KEYS / 2))}`;
+  const setReplica = new Replica(initial);
+  const setView = new OptimisticView(setReplica, 'me');
+  let setVersion = 0;
+  let setSeq = 0;
+  let setForeign = 0;
+  const setPending: Entry['patch'][] = [];
+  const proposeSet = (): void => {
+    const update = { $set: { [half(0)]: setSeq, [half(0)]: setSeq } } as unknown as Entry['patch']['update'];
+    const patch = { peer: 'me', seq: ++setSeq, ts: ++ts, update };
+    setPending.push(patch);
+    setView.propose(patch);
+  };
+  for (let i = 0; i < PENDING; i++) proposeSet();
+  const ownSet = (): void => {
+    const other = { peer: 'o', seq: ++setForeign, ts: ++ts, update: { $inc: { [half(1)]: 1 } } };
+    setView.confirm({ version: ++setVersion, epoch: 1, patch: other });
+    const patch = setPending.shift()!;
+    setView.confirm({ version: ++setVersion, epoch: 1, patch: JSON.parse(JSON.stringify(patch)) as Entry['patch'] });
+    proposeSet();
+  };
   let sink = 0;
   const read = (): void => {
     sink += view.state[key()] as number;
@@ -109,16 +135,17 @@ async function main(): Promise<void> {
     patch: { peer: 'p', seq: loneVersion, ts: 1000 + loneVersion, update: { $inc: { [key()]: 1 } } },
   });
 
-  const rows: Record<string, number[]> = { foreign: [], own: [], read: [], apply: [], applyBatch: [] };
+  const rows: Record<string, number[]> = { foreign: [], own: [], ownSet: [], read: [], apply: [], applyBatch: [] };
   for (let round = 0; round < ROUNDS; round++) {
     rows.foreign!.push(cost(20_000, foreign));
     rows.own!.push(cost(5_000, own));
+    rows.ownSet!.push(cost(2_000, ownSet));
     rows.read!.push(cost(200_000, read));
     rows.apply!.push(cost(20_000, () => lone.apply(loneEntry())));
     rows.applyBatch!.push(cost(300, () => lone.applyBatch(Array.from({ length: 64 }, loneEntry))) / 64);
   }
   const shown = Object.entries(rows).map(([name, values]) => `${name} ${median(values).toFixed(name === 'read' ? 3 : 2)}`);
-  console.log(`${dir}: CPU us per call: ${shown.join(', ')} (view replays ${view.replays}, ${sink > 0 ? 'read' : 'none'})`);
+  console.log(`${dir}: CPU us per call: ${shown.join(', ')} (view replays ${view.replays} and ${setView.replays}, ${sink > 0 ? 'read' : 'none'})`);
 }
 
 await main();

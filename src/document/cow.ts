@@ -5,7 +5,7 @@ import { RESERVED_KEYS } from './json.js';
 import { type Container, copyArray, type Leaf } from './leaf.js';
 import type { LeafCheck, OperatorSpec } from './operators.js';
 import { filterIdentifier, isPositional } from './paths.js';
-import { isDraft, isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS, wideRoot } from './wide-root.js';
 import { freezeFresh } from './freeze.js';
 
 /** A write past the end of an array pads it with nulls; this far and no further. */
@@ -56,7 +56,8 @@ function element(key: string | number, value: JsonValue): string {
 
 function own(holder: Container, key: string | number): JsonValue | undefined {
   if (Array.isArray(holder)) return typeof key === 'number' ? holder[key] : undefined;
-  return Object.hasOwn(holder, key) ? holder[key] : undefined;
+  // A draft is asked directly (ownValue): `Object.hasOwn` on its Proxy makes a descriptor.
+  return ownValue(holder, typeof key === 'string' ? key : String(key));
 }
 
 function set(holder: Container, key: string | number, value: JsonValue): void {

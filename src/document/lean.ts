@@ -3,8 +3,10 @@ import { bsonEqual } from './bson.js';
 import type { SharedOwnership } from './cow.js';
 import { freezeFresh } from './freeze.js';
 import { RESERVED_KEYS } from './json.js';
-import type { UpdateResult } from './apply-update.js';
-import { isDraft, isWideRoot, openDraft, sealDraft } from './wide-root.js';
+import { applyPlanTo, type UpdateResult } from './apply-update.js';
+import type { ConditionCache } from './conditions.js';
+import type { UpdatePlan } from './plan.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -99,9 +101,11 @@ export function leanWrite(patch: Pick<Patch, 'update' | 'arrayFilters'>): LeanWr
   return { op, path, segments: parsed.segments, paths: parsed.paths, arg };
 }
 
-function own(holder: JsonObject, key: string): JsonValue | undefined {
-  return Object.hasOwn(holder, key) ? holder[key] : undefined;
-}
+/**
+ * `holder`'s own `key`, undefined when missing (JSON holds no undefined values). A chunked
+ * root or a draft is asked directly: through its Proxy, `Object.hasOwn` makes a descriptor.
+ */
+const own: (holder: JsonObject, key: string) => JsonValue | undefined = ownValue;
 
 /** A plain object the lean path may walk into: not an array, not a chunked object or draft. */
 function walkable(value: JsonValue | undefined): value is JsonObject {
@@ -150,18 +154,16 @@ function changes(write: LeanWrite, found: JsonValue | undefined, present: boolea
   return write.op === '$unset' ? present : nextValue(write, found) !== undefined;
 }
 
-/** Whether `write` changes `root`, read without copying anything. */
-function changesRoot(root: JsonObject, write: LeanWrite): boolean {
+/** Whether `write` changes the root whose value at `segments[0]` is `first`, read without copying. */
+function changesRoot(first: JsonValue | undefined, write: LeanWrite): boolean {
   const segments = write.segments;
-  let node = root;
-  for (let i = 0; i < segments.length - 1; i++) {
-    const child = own(node, segments[i]!);
+  let found = first;
+  for (let i = 1; i < segments.length; i++) {
     // Missing: $set and $inc create it, $unset finds nothing.
-    if (child === undefined) return write.op !== '$unset';
-    node = child as JsonObject;
+    if (found === undefined) return write.op !== '$unset';
+    found = own(found as JsonObject, segments[i]!);
   }
-  const key = segments[segments.length - 1]!;
-  return changes(write, own(node, key), Object.hasOwn(node, key));
+  return changes(write, found, found !== undefined);
 }
 
 /**
@@ -176,18 +178,21 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   // A root nobody owns yet is copied only for a write that changes something. Into a root the
   // batch owns, the general path owns the containers along the path before it knows (they
   // stay, unchanged, and are sealed with the batch): so does this one, for the same result.
-  if (!inPlace && !changesRoot(root, write)) return { root, changedPaths: [] };
   const segments = write.segments;
+  // Read once (through a chunked root's Proxy each read costs): the new root, a copy or a
+  // draft of this one, or this one in place, holds the same value there until written.
+  const first = own(root, segments[0]!);
+  if (!inPlace && !changesRoot(first, write)) return { root, changedPaths: [] };
   const last = segments.length - 1;
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
-  const grows = !Object.hasOwn(root, segments[0]!);
+  const grows = first === undefined;
   const wide = isWideRoot(root) || isDraft(root);
   const newRoot = inPlace ? root : wide ? openDraft(root) : { ...root };
   if (owned !== undefined && !inPlace) owned.add(newRoot);
   let holder = newRoot;
   for (let i = 0; i < last; i++) {
     const key = segments[i]!;
-    const child = own(holder, key) as JsonObject | undefined;
+    const child = (i === 0 ? first : own(holder, key)) as JsonObject | undefined;
     let copy: JsonObject;
     if (child === undefined) {
       if (write.op === '$unset') return { root, changedPaths: [] }; // only in place: nothing to remove
@@ -207,8 +212,8 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     holder = copy;
   }
   const key = segments[last]!;
-  const present = Object.hasOwn(holder, key);
-  const found = present ? holder[key] : undefined;
+  const found = last === 0 ? first : own(holder, key);
+  const present = found !== undefined;
   if (!changes(write, found, present)) return { root, changedPaths: [] }; // only in place
   if (write.op === '$unset') delete holder[key];
   else holder[key] = nextValue(write, found)!;
@@ -221,4 +226,16 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
     freezeFresh(newRoot);
   }
   return { root: newRoot, changedPaths: [write.path] };
+}
+
+/**
+ * `patch` applied alone to `from` (its condition judged already): by the lean path when it
+ * takes the patch, else by `plan`, the patch's. The same result either way (the lean path
+ * declines what it would not do exactly): for an optimistic view's layers (view.ts), which
+ * need the plan anyway (pending writes are indexed by it; the replica takes it back).
+ */
+export function applyAlone(from: JsonObject, patch: Patch, plan: UpdatePlan, conditions: ConditionCache, wideKeys: number | undefined): UpdateResult {
+  const lean = leanWrite(patch);
+  const result = lean !== undefined && leanApplies(from, lean) ? applyLean(from, lean, wideKeys ?? WIDE_ROOT_KEYS) : undefined;
+  return result ?? applyPlanTo(from, plan, conditions, wideKeys);
 }

@@ -72,7 +72,8 @@ export interface ApplyOutcome {
 
 /**
  * The result of applying a patch to `base`, computed ahead (by an optimistic view). The
- * replica takes it instead of recomputing when its state is still `base`.
+ * replica takes it instead of recomputing when its state is still `base`, and the plan (the
+ * patch's, whatever the state) in any case.
  */
 export interface PrecomputedUpdate {
   base: JsonObject;
@@ -163,7 +164,7 @@ export class Replica {
    * Applies the next ordered entry. Refusals (duplicate, condition, stale, failed) still
    * take the entry's version, and still mark its seq as seen.
    *
-   * @param precomputed - The same patch already applied to the current state (optional).
+   * @param precomputed - The same patch's plan, and its result on `base` (optional): see {@link PrecomputedUpdate}.
    * @throws ProtocolError `ERR_PROTOCOL` when the entry is not the next version or is
    *   malformed; nothing changes then.
    */
@@ -267,7 +268,9 @@ export class Replica {
     }
     let plan: UpdatePlan;
     try {
-      plan = reuse ? precomputed.plan : planUpdate(patch);
+      // The plan depends on the patch alone, so it holds on any state; only the result was
+      // made on `base`. (A lean write, above, needs no plan.)
+      plan = precomputed !== undefined ? precomputed.plan : planUpdate(patch);
     } catch (error) {
       return refused(before, 'failed', messageOf(error));
     }

@@ -3,6 +3,7 @@ import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import { planUpdate, type UpdatePlan } from './plan.js';
 import type { ApplyOutcome, PrecomputedUpdate, Replica } from './replica.js';
 import { PendingWrites } from './view-commute.js';
+import { applyAlone } from './lean.js';
 import { withValuesFrom } from './wide-root.js';
 
 /** How the view changed. `before === after` and no paths when nothing changed. */
@@ -286,7 +287,7 @@ export class OptimisticView {
       if (patch.if !== undefined && !conditions.holds(patch.if, from)) {
         return { patch, from, root: from, result: undefined, plan };
       }
-      const result = applyPlanTo(from, plan, conditions, this.#replica.wideKeys);
+      const result = applyAlone(from, patch, plan, conditions, this.#replica.wideKeys);
       return { patch, from, root: result.root, result, plan };
     } catch {
       return { patch, from, root: from, result: undefined, plan };

@@ -91,10 +91,16 @@ export function isWideRoot(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DATA] !== undefined;
 }
 
-/** What `root` holds at its own top-level `key`, undefined when it has no such key. */
-function ownValue(root: JsonObject, key: string): JsonValue | undefined {
+/**
+ * What `root` (a plain object, a chunked root or a draft of one) holds at its own top-level
+ * `key`, undefined when it has no such key. Asked of the storage directly: `Object.hasOwn` on
+ * the Proxy runs its `getOwnPropertyDescriptor` trap, which makes a descriptor per call.
+ */
+export function ownValue(root: JsonObject, key: string): JsonValue | undefined {
   const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
   if (data !== undefined) return data.get(key);
+  const draft = (root as unknown as Record<symbol, RootDraft | undefined>)[DRAFT];
+  if (draft !== undefined) return draft.get(key);
   return Object.hasOwn(root, key) ? root[key] : undefined;
 }
 
