@@ -63,14 +63,16 @@ export const fanout: Scenario = {
         'Every process applies every patch and the machine has two cores: the rate is about the ' +
         'cores divided by the CPU the whole mesh spends on one patch (the \'all processes\' rows), ' +
         'so both curves fall as 1/N, and as N grows the ratio tends to the ratio of one reader\'s ' +
-        'CPU per patch (the \'one reader\' rows: 3-4x). A relay reader only parses the frame; a ' +
-        'memsync reader parses, checks, applies and observes it. Holding 0.5x at 8 and 16 ' +
+        'CPU per patch (the \'one reader\' rows). A relay reader only parses the frame; a ' +
+        'memsync reader decodes, checks, applies and observes it. Holding 0.5x at 8 and 16 ' +
         'processes would need a replica that applies an entry within 2x of a bare JSON.parse of ' +
-        'its bytes, which this design (immutable copy-on-write state, per-path timestamps, ' +
-        'per-change observers) does not reach: in one process, with no socket, a reader\'s whole ' +
-        'pipeline costs about 2.7x the parse alone (see the reader figure below). Redis: one ' +
-        'writer and N-1 subscriber processes of their own, plus redis-server; the server sends ' +
-        'each PUBLISH to every subscriber, and a subscriber only parses the message.',
+        'its bytes: in one process, with no socket, a reader\'s whole pipeline costs about 2.5x ' +
+        'the parse alone (the reader figure below). Against Redis the same arithmetic holds: the ' +
+        'whole mesh spends about what Redis\'s writer, server and subscribers spend per patch, ' +
+        'so the ratio stays near 1x; 1.5x would need every replica at about two thirds of a ' +
+        'Redis subscriber\'s CPU per message, or replicas that do not apply every write. Redis: ' +
+        'one writer and N-1 subscriber processes of their own, plus redis-server; the server ' +
+        'sends each PUBLISH to every subscriber, and a subscriber only parses the message.',
     };
   },
 };
