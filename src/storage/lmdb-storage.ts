@@ -131,10 +131,25 @@ export class LmdbStorage implements StorageAdapter {
 
   async append(entries: readonly OrderedPatch[]): Promise<void> {
     if (entries.length === 0) return;
+    const put = this.#put(entries);
+    if (this.order) await this.after(this.order.then(put));
+    else put();
+    if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
+  }
+
+  /** {@link append} when nothing is to wait for: no fsync ('none', 'interval'), no snapshot first. */
+  appendNow(entries: readonly OrderedPatch[]): boolean {
+    if (this.order || this.sync === 'always') return false;
+    if (entries.length > 0) this.#put(entries)();
+    return true;
+  }
+
+  /** The write of one batch: one record of the log, then the check that we still own the store. */
+  #put(entries: readonly OrderedPatch[]): () => void {
     const last = entries[entries.length - 1]!.version;
     this.stored = Math.max(this.stored, last);
     const payload = Buffer.from(JSON.stringify(entries), 'utf8');
-    const put = (): void => {
+    return () => {
       const wal = this.writer();
       try {
         wal.append(payload);
@@ -143,9 +158,6 @@ export class LmdbStorage implements StorageAdapter {
       }
       this.checkOwner();
     };
-    if (this.order) await this.after(this.order.then(put));
-    else put();
-    if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
   }
 
   async snapshot(snapshot: ReplicaSnapshot): Promise<void> {

@@ -184,6 +184,46 @@ describe('LmdbStorage', () => {
     ]);
   });
 
+  it('appendNow writes at once when nothing is to wait for, fences as append does, and declines otherwise', async () => {
+    const old = store('interval');
+    await old.load({ mesh: 'm', epoch: 10 });
+    await old.snapshot(emptySnapshot());
+    expect(old.appendNow([incEntry(1, 10)])).toBe(true);
+    // 'always' waits for an fsync: not something to do before returning.
+    const always = new LmdbStorage(dir, 'always');
+    expect(always.appendNow([incEntry(2, 10)])).toBe(false);
+    // A newer claim: the next synchronous append throws what append would reject with.
+    const next = store();
+    expect((await next.load({ mesh: 'm', epoch: 11 })).epoch).toBe(11);
+    let error: unknown;
+    try {
+      old.appendNow([incEntry(2, 10)]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe('ERR_FENCED');
+    await next.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 12 });
+    expect(state?.entries.map((e) => e.version)).toEqual([1]);
+  });
+
+  it('appendNow declines while a snapshot the log cannot reach is still being written', async () => {
+    const s = store('none');
+    await s.load({ mesh: 'm', epoch: 3 });
+    await s.snapshot(emptySnapshot());
+    expect(s.appendNow([incEntry(1, 3)])).toBe(true);
+    // A snapshot ahead of the log (versions 1-5 it lacks): later appends must follow it.
+    const ahead = s.snapshot(emptySnapshot(5));
+    expect(s.appendNow([incEntry(6, 3)])).toBe(false);
+    await ahead;
+    expect(s.appendNow([incEntry(6, 3)])).toBe(true);
+    await s.close();
+    const { state } = await store().load({ mesh: 'm', epoch: 4 });
+    expect(state?.snapshot.version).toBe(5);
+    expect(state?.entries.map((e) => e.version)).toEqual([6]);
+  });
+
   it('refuses a store of another mesh, naming the file', async () => {
     await seeded(1);
     const error = await refusal(store(), 'other');

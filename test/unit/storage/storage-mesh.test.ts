@@ -148,6 +148,27 @@ describe('storage in the mesh (loopback)', () => {
     expect(after.data).toEqual({ n: 20 });
   });
 
+  it("LMDB on disk, sync 'interval' (batches written before the host sends them): a host whose store was claimed by a newer host acknowledges nothing more", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memsync-mesh-lmdb-'));
+    dirs.push(dir);
+    const storage = { path: dir, sync: 'interval' as const };
+    const old = replica(createLoopbackTransport(), { storage }, { n: 0 }, '/loopback/la');
+    await old.start();
+    await old.patch({ $inc: { n: 1 } });
+    const errors: MemSyncError[] = [];
+    old.on('error', (e) => errors.push(e));
+    const next = replica(createLoopbackTransport(), { storage }, { n: 0 }, '/loopback/lb');
+    await next.start();
+    expect(next.data).toEqual({ n: 1 });
+    await next.patch({ $inc: { n: 10 } });
+    await expect(old.patch({ $inc: { n: 1 } })).rejects.toMatchObject({ code: 'ERR_FENCED' });
+    expect(errors.map((e) => e.code)).toContain('ERR_FENCED');
+    await Promise.all([old.stop(), next.stop()]);
+    const reader = replica(createLoopbackTransport(), { storage }, { n: 0 }, '/loopback/lc');
+    await reader.start();
+    expect(reader.data).toEqual({ n: 11 });
+  });
+
   it('LMDB on disk: restart loads it; compaction keeps the state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'memsync-mesh-lmdb-'));
     dirs.push(dir);
