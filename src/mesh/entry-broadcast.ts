@@ -6,13 +6,13 @@ import type { OrderedPatch } from '../types.js';
 import type { EntryLog, SealedFrame } from './entry-log.js';
 import { sendInBatches } from './frame-batches.js';
 
+/** Entries after which a message leaves at once, so readers start while we order the rest. */
+const EARLY_FLUSH = 32;
+
 /**
  * Collects the entries ordered in one tick and hands them out as one `entries` message: far
  * fewer frames under load, and the transport encodes the shared message once for all peers.
  */
-/** Entries after which a message leaves at once, so readers start while we order the rest. */
-const EARLY_FLUSH = 32;
-
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];
   private scheduled = false;

@@ -131,33 +131,34 @@ export class LmdbStorage implements StorageAdapter {
 
   async append(entries: readonly OrderedPatch[]): Promise<void> {
     if (entries.length === 0) return;
-    const put = this.#put(entries);
-    if (this.order) await this.after(this.order.then(put));
-    else put();
+    const payload = this.#payload(entries);
+    if (this.order) await this.after(this.order.then(() => this.#write(payload)));
+    else this.#write(payload);
     if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
   }
 
   /** {@link append} when nothing is to wait for: no fsync ('none', 'interval'), no snapshot first. */
   appendNow(entries: readonly OrderedPatch[]): boolean {
     if (this.order || this.sync === 'always') return false;
-    if (entries.length > 0) this.#put(entries)();
+    if (entries.length > 0) this.#write(this.#payload(entries));
     return true;
   }
 
-  /** The write of one batch: one record of the log, then the check that we still own the store. */
-  #put(entries: readonly OrderedPatch[]): () => void {
-    const last = entries[entries.length - 1]!.version;
-    this.stored = Math.max(this.stored, last);
-    const payload = Buffer.from(JSON.stringify(entries), 'utf8');
-    return () => {
-      const wal = this.writer();
-      try {
-        wal.append(payload);
-      } catch (error) {
-        throw this.wrap(error);
-      }
-      this.checkOwner();
-    };
+  /** One batch as the log's record holds it; from here on the store counts it as stored. */
+  #payload(entries: readonly OrderedPatch[]): Buffer {
+    this.stored = Math.max(this.stored, entries[entries.length - 1]!.version);
+    return Buffer.from(JSON.stringify(entries), 'utf8');
+  }
+
+  /** One record of the log, then the check that we still own the store. */
+  #write(payload: Buffer): void {
+    const wal = this.writer();
+    try {
+      wal.append(payload);
+    } catch (error) {
+      throw this.wrap(error);
+    }
+    this.checkOwner();
   }
 
   async snapshot(snapshot: ReplicaSnapshot): Promise<void> {
