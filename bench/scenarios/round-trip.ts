@@ -81,7 +81,10 @@ export const roundTrip: Scenario = {
   title: 'Round trip: A -> host -> B -> host -> A',
   async run(context) {
     const rounds = context.quick ? 300 : 2000;
-    const warmup = context.quick ? 300 : 1000;
+    // The same warm-up in both modes: with 300 unmeasured rounds (quick mode until
+    // 2026-12-03) the three quick runs fell 588 -> 421 -> 307 us while the code was still
+    // being compiled, and the quick p50 read twice the steady state's.
+    const warmup = 1500;
     const systems: Pair[] = [...systemsOf(context), 'memsync-host'];
     /** Microseconds per round trip, one array per run; the passes alternate between systems. */
     const runs = new Map<Pair, number[][]>(systems.map((s) => [s, []]));
