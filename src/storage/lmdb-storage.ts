@@ -5,9 +5,10 @@ import { markParsedJson, type ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
+import { bodyHolds, compactBatchPayload, compactBatchPayloads } from './compact-record.js';
 import { decodeRecord, encodeRecordInSlices } from './record-codec.js';
 import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
-import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.js';
+import type { LoadResult, SentFrame, StorageAdapter, StoredState, SyncMode } from './types.js';
 import { realWalFiles, type WalFiles } from './wal-files.js';
 import { removeSegments, takeOverWal } from './wal-load.js';
 import { emptyWalMeta, listSegments, type WalMeta } from './wal-reader.js';
@@ -129,32 +130,37 @@ export class LmdbStorage implements StorageAdapter {
     }
   }
 
-  async append(entries: readonly OrderedPatch[]): Promise<void> {
+  async append(entries: readonly OrderedPatch[], sent?: SentFrame): Promise<void> {
     if (entries.length === 0) return;
-    const payload = this.#payload(entries);
-    if (this.order) await this.after(this.order.then(() => this.#write(payload)));
-    else this.#write(payload);
+    const payloads = this.#payloads(entries, sent);
+    if (this.order) await this.after(this.order.then(() => this.#write(payloads)));
+    else this.#write(payloads);
     if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
   }
 
   /** {@link append} when nothing is to wait for: no fsync ('none', 'interval'), no snapshot first. */
-  appendNow(entries: readonly OrderedPatch[]): boolean {
+  appendNow(entries: readonly OrderedPatch[], sent?: SentFrame): boolean {
     if (this.order || this.sync === 'always') return false;
-    if (entries.length > 0) this.#write(this.#payload(entries));
+    if (entries.length > 0) this.#write(this.#payloads(entries, sent));
     return true;
   }
 
-  /** One batch as the log's record holds it; from here on the store counts it as stored. */
-  #payload(entries: readonly OrderedPatch[]): Buffer {
+  /**
+   * One batch as the log's records hold it (format 5: the compact frame's bytes, the one the
+   * host sent when it holds exactly these entries); from here on the store counts it as stored.
+   */
+  #payloads(entries: readonly OrderedPatch[], sent: SentFrame | undefined): Buffer | Buffer[] {
     this.stored = Math.max(this.stored, entries[entries.length - 1]!.version);
-    return Buffer.from(JSON.stringify(entries), 'utf8');
+    if (sent && bodyHolds(sent.body, entries)) return compactBatchPayload(sent.body);
+    return compactBatchPayloads(entries, this.epoch);
   }
 
-  /** One record of the log, then the check that we still own the store. */
-  #write(payload: Buffer): void {
+  /** The batch's record(s) in the log, then the check that we still own the store. */
+  #write(payloads: Buffer | Buffer[]): void {
     const wal = this.writer();
     try {
-      wal.append(payload);
+      if (Array.isArray(payloads)) for (const payload of payloads) wal.append(payload);
+      else wal.append(payloads);
     } catch (error) {
       throw this.wrap(error);
     }
