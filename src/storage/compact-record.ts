@@ -2,6 +2,7 @@ import { decodeCompact } from '../protocol/compact-decode.js';
 import { encodeEntries, entryRuns } from '../protocol/compact.js';
 import { ENTRIES_HEADER, ENTRY_RECORD, KIND_ENTRIES } from '../protocol/compact-layout.js';
 import type { OrderedPatch } from '../types.js';
+import { HEAD_BYTES, allocWalRecord, sealWalRecord } from './wal-record.js';
 
 /**
  * The payload of a log batch record in format 5: the compact `entries` frame body the host
@@ -34,30 +35,35 @@ export function bodyHolds(body: Buffer, entries: readonly OrderedPatch[]): boole
   );
 }
 
-/** The record payload of one entries frame body. */
-export function compactBatchPayload(body: Buffer): Buffer {
+/** The log record (wal-record.ts, head included) of one entries frame body: one allocation. */
+export function compactBatchRecord(body: Buffer): Buffer {
   const jsonAt = ENTRIES_HEADER + body.readUInt32LE(2) * ENTRY_RECORD;
   const head = body.toString('base64', 1, jsonAt);
-  const out = Buffer.allocUnsafe(1 + head.length + body.length - jsonAt);
-  out[0] = COMPACT_BATCH;
-  out.write(head, 1, 'latin1');
-  body.copy(out, 1 + head.length, jsonAt);
-  return out;
+  const out = allocWalRecord(1 + head.length + body.length - jsonAt);
+  out[HEAD_BYTES] = COMPACT_BATCH;
+  out.write(head, HEAD_BYTES + 1, 'latin1');
+  body.copy(out, HEAD_BYTES + 1 + head.length, jsonAt);
+  return sealWalRecord(out);
+}
+
+/** The record payload of one entries frame body (what a scan of the log gives back). */
+export function compactBatchPayload(body: Buffer): Buffer {
+  return compactBatchRecord(body).subarray(HEAD_BYTES);
 }
 
 /**
- * Record payloads for entries no frame was sent for (a host alone, a batch partly stored
+ * Log records for entries no frame was sent for (a host alone, a batch partly stored
  * already): one per run of consecutive versions of one epoch, encoded as the host would.
  */
-export function compactBatchPayloads(entries: readonly OrderedPatch[], epoch: number): Buffer[] {
-  const payloads: Buffer[] = [];
+export function compactBatchRecords(entries: readonly OrderedPatch[], epoch: number): Buffer[] {
+  const records: Buffer[] = [];
   for (const run of entryRuns(entries)) {
     for (let at = 0; at < run.length; at += MAX_RUN) {
       const frame = encodeEntries(epoch, run.slice(at, at + MAX_RUN), false, Number.MAX_SAFE_INTEGER);
-      payloads.push(compactBatchPayload(frame.body));
+      records.push(compactBatchRecord(frame.body));
     }
   }
-  return payloads;
+  return records;
 }
 
 /**

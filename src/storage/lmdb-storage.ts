@@ -5,7 +5,7 @@ import { markParsedJson, type ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
-import { bodyHolds, compactBatchPayload, compactBatchPayloads } from './compact-record.js';
+import { bodyHolds, compactBatchRecord, compactBatchRecords } from './compact-record.js';
 import { decodeRecord, encodeRecordInSlices } from './record-codec.js';
 import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
 import type { LoadResult, SentFrame, StorageAdapter, StoredState, SyncMode } from './types.js';
@@ -30,7 +30,8 @@ const INTERVAL_MS = 1000;
  * - `log`: the batches of format versions 1 and 2 (one LMDB value per batch or entry): still
  *   read, dropped by the next snapshot; this build appends to the segment files instead.
  *
- * Appending is a write(2) of one record per ordering batch to the host's own segment, then a
+ * Appending is a write(2) of one record per ordering batch (format 5: the compact frame the
+ * host broadcast it in, compact-record.ts) to the host's own segment, then a
  * check that the store's owner is still this epoch (a fresh LMDB read transaction): a host
  * that lost the store learns it there and acknowledges nothing more. A newer host claims the
  * store first and reads the old segments after, so every record acknowledged before the
@@ -132,16 +133,16 @@ export class LmdbStorage implements StorageAdapter {
 
   async append(entries: readonly OrderedPatch[], sent?: SentFrame): Promise<void> {
     if (entries.length === 0) return;
-    const payloads = this.#payloads(entries, sent);
-    if (this.order) await this.after(this.order.then(() => this.#write(payloads)));
-    else this.#write(payloads);
+    const records = this.#records(entries, sent);
+    if (this.order) await this.after(this.order.then(() => this.#write(records)));
+    else this.#write(records);
     if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
   }
 
   /** {@link append} when nothing is to wait for: no fsync ('none', 'interval'), no snapshot first. */
   appendNow(entries: readonly OrderedPatch[], sent?: SentFrame): boolean {
     if (this.order || this.sync === 'always') return false;
-    if (entries.length > 0) this.#write(this.#payloads(entries, sent));
+    if (entries.length > 0) this.#write(this.#records(entries, sent));
     return true;
   }
 
@@ -149,18 +150,18 @@ export class LmdbStorage implements StorageAdapter {
    * One batch as the log's records hold it (format 5: the compact frame's bytes, the one the
    * host sent when it holds exactly these entries); from here on the store counts it as stored.
    */
-  #payloads(entries: readonly OrderedPatch[], sent: SentFrame | undefined): Buffer | Buffer[] {
+  #records(entries: readonly OrderedPatch[], sent: SentFrame | undefined): Buffer | Buffer[] {
     this.stored = Math.max(this.stored, entries[entries.length - 1]!.version);
-    if (sent && bodyHolds(sent.body, entries)) return compactBatchPayload(sent.body);
-    return compactBatchPayloads(entries, this.epoch);
+    if (sent && bodyHolds(sent.body, entries)) return compactBatchRecord(sent.body);
+    return compactBatchRecords(entries, this.epoch);
   }
 
   /** The batch's record(s) in the log, then the check that we still own the store. */
-  #write(payloads: Buffer | Buffer[]): void {
+  #write(records: Buffer | Buffer[]): void {
     const wal = this.writer();
     try {
-      if (Array.isArray(payloads)) for (const payload of payloads) wal.append(payload);
-      else wal.append(payloads);
+      if (Array.isArray(records)) for (const record of records) wal.appendRecord(record);
+      else wal.appendRecord(records);
     } catch (error) {
       throw this.wrap(error);
     }
@@ -264,7 +265,8 @@ export class LmdbStorage implements StorageAdapter {
     const { meta } = this.dbs();
     // A fresh read transaction: lmdb-js reuses one for a turn of the event loop.
     meta.resetReadTxn();
-    if (meta.getEntry('owner')?.version !== this.epoch) throw this.fenced();
+    // The claiming epoch is the owner entry's LMDB version: compared without decoding the value.
+    if (!meta.doesExist('owner', this.epoch)) throw this.fenced();
   }
 
   private fenced(): StorageError {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntries } from '../../../src/protocol/compact.js';
-import { COMPACT_BATCH, bodyHolds, compactBatchPayload, compactBatchPayloads, entriesOfCompactBatch } from '../../../src/storage/compact-record.js';
-import { scanWalRecords, encodeWalRecord } from '../../../src/storage/wal-record.js';
+import { COMPACT_BATCH, bodyHolds, compactBatchPayload, compactBatchRecord, compactBatchRecords, entriesOfCompactBatch } from '../../../src/storage/compact-record.js';
+import { HEAD_BYTES, scanWalRecords, encodeWalRecord } from '../../../src/storage/wal-record.js';
 import type { OrderedPatch, Patch } from '../../../src/types.js';
 
 /** Numbers with many zero bytes in their f64 form (small integers) and some without. */
@@ -36,7 +36,9 @@ describe('format 5 batch records (compact frame bytes)', () => {
         // A power loss's unwritten pages are told from damage by their zeros (wal-record.ts).
         expect(payload.includes(0)).toBe(false);
         expect(entriesOfCompactBatch(payload)).toEqual(entries);
-        const scan = scanWalRecords(encodeWalRecord(payload));
+        // Built in place, it is the record encodeWalRecord makes of the payload.
+        expect(compactBatchRecord(frame.body)).toEqual(encodeWalRecord(payload));
+        const scan = scanWalRecords(compactBatchRecord(frame.body));
         expect(scan.payloads.map((p) => Buffer.from(p))).toEqual([payload]);
       }),
     );
@@ -48,7 +50,7 @@ describe('format 5 batch records (compact frame bytes)', () => {
         // Consecutive versions across runs; each run its own epoch.
         let version = 1;
         const entries = runs.flatMap((r, k) => r.map((e) => ({ ...e, version: version++, epoch: k })));
-        const payloads = compactBatchPayloads(entries, 7);
+        const payloads = compactBatchRecords(entries, 7).map((r) => r.subarray(HEAD_BYTES));
         expect(payloads).toHaveLength(runs.length);
         expect(payloads.flatMap(entriesOfCompactBatch)).toEqual(entries);
       }),
