@@ -116,6 +116,8 @@ export function sendEntries(
   members: readonly Connection[],
   ack: boolean,
   maxFrameBytes: number,
+  /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
+  beforeSend?: (batch: readonly OrderedPatch[], frame: BinaryFrame) => void,
 ): SentBatch[] {
   const sent: SentBatch[] = [];
   if (members.length === 0) return sent;
@@ -126,6 +128,7 @@ export function sendEntries(
       run,
       (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes) }),
       ({ batch, frame }) => {
+        beforeSend?.(batch, frame);
         for (const conn of members) conn.send(frame);
         sent.push({ batch, text: sealable(frame) });
       },

@@ -1,6 +1,7 @@
 import { publishOrdered } from '../diagnostics/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
+import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { BackplaneFeed } from '../backplane/feed.js';
@@ -162,13 +163,15 @@ export class HostOrdering {
     // next host).
     if (this.host.deposed()) return this.unapplied.applied(toApply.length);
     const { storage } = this.host;
-    storage?.append(entries);
     const members: Connection[] = [];
     let only: string | undefined;
     for (const peer of this.host.welcomed()) {
       members.push(peer.conn);
       only = peer.member?.peer;
     }
+    // Stored before anything is sent: with members, frame by frame as each is encoded (the
+    // store keeps the frame's bytes as its record); with none, the batch here.
+    if (members.length === 0) storage?.append(entries);
     // Our own writes wait for a replica to say it holds them: ask for that.
     const self = this.host.self;
     const ack = this.core.holdingOwn || toApply.some((entry) => entry.patch.peer === self);
@@ -184,7 +187,7 @@ export class HostOrdering {
     if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
       applyUpTo(Number.POSITIVE_INFINITY);
     }
-    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes);
+    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, storage && this.store);
     for (const batch of sent) {
       applyUpTo(batch.batch[batch.batch.length - 1]!.version);
       sealSent(this.core.log, batch);
@@ -193,6 +196,9 @@ export class HostOrdering {
     storage?.applied();
     if (members.length === 0) this.host.alone();
   }
+
+  /** Stores a frame's entries before the frame is sent (deliver). */
+  private readonly store = (batch: readonly OrderedPatch[], frame: BinaryFrame): void => this.host.storage?.append(batch, frame);
 
   /** Reads the global order from what we hold, once the gather has settled that. */
   private openBackplane(): void {

@@ -2,7 +2,7 @@ import type { MemSyncError } from '../errors.js';
 import { StorageError } from '../errors.js';
 import { DurableGate } from '../storage/durable-gate.js';
 import { replicaFromStore } from '../storage/stored-replica.js';
-import type { StorageAdapter, StoredState } from '../storage/types.js';
+import type { SentFrame, StorageAdapter, StoredState } from '../storage/types.js';
 import type { Connection } from '../transport/types.js';
 import type { OrderedPatch } from '../types.js';
 import type { MemSyncLimits } from '../options.js';
@@ -98,16 +98,21 @@ export class HostStorage {
   }
 
   /**
-   * One ordering batch: one transaction. Entries the store already holds are skipped. Called
-   * before the batch is sent, and before the host applies it (then {@link applied}).
+   * One ordering batch (or one frame of it): one transaction. Entries the store already holds
+   * are skipped. Called before the batch is sent; `sent`, the frame about to be sent with
+   * exactly these entries, becomes the store's record when the store keeps frames (format 5).
+   * Then {@link applied} once the host applied them.
    */
-  append(entries: readonly OrderedPatch[]): void {
+  append(entries: readonly OrderedPatch[], sent?: SentFrame): void {
     if (!this.gate || this.gate.failed) return;
-    const fresh = entries.filter((entry) => entry.version > this.appended);
-    if (fresh.length === 0) return;
+    const last = entries[entries.length - 1];
+    if (last === undefined || last.version <= this.appended) return;
+    // Nothing of it stored yet (every batch but one overlapping what a takeover stored): as is.
+    const fresh = entries[0]!.version > this.appended ? entries : entries.filter((entry) => entry.version > this.appended);
     if (fresh[0]!.version !== this.appended + 1) return this.storeSnapshot();
-    this.appended = fresh[fresh.length - 1]!.version;
-    if (!this.appendNow(fresh)) this.track(this.adapter.append(fresh), this.appended);
+    const frame = fresh === entries ? sent : undefined;
+    this.appended = last.version;
+    if (!this.appendNow(fresh, frame)) this.track(frame ? this.adapter.append(fresh, frame) : this.adapter.append(fresh), this.appended);
     this.sinceSnapshot += fresh.length;
     this.applied();
   }
@@ -182,10 +187,10 @@ export class HostStorage {
    * and the batch's messages go out in this turn, with no promise per batch. Only while no
    * earlier write is still settling, so the gate still moves in the order writes were made.
    */
-  private appendNow(entries: readonly OrderedPatch[]): boolean {
+  private appendNow(entries: readonly OrderedPatch[], sent: SentFrame | undefined): boolean {
     if (!this.adapter.appendNow || this.unsettled > 0) return false;
     try {
-      if (!this.adapter.appendNow(entries)) return false;
+      if (!(sent ? this.adapter.appendNow(entries, sent) : this.adapter.appendNow(entries))) return false;
     } catch (error) {
       // As when an append rejects: nothing is released from now on, and the host hears of
       // it after this ordering batch, not in the middle of it.

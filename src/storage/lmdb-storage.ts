@@ -5,9 +5,10 @@ import { markParsedJson, type ReplicaSnapshot } from '../document/index.js';
 import { MemSyncError, StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
 import { checkLmdbFile } from './lmdb-file-check.js';
+import { bodyHolds, compactBatchRecord, compactBatchRecords } from './compact-record.js';
 import { decodeRecord, encodeRecordInSlices } from './record-codec.js';
 import { FORMAT_NAME, FORMAT_VERSION, checkFormat, type StoreHeader } from './store-format.js';
-import type { LoadResult, StorageAdapter, StoredState, SyncMode } from './types.js';
+import type { LoadResult, SentFrame, StorageAdapter, StoredState, SyncMode } from './types.js';
 import { realWalFiles, type WalFiles } from './wal-files.js';
 import { removeSegments, takeOverWal } from './wal-load.js';
 import { emptyWalMeta, listSegments, type WalMeta } from './wal-reader.js';
@@ -29,7 +30,8 @@ const INTERVAL_MS = 1000;
  * - `log`: the batches of format versions 1 and 2 (one LMDB value per batch or entry): still
  *   read, dropped by the next snapshot; this build appends to the segment files instead.
  *
- * Appending is a write(2) of one record per ordering batch to the host's own segment, then a
+ * Appending is a write(2) of one record per ordering batch (format 5: the compact frame the
+ * host broadcast it in, compact-record.ts) to the host's own segment, then a
  * check that the store's owner is still this epoch (a fresh LMDB read transaction): a host
  * that lost the store learns it there and acknowledges nothing more. A newer host claims the
  * store first and reads the old segments after, so every record acknowledged before the
@@ -129,32 +131,37 @@ export class LmdbStorage implements StorageAdapter {
     }
   }
 
-  async append(entries: readonly OrderedPatch[]): Promise<void> {
+  async append(entries: readonly OrderedPatch[], sent?: SentFrame): Promise<void> {
     if (entries.length === 0) return;
-    const payload = this.#payload(entries);
-    if (this.order) await this.after(this.order.then(() => this.#write(payload)));
-    else this.#write(payload);
+    const records = this.#records(entries, sent);
+    if (this.order) await this.after(this.order.then(() => this.#write(records)));
+    else this.#write(records);
     if (this.sync === 'always') await this.writer().sync().catch((error: unknown) => Promise.reject(this.wrap(error)));
   }
 
   /** {@link append} when nothing is to wait for: no fsync ('none', 'interval'), no snapshot first. */
-  appendNow(entries: readonly OrderedPatch[]): boolean {
+  appendNow(entries: readonly OrderedPatch[], sent?: SentFrame): boolean {
     if (this.order || this.sync === 'always') return false;
-    if (entries.length > 0) this.#write(this.#payload(entries));
+    if (entries.length > 0) this.#write(this.#records(entries, sent));
     return true;
   }
 
-  /** One batch as the log's record holds it; from here on the store counts it as stored. */
-  #payload(entries: readonly OrderedPatch[]): Buffer {
+  /**
+   * One batch as the log's records hold it (format 5: the compact frame's bytes, the one the
+   * host sent when it holds exactly these entries); from here on the store counts it as stored.
+   */
+  #records(entries: readonly OrderedPatch[], sent: SentFrame | undefined): Buffer | Buffer[] {
     this.stored = Math.max(this.stored, entries[entries.length - 1]!.version);
-    return Buffer.from(JSON.stringify(entries), 'utf8');
+    if (sent && bodyHolds(sent.body, entries)) return compactBatchRecord(sent.body);
+    return compactBatchRecords(entries, this.epoch);
   }
 
-  /** One record of the log, then the check that we still own the store. */
-  #write(payload: Buffer): void {
+  /** The batch's record(s) in the log, then the check that we still own the store. */
+  #write(records: Buffer | Buffer[]): void {
     const wal = this.writer();
     try {
-      wal.append(payload);
+      if (Array.isArray(records)) for (const record of records) wal.appendRecord(record);
+      else wal.appendRecord(records);
     } catch (error) {
       throw this.wrap(error);
     }
@@ -258,7 +265,8 @@ export class LmdbStorage implements StorageAdapter {
     const { meta } = this.dbs();
     // A fresh read transaction: lmdb-js reuses one for a turn of the event loop.
     meta.resetReadTxn();
-    if (meta.getEntry('owner')?.version !== this.epoch) throw this.fenced();
+    // The claiming epoch is the owner entry's LMDB version: compared without decoding the value.
+    if (!meta.doesExist('owner', this.epoch)) throw this.fenced();
   }
 
   private fenced(): StorageError {

@@ -10,6 +10,14 @@ import type { OrderedPatch } from '../types.js';
  */
 export type SyncMode = 'always' | 'interval' | 'none';
 
+/**
+ * The compact `entries` frame the host sent a batch in (protocol/compact.ts): its body bytes.
+ * A store may keep them as its record of the batch instead of encoding the entries again.
+ */
+export interface SentFrame {
+  readonly body: Buffer;
+}
+
 /** What a store holds: the state at some version, and the ordered entries after it. */
 export interface StoredState {
   snapshot: ReplicaSnapshot;
@@ -43,10 +51,11 @@ export interface StorageAdapter {
   load(claim: { mesh: string; epoch: number }): Promise<LoadResult>;
   /**
    * Appends the next consecutive entries, as one transaction. Resolves once they are as
-   * durable as the store's sync mode promises.
+   * durable as the store's sync mode promises. `sent`: the frame the host broadcast exactly
+   * these entries in, when it sent one (a store may ignore it).
    * @throws StorageError `ERR_FENCED` when a newer epoch claimed the store
    */
-  append(entries: readonly OrderedPatch[]): Promise<void>;
+  append(entries: readonly OrderedPatch[], sent?: SentFrame): Promise<void>;
   /**
    * Optional: appends as {@link append} does when that can finish before returning (a write
    * that needs no fsync and waits for nothing before it), and returns true; returns false,
@@ -54,7 +63,7 @@ export interface StorageAdapter {
    * and a turn of the microtask queue per ordering batch.
    * @throws StorageError as `append` rejects
    */
-  appendNow?(entries: readonly OrderedPatch[]): boolean;
+  appendNow?(entries: readonly OrderedPatch[], sent?: SentFrame): boolean;
   /**
    * Replaces everything up to `snapshot.version` with the snapshot (compaction, or a state
    * adopted wholesale). Entries after it are kept.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { StorageError } from '../errors.js';
 import type { OrderedPatch } from '../types.js';
+import { COMPACT_BATCH, entriesOfCompactBatch } from './compact-record.js';
 import type { StoredState } from './types.js';
 import { readWal, type WalMeta } from './wal-reader.js';
 import type { WalFiles } from './wal-files.js';
@@ -79,6 +80,8 @@ export function takeOverWal(dir: string, meta: WalMeta, epoch: number, lmdb: Sto
 
 function parseBatch(payload: Buffer, file: string, index: number): OrderedPatch[] {
   try {
+    // Format 5 keeps a batch as its compact frame's bytes; formats 3 and 4 as JSON text.
+    if (payload[0] === COMPACT_BATCH) return entriesOfCompactBatch(payload);
     const batch: unknown = JSON.parse(payload.toString('utf8'));
     if (!Array.isArray(batch)) throw new Error('not an array of entries');
     return batch as OrderedPatch[];

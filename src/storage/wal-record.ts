@@ -6,7 +6,11 @@ import { crc32 } from 'node:zlib';
  *   u32 BE  payload length
  *   u32 BE  CRC-32 of the 4 length bytes
  *   u32 BE  CRC-32 of the payload
- *   payload (UTF-8 JSON: one ordering batch, an array; or a sync mark, an object)
+ *   payload: one ordering batch (format 5: a compact frame's bytes, compact-record.ts;
+ *            formats 3-4: its entries as UTF-8 JSON, an array), or a sync mark (a JSON object)
+ *
+ * No payload holds a zero byte (JSON text has none; format 5 keeps its binary numbers in
+ * base64): {@link unwrittenAt} tells a power loss's unwritten zeros from damage by that.
  *
  * A sync mark (`{"synced":X}`, format 4) is written after each fdatasync that covered the
  * segment's first X bytes. A power loss can only damage bytes no completed fsync covered:
@@ -19,12 +23,23 @@ import { crc32 } from 'node:zlib';
 export const HEAD_BYTES = 12;
 
 export function encodeWalRecord(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(HEAD_BYTES + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  out.writeUInt32BE(crc32(out.subarray(0, 4)), 4);
-  out.writeUInt32BE(crc32(payload), 8);
+  const out = allocWalRecord(payload.length);
   payload.copy(out, HEAD_BYTES);
-  return out;
+  return sealWalRecord(out);
+}
+
+/** A record's bytes for a payload of `length` bytes, to be written from HEAD_BYTES on, then sealed. */
+export function allocWalRecord(length: number): Buffer {
+  return Buffer.allocUnsafe(HEAD_BYTES + length);
+}
+
+/** Writes the head of a record whose payload is in place (see {@link allocWalRecord}). */
+export function sealWalRecord(record: Buffer): Buffer {
+  const length = record.length - HEAD_BYTES;
+  record.writeUInt32BE(length, 0);
+  record.writeUInt32BE(crc32(record.subarray(0, 4)), 4);
+  record.writeUInt32BE(crc32(record.subarray(HEAD_BYTES)), 8);
+  return record;
 }
 
 /** What a scan of a log file found. */
@@ -124,7 +139,7 @@ export const SECTOR_BYTES = 512;
  * it was last written back). So: a run of zeros reaching a multiple of 512 bytes, beginning
  * before any later whole record does. A flipped bit, garbage or a wrong length is not. The
  * run is looked for after the record's length when that is intact (its own zeros are real);
- * a JSON payload has no zero byte at all.
+ * a payload has no zero byte at all.
  */
 export function unwrittenAt(bytes: Buffer, at: number): boolean {
   for (let i = lengthIntact(bytes, at) ? at + 8 : at; i < bytes.length; i++) {

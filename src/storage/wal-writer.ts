@@ -65,8 +65,12 @@ export class WalWriter {
   }
 
   append(payload: Buffer): void {
+    this.appendRecord(encodeWalRecord(payload));
+  }
+
+  /** {@link append} of a record already encoded (wal-record.ts): head and payload. */
+  appendRecord(record: Buffer): void {
     if (this.failure) throw this.failure;
-    const record = encodeWalRecord(payload);
     this.writeAll(record);
     this.written++;
   }
