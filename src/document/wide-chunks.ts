@@ -35,6 +35,15 @@ export class Chunk {
   copy(): Chunk {
     return new Chunk(this.keys.slice(), this.values.slice(), this.size);
   }
+
+  /**
+   * A copy whose values may be written, sharing this chunk's keys: for a write that only
+   * replaces values (the keys array is never written once a root holds it; a draft that
+   * adds or deletes a key owns a {@link copy}). Half the copying of {@link copy}.
+   */
+  copyValues(): Chunk {
+    return new Chunk(this.keys, this.values.slice(), this.size);
+  }
 }
 
 export class RootData {

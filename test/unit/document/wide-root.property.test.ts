@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlainObject } from '../../../src/document/json.js';
 import { Replica } from '../../../src/document/replica.js';
-import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withValuesFrom } from '../../../src/document/wide-root.js';
+import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withOwnValue, withValuesFrom } from '../../../src/document/wide-root.js';
 import type { JsonObject, JsonValue } from '../../../src/types.js';
 
 /** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
@@ -69,6 +69,45 @@ describe('wide root', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('replaces one key\'s value (withOwnValue) like a plain object, among drafts that add and delete keys, old roots unchanged', () => {
+    // withOwnValue shares the chunk's keys with the root it came from: a later draft on any
+    // branch that adds or deletes a key in that chunk must not show in the other roots.
+    const replace = fc.record({ key: fc.constantFrom(...KEYS), value: fc.integer({ min: -9, max: -1 }) });
+    const anyStep = fc.oneof(fc.record({ from: fc.nat(), replace }), step);
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
+        fc.array(anyStep, { minLength: 1, maxLength: 30 }),
+        (initial, steps) => {
+          const versions: Array<{ root: JsonObject; model: JsonObject }> = [{ root: wideRoot({ ...initial }, 0), model: { ...initial } }];
+          for (const s of steps) {
+            const base = versions[s.from % 3 === 0 ? s.from % versions.length : versions.length - 1]!;
+            const model = { ...base.model };
+            if ('replace' in s) {
+              const { key, value } = s.replace;
+              const replaced = withOwnValue(base.root, key, value);
+              if (!Object.hasOwn(base.model, key)) {
+                expect(replaced).toBeUndefined();
+                continue;
+              }
+              model[key] = value;
+              expectSame(replaced!, model);
+              versions.push({ root: replaced!, model });
+              continue;
+            }
+            const draft = openDraft(base.root);
+            write(draft, s.ops);
+            write(model, s.ops);
+            versions.push({ root: sealDraft(draft), model });
+          }
+          for (const { root, model } of versions) expectSame(root, model);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(withOwnValue(Object.freeze({ a: 1 }), 'a', 2)).toBeUndefined();
   });
 
   it('reads like a plain object with many chunks (2,100 keys), on every branch', () => {
