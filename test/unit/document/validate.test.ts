@@ -213,6 +213,20 @@ describe('validatePatchInput: values', () => {
     input.deep.list.push(3);
     expect(h.state.obj).toEqual({ n: 1, deep: { list: [1, 2] } });
   });
+
+  it('copies each operator\'s paths into a plain object: same prototype, keys and order as the input', () => {
+    // The copy's path objects are made another way than `{}` (validate.ts, pathsObject):
+    // nothing of that may show.
+    const paths = { b: 1, '10': 2, a: 3, '2': 4, 'x.y': 5 };
+    const body = validatePatchInput({ update: { $inc: paths } });
+    const copy = body.update.$inc as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(Object.keys(paths));
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(paths));
+    expect(copy).toStrictEqual({ ...paths });
+    expect(Object.isExtensible(copy)).toBe(true);
+    expect(copy).not.toBe(paths);
+  });
 });
 
 describe('validatePatchInput: conditions', () => {
