@@ -185,7 +185,7 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   if (!inPlace && !changesRoot(first, write)) return { root, changedPaths: [] };
   const last = segments.length - 1;
   // The commonest write of all, a top-level key a chunked root holds: one chunk's values copied.
-  if (batch === undefined && last === 0 && first !== undefined && write.op !== '$unset') {
+  if (batch === undefined && last === 0 && first !== undefined && write.op !== '$unset' && isWideRoot(root)) {
     const next = nextValue(write, first)!; // it changes the root (above)
     freezeFresh(next);
     const replaced = withOwnValue(root, segments[0]!, next);
