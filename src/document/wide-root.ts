@@ -152,7 +152,7 @@ export function withValuesFrom(root: JsonObject, source: JsonObject, keys: reado
 /**
  * `root` with its existing top-level `key` holding `value` instead (frozen by the caller): a
  * new root, or undefined when `root` is not chunked or lacks the key. One chunk's values and
- * the list of chunks copied, nothing else made: the lean path's commonest write (lean.ts, an
+ * one page of the chunk list copied, nothing else made: the lean path's commonest write (lean.ts, an
  * `$inc` of one key), which through a draft paid for a Proxy `set` with a key that differs
  * from call to call (a runtime call each time, measured ~40 % of the write) and the draft.
  */
