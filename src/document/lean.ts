@@ -6,7 +6,7 @@ import { RESERVED_KEYS } from './json.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import type { ConditionCache } from './conditions.js';
 import type { UpdatePlan } from './plan.js';
-import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS, withOwnValue } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -184,6 +184,13 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   const first = own(root, segments[0]!);
   if (!inPlace && !changesRoot(first, write)) return { root, changedPaths: [] };
   const last = segments.length - 1;
+  // The commonest write of all, a top-level key a chunked root holds: one chunk's values copied.
+  if (batch === undefined && last === 0 && first !== undefined && write.op !== '$unset' && isWideRoot(root)) {
+    const next = nextValue(write, first)!; // it changes the root (above)
+    freezeFresh(next);
+    const replaced = withOwnValue(root, segments[0]!, next);
+    if (replaced !== undefined) return { root: replaced, changedPaths: [write.path] };
+  }
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
   const grows = first === undefined;
   const wide = isWideRoot(root) || isDraft(root);

@@ -128,6 +128,9 @@ function sameSegment(a: string, b: string): boolean {
 
 /** The fixed prefix of one write is a prefix of the other's (what follows a positional matches anything). */
 function overlaps(a: WriteTarget, b: WriteTarget): boolean {
+  // The root is an object, never an array: its keys match only when equal. Most pending
+  // writes fail here, without the numeric test (a regex) of sameSegment.
+  if (a.fixedLength > 0 && b.fixedLength > 0 && a.segments[0] !== b.segments[0]) return false;
   const n = Math.min(a.fixedLength, b.fixedLength);
   for (let i = 0; i < n; i++) if (!sameSegment(a.segments[i]!, b.segments[i]!)) return false;
   return true;

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../types.js';
+import { ChunkPages, DraftPages } from './chunk-pages.js';
 import { freezeFresh } from './freeze.js';
 
 /**
@@ -35,11 +36,20 @@ export class Chunk {
   copy(): Chunk {
     return new Chunk(this.keys.slice(), this.values.slice(), this.size);
   }
+
+  /**
+   * A copy whose values may be written, sharing this chunk's keys: for a write that only
+   * replaces values (the keys array is never written once a root holds it; a draft that
+   * adds or deletes a key owns a {@link copy}). Half the copying of {@link copy}.
+   */
+  copyValues(): Chunk {
+    return new Chunk(this.keys, this.values.slice(), this.size);
+  }
 }
 
 export class RootData {
   constructor(
-    readonly chunks: readonly Chunk[],
+    readonly chunks: ChunkPages,
     readonly size: number,
     /**
      * key -> its slot (chunk * CHUNK_KEYS + place), in every root that holds it and shares
@@ -51,7 +61,7 @@ export class RootData {
   get(key: string): JsonValue | undefined {
     const at = this.where.get(key);
     if (at === undefined) return undefined;
-    const chunk = this.chunks[at >>> SLOT_BITS];
+    const chunk = this.chunks.at(at >>> SLOT_BITS);
     if (chunk === undefined) return undefined;
     const place = at & SLOT_MASK;
     return chunk.keys[place] === key ? chunk.values[place] : undefined;
@@ -59,16 +69,18 @@ export class RootData {
 }
 
 /** Keys in a plain object's order: array indexes ascending, then the rest as inserted. */
-export function keysOf(chunks: readonly Chunk[]): string[] {
+export function keysOf(pages: readonly (readonly Chunk[])[]): string[] {
   const keys: string[] = [];
   let indexes: string[] | undefined;
-  for (const chunk of chunks) {
-    for (const key of chunk.keys) {
-      if (key === undefined) continue;
-      const c = key.charCodeAt(0);
-      if (c >= 48 && c <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295) {
-        (indexes ??= []).push(key);
-      } else keys.push(key);
+  for (const page of pages) {
+    for (const chunk of page) {
+      for (const key of chunk.keys) {
+        if (key === undefined) continue;
+        const c = key.charCodeAt(0);
+        if (c >= 48 && c <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295) {
+          (indexes ??= []).push(key);
+        } else keys.push(key);
+      }
     }
   }
   if (indexes === undefined) return keys;
@@ -77,7 +89,7 @@ export function keysOf(chunks: readonly Chunk[]): string[] {
 }
 
 /** Chunks holding `entries` packed in order (no free slots), and their index. */
-export function pack(entries: Iterable<readonly [string, JsonValue]>): { chunks: Chunk[]; where: Map<string, number>; size: number } {
+export function pack(entries: Iterable<readonly [string, JsonValue]>): { chunks: ChunkPages; where: Map<string, number>; size: number } {
   const chunks: Chunk[] = [];
   const where = new Map<string, number>();
   let chunk: Chunk | undefined;
@@ -90,22 +102,24 @@ export function pack(entries: Iterable<readonly [string, JsonValue]>): { chunks:
     chunk.size++;
     size++;
   }
-  return { chunks, where, size };
+  return { chunks: ChunkPages.of(chunks), where, size };
 }
 
 /** The live entries of `chunks`, in slot order. */
-function* entriesOf(chunks: readonly Chunk[]): Generator<[string, JsonValue]> {
-  for (const chunk of chunks) {
-    for (let i = 0; i < chunk.keys.length; i++) {
-      const key = chunk.keys[i];
-      if (key !== undefined) yield [key, chunk.values[i]!];
+function* entriesOf(pages: readonly (readonly Chunk[])[]): Generator<[string, JsonValue]> {
+  for (const page of pages) {
+    for (const chunk of page) {
+      for (let i = 0; i < chunk.keys.length; i++) {
+        const key = chunk.keys[i];
+        if (key !== undefined) yield [key, chunk.values[i]!];
+      }
     }
   }
 }
 /** A root being written by one patch: private copies of the chunks it touches. */
 export class RootDraft {
   readonly #base: RootData;
-  readonly #chunks: Chunk[];
+  readonly #chunks: DraftPages;
   /** Chunks copied for this draft: a list while few (most patches write one or two), then a Set. */
   #owned: number[] | Set<number> = [];
   #size: number;
@@ -116,27 +130,27 @@ export class RootDraft {
 
   constructor(base: RootData) {
     this.#base = base;
-    this.#chunks = base.chunks.slice();
+    this.#chunks = new DraftPages(base.chunks);
     this.#size = base.size;
   }
 
   /** The slot that holds `key` here, or undefined. */
   #at(key: string): number | undefined {
     const at = this.#added?.get(key) ?? this.#base.where.get(key);
-    return at !== undefined && this.#chunks[at >>> SLOT_BITS]?.keys[at & SLOT_MASK] === key ? at : undefined;
+    return at !== undefined && this.#chunks.at(at >>> SLOT_BITS)?.keys[at & SLOT_MASK] === key ? at : undefined;
   }
 
   get(key: string): JsonValue | undefined {
     const at = this.#at(key);
-    return at === undefined ? undefined : this.#chunks[at >>> SLOT_BITS]!.values[at & SLOT_MASK];
+    return at === undefined ? undefined : this.#chunks.at(at >>> SLOT_BITS)!.values[at & SLOT_MASK];
   }
 
   #own(index: number): Chunk {
     if (!this.#isOwned(index)) {
-      this.#chunks[index] = this.#chunks[index]!.copy();
+      this.#chunks.set(index, this.#chunks.at(index)!.copy());
       this.#markOwned(index);
     }
-    return this.#chunks[index]!;
+    return this.#chunks.at(index)!;
   }
 
   #isOwned(index: number): boolean {
@@ -160,8 +174,8 @@ export class RootDraft {
     }
     // A new key goes after every slot ever used, as a plain object puts it after every key.
     let last = this.#chunks.length - 1;
-    if (last < 0 || this.#chunks[last]!.keys.length >= CHUNK_KEYS) {
-      last = this.#chunks.push(new Chunk([], [], 0)) - 1;
+    if (last < 0 || this.#chunks.at(last)!.keys.length >= CHUNK_KEYS) {
+      last = this.#chunks.push(new Chunk([], [], 0));
       this.#markOwned(last);
     }
     const chunk = this.#own(last);
@@ -183,14 +197,14 @@ export class RootDraft {
   }
 
   keys(): string[] {
-    return keysOf(this.#chunks);
+    return keysOf(this.#chunks.pages);
   }
 
   /** What the new root holds: its written values frozen, the draft unusable after. */
   seal(): RootData {
     for (const key of this.#written) freezeFresh(this.get(key));
     const added = this.#added;
-    if (added === undefined) return new RootData(this.#chunks, this.#size, this.#base.where);
+    if (added === undefined) return new RootData(this.#chunks.seal(), this.#size, this.#base.where);
     const where = this.#base.where;
     let inPlace = where.size + added.size <= 2 * this.#size + INDEX_SLACK;
     if (inPlace) {
@@ -201,10 +215,10 @@ export class RootDraft {
     }
     if (inPlace) {
       for (const [key, at] of added) where.set(key, at);
-      return new RootData(this.#chunks, this.#size, where);
+      return new RootData(this.#chunks.seal(), this.#size, where);
     }
     // A hint would move (or too many are stale): pack the keys afresh, with an index of their own.
-    const packed = pack(entriesOf(this.#chunks));
+    const packed = pack(entriesOf(this.#chunks.pages));
     return new RootData(packed.chunks, packed.size, packed.where);
   }
 }

@@ -213,6 +213,28 @@ describe('validatePatchInput: values', () => {
     input.deep.list.push(3);
     expect(h.state.obj).toEqual({ n: 1, deep: { list: [1, 2] } });
   });
+
+  it('copies each operator\'s paths into a plain object: same prototype, keys and order as the input', () => {
+    // Past the first 1,024 first paths the copy's path objects are made another way than `{}`
+    // (validate.ts, pathsObject): nothing of that may show, before or after.
+    const check = (paths: Record<string, number>): void => {
+      const body = validatePatchInput({ update: { $inc: paths } });
+      const copy = body.update.$inc as Record<string, unknown>;
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.keys(copy)).toEqual(Object.keys(paths));
+      expect(JSON.stringify(copy)).toBe(JSON.stringify(paths));
+      expect(copy).toStrictEqual({ ...paths });
+      expect(Object.isExtensible(copy)).toBe(true);
+      expect(copy).not.toBe(paths);
+    };
+    // The first path decides (integer-like names come first).
+    const early = (): Record<string, number> => ({ early: 0, b: 1, '10': 2, a: 3, '2': 4, 'x.y': 5 });
+    check(early());
+    for (let i = 0; i < 1100; i++) validatePatchInput({ update: { $set: { [`many${i}`]: i } } });
+    check({ late: 0, b: 1, a: 3, 'x.y': 5 });
+    check({ late: 0, '99999': 1, b: 2, '12': 3 });
+    check(early());
+  });
 });
 
 describe('validatePatchInput: conditions', () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPlainObject } from '../../../src/document/json.js';
 import { Replica } from '../../../src/document/replica.js';
-import { isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withValuesFrom } from '../../../src/document/wide-root.js';
+import { chunkPagesOf, chunksOf, isWideRoot, openDraft, sealDraft, WIDE_ROOT_KEYS, wideRoot, withOwnValue, withValuesFrom } from '../../../src/document/wide-root.js';
 import type { JsonObject, JsonValue } from '../../../src/types.js';
 
 /** Keys past one chunk (32), integer-like ones among them (a plain object puts those first). */
@@ -71,9 +71,68 @@ describe('wide root', () => {
     );
   });
 
-  it('reads like a plain object with many chunks (2,100 keys), on every branch', () => {
-    // Keys from first to last chunk, and new ones: writes land all along and past the end.
-    const many = Object.fromEntries(Array.from({ length: 2100 }, (_, i) => [`m${i}`, i]));
+  it('replaces one key\'s value (withOwnValue) like a plain object, among drafts that add and delete keys, old roots unchanged', () => {
+    // withOwnValue shares the chunk's keys with the root it came from: a later draft on any
+    // branch that adds or deletes a key in that chunk must not show in the other roots.
+    const replace = fc.record({ key: fc.constantFrom(...KEYS), value: fc.integer({ min: -9, max: -1 }) });
+    const anyStep = fc.oneof(fc.record({ from: fc.nat(), replace }), step);
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 9 }), { minKeys: 40 }),
+        fc.array(anyStep, { minLength: 1, maxLength: 30 }),
+        (initial, steps) => {
+          const versions: Array<{ root: JsonObject; model: JsonObject }> = [{ root: wideRoot({ ...initial }, 0), model: { ...initial } }];
+          for (const s of steps) {
+            const base = versions[s.from % 3 === 0 ? s.from % versions.length : versions.length - 1]!;
+            const model = { ...base.model };
+            if ('replace' in s) {
+              const { key, value } = s.replace;
+              const replaced = withOwnValue(base.root, key, value);
+              if (!Object.hasOwn(base.model, key)) {
+                expect(replaced).toBeUndefined();
+                continue;
+              }
+              model[key] = value;
+              expectSame(replaced!, model);
+              versions.push({ root: replaced!, model });
+              continue;
+            }
+            const draft = openDraft(base.root);
+            write(draft, s.ops);
+            write(model, s.ops);
+            versions.push({ root: sealDraft(draft), model });
+          }
+          for (const { root, model } of versions) expectSame(root, model);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(withOwnValue(Object.freeze({ a: 1 }), 'a', 2)).toBeUndefined();
+  });
+
+  it('a write of one key of a 20,000-key root copies one page of its chunk list, whichever way it is made', () => {
+    const many = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`m${i}`, i]));
+    const root = wideRoot({ ...many });
+    const pages = chunkPagesOf(root)!;
+    expect(pages.length).toBe(20); // 625 chunks of 32 keys, in pages of 32 chunks
+    const made = [withOwnValue(root, 'm15000', -1)!, withValuesFrom(root, withOwnValue(root, 'm15000', -2)!, ['m15000'])!];
+    const draft = openDraft(root);
+    (draft as Record<string, JsonValue>).m15000 = -3;
+    made.push(sealDraft(draft));
+    made.forEach((after, i) => {
+      expect(after.m15000).toBe(-1 - i);
+      const afterPages = chunkPagesOf(after)!;
+      expect(afterPages.filter((page, p) => page !== pages[p]).length).toBe(1);
+      const before = new Set(chunksOf(root));
+      expect(chunksOf(after)!.filter((chunk) => !before.has(chunk)).length).toBe(1);
+    });
+    expect(root.m15000).toBe(15000);
+  });
+
+  it.each([2100, 2048])('reads like a plain object with many chunks (%i keys), on every branch', (count) => {
+    // Keys from first to last chunk, and new ones: writes land all along and past the end
+    // (with 2,048 keys, two full pages of 32 chunks: a new key starts a third page).
+    const many = Object.fromEntries(Array.from({ length: count }, (_, i) => [`m${i}`, i]));
     const touched = fc.constantFrom('m0', 'm31', 'm32', 'm1023', 'm1024', 'm1500', 'm2047', 'm2048', 'm2099', 'x1', 'x2', '5', 'k0');
     const pageOp: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ set: touched, value: fc.integer({ min: -9, max: -1 }) }),
