@@ -20,6 +20,7 @@ import { PendingReport } from './pending-report.js';
 import type { ReplicaCore } from './replica-core.js';
 import { sendInBatches } from './frame-batches.js';
 import { sealable } from './entry-broadcast.js';
+import { FrameArena } from './frame-arena.js';
 import type { SealedFrame } from './entry-log.js';
 import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
@@ -76,6 +77,8 @@ export class ClientRole {
   /** What messaging sent before we were known, sent when we are. */
   private readonly heldMessaging: MessagingMessage[] = [];
   private readonly flushes = new RemoteFlushes();
+  /** Where the frames our log keeps are copied (one arena per log: frame-arena.ts). */
+  private readonly frames = new FrameArena();
   /** The store the host keeps the state in, as its welcome said (status reports it). */
   hostStorage: string | undefined;
   /** The kind of the host's backplane, as its welcome said; undefined: one machine. */
@@ -117,7 +120,7 @@ export class ClientRole {
         this.watch.heard();
         try {
           // A compact entries frame is what the log keeps in place of its entries, as a JSON one's text.
-          this.onMessage(parseMessage(raw), raw instanceof BinaryFrame ? sealable(raw) : text);
+          this.onMessage(parseMessage(raw), raw instanceof BinaryFrame ? sealable(raw, this.frames.keep) : text);
         } catch (error) {
           this.fail(
             error instanceof MemSyncError
@@ -371,6 +374,9 @@ export class ClientRole {
     let first = 0;
     let last = 0;
     let heldByHost = 0;
+    // Versions after this one are the ones this call applies (entries are consecutive).
+    const from = this.core.replica.version;
+    let complete = false;
     // One copy-on-write batch for the frame where that is exact (ReplicaCore.beginFrame). A
     // lone entry gains nothing from a batch, and on a wide document cost ~14 % more in one.
     const batched = entries.length > 1;
@@ -401,14 +407,21 @@ export class ClientRole {
         // our own pending patches coming back, which we validated when they were written.
         const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
         if (!own) checkParsedPatch(entry.patch, this.options.limits);
-        this.core.applyOrdered(entry);
+        this.core.applyOrdered(entry, false);
         if (first === 0) first = entry.version;
         last = entry.version;
       }
+      complete = true;
     } finally {
       if (batched) this.core.endFrame();
+      // The log takes what was applied, whatever stopped the loop (the replica's version
+      // says how far it went): as the frame's text when all of it went through.
+      const applied = this.core.replica.version - from;
+      if (applied > 0) {
+        const start = entries.findIndex((entry) => entry.version === from + 1);
+        this.core.log.appendFrame(entries, start, applied, complete ? text : undefined);
+      }
     }
-    if (text !== undefined && first > 0) this.core.log.seal(first, last, text);
     // Own writes we ordered while we hosted, held until another replica had them (see
     // ReplicaCore.holdOwn): the host sending us an entry means it holds everything to it.
     this.core.releaseOwn(Math.max(heldByHost, last));

@@ -114,6 +114,36 @@ export class EntryLog {
   }
 
   /**
+   * Appends `count` consecutive entries of `entries` from `start`, which travelled in the
+   * message `text` (when known): kept as that text in a segment of their own when they are
+   * of one epoch, else appended one by one and sealed as {@link seal} would. A receiver
+   * applies a frame's entries, then logs the frame: no segment of entries is built only to be
+   * replaced by the text, and nothing is done per entry.
+   */
+  appendFrame(entries: readonly OrderedPatch[], start: number, count: number, text: string | SealedFrame | undefined): void {
+    if (count <= 0) return;
+    const first = entries[start]!;
+    const end = start + count;
+    let epoch: number | undefined = first.epoch;
+    for (let i = start + 1; i < end && epoch !== undefined; i++) if (entries[i]!.epoch !== epoch) epoch = undefined;
+    if (text === undefined || epoch === undefined) {
+      for (let i = start; i < end; i++) this.append(entries[i]!);
+      if (text !== undefined) this.seal(first.version, entries[end - 1]!.version, text);
+      return;
+    }
+    const last = this.lastVersion;
+    // A gap (after a snapshot) makes the old tail useless for catch-up: start afresh.
+    if (last !== undefined && first.version !== last + 1) this.clear();
+    const tail = this.segments[this.segments.length - 1];
+    if (tail) this.close(tail);
+    const sealed: Segment = { first: first.version, last: entries[end - 1]!.version, epoch, entries: undefined, text, open: false, bytes: text.length };
+    this.segments.push(sealed);
+    this.count += count;
+    this.heldBytes += sealed.bytes;
+    this.trim();
+  }
+
+  /**
    * Entries `first..last`, the last ones appended, travelled in the message whose JSON text
    * is `text`: keep that text instead of them. Nothing changes unless the log's newest
    * entries are exactly those versions, held as entries and ordered in one epoch.

@@ -197,8 +197,12 @@ export class ReplicaCore {
     this.replica.endBatch();
   }
 
-  /** Applies the next ordered entry. The caller guarantees `entry.version === version + 1`. */
-  applyOrdered(entry: OrderedPatch): ApplyOutcome {
+  /**
+   * Applies the next ordered entry. The caller guarantees `entry.version === version + 1`.
+   * `logged` false: the caller appends it to the log itself (a client, a frame at a time,
+   * EntryLog.appendFrame), before anything else reads the log.
+   */
+  applyOrdered(entry: OrderedPatch, logged = true): ApplyOutcome {
     this.clock.observe(entry.patch.ts);
     if (entry.epoch > this.knownEpoch) this.knownEpoch = entry.epoch;
     const started = applyStarted();
@@ -209,7 +213,7 @@ export class ReplicaCore {
     if (watch === undefined) ({ outcome, change } = this.view.confirm(entry));
     else ({ outcome, change, prepared } = this.#applyInBatch(entry, watch));
     publishOutcome(this.peer, entry, outcome, started);
-    this.log.append(entry);
+    if (logged) this.log.append(entry);
     if (entry.patch.msg !== undefined) this.messaging?.ordered(entry);
     if (change !== undefined) this.emitView(change, entry.patch.peer);
     else if (prepared !== undefined) watch!.notifyPrepared(prepared, this.#meta(entry.patch.peer));
