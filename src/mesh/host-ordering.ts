@@ -63,7 +63,10 @@ export class HostOrdering {
     private readonly host: OrderingHost,
   ) {
     this.unapplied = new UnappliedEntries(core);
-    this.broadcast = new EntryBroadcast((entries) => this.deliver(entries));
+    this.broadcast = new EntryBroadcast(
+      (entries) => this.deliver(entries),
+      () => hasAny(this.host.welcomed()),
+    );
   }
 
   /** Orders an own patch of the host process, or queues it while gathering. */
@@ -213,4 +216,9 @@ export class HostOrdering {
       error: (error) => this.host.onBackplaneError(error),
     });
   }
+}
+
+function hasAny(items: Iterable<unknown>): boolean {
+  for (const _ of items) return true;
+  return false;
 }
