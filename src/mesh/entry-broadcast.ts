@@ -7,22 +7,17 @@ import type { EntryLog, SealedFrame } from './entry-log.js';
 import { sendInBatches } from './frame-batches.js';
 
 /**
- * Entries after which a message leaves at once instead of at the end of the turn: it bounds a
+ * Entries after which a message leaves at once instead of at the end of the read: it bounds a
  * frame, and how long the first entries of a burst wait. Not smaller: every frame costs each
- * member a socket write, a wake-up and a decode whatever its size, and a host sending 32-entry
- * frames to 15 members spent about 0.24 us per member per patch where one frame per turn
- * costs a bare relay about 0.04 (fanout bench, 2026-12-03).
+ * member a socket write, a wake-up and a decode whatever its size; with 32 (a writer's submit
+ * under load, ~5 per read) a host sending to 15 members spent ~0.24 us per member per patch,
+ * where a bare relay writing one frame per tick spends ~0.04 (fanout bench, 2026-12-03).
  */
 const EARLY_FLUSH = 1024;
 
 /**
- * Collects the entries ordered in one turn of the event loop and hands them out as one
- * `entries` message: far fewer frames under load, and the transport encodes the shared message
- * once for all peers. With members, a batch waits for the end of the turn (setImmediate: after
- * every read of the poll phase), not for the end of one read: the submits of every writer
- * read in the same turn travel in one frame per member, as a relay batching per tick does.
- * With none, a microtask: nobody to batch for, and a host alone acknowledges its own writes
- * on the next turn (HostRole.releaseAlone), which must not become the one after.
+ * Collects the entries ordered in one tick and hands them out as one `entries` message: far
+ * fewer frames under load, and the transport encodes the shared message once for all peers.
  */
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];
@@ -34,14 +29,7 @@ export class EntryBroadcast {
    */
   private delivering = false;
 
-  /**
-   * @param deliver sends, stores and applies one batch.
-   * @param toMembers whether anyone is sent the batches now (then they wait for the end of the turn).
-   */
-  constructor(
-    private readonly deliver: (entries: OrderedPatch[]) => void,
-    private readonly toMembers: () => boolean = () => true,
-  ) {}
+  constructor(private readonly deliver: (entries: OrderedPatch[]) => void) {}
 
   add(entry: OrderedPatch): void {
     this.outgoing.push(entry);
@@ -66,12 +54,8 @@ export class EntryBroadcast {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // A flush called meanwhile (settle) leaves this one nothing, or what came since, to send.
-    if (this.toMembers()) setImmediate(this.flushLater);
-    else queueMicrotask(this.flushLater);
+    queueMicrotask(() => this.flush());
   }
-
-  private readonly flushLater = (): void => this.flush();
 }
 
 /** One `entries` message as sent: its entries and its frame (what the log keeps, entry-log.ts). */

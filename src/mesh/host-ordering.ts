@@ -63,10 +63,7 @@ export class HostOrdering {
     private readonly host: OrderingHost,
   ) {
     this.unapplied = new UnappliedEntries(core);
-    this.broadcast = new EntryBroadcast(
-      (entries) => this.deliver(entries),
-      () => hasAny(this.host.welcomed()),
-    );
+    this.broadcast = new EntryBroadcast((entries) => this.deliver(entries));
   }
 
   /** Orders an own patch of the host process, or queues it while gathering. */
@@ -216,9 +213,4 @@ export class HostOrdering {
       error: (error) => this.host.onBackplaneError(error),
     });
   }
-}
-
-function hasAny(items: Iterable<unknown>): boolean {
-  for (const _ of items) return true;
-  return false;
 }

@@ -216,8 +216,9 @@ export class HostRole {
         }
       },
       close: (error) => this.onClose(peer, error),
-      // No `read` hook: what a read ordered waits for the end of the turn, with what every
-      // other read of the turn orders (entry-broadcast.ts).
+      // What the read ordered goes out now, not after the rest of the read's call stack
+      // unwinds to the end of the tick: one batch per read either way.
+      read: () => this.settle(),
     });
   }
 
