@@ -52,6 +52,10 @@ function jsonOf(value: unknown): string {
   try {
     json = JSON.stringify(value);
   } catch (cause) {
+    // Longer than a string may be: too large for a frame, which a batch splits (frame-batches.ts).
+    if (cause instanceof RangeError && /string length/i.test(cause.message)) {
+      throw new MemSyncError('ERR_LIMIT_EXCEEDED', 'message is longer than the longest string', { cause });
+    }
     throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable', { cause });
   }
   if (json === undefined) throw new MemSyncError('ERR_INVALID_VALUE', 'message is not JSON-serialisable');
