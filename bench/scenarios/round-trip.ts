@@ -140,11 +140,12 @@ export const roundTrip: Scenario = {
         'A memsync connection that is idle writes a lone frame at once instead of at the end ' +
         'of the tick (frames of a busy stretch still batch); the relay still writes every frame ' +
         'in the check phase, as memsync did before, which costs it a little on each hop. ' +
-        'Timestamps per hop (BENCHMARKS.md, "Round trip: where the time goes") put most of the ' +
-        'difference to the relay in the CPU each memsync stop spends on one message (decode and ' +
-        'checks, admission, apply, encode, observers) and in waking up the code that does it, ' +
-        'not in waiting. Protocol 9\'s compact frames save ~0.35 us to encode and ~0.35 us to ' +
-        'decode a one-entry message at each stop: small against a round trip.',
+        'Every pair first runs 1,500 unmeasured rounds: with fewer, the code of each memsync ' +
+        'stop is still being compiled and the p50 reads up to twice the steady state\'s (quick ' +
+        'runs with 300 warm-up rounds, before 2026-12-03, put it at ~3x Redis where it is ~1.5x). ' +
+        'What is left against the relay is the CPU each memsync stop spends on one message ' +
+        '(decode and checks, admission, apply, encode, observers), on a path that runs once per ' +
+        'hop instead of in a hot loop.',
     };
   },
 };
