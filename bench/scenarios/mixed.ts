@@ -135,25 +135,31 @@ export const mixed: Scenario = {
   id: 'mixed',
   title: 'Mixed: P processes, 95 % reads of random keys, 5 % writes (vs Redis)',
   async run(context) {
-    if (!context.redis) return { figures: [], reading: 'Redis was not measured (--no-redis): no figures.' };
     const seconds = context.quick ? 0.5 : 2;
+    // With --no-redis memsync's rows are still measured (ops/s and CPU per operation, what an
+    // A/B of two trees needs), without baselines or goals: those are ratios to Redis.
     const memsync = await measureSystem(context, 'memsync', seconds, true);
-    const redis = await measureSystem(context, 'redis', seconds, true);
+    const redis = context.redis ? await measureSystem(context, 'redis', seconds, true) : undefined;
     const memsyncFree = await measureSystem(context, 'memsync', seconds, false);
-    const redisFree = await measureSystem(context, 'redis', seconds, false);
+    const redisFree = context.redis ? await measureSystem(context, 'redis', seconds, false) : undefined;
+    /** Redis's runs as a figure's baseline, when Redis ran. */
+    const versus = (runs: MixedRun[][] | undefined, i: number, f: (r: MixedRun) => number) =>
+      runs ? { baseline: runs[i]!.map(f), baselineName: 'Redis' } : {};
     const figures: Figure[] = [];
     SIZES.forEach((processes, i) => {
       const pick = (runs: MixedRun[], f: (r: MixedRun) => number): number[] => runs.map(f);
       const ops = makeFigure(`mixed.${processes}`, `${processes} processes: operations/s, all processes`, 'ops/s', pick(memsync[i]!, (r) => r.opsPerSecond), {
-        baseline: pick(redis[i]!, (r) => r.opsPerSecond),
-        baselineName: 'Redis',
+        ...versus(redis, i, (r) => r.opsPerSecond),
         note: `${seconds} s per run`,
       });
-      ops.goal = ratioGoal(ops, 20, 'atLeast');
-      const read = makeFigure(`mixed.${processes}.read.p50`, `${processes} processes: read p50 (median over processes)`, 'us', pick(memsync[i]!, (r) => r.readP50), {
-        baseline: pick(redis[i]!, (r) => r.readP50),
-        baselineName: 'Redis',
-      });
+      if (redis) ops.goal = ratioGoal(ops, 20, 'atLeast');
+      const read = makeFigure(
+        `mixed.${processes}.read.p50`,
+        `${processes} processes: read p50 (median over processes)`,
+        'us',
+        pick(memsync[i]!, (r) => r.readP50),
+        versus(redis, i, (r) => r.readP50),
+      );
       figures.push(ops, read);
     });
     SIZES.forEach((processes, i) => {
@@ -162,29 +168,32 @@ export const mixed: Scenario = {
         `${processes} processes, writes not awaited one by one: operations/s`,
         'ops/s',
         memsyncFree[i]!.map((r) => r.opsPerSecond),
-        { baseline: redisFree[i]!.map((r) => r.opsPerSecond), baselineName: 'Redis', note: `${seconds} s per run, every write acknowledged` },
+        { ...versus(redisFree, i, (r) => r.opsPerSecond), note: `${seconds} s per run, every write acknowledged` },
       );
-      free.goal = ratioGoal(free, 20, 'atLeast');
+      if (redisFree) free.goal = ratioGoal(free, 20, 'atLeast');
       const cpu = makeFigure(
         `mixed.nowait.${processes}.cpu`,
         `${processes} processes, writes not awaited: CPU per operation, every process of the system`,
         'us',
         memsyncFree[i]!.map((r) => r.cpuPerOp),
-        { baseline: redisFree[i]!.map((r) => r.cpuPerOp), baselineName: 'Redis', note: 'Redis: its clients and redis-server' },
+        { ...versus(redisFree, i, (r) => r.cpuPerOp), ...(redisFree ? { note: 'Redis: its clients and redis-server' } : {}) },
       );
       figures.push(free, cpu);
     });
     const all = (runs: MixedRun[][], f: (r: MixedRun) => number): number => median(runs.flat().map(f));
+    /** The median of one size's runs as a whole number, or '-' when that system did not run. */
+    const count = (runs: MixedRun[][] | undefined, i: number, f: (r: MixedRun) => number): string =>
+      runs ? Math.round(all([runs[i]!], f)).toLocaleString('en-US') : '-';
     const details = [
       `Timing a read costs the clock itself about ${all(memsync, (r) => r.clockP50).toFixed(2)} us here (two clock reads ` +
         'back to back, p50), included in every read p50.',
       ...SIZES.map(
         (processes, i) =>
-          `${processes} processes: ${Math.round(all([memsync[i]!], (r) => r.writesPerSecond)).toLocaleString('en-US')} writes/s ` +
-          `in all with memsync, ${Math.round(all([redis[i]!], (r) => r.writesPerSecond)).toLocaleString('en-US')} with Redis; ` +
-          `writes not awaited: ${Math.round(all([memsyncFree[i]!], (r) => r.writesPerSecond)).toLocaleString('en-US')} and ` +
-          `${Math.round(all([redisFree[i]!], (r) => r.writesPerSecond)).toLocaleString('en-US')}, read p50 ` +
-          `${all([memsyncFree[i]!], (r) => r.readP50).toFixed(2)} us and ${all([redisFree[i]!], (r) => r.readP50).toFixed(1)} us.`,
+          `${processes} processes: ${count(memsync, i, (r) => r.writesPerSecond)} writes/s ` +
+          `in all with memsync, ${count(redis, i, (r) => r.writesPerSecond)} with Redis; ` +
+          `writes not awaited: ${count(memsyncFree, i, (r) => r.writesPerSecond)} and ` +
+          `${count(redisFree, i, (r) => r.writesPerSecond)}, read p50 ` +
+          `${all([memsyncFree[i]!], (r) => r.readP50).toFixed(2)} us and ${redisFree ? all([redisFree[i]!], (r) => r.readP50).toFixed(1) : '-'} us.`,
       ),
     ];
     return {
