@@ -1,3 +1,4 @@
+import { IndexSet } from './index-set.js';
 import type { Chunk } from './wide-chunks.js';
 
 /**
@@ -52,8 +53,8 @@ export class ChunkPages {
 export class DraftPages {
   readonly pages: (readonly Chunk[])[];
   length: number;
-  /** Pages copied for this draft: a list while few (most writes touch one), then a Set. */
-  #owned: number[] | Set<number> = [];
+  /** Pages copied for this draft. */
+  readonly #owned = new IndexSet();
 
   constructor(base: ChunkPages) {
     this.pages = base.pages.slice();
@@ -70,10 +71,10 @@ export class DraftPages {
     let page = this.pages[p];
     if (page === undefined) {
       this.pages.push((page = []));
-      this.#markOwned(p);
-    } else if (!this.#isOwned(p)) {
+      this.#owned.add(p);
+    } else if (!this.#owned.has(p)) {
       this.pages[p] = page = page.slice();
-      this.#markOwned(p);
+      this.#owned.add(p);
     }
     (page as Chunk[])[index & PAGE_MASK] = chunk;
     if (index >= this.length) this.length = index + 1;
@@ -89,17 +90,5 @@ export class DraftPages {
   /** The pages as they are now; the draft is not written after. */
   seal(): ChunkPages {
     return new ChunkPages(this.pages, this.length);
-  }
-
-  #isOwned(page: number): boolean {
-    const owned = this.#owned;
-    return Array.isArray(owned) ? owned.includes(page) : owned.has(page);
-  }
-
-  #markOwned(page: number): void {
-    const owned = this.#owned;
-    if (!Array.isArray(owned)) owned.add(page);
-    else if (owned.length < 16) owned.push(page);
-    else this.#owned = new Set([...owned, page]);
   }
 }

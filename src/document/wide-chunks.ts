@@ -1,6 +1,7 @@
 import type { JsonValue } from '../types.js';
 import { ChunkPages, DraftPages } from './chunk-pages.js';
 import { freezeFresh } from './freeze.js';
+import { IndexSet } from './index-set.js';
 
 /**
  * The storage under a chunked root (wide-root.ts): slots in insertion order, split into
@@ -120,8 +121,8 @@ function* entriesOf(pages: readonly (readonly Chunk[])[]): Generator<[string, Js
 export class RootDraft {
   readonly #base: RootData;
   readonly #chunks: DraftPages;
-  /** Chunks copied for this draft: a list while few (most patches write one or two), then a Set. */
-  #owned: number[] | Set<number> = [];
+  /** Chunks copied for this draft (most patches write one or two). */
+  readonly #owned = new IndexSet();
   #size: number;
   /** Keys this draft added, and their slot: the shared index changes only when sealed. */
   #added: Map<string, number> | undefined;
@@ -146,23 +147,11 @@ export class RootDraft {
   }
 
   #own(index: number): Chunk {
-    if (!this.#isOwned(index)) {
+    if (!this.#owned.has(index)) {
       this.#chunks.set(index, this.#chunks.at(index)!.copy());
-      this.#markOwned(index);
+      this.#owned.add(index);
     }
     return this.#chunks.at(index)!;
-  }
-
-  #isOwned(index: number): boolean {
-    const owned = this.#owned;
-    return Array.isArray(owned) ? owned.includes(index) : owned.has(index);
-  }
-
-  #markOwned(index: number): void {
-    const owned = this.#owned;
-    if (!Array.isArray(owned)) owned.add(index);
-    else if (owned.length < 16) owned.push(index);
-    else this.#owned = new Set([...owned, index]);
   }
 
   set(key: string, value: JsonValue): void {
@@ -176,7 +165,7 @@ export class RootDraft {
     let last = this.#chunks.length - 1;
     if (last < 0 || this.#chunks.at(last)!.keys.length >= CHUNK_KEYS) {
       last = this.#chunks.push(new Chunk([], [], 0));
-      this.#markOwned(last);
+      this.#owned.add(last);
     }
     const chunk = this.#own(last);
     (this.#added ??= new Map()).set(key, (last << SLOT_BITS) | chunk.keys.length);

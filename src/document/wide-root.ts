@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../types.js';
 import { freezeFresh, READ_ONLY } from './freeze.js';
 import { DraftPages } from './chunk-pages.js';
+import { IndexSet } from './index-set.js';
 import { keysOf, pack, RootData, RootDraft, SLOT_BITS, SLOT_MASK } from './wide-chunks.js';
 
 /**
@@ -130,8 +131,8 @@ export function withValuesFrom(root: JsonObject, source: JsonObject, keys: reado
     return Object.freeze(copy);
   }
   const chunks = new DraftPages(data.chunks);
-  /** Chunks copied here: a list for the few keys most entries change, else a Set. */
-  const copied: number[] | Set<number> = keys.length > 16 ? new Set() : [];
+  /** Chunks copied here. */
+  const copied = new IndexSet();
   for (const key of keys) {
     const at = data.where.get(key);
     const value = ownValue(source, key);
@@ -139,10 +140,9 @@ export function withValuesFrom(root: JsonObject, source: JsonObject, keys: reado
     const index = at >>> SLOT_BITS;
     let chunk = chunks.at(index);
     if (chunk?.keys[at & SLOT_MASK] !== key) return undefined;
-    if (Array.isArray(copied) ? !copied.includes(index) : !copied.has(index)) {
+    if (!copied.has(index)) {
       chunks.set(index, (chunk = chunk.copyValues()));
-      if (Array.isArray(copied)) copied.push(index);
-      else copied.add(index);
+      copied.add(index);
     }
     chunk.values[at & SLOT_MASK] = value;
   }

@@ -371,7 +371,6 @@ export class ClientRole {
 
   /** `text`: the frame the entries arrived in, which the log keeps instead of them. */
   private applyEntries(entries: OrderedPatch[], text?: string | SealedFrame): void {
-    let first = 0;
     let last = 0;
     let heldByHost = 0;
     // Versions after this one are the ones this call applies (entries are consecutive).
@@ -408,7 +407,6 @@ export class ClientRole {
         const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
         if (!own) checkParsedPatch(entry.patch, this.options.limits);
         this.core.applyOrdered(entry, false);
-        if (first === 0) first = entry.version;
         last = entry.version;
       }
       complete = true;

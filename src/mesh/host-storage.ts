@@ -112,7 +112,7 @@ export class HostStorage {
     if (fresh[0]!.version !== this.appended + 1) return this.storeSnapshot();
     const frame = fresh === entries ? sent : undefined;
     this.appended = last.version;
-    if (!this.appendNow(fresh, frame)) this.track(frame ? this.adapter.append(fresh, frame) : this.adapter.append(fresh), this.appended);
+    if (!this.appendNow(fresh, frame)) this.track(this.adapter.append(fresh, frame), this.appended);
     this.sinceSnapshot += fresh.length;
     this.applied();
   }
@@ -190,7 +190,7 @@ export class HostStorage {
   private appendNow(entries: readonly OrderedPatch[], sent: SentFrame | undefined): boolean {
     if (!this.adapter.appendNow || this.unsettled > 0) return false;
     try {
-      if (!(sent ? this.adapter.appendNow(entries, sent) : this.adapter.appendNow(entries))) return false;
+      if (!this.adapter.appendNow(entries, sent)) return false;
     } catch (error) {
       // As when an append rejects: nothing is released from now on, and the host hears of
       // it after this ordering batch, not in the middle of it.
