@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../sim/sim-network.js';
+import { holderWithout as coveredBy, describeUncounted } from './chaos-cover.js';
 
 export interface ChaosOptions {
   seconds: number;
@@ -63,6 +64,8 @@ interface Proc {
   ackedVersion: number;
   /** The version its replica held at that report: it holds every version up to it. */
   version: number;
+  /** Whether a next host waits for it, as it last reported (chaos-cover.ts). */
+  member: boolean;
   /** With CHAOS_DEBUG: the version of every write it was told was acknowledged. */
   ackedVersions: number[];
   /** With CHAOS_DEBUG, at the end: what it applied at the versions asked about. */
@@ -104,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // The bundle needs no loader; a parent's tsx hooks inherited would slow every start.
       execArgv: [],
     });
-    const proc: Proc = { slot, id, child, alive: true, frozenUntil: 0, ready: false, role: 'starting', acked: 0, issued: 0, ackedVersion: 0, version: 0, ackedVersions: [] };
+    const proc: Proc = { slot, id, child, alive: true, frozenUntil: 0, ready: false, role: 'starting', acked: 0, issued: 0, ackedVersion: 0, version: 0, member: false, ackedVersions: [] };
     child.on('message', (raw) => {
       const m = raw as { t: string } & Record<string, unknown>;
       if (m.t === 'count') {
@@ -112,6 +115,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         proc.issued = m.issued as number;
         proc.ackedVersion = m.ackedVersion as number;
         proc.version = m.version as number;
+        proc.member = m.member === true;
         if (Array.isArray(m.ackedVersions)) proc.ackedVersions.push(...(m.ackedVersions as number[]));
       } else if (m.t === 'ready') proc.ready = true;
       else if (m.t === 'role') {
@@ -132,21 +136,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 
   /**
-   * Who still holds every acknowledged write once `victim` is gone (killed,
-   * or frozen long enough to be deposed): some other running process must hold every version
-   * an acknowledged write reached — the victim's own and those of writers already dead, whose
-   * writes only the survivors hold. Every history is a prefix of the mesh's one, so a replica
-   * at version v holds every write up to v. Without this rule the run would kill, say, a writer
-   * just after the host that alone shared its newest writes, before a new host gathered them:
-   * a loss the README states (every process that held a write died), not a bug. Undefined:
-   * nobody does, so the victim is spared.
+   * Who still holds every acknowledged write once `victim` is gone (killed, or frozen long
+   * enough to be deposed): a running member that a next host waits for (chaos-cover.ts; never
+   * the host, which a loaded machine may depose at any moment). Without this rule the run
+   * would kill, say, a writer just after the host that alone shared its newest writes, before
+   * a new host gathered them: a loss the README states (every process that held a write died,
+   * or was a deposed host), not a bug. Undefined: nobody does, so the victim is spared.
    */
-  function holderWithout(victim: Proc): { holder: Proc; need: number } | undefined {
-    let need = victim.ackedVersion;
-    for (const p of procs) if (!p.alive) need = Math.max(need, p.ackedVersion);
-    const holder = procs.find((p) => p !== victim && p.alive && !frozen(p) && p.version >= need);
-    return holder && { holder, need };
-  }
+  const holderWithout = (victim: Proc): { holder: Proc; need: number } | undefined => coveredBy(victim, procs, Date.now());
 
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   async function until(what: string, test: () => boolean, ms: number): Promise<void> {
@@ -199,6 +196,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             restarts++;
           }
         });
+      } else if (victim && process.env.CHAOS_DEBUG) {
+        log(`${Date.now() % 100000} spare ${victim.id} (${victim.role}): ${describeUncounted(victim, procs, Date.now())}`);
       }
     }
     await sleep(Math.max(400, ...procs.map((p) => p.frozenUntil - Date.now() + 50))); // pending restarts and wakes

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { MemSync } from '../../src/index.js';
+import { MemberState } from './chaos-cover.js';
 
 const [mesh, dir, id, clientOnlyFlag, writeFlag, docBytesText] = process.argv.slice(2) as [string, string, string, string, string, string];
 const IN_FLIGHT = 8;
@@ -27,7 +28,12 @@ const mem = new MemSync<{ c: Record<string, number>; p: Record<string, number>; 
   { id, dir, clientOnly: clientOnlyFlag === '1', gatherMs: 100, patchTimeout: 60_000, timeout: 60_000, hostTimeout: CHAOS_HOST_TIMEOUT_MS, ...(logger ? { logger } : {}) },
 );
 mem.on('error', (e) => send({ t: 'error', code: e.code, message: e.message }));
-mem.on('role', (e) => send({ t: 'role', role: e.role }));
+/** Whether a next host waits for this replica (chaos-cover.ts): the parent's kill rule needs it. */
+const member = new MemberState();
+mem.on('role', (e) => {
+  member.roleChanged(e.role, e.previous);
+  send({ t: 'role', role: e.role });
+});
 
 let issued = 0;
 let acked = 0;
@@ -62,6 +68,7 @@ function writeOne(): void {
     (result) => {
       if (result.applied) {
         acked++;
+        member.acked();
         ackedVersion = Math.max(ackedVersion, result.version);
         if (debugging) ackedVersions.push(result.version);
       }
@@ -75,10 +82,10 @@ function writeOne(): void {
 // ackedVersion sent with it, and this replica holds every version up to the version sent.
 const report = setInterval(() => {
   const version = mem.version;
-  const key = `${acked}/${version}`;
+  const key = `${acked}/${version}/${member.current}`;
   if (key === reported) return;
   reported = key;
-  send({ t: 'count', id, issued, acked, ackedVersion, version, ...(debugging ? { ackedVersions } : {}) });
+  send({ t: 'count', id, issued, acked, ackedVersion, version, member: member.current, ...(debugging ? { ackedVersions } : {}) });
   ackedVersions = [];
 }, 5);
 

@@ -37,7 +37,10 @@ export interface Schedule {
 export interface SimVerdict {
   ok: boolean;
   problems: string[];
+  /** Acknowledged writes the promise covers (a process that held each survives). */
   acked: number;
+  /** Every acknowledged write, covered or not. */
+  acknowledged: number;
   present: number;
 }
 
@@ -67,8 +70,21 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
   Math.random = seededRandom(schedule.seed ^ 0x5bd1e995);
   const net = new SimNetwork(random);
   const slots: Slot[] = [];
-  /** Acknowledged writes, with the processes that held them when the writer was told. */
-  const acked = new Map<string, SimProcess[]>();
+  /**
+   * Acknowledged writes, with the processes that held them when the writer was told, and
+   * which of those was the host then. A host that is later deposed (it stops hosting without
+   * stop(): its members gave up on it) counts as gone, as the README says: its successor does
+   * not wait for it. What it held then counts through whoever else holds it at that moment.
+   */
+  const acked = new Map<string, { holders: SimProcess[]; host: SimProcess | undefined }>();
+  function hostDeposed(host: SimProcess): void {
+    for (const [id, entry] of acked) {
+      if (entry.host !== host) continue;
+      entry.host = undefined;
+      const others = everyone.filter((o) => o.proc !== host && o.proc.alive && confirmedLog(o.mem).includes(id)).map((o) => o.proc);
+      entry.holders = [...new Set([...entry.holders.filter((p) => p !== host), ...others])];
+    }
+  }
   const written = new Set<string>();
   /** Writes whose patch() timed out, with their writer. */
   const timedOut = new Map<string, SimProcess>();
@@ -107,8 +123,9 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     );
     const debug = process.env.SIM_DEBUG ? (...a: unknown[]) => console.log(Date.now() % 100000, id, ...a) : undefined;
     mem.on('error', (e) => debug?.('error', e.message));
-    mem.on('role', ({ role }) => {
+    mem.on('role', ({ role, previous }) => {
       debug?.('role', role, 'v', mem.version, JSON.stringify(mem.data));
+      if (previous === 'host' && role !== 'stopped') hostDeposed(proc);
       if (role !== 'host' || !proc.alive) return;
       void mem.status().then((s) => {
         const hosts = hostsByEpoch.get(s.epoch) ?? new Set<string>();
@@ -139,7 +156,8 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
           if (!result.applied || !proc.alive) return;
           // Replicas holding it now; a dead one may have held it (and said so) before dying.
           const holders = everyone.filter((o) => o.proc !== proc && confirmedLog(o.mem).includes(id));
-          acked.set(id, [proc, ...holders.filter((o) => o.proc.alive).map((o) => o.proc)]);
+          const host = holders.find((o) => o.mem.role === 'host')?.proc;
+          acked.set(id, { holders: [proc, ...holders.filter((o) => o.proc.alive).map((o) => o.proc)], host });
           if (process.env.SIM_DEBUG) console.log(Date.now() % 100000, mem.id, 'acked', id, 'v', result.version, 'holders', holders.map((h) => h.mem.id));
           // A host acknowledges its own write once another replica holds it, unless alone.
           if (mem.role === 'host' && holders.length === 0 && members(mem) > 1) {
@@ -227,7 +245,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     const counts = new Map<string, number>();
     for (const id of log) counts.set(id, (counts.get(id) ?? 0) + 1);
     // The promise covers a write while a process that held it when it was acknowledged survives.
-    const covered = [...acked].filter(([, holders]) => holders.some((p) => p.alive)).map(([id]) => id);
+    const covered = [...acked].filter(([, { holders }]) => holders.some((p) => p.alive)).map(([id]) => id);
     const missing = covered.filter((id) => !counts.has(id));
     const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     const unknown = [...counts.keys()].filter((id) => !written.has(id));
@@ -245,7 +263,7 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
     if (stuck.length) problems.push(`${stuck.length} patches of live writers timed out: ${stuck.slice(0, 5).join(',')}`);
 
     if (unhandled !== undefined) problems.push(`unhandled rejection: ${String(unhandled)}`);
-    return { ok: problems.length === 0, problems, acked: covered.length, present: counts.size };
+    return { ok: problems.length === 0, problems, acked: covered.length, acknowledged: acked.size, present: counts.size };
   } finally {
     for (const slot of slots) slot.proc?.kill();
     await advance(30_000).catch(() => {});
