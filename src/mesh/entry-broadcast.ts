@@ -2,7 +2,8 @@ import { decodeCompact } from '../protocol/compact-decode.js';
 import { encodeEntries, entryRuns } from '../protocol/compact.js';
 import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
-import type { OrderedPatch } from '../types.js';
+import type { RelayedBodies } from '../protocol/compact-relay.js';
+import type { OrderedPatch, Patch } from '../types.js';
 import type { EntryLog, SealedFrame } from './entry-log.js';
 import { sendInBatches } from './frame-batches.js';
 
@@ -127,6 +128,8 @@ export function sendEntries(
   maxFrameBytes: number,
   /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
   beforeSend?: (batch: readonly OrderedPatch[], frame: BinaryFrame) => void,
+  /** Submits whose bodies are sent as they came (protocol/compact-relay.ts), by first patch. */
+  relayed?: ReadonlyMap<Patch, RelayedBodies>,
 ): SentBatch[] {
   const sent: SentBatch[] = [];
   if (members.length === 0) return sent;
@@ -135,7 +138,7 @@ export function sendEntries(
   for (const run of entryRuns(entries)) {
     sendInBatches(
       run,
-      (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes) }),
+      (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes, relayed) }),
       ({ batch, frame }) => {
         beforeSend?.(batch, frame);
         for (const conn of members) conn.send(frame);
