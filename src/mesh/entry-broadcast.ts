@@ -113,6 +113,16 @@ function exactCopy(body: Buffer): Buffer {
   return copy;
 }
 
+/** What a host adds to {@link sendEntries} beyond the message. */
+export interface SendOptions {
+  /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
+  beforeSend?: ((batch: readonly OrderedPatch[], frame: BinaryFrame) => void) | undefined;
+  /** Submits whose bodies are sent as they came (protocol/compact-relay.ts), by first patch. */
+  relayed?: ReadonlyMap<Patch, RelayedBodies> | undefined;
+  /** Where the log's copy of each frame is kept (the host's own arena, frame-arena.ts). */
+  keep?: ((body: Buffer) => Buffer) | undefined;
+}
+
 /**
  * Sends one `entries` message to every member, encoded once for all of them (split in as
  * few as fit when a frame would be too large), and returns what was sent, for the log to
@@ -126,13 +136,11 @@ export function sendEntries(
   members: readonly Connection[],
   ack: boolean,
   maxFrameBytes: number,
-  /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
-  beforeSend?: (batch: readonly OrderedPatch[], frame: BinaryFrame) => void,
-  /** Submits whose bodies are sent as they came (protocol/compact-relay.ts), by first patch. */
-  relayed?: ReadonlyMap<Patch, RelayedBodies>,
+  options: SendOptions = {},
 ): SentBatch[] {
   const sent: SentBatch[] = [];
   if (members.length === 0) return sent;
+  const { beforeSend, relayed, keep } = options;
   // Protocol 9's compact form (protocol/compact.ts): one frame per run of consecutive
   // versions of one epoch, which is every batch but one adopting history across epochs.
   for (const run of entryRuns(entries)) {
@@ -142,7 +150,7 @@ export function sendEntries(
       ({ batch, frame }) => {
         beforeSend?.(batch, frame);
         for (const conn of members) conn.send(frame);
-        sent.push({ batch, text: sealable(frame) });
+        sent.push({ batch, text: sealable(frame, keep) });
       },
     );
   }

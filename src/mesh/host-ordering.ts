@@ -8,6 +8,7 @@ import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
 import { type RelayedBodies, relayedBodies } from '../protocol/compact-relay.js';
 import { admitPatches } from './admission.js';
+import { FrameArena } from './frame-arena.js';
 import { EntryBroadcast, sealSent, sendEntries } from './entry-broadcast.js';
 import type { HostPeer as Peer } from './host-peers.js';
 import type { HostStorage } from './host-storage.js';
@@ -65,6 +66,12 @@ export class HostOrdering {
    * delivery, so no frame's memory is held past the read that brought it.
    */
   private readonly relayed = new Map<Patch, RelayedBodies>();
+  /**
+   * Where the log's copies of our sent frames are kept: a frame of a few entries is a view of
+   * a shared pool slab, and memory of its own for each is a native allocation, and the GC's
+   * work to free each (as on a client, frame-arena.ts). One arena: the host has one log.
+   */
+  private readonly frames = new FrameArena();
 
   constructor(
     private readonly core: ReplicaCore,
@@ -205,7 +212,11 @@ export class HostOrdering {
     if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
       applyUpTo(Number.POSITIVE_INFINITY);
     }
-    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, storage && this.store, this.relayed);
+    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, {
+      beforeSend: storage && this.store,
+      relayed: this.relayed,
+      keep: this.frames.keep,
+    });
     this.relayed.clear();
     for (const batch of sent) {
       applyUpTo(batch.batch[batch.batch.length - 1]!.version);

@@ -63,6 +63,15 @@ function jsonOf(value: unknown): string {
   return json;
 }
 
+/**
+ * The records' view: a DataView's writes compile to plain stores, where Buffer's
+ * writeDoubleLE copies eight bytes one by one through a scratch array (as the decoder's
+ * reads, compact-decode.ts).
+ */
+function viewOf(frame: Buffer): DataView {
+  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
 /** A frame buffer with room for the length prefix and `size` bytes of body, or the limit's error. */
 function allocate(size: number, maxFrameBytes: number): Buffer {
   if (size > maxFrameBytes) {
@@ -125,10 +134,16 @@ export function encodeEntries(
     }
     indexes[i] = at;
   }
-  const parts = bodyParts(entries, relayed);
+  // Nothing relayed (the host's own writes, messaging, a client's catch-up, a store): one text.
+  const parts = relayed !== undefined && relayed.size > 0 ? bodyParts(entries, relayed) : [];
+  const json = parts.length === 0 ? jsonOf([peers, entries.map((entry) => bodyOf(entry.patch))]) : undefined;
   const head = `[${jsonOf(peers)},[`;
-  let jsonBytes = Buffer.byteLength(head, 'utf8') + parts.length + 1; // commas between parts, and "]]"
-  for (const part of parts) jsonBytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  let jsonBytes = 0;
+  if (json !== undefined) jsonBytes = Buffer.byteLength(json, 'utf8');
+  else {
+    jsonBytes = Buffer.byteLength(head, 'utf8') + parts.length + 1; // commas between parts, and "]]"
+    for (const part of parts) jsonBytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  }
   const jsonAt = ENTRIES_HEADER + count * ENTRY_RECORD;
   const frame = allocate(jsonAt + jsonBytes, maxFrameBytes);
   const base = FRAME_HEADER_BYTES;
@@ -138,13 +153,18 @@ export function encodeEntries(
   frame.writeDoubleLE(epoch, base + 6);
   frame.writeDoubleLE(first.epoch, base + 14);
   frame.writeDoubleLE(first.version, base + 22);
+  const view = viewOf(frame);
   let at = base + ENTRIES_HEADER;
   for (let i = 0; i < count; i++) {
     const { seq, ts } = entries[i]!.patch;
-    frame.writeUInt32LE(indexes[i]!, at);
-    frame.writeDoubleLE(seq, at + 4);
-    frame.writeDoubleLE(ts, at + 12);
+    view.setUint32(at, indexes[i]!, true);
+    view.setFloat64(at + 4, seq, true);
+    view.setFloat64(at + 12, ts, true);
     at += ENTRY_RECORD;
+  }
+  if (json !== undefined) {
+    frame.write(json, at, 'utf8');
+    return framed(frame);
   }
   at += frame.write(head, at, 'utf8');
   for (let i = 0; i < parts.length; i++) {
@@ -165,7 +185,7 @@ const CLOSE_BRACKET = 0x5d;
  * relayed submit's bytes where the entries hold its patches in a row, else the JSON text of
  * the bodies in between (one JSON.stringify per stretch, its brackets cut off).
  */
-function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch, RelayedBodies> | undefined): Array<string | Buffer> {
+function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch, RelayedBodies>): Array<string | Buffer> {
   const parts: Array<string | Buffer> = [];
   let encoded: unknown[] = [];
   const flush = (): void => {
@@ -174,7 +194,7 @@ function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch,
     encoded = [];
   };
   for (let i = 0; i < entries.length; ) {
-    const bodies = relayed?.get(entries[i]!.patch);
+    const bodies = relayed.get(entries[i]!.patch);
     if (bodies !== undefined && holdsInARow(entries, i, bodies.patches)) {
       flush();
       parts.push(bodies.bytes);
@@ -217,11 +237,12 @@ export function encodeSubmit(epoch: number, patches: readonly Patch[], maxFrameB
   frame[base + 1] = 0;
   frame.writeUInt32LE(count, base + 2);
   frame.writeDoubleLE(epoch, base + 6);
+  const view = viewOf(frame);
   let at = base + SUBMIT_HEADER;
   for (let i = 0; i < count; i++) {
     const { seq, ts } = patches[i]!;
-    frame.writeDoubleLE(seq, at);
-    frame.writeDoubleLE(ts, at + 8);
+    view.setFloat64(at, seq, true);
+    view.setFloat64(at + 8, ts, true);
     at += SUBMIT_RECORD;
   }
   frame.write(json, base + jsonAt, 'utf8');
