@@ -134,17 +134,17 @@ export function encodeEntries(
     }
     indexes[i] = at;
   }
-  // Nothing relayed (the host's own writes, messaging, a client's catch-up, a store): one text.
-  const parts = relayed !== undefined && relayed.size > 0 ? bodyParts(entries, relayed) : [];
-  const json = parts.length === 0 ? jsonOf([peers, entries.map((entry) => bodyOf(entry.patch))]) : undefined;
-  const head = `[${jsonOf(peers)},[`;
-  let jsonBytes = 0;
-  if (json !== undefined) jsonBytes = Buffer.byteLength(json, 'utf8');
-  else {
-    jsonBytes = Buffer.byteLength(head, 'utf8') + parts.length + 1; // commas between parts, and "]]"
-    for (const part of parts) jsonBytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
-  }
   const jsonAt = ENTRIES_HEADER + count * ENTRY_RECORD;
+  const head = `[${jsonOf(peers)},[`;
+  let parts = relayed !== undefined && relayed.size > 0 ? bodyParts(entries, relayed) : [];
+  let jsonBytes = Buffer.byteLength(head, 'utf8') + parts.length + 1; // commas between parts, and "]]"
+  for (const part of parts) jsonBytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  // A member may space its text out (only the parsed patch is bounded, options.ts): a frame
+  // too large that way is encoded from the objects, which a single entry always fits in.
+  if (jsonAt + jsonBytes > maxFrameBytes) parts = [];
+  // Nothing relayed (the host's own writes, messaging, a client's catch-up, a store): one text.
+  const json = parts.length === 0 ? jsonOf([peers, entries.map((entry) => bodyOf(entry.patch))]) : undefined;
+  if (json !== undefined) jsonBytes = Buffer.byteLength(json, 'utf8');
   const frame = allocate(jsonAt + jsonBytes, maxFrameBytes);
   const base = FRAME_HEADER_BYTES;
   frame[base] = KIND_ENTRIES;

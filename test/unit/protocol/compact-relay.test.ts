@@ -79,6 +79,17 @@ describe('relayed submit bodies', () => {
     expect(out).toEqual(encoded);
   });
 
+  it('are encoded from the objects when their spaced-out text would not fit in a frame', () => {
+    const patches: Patch[] = [{ peer: 'a', seq: 1, ts: 3, update: { $inc: { n: 1 } } }];
+    const submit = received(submitWithText(patches, `["a",[${' '.repeat(5000)}{"$inc":{"n":1}}]]`));
+    const relayed = relayedBodies(submit.body, submit.patches)!;
+    const entries = ordered(submit.patches, 1);
+    const limit = encodeEntries(5, entries, false, FRAME).body.length;
+    const frame = encodeEntries(5, entries, false, limit, new Map([[relayed.patches[0]!, relayed]]));
+    expect(frame.body.length).toBe(limit);
+    expect(decodeCompact(frame.body)).toEqual(decodeCompact(encodeEntries(5, entries, false, FRAME).body));
+  });
+
   it('are not relayed from text of another shape', () => {
     const patches: Patch[] = [{ peer: 'a', seq: 1, ts: 3, update: { $inc: { n: 1 } } }];
     const body = submitWithText(patches, '{"a":[{"$inc":{"n":1}}]}');
