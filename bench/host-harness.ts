@@ -1,15 +1,22 @@
 /**
- * A host's whole per-patch path in one process, for profiles and instruction counts
- * (`valgrind --tool=callgrind`, `perf stat`): a real MemSync host whose members are played by
- * this script over real IpcConnections on stub sockets (framing, inbox, queue and writes as
- * in a mesh). One writer sends compact `submit` frames, `perFrame` patches each and
- * `framesPerChunk` per socket read, as a client under load does; every member (the writer
- * included) is sent the entries frames, which the stub sockets count and drop.
+ * A host's whole per-patch path in one process, for profiles and A/B runs: a real MemSync
+ * host whose members are played by this script over real IpcConnections on stub sockets
+ * (framing, inbox, queue and writes as in a mesh; no kernel, no other process). One writer
+ * sends compact `submit` frames, `perFrame` patches each and `framesPerChunk` per socket read,
+ * as a client under load does; every member (the writer included) is sent the entries
+ * frames, which the stub sockets count and drop. The same input is played ROUNDS times (the
+ * first a warm-up); each round's host CPU per patch is printed, and their median.
  *
- *   node --import tsx bench/host-harness.ts [patches=200000] [members=15] [perFrame=32] [framesPerChunk=4]
+ * Run it bundled, as the bench runs its workers (tsx names every closure it creates, which
+ * costs the hot path calls a published build does not make):
  *
- * Prints the host's CPU per patch (process.cpuUsage over the measured part). For instruction
- * counts, run it at two sizes under callgrind and subtract: the difference is per patch alone.
+ *   npx esbuild bench/host-harness.ts --bundle --platform=node --format=esm --packages=external \
+ *     --outfile=node_modules/.memsync-bench/host-harness.mjs
+ *   ROUNDS=8 node node_modules/.memsync-bench/host-harness.mjs [patches=200000] [members=15] [perFrame=32] [framesPerChunk=4]
+ *
+ * PROFILE=file.cpuprofile writes a V8 CPU profile of the last round. (Instruction counts of
+ * two ROUNDS under callgrind, subtracted, varied by 15% between identical runs: timers and
+ * the GC's heuristics follow the clock. Medians of alternated runs are the better A/B.)
  */
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
