@@ -2,7 +2,8 @@ import { decodeCompact } from '../protocol/compact-decode.js';
 import { encodeEntries, entryRuns } from '../protocol/compact.js';
 import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
-import type { OrderedPatch } from '../types.js';
+import type { RelayedBodies } from '../protocol/compact-relay.js';
+import type { OrderedPatch, Patch } from '../types.js';
 import type { EntryLog, SealedFrame } from './entry-log.js';
 import { sendInBatches } from './frame-batches.js';
 
@@ -112,6 +113,16 @@ function exactCopy(body: Buffer): Buffer {
   return copy;
 }
 
+/** What a host adds to {@link sendEntries} beyond the message. */
+export interface SendOptions {
+  /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
+  beforeSend?: ((batch: readonly OrderedPatch[], frame: BinaryFrame) => void) | undefined;
+  /** Submits whose bodies are sent as they came (protocol/compact-relay.ts), by first patch. */
+  relayed?: ReadonlyMap<Patch, RelayedBodies> | undefined;
+  /** Where the log's copy of each frame is kept (the host's own arena, frame-arena.ts). */
+  keep?: ((body: Buffer) => Buffer) | undefined;
+}
+
 /**
  * Sends one `entries` message to every member, encoded once for all of them (split in as
  * few as fit when a frame would be too large), and returns what was sent, for the log to
@@ -125,21 +136,21 @@ export function sendEntries(
   members: readonly Connection[],
   ack: boolean,
   maxFrameBytes: number,
-  /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
-  beforeSend?: (batch: readonly OrderedPatch[], frame: BinaryFrame) => void,
+  options: SendOptions = {},
 ): SentBatch[] {
   const sent: SentBatch[] = [];
   if (members.length === 0) return sent;
+  const { beforeSend, relayed, keep } = options;
   // Protocol 9's compact form (protocol/compact.ts): one frame per run of consecutive
   // versions of one epoch, which is every batch but one adopting history across epochs.
   for (const run of entryRuns(entries)) {
     sendInBatches(
       run,
-      (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes) }),
+      (batch) => ({ batch, frame: encodeEntries(epoch, batch, ack, maxFrameBytes, relayed) }),
       ({ batch, frame }) => {
         beforeSend?.(batch, frame);
         for (const conn of members) conn.send(frame);
-        sent.push({ batch, text: sealable(frame) });
+        sent.push({ batch, text: sealable(frame, keep) });
       },
     );
   }

@@ -6,7 +6,9 @@ import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
+import { type RelayedBodies, relayedBodies } from '../protocol/compact-relay.js';
 import { admitPatches } from './admission.js';
+import { FrameArena } from './frame-arena.js';
 import { EntryBroadcast, sealSent, sendEntries } from './entry-broadcast.js';
 import type { HostPeer as Peer } from './host-peers.js';
 import type { HostStorage } from './host-storage.js';
@@ -58,6 +60,18 @@ export class HostOrdering {
   readonly unapplied: UnappliedEntries;
   /** With a backplane, from the end of the gather: where patches go to be ordered. */
   private feed: BackplaneFeed | undefined;
+  /**
+   * Members' submits ordered since the last delivery, by first patch: their bodies go out in
+   * the entries frames as the bytes they came in (protocol/compact-relay.ts). Emptied by each
+   * delivery, so no frame's memory is held past the read that brought it.
+   */
+  private readonly relayed = new Map<Patch, RelayedBodies>();
+  /**
+   * Where the log's copies of our sent frames are kept: a frame of a few entries is a view of
+   * a shared pool slab, and memory of its own for each is a native allocation, and the GC's
+   * work to free each (as on a client, frame-arena.ts). One arena: the host has one log.
+   */
+  private readonly frames = new FrameArena();
 
   constructor(
     private readonly core: ReplicaCore,
@@ -76,8 +90,11 @@ export class HostOrdering {
     this.sequence(patch);
   }
 
-  /** A member's submit: admitted and ordered, or queued while gathering. */
-  submit(peer: Peer, raw: Patch[]): void {
+  /**
+   * A member's submit: admitted and ordered, or queued while gathering. `frame`: the compact
+   * frame body it was decoded from, if it came so (its bodies are then relayed as they are).
+   */
+  submit(peer: Peer, raw: Patch[], frame?: Buffer): void {
     // Lock operations are ordered by the host alone, from requests it stamps (messaging).
     if (raw.some((patch) => patch.msg !== undefined)) throw new ProtocolError('ERR_PROTOCOL', 'a submitted patch may not carry msg');
     if (this.host.gathering()) {
@@ -88,7 +105,12 @@ export class HostOrdering {
       this.queue.push({ peer, raw });
       return;
     }
-    for (const patch of this.admit(peer, raw)) this.sequence(patch);
+    const patches = this.admit(peer, raw);
+    if (frame !== undefined && this.feed === undefined) {
+      const bodies = relayedBodies(frame, patches);
+      if (bodies !== undefined) this.relayed.set(patches[0]!, bodies);
+    }
+    for (const patch of patches) this.sequence(patch);
   }
 
   /** The gather is over: open the backplane, then order what waited, in arrival order. */
@@ -161,7 +183,10 @@ export class HostOrdering {
     // Ordered before a pause in which we were deposed: nobody must be told of them by us, and
     // we do not apply them either: as if never ordered (our own stay in the outbox, for the
     // next host).
-    if (this.host.deposed()) return this.unapplied.applied(toApply.length);
+    if (this.host.deposed()) {
+      this.relayed.clear();
+      return this.unapplied.applied(toApply.length);
+    }
     const { storage } = this.host;
     const members: Connection[] = [];
     let only: string | undefined;
@@ -187,7 +212,12 @@ export class HostOrdering {
     if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
       applyUpTo(Number.POSITIVE_INFINITY);
     }
-    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, storage && this.store);
+    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, {
+      beforeSend: storage && this.store,
+      relayed: this.relayed,
+      keep: this.frames.keep,
+    });
+    this.relayed.clear();
     for (const batch of sent) {
       applyUpTo(batch.batch[batch.batch.length - 1]!.version);
       sealSent(this.core.log, batch);

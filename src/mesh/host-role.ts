@@ -24,6 +24,7 @@ import { MemberAnnouncer } from './member-announcer.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
+import { BinaryFrame } from '../transport/binary-frame.js';
 import { RawJson, stringifyMessage } from '../transport/framing.js';
 
 /**
@@ -205,7 +206,7 @@ export class HostRole {
     conn.setHandlers({
       message: (raw) => {
         try {
-          this.onMessage(peer, parseMessage(raw));
+          this.onMessage(peer, parseMessage(raw), raw);
         } catch (error) {
           this.drop(
             peer,
@@ -262,7 +263,8 @@ export class HostRole {
     this.byId.clear();
   }
 
-  private onMessage(peer: Peer, message: Message): void {
+  /** `raw`: what the transport handed us (a compact submit's frame is relayed from it). */
+  private onMessage(peer: Peer, message: Message, raw?: unknown): void {
     if (this.fence.deposed()) return;
     // Whatever reads our state (a joiner's catch-up, messaging's lock table, a call served
     // here, a flush) sees every entry ordered before it applied. Submits and acks do not.
@@ -277,7 +279,7 @@ export class HostRole {
         }
         // An honest client holds its patches until it is known (client-role.ts).
         if (!peer.known) throw new ProtocolError('ERR_PROTOCOL', 'submit before it was told it is known');
-        return this.ordering.submit(peer, message.patches);
+        return this.ordering.submit(peer, message.patches, raw instanceof BinaryFrame ? raw.body : undefined);
       case 'ack':
         return this.onAck(peer, message);
       case 'history':

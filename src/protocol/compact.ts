@@ -27,6 +27,7 @@ import { BinaryFrame } from '../transport/binary-frame.js';
 import { FRAME_HEADER_BYTES } from '../transport/framing.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { decodeCompact } from './compact-decode.js';
+import type { RelayedBodies } from './compact-relay.js';
 import {
   type BodyExtras,
   ENTRIES_HEADER,
@@ -62,6 +63,15 @@ function jsonOf(value: unknown): string {
   return json;
 }
 
+/**
+ * The records' view: a DataView's writes compile to plain stores, where Buffer's
+ * writeDoubleLE copies eight bytes one by one through a scratch array (as the decoder's
+ * reads, compact-decode.ts).
+ */
+function viewOf(frame: Buffer): DataView {
+  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
 /** A frame buffer with room for the length prefix and `size` bytes of body, or the limit's error. */
 function allocate(size: number, maxFrameBytes: number): Buffer {
   if (size > maxFrameBytes) {
@@ -93,17 +103,24 @@ export function entryRuns(entries: readonly OrderedPatch[]): OrderedPatch[][] {
 
 /**
  * One `entries` message in compact form. `entries`: one run (see {@link entryRuns}), not empty.
+ * `relayed`: submits whose bodies go out as the bytes they came in (compact-relay.ts), each
+ * under its first patch; used where the run holds all of its patches in a row.
  * @throws MemSyncError `ERR_LIMIT_EXCEEDED` past `maxFrameBytes`, `ERR_INVALID_VALUE` for a
  * value with no JSON form.
  */
-export function encodeEntries(epoch: number, entries: readonly OrderedPatch[], ack: boolean, maxFrameBytes: number): BinaryFrame {
+export function encodeEntries(
+  epoch: number,
+  entries: readonly OrderedPatch[],
+  ack: boolean,
+  maxFrameBytes: number,
+  relayed?: ReadonlyMap<Patch, RelayedBodies>,
+): BinaryFrame {
   const count = entries.length;
   const first = entries[0];
   if (first === undefined) throw new RangeError('encodeEntries needs at least one entry');
   const peers: string[] = [];
   const index = new Map<string, number>();
   const indexes = new Array<number>(count);
-  const bodies = new Array<unknown>(count);
   for (let i = 0; i < count; i++) {
     const entry = entries[i]!;
     if (entry.version !== first.version + i || entry.epoch !== first.epoch) {
@@ -116,11 +133,19 @@ export function encodeEntries(epoch: number, entries: readonly OrderedPatch[], a
       index.set(peer, at);
     }
     indexes[i] = at;
-    bodies[i] = bodyOf(entry.patch);
   }
-  const json = jsonOf([peers, bodies]);
   const jsonAt = ENTRIES_HEADER + count * ENTRY_RECORD;
-  const frame = allocate(jsonAt + Buffer.byteLength(json, 'utf8'), maxFrameBytes);
+  const head = `[${jsonOf(peers)},[`;
+  let parts = relayed !== undefined && relayed.size > 0 ? bodyParts(entries, relayed) : [];
+  let jsonBytes = Buffer.byteLength(head, 'utf8') + parts.length + 1; // commas between parts, and "]]"
+  for (const part of parts) jsonBytes += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  // A member may space its text out (only the parsed patch is bounded, options.ts): a frame
+  // too large that way is encoded from the objects, which a single entry always fits in.
+  if (jsonAt + jsonBytes > maxFrameBytes) parts = [];
+  // Nothing relayed (the host's own writes, messaging, a client's catch-up, a store): one text.
+  const json = parts.length === 0 ? jsonOf([peers, entries.map((entry) => bodyOf(entry.patch))]) : undefined;
+  if (json !== undefined) jsonBytes = Buffer.byteLength(json, 'utf8');
+  const frame = allocate(jsonAt + jsonBytes, maxFrameBytes);
   const base = FRAME_HEADER_BYTES;
   frame[base] = KIND_ENTRIES;
   frame[base + 1] = ack ? FLAG_ACK : 0;
@@ -128,16 +153,65 @@ export function encodeEntries(epoch: number, entries: readonly OrderedPatch[], a
   frame.writeDoubleLE(epoch, base + 6);
   frame.writeDoubleLE(first.epoch, base + 14);
   frame.writeDoubleLE(first.version, base + 22);
+  const view = viewOf(frame);
   let at = base + ENTRIES_HEADER;
   for (let i = 0; i < count; i++) {
     const { seq, ts } = entries[i]!.patch;
-    frame.writeUInt32LE(indexes[i]!, at);
-    frame.writeDoubleLE(seq, at + 4);
-    frame.writeDoubleLE(ts, at + 12);
+    view.setUint32(at, indexes[i]!, true);
+    view.setFloat64(at + 4, seq, true);
+    view.setFloat64(at + 12, ts, true);
     at += ENTRY_RECORD;
   }
-  frame.write(json, base + jsonAt, 'utf8');
+  if (json !== undefined) {
+    frame.write(json, at, 'utf8');
+    return framed(frame);
+  }
+  at += frame.write(head, at, 'utf8');
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) frame[at++] = COMMA;
+    const part = parts[i]!;
+    at += typeof part === 'string' ? frame.write(part, at, 'utf8') : part.copy(frame, at);
+  }
+  frame[at++] = CLOSE_BRACKET;
+  frame[at] = CLOSE_BRACKET;
   return framed(frame);
+}
+
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * The bodies of `entries` as comma-separated pieces of the JSON array that holds them: a
+ * relayed submit's bytes where the entries hold its patches in a row, else the JSON text of
+ * the bodies in between (one JSON.stringify per stretch, its brackets cut off).
+ */
+function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch, RelayedBodies>): Array<string | Buffer> {
+  const parts: Array<string | Buffer> = [];
+  let encoded: unknown[] = [];
+  const flush = (): void => {
+    if (encoded.length === 0) return;
+    parts.push(jsonOf(encoded).slice(1, -1));
+    encoded = [];
+  };
+  for (let i = 0; i < entries.length; ) {
+    const bodies = relayed.get(entries[i]!.patch);
+    if (bodies !== undefined && holdsInARow(entries, i, bodies.patches)) {
+      flush();
+      parts.push(bodies.bytes);
+      i += bodies.patches.length;
+      continue;
+    }
+    encoded.push(bodyOf(entries[i++]!.patch));
+  }
+  flush();
+  return parts;
+}
+
+/** Whether `entries` from `at` on are `patches`, each the very object. */
+function holdsInARow(entries: readonly OrderedPatch[], at: number, patches: readonly Patch[]): boolean {
+  if (at + patches.length > entries.length) return false;
+  for (let k = 0; k < patches.length; k++) if (entries[at + k]!.patch !== patches[k]) return false;
+  return true;
 }
 
 /**
@@ -163,11 +237,12 @@ export function encodeSubmit(epoch: number, patches: readonly Patch[], maxFrameB
   frame[base + 1] = 0;
   frame.writeUInt32LE(count, base + 2);
   frame.writeDoubleLE(epoch, base + 6);
+  const view = viewOf(frame);
   let at = base + SUBMIT_HEADER;
   for (let i = 0; i < count; i++) {
     const { seq, ts } = patches[i]!;
-    frame.writeDoubleLE(seq, at);
-    frame.writeDoubleLE(ts, at + 8);
+    view.setFloat64(at, seq, true);
+    view.setFloat64(at + 8, ts, true);
     at += SUBMIT_RECORD;
   }
   frame.write(json, base + jsonAt, 'utf8');

@@ -30,7 +30,10 @@ export class IpcConnection implements Connection {
   readonly #onSocketClosed: (() => void) | undefined;
   #queue: Buffer[] = [];
   #queuedBytes = 0;
-  #flushScheduled: NodeJS.Immediate | undefined;
+  /** A batch window is open: the frames sent meanwhile are written when the windows close. */
+  #windowOpen = false;
+  /** The window's first frame waits in the queue (0: it was written at once). */
+  #opener = 0;
   /** The last batch window collected more than the frame that opened it: batch the next too. */
   #busy = false;
   #lingerTimer: NodeJS.Timeout | undefined;
@@ -114,7 +117,7 @@ export class IpcConnection implements Connection {
       this.#busy = true;
       return this.#flush();
     }
-    if (this.#flushScheduled !== undefined) return;
+    if (this.#windowOpen) return;
     // An idle connection (its last window held one frame at most, nothing waits in the
     // socket): this frame goes out now, and the tick's later sends wait for one write at its
     // end. A lone message then does not wait for the check phase (a round trip is four hops
@@ -124,11 +127,38 @@ export class IpcConnection implements Connection {
       this.#flush();
       opener = 0;
     }
-    this.#flushScheduled = setImmediate(() => {
-      this.#flushScheduled = undefined;
-      this.#busy = this.#queue.length > opener;
-      this.#flush();
-    });
+    this.#windowOpen = true;
+    this.#opener = opener;
+    IpcConnection.#closeWindowsSoon(this);
+  }
+
+  /**
+   * Connections whose batch window is open, closed together by one setImmediate: a host
+   * sends every entries frame to every member, and one immediate per member per frame was
+   * a share of its CPU per member (what each would do alone runs in the same check phase).
+   */
+  static #open: IpcConnection[] = [];
+  static #closing = false;
+
+  static #closeWindowsSoon(connection: IpcConnection): void {
+    IpcConnection.#open.push(connection);
+    if (IpcConnection.#closing) return;
+    IpcConnection.#closing = true;
+    setImmediate(IpcConnection.#closeWindows);
+  }
+
+  static #closeWindows(this: void): void {
+    const open = IpcConnection.#open;
+    IpcConnection.#open = [];
+    IpcConnection.#closing = false;
+    for (const connection of open) connection.#closeWindow();
+  }
+
+  #closeWindow(): void {
+    // Closed already: flushed early (a large batch), failed or closed since it opened.
+    if (!this.#windowOpen) return;
+    this.#busy = this.#queue.length > this.#opener;
+    this.#flush();
   }
 
   close(error?: MemSyncError): void {
@@ -178,10 +208,7 @@ export class IpcConnection implements Connection {
   }
 
   #flush(): void {
-    if (this.#flushScheduled) {
-      clearImmediate(this.#flushScheduled);
-      this.#flushScheduled = undefined;
-    }
+    this.#windowOpen = false;
     if (this.#queue.length === 0) return;
     const data =
       this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queuedBytes);
@@ -223,8 +250,7 @@ export class IpcConnection implements Connection {
   }
 
   #dropQueue(): void {
-    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
-    this.#flushScheduled = undefined;
+    this.#windowOpen = false;
     this.#queue = [];
     this.#queuedBytes = 0;
   }

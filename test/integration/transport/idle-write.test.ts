@@ -73,6 +73,39 @@ describe('ipc connection: write at once when idle, batch when busy', () => {
     expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('closes the windows of every connection that sent in a tick, the one that was flushed early too', async () => {
+    const transport = createIpcTransport();
+    const address = { kind: 'unix', path: join(dir, 'many.sock') } as const;
+    const accepted: Connection[] = [];
+    listener = await transport.listen(address, (c) => {
+      open.push(c);
+      accepted.push(c);
+    });
+    const clients: Connection[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = await transport.connect(address);
+      open.push(client);
+      clients.push(client);
+    }
+    while (accepted.length < 3) await nextTurn();
+    const inboxes = accepted.map((server) => record(server));
+    // Each opens a window with its first frame and queues three more; the last one passes the
+    // early-flush size with its third frame (its window closes then) and opens another.
+    for (const [i, client] of clients.entries()) {
+      const pad = 'x'.repeat(i === 2 ? 2500 : 100);
+      for (let n = 1; n <= 4; n++) client.send({ n, pad });
+    }
+    for (const client of clients) expect(client.bufferedBytes).toBeGreaterThan(0);
+    await nextTurn();
+    for (const client of clients) expect(client.bufferedBytes).toBe(0);
+    for (const inbox of inboxes) await inbox.received(4);
+    expect(inboxes.map((inbox) => inbox.messages.map((m) => (m as { n: number }).n))).toEqual([
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+    ]);
+  });
+
   it('tells the receiver once the messages of a read are all delivered, in the same call stack', async () => {
     const { client, server } = await pair();
     // As a host does once the peer's hello proved it (before that, frames go one by one).
