@@ -41,7 +41,7 @@ export type { MemSyncLimits, MemSyncOptions } from './options.js';
 export type { Backplane, BackplaneLink, BackplaneSink, RawBackplaneEntry } from './sequencer.js';
 export { DEFAULT_LIMITS } from './options.js';
 export { createLoopbackTransport } from './transport/loopback.js';
-export type { Address, Connection, Listener, TlsFiles, Transport } from './transport/types.js';
+export type { Address, AddressWatch, Connection, Listener, TlsFiles, Transport } from './transport/types.js';
 export type {
   AppliedPatch,
   Condition,

@@ -55,6 +55,20 @@ export async function elect(
   attemptLimit = Number.POSITIVE_INFINITY,
 ): Promise<ElectionResult> {
   if (options.initialDelayMs) await sleep(options.initialDelayMs);
+  // Watched from before the first attempt, so that a host binding while we try is not missed.
+  const watch = options.transport.watchAddress?.(options.address);
+  try {
+    return await attempts(options, attemptLimit, (ms) => (watch ? watch.changed(ms) : sleep(ms)));
+  } finally {
+    watch?.close();
+  }
+}
+
+async function attempts(
+  options: ElectionOptions,
+  attemptLimit: number,
+  pause: (ms: number) => Promise<void>,
+): Promise<ElectionResult> {
   for (let attempt = 0; attempt < attemptLimit; attempt++) {
     if (options.cancelled()) throw new MemSyncError('ERR_STOPPED', 'stopped during election');
     if (!options.clientOnly) {
@@ -84,9 +98,10 @@ export async function elect(
     } catch (error) {
       if (!isContention(error)) throw error;
     }
-    // 1-4 ms at first (a takeover is usually done by then), growing to ~50-100 ms.
+    // 1-4 ms at first (a takeover is usually done by then), growing to ~50-100 ms; cut short
+    // when the address changes hands (a new host bound it, or a dead one's file was removed).
     const base = Math.min(50, 2 ** Math.min(attempt, 6));
-    await sleep(base + Math.random() * base);
+    await pause(base + Math.random() * base);
   }
   throw new ConnectionError('ERR_CONNECTION', 'election gave up');
 }

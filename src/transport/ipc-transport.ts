@@ -14,6 +14,7 @@ import { systemError, toConnectionError } from './system-errors.js';
 import { defaultTakeoverGuard, type TakeoverGuard } from './takeover-guard.js';
 import type { Address, Listener, Transport, TransportLimits } from './types.js';
 import { listenUnixPath } from './unix-listen.js';
+import { watchPath } from './path-change.js';
 import { socketIdentity } from './socket-identity.js';
 
 /** Options beyond the limits, for tests and unusual platforms. */
@@ -90,6 +91,7 @@ export function createIpcTransport(
     isAlive: (peer, address) => (address.kind === 'unix' ? isProcessAlive(peer.pid) : undefined),
     announce: (address, self) => (address.kind === 'unix' && process.platform !== 'win32' ? announcePeer(address.path, self) : () => {}),
     announced: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? livePeers(address.path) : []),
+    watchAddress: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? watchPath(address.path) : undefined),
   };
 }
 

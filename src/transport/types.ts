@@ -158,4 +158,17 @@ export interface Transport {
   announce?(address: Address, self: { peer: string; pid: number }): () => void;
   /** The processes recorded at `address` that are still alive. */
   announced?(address: Address): Array<{ peer: string; pid: number }>;
+  /**
+   * Watches `address` change hands (a Unix socket's name created or removed), where this
+   * transport can: an election waits on it between attempts rather than sleeping the whole
+   * backoff. Without it the election only sleeps.
+   */
+  watchAddress?(address: Address): AddressWatch | undefined;
+}
+
+/** See Transport.watchAddress. */
+export interface AddressWatch {
+  /** Resolves at the first change since the watch began or the last wait ended, or after `ms`. */
+  changed(ms: number): Promise<void>;
+  close(): void;
 }

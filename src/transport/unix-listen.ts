@@ -1,9 +1,9 @@
 /**
  * Binding a Unix socket path so that no live host is ever displaced and a dead one is replaced.
  *
- * Bind: exclusively (exclusive-bind.ts), so that closing late never deletes a successor.
- * Takeover: EADDRINUSE, then a probe. A live host is left alone (the caller joins it). A file
- * nobody answers on is replaced under a TakeoverGuard, after probing again under the guard.
+ * Probe first. A free name is bound exclusively (exclusive-bind.ts), so that closing late
+ * never deletes a successor. A live host is left alone (the caller joins it). A file nobody
+ * answers on is replaced under a TakeoverGuard, after probing again under the guard.
  */
 import { lstat, unlink } from 'node:fs/promises';
 import { type BoundPath, bindExclusive } from './exclusive-bind.js';
@@ -16,7 +16,7 @@ import { probeUnixPath } from './unix-probe.js';
 /** Binds a server at the given filesystem path. */
 export type StartServer = (path: string) => Promise<IpcServer>;
 
-/** How many times a vanished file (ENOENT on probe) sends us back to binding. */
+/** How many times a name found free (ENOENT on probe), then taken before our bind, sends us round again. */
 const MAX_BIND_ATTEMPTS = 3;
 
 /**
@@ -32,9 +32,16 @@ export async function listenUnixPath(
 ): Promise<BoundPath> {
   const inUse = systemError('EADDRINUSE', 'listen', path);
   for (let attempt = 0; attempt < MAX_BIND_ATTEMPTS; attempt++) {
-    const bound = await bindExclusive(path, start);
-    if (bound) return bound;
+    // Ask what is behind the name before binding: where a file is there (a live host, or a
+    // dead one's socket) the bind cannot succeed, and it costs a whole server opened and
+    // closed again. After a host dies every survivor races here at once on few cores; the
+    // futile binds of the losers delayed the winner's.
     const state = await probeUnixPath(path);
+    if (state === 'missing') {
+      const bound = await bindExclusive(path, start);
+      if (bound) return bound;
+      continue; // bound by someone else meanwhile: ask again what is there
+    }
     if (state === 'live' && !isDeposed(path, depose)) throw inUse;
     if (state instanceof Error) throw state;
     if (state === 'dead' || state === 'live') return takeOver(path, start, guard, inUse, depose);
