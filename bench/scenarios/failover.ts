@@ -172,8 +172,9 @@ export const failover: Scenario = {
       reading:
         'Three phases, in the figures above. The kernel closes a killed process\'s sockets while ' +
         'tearing it down (noticed). The survivors race for the address, each through several ' +
-        'filesystem steps (bind a private name, link it, probe the dead socket, take the guard, ' +
-        'probe again, unlink, bind) after up to 3 ms of jitter (new host). The new host then ' +
+        'filesystem steps (probe the dead socket, take the guard, probe again, unlink, bind a ' +
+        'private name, link it) after up to 3 ms of jitter (new host); the losers retry when the ' +
+        'socket directory says the name changed, not after a blind backoff. The new host then ' +
         'waits for every previous member to reconnect before it orders anything, so the first ' +
         'acknowledgement comes once the last survivor is back.',
     };

@@ -63,6 +63,8 @@ export interface HostRoleOptions {
   hostTimeout: number;
   /** Whether our address still leads to us (undefined: the transport cannot tell). */
   owns(): boolean | undefined;
+  /** Calls `onChange` when our address may have changed hands (transport.watchAddress), where it can. */
+  watchAddress?(onChange: () => void): { close(): void } | undefined;
   /** Our address was taken over while we did not run: we must not act as host any more. */
   onDeposed(): void;
   onReady(): void;
@@ -103,6 +105,7 @@ export class HostRole {
   private readonly announcer: MemberAnnouncer;
   private releaseScheduled = false;
   private readonly fence: HostFence;
+  private readonly addressWatch: { close(): void } | undefined;
   private readonly beatTimer: NodeJS.Timeout;
   private readonly messaging: HostHooks | undefined;
   /** Welcomed members that have not yet acknowledged a list naming them (messaging's settled). */
@@ -142,6 +145,13 @@ export class HostRole {
     });
     core.holdOwn = true;
     this.fence = new HostFence(options.hostTimeout, options.owns, () => this.deposed());
+    // A member that deposes us replaces our socket's name. Checked only on the fence's own
+    // schedule, we would go on acknowledging our remaining members' writes for up to its cache
+    // time, writes held by no one the new host waits for; told by the directory, we stop at
+    // once (within a turn of our event loop).
+    this.addressWatch = options.watchAddress?.(() => {
+      if (!this.stopped) this.fence.deposed(true);
+    });
     // Members that hear nothing from us for hostTimeout depose us: speak up when idle.
     this.beatTimer = setInterval(() => this.beat(), beatInterval(options.hostTimeout));
     this.beatTimer.unref();
@@ -244,6 +254,7 @@ export class HostRole {
     this.gather.cancel();
     this.announcer.stop();
     clearInterval(this.beatTimer);
+    this.addressWatch?.close();
     await this.ordering.close();
     const successor = handover
       ? ([...this.peers].find((p) => p.known && p.member && !p.member.clientOnly)?.member?.peer ?? null)
@@ -610,6 +621,7 @@ export class HostRole {
   private deposed(): void {
     if (this.stopped) return;
     clearInterval(this.beatTimer);
+    this.addressWatch?.close();
     this.options.onDeposed();
   }
 

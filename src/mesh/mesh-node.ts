@@ -229,6 +229,7 @@ export class MeshNode {
         storage: this.storage,
         hostTimeout: this.options.hostTimeout,
         owns: () => listener.owns?.(),
+        watchAddress: (onChange) => transport.watchAddress?.(address, onChange),
         onDeposed: () => {
           diag(this.options).hostLost(
             new MemSyncError('ERR_HOST_TIMEOUT', `deposed while not running: our address was taken over (epoch ${epoch})`),

@@ -91,7 +91,8 @@ export function createIpcTransport(
     isAlive: (peer, address) => (address.kind === 'unix' ? isProcessAlive(peer.pid) : undefined),
     announce: (address, self) => (address.kind === 'unix' && process.platform !== 'win32' ? announcePeer(address.path, self) : () => {}),
     announced: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? livePeers(address.path) : []),
-    watchAddress: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? watchPath(address.path) : undefined),
+    watchAddress: (address, onChange) =>
+      address.kind === 'unix' && process.platform !== 'win32' ? watchPath(address.path, onChange) : undefined,
   };
 }
 

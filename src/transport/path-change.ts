@@ -15,10 +15,11 @@ import type { AddressWatch } from './types.js';
 
 /**
  * Watches `path`'s name from now on. `changed(ms)` resolves at the first create or remove
- * of the name since the watch began or since the last `changed` resolved, or after `ms`.
- * Where the directory cannot be watched (no inotify watches left, say), it is the timer alone.
+ * of the name since the watch began or since the last `changed` resolved, or after `ms`;
+ * `onChange` is called at each. Where the directory cannot be watched (no inotify watches
+ * left, say), it is the timer alone.
  */
-export function watchPath(path: string): AddressWatch {
+export function watchPath(path: string, onChange?: () => void): AddressWatch {
   const name = basename(path);
   let seen = false;
   let wake: (() => void) | undefined;
@@ -29,6 +30,7 @@ export function watchPath(path: string): AddressWatch {
       if (file !== null && file.toString() !== name) return;
       seen = true;
       wake?.();
+      onChange?.();
     });
     watcher.on('error', () => {
       watcher?.close();

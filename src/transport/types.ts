@@ -161,9 +161,11 @@ export interface Transport {
   /**
    * Watches `address` change hands (a Unix socket's name created or removed), where this
    * transport can: an election waits on it between attempts rather than sleeping the whole
-   * backoff. Without it the election only sleeps.
+   * backoff, and a host checks at once whether the address still leads to it. `onChange` is
+   * called at each change. Without it the election only sleeps and the host checks on its own
+   * schedule.
    */
-  watchAddress?(address: Address): AddressWatch | undefined;
+  watchAddress?(address: Address, onChange?: () => void): AddressWatch | undefined;
 }
 
 /** See Transport.watchAddress. */
