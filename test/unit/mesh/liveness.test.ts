@@ -6,6 +6,8 @@ import { HostWatch } from '../../../src/mesh/host-watch.js';
 describe('HostWatch', () => {
   let clock = 0;
   const now = (): number => clock;
+  /** The verdict at once, as if the sockets had been read and held nothing. */
+  const sync = (fn: () => void): void => fn();
   /** Time passes while our timers run on time: `ms` in steps of 10. */
   const run = (ms: number): void => {
     for (let t = 0; t < ms; t += 10) {
@@ -21,7 +23,7 @@ describe('HostWatch', () => {
 
   it('reports a host silent for hostTimeout, once', () => {
     const silent: number[] = [];
-    const watch = new HostWatch(1000, (ms) => silent.push(ms), now);
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, sync);
     run(900);
     expect(silent).toEqual([]);
     run(400);
@@ -34,7 +36,7 @@ describe('HostWatch', () => {
 
   it('anything heard from the host starts the silence over', () => {
     const silent: number[] = [];
-    const watch = new HostWatch(1000, (ms) => silent.push(ms), now);
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, sync);
     for (let i = 0; i < 20; i++) {
       run(600);
       watch.heard();
@@ -45,7 +47,7 @@ describe('HostWatch', () => {
 
   it('forgives its own pause: a member that did not run for 5 s gives the host a fresh hostTimeout', () => {
     const silent: number[] = [];
-    const watch = new HostWatch(1000, (ms) => silent.push(ms), now);
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, sync);
     run(500);
     // Our event loop stood still (no timer ran) while the clock moved on.
     clock += 5000;
@@ -57,9 +59,39 @@ describe('HostWatch', () => {
     watch.stop();
   });
 
+  it('a silence is judged only after the sockets are read: heartbeats found unread there clear it', () => {
+    const silent: number[] = [];
+    const afterRead: Array<() => void> = [];
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, (fn) => afterRead.push(fn));
+    // A slow loop, not a stopped one: no gap long enough to forgive as our own pause.
+    run(1100);
+    expect(afterRead).toHaveLength(1);
+    run(200); // still slow: no second verdict queued while one waits
+    expect(afterRead).toHaveLength(1);
+    watch.heard(); // the read found the host's heartbeats
+    afterRead.shift()!();
+    expect(silent).toEqual([]);
+    // Nothing in a later read either: now the host is silent.
+    run(1300);
+    expect(afterRead).toHaveLength(1);
+    afterRead.shift()!();
+    expect(silent).toHaveLength(1);
+    watch.stop();
+  });
+
+  it('a verdict pending when the watch stops reports nothing', () => {
+    const silent: number[] = [];
+    const afterRead: Array<() => void> = [];
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, (fn) => afterRead.push(fn));
+    run(1100);
+    watch.stop();
+    afterRead.shift()!();
+    expect(silent).toEqual([]);
+  });
+
   it('stop() ends the watch', () => {
     const silent: number[] = [];
-    const watch = new HostWatch(1000, (ms) => silent.push(ms), now);
+    const watch = new HostWatch(1000, (ms) => silent.push(ms), now, sync);
     watch.stop();
     run(5000);
     expect(silent).toEqual([]);
