@@ -20,7 +20,6 @@ import {
   SUBMIT_HEADER,
   SUBMIT_RECORD,
 } from './compact-layout.js';
-import { readSimpleEntries } from './entry-bodies.js';
 import type { MessageOf } from './messages.js';
 import { ExtrasSchema } from './patch-schema.js';
 
@@ -74,16 +73,9 @@ function countOf(body: Buffer, type: string, header: number, record: number, min
 function jsonPart(body: Buffer, at: number, count: number, type: string): [unknown, unknown[]] {
   const bytes = body.subarray(at);
   if (!isUtf8(bytes)) throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid UTF-8');
-  const text = bytes.toString('utf8');
-  // Entries of the commonest form are read without JSON.parse's hidden class per key (entry-bodies.ts).
-  const simple = type === 'entries' ? readSimpleEntries(text) : undefined;
-  if (simple !== undefined) {
-    if (simple[1].length !== count) fail(type, '/json/1', `expected ${count} bodies`);
-    return simple;
-  }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
     throw new ProtocolError('ERR_PROTOCOL', 'frame is not valid JSON', { cause });
   }
