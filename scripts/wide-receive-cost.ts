@@ -6,7 +6,7 @@
  * at a random key per entry (later reads of what was written).
  * `node --import tsx scripts/wide-receive-cost.ts [DIR] [KEYS]`, DIR a checkout (default:
  * this one; the same script measures another tree), KEYS the document's keys (default 10,000;
- * 1 for the fan-out's `$inc {n: 1}` shape). Printed: ns of CPU per entry, median of rounds.
+ * 1 for the fan-out's `$inc {n: 1}` shape); STAGE=decode leaves the apply and reads out. Printed: ns of CPU per entry, median of rounds.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,6 +62,8 @@ function frames(): Buffer[] {
   return out;
 }
 
+/** STAGE=decode: decoded and checked only (the decoder's and the check's share). */
+const DECODE_ONLY = process.env.STAGE === 'decode';
 const check = doc.checkEntryPatch ?? doc.checkParsedPatch;
 const figures: number[] = [];
 let sink = 0;
@@ -71,6 +73,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const body of input) {
     const { entries } = decodeCompact(body);
     for (const entry of entries) check(entry.patch, doc.DEFAULT_DOCUMENT_LIMITS);
+    if (DECODE_ONLY) continue;
     replica.applyBatch(entries);
     const state = replica.state;
     for (let i = 0; i < PER_FRAME; i++) if (state[key()] !== undefined) sink++;
