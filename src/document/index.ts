@@ -20,4 +20,5 @@ export {
   checkParsedPatch,
   validatePatchInput,
 } from './validate.js';
+export { checkEntryPatch } from './entry-check.js';
 export { type ConfirmResult, OptimisticView, type ViewChange } from './view.js';

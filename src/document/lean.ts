@@ -32,7 +32,7 @@ export interface LeanWrite {
   readonly arg: JsonValue;
 }
 
-interface LeanPath {
+export interface LeanPath {
   readonly segments: readonly string[];
   readonly paths: readonly string[];
 }
@@ -46,7 +46,8 @@ const MEMO_SIZE = 16_384;
 /** Per path: its segments when every one is plain, null when not. */
 const leanPaths = new Map<string, LeanPath | null>();
 
-function plainPath(path: string): LeanPath | null {
+/** `path`'s segments and `[path]` when every segment is plain, else null (remembered). */
+export function plainPath(path: string): LeanPath | null {
   let known = leanPaths.get(path);
   if (known !== undefined) return known;
   const segments = path.split('.');
@@ -61,7 +62,7 @@ function plainPath(path: string): LeanPath | null {
 }
 
 /** The one key of `object`, or undefined when it has none, more, or an inherited one. */
-function onlyKey(object: object): string | undefined {
+export function onlyKey(object: object): string | undefined {
   let only: string | undefined;
   for (const key in object) {
     if (only !== undefined || !Object.hasOwn(object, key)) return undefined;
@@ -82,10 +83,30 @@ function isPlain(value: unknown): value is Record<string, unknown> {
  */
 export const leanPath = { enabled: true };
 
+/**
+ * The verdict of the check that ran just before (entry-check.ts, on a received entry): the
+ * update it walked and the lean write it recognised there (or undefined), so that the replica
+ * does not walk the same objects again. One slot, emptied by every leanWrite call: it only
+ * ever serves the apply that follows its check, with nothing run in between that could change
+ * the (freshly parsed, unshared) update.
+ */
+const handed: { update: unknown; lean: LeanWrite | undefined } = { update: undefined, lean: undefined };
+
+/** Hands `lean`, recognised while `update` was checked, to the next {@link leanWrite}. */
+export function handLean(update: unknown, lean: LeanWrite | undefined): void {
+  handed.update = update;
+  handed.lean = lean;
+}
+
 /** The patch as a lean write, or undefined when it is not one (see {@link LeanWrite}). */
 export function leanWrite(patch: Pick<Patch, 'update' | 'arrayFilters'>): LeanWrite | undefined {
+  const known = handed.update === patch.update && patch.arrayFilters === undefined;
+  const lean = handed.lean;
+  handed.update = undefined;
+  handed.lean = undefined;
   // A condition was judged before (Replica): it does not change how the update applies.
   if (!leanPath.enabled || patch.arrayFilters !== undefined) return undefined;
+  if (known) return lean;
   const update: unknown = patch.update;
   if (!isPlain(update)) return undefined;
   const op = onlyKey(update);

@@ -46,11 +46,15 @@ export function fixedPrefixLength(segments: readonly string[]): number {
  */
 export function parsePath(path: string, limits: DocumentLimits, positional = true): ParsedPath {
   // The same few paths are written again and again: remember the verdict per limits object.
-  let memo = parsedPaths.get(limits);
+  // The same limits object almost every call (one per process): its memo kept at hand, as
+  // a WeakMap look-up per path was a share of a reader's work per entry.
+  let memo = limits === lastLimits ? lastMemo : parsedPaths.get(limits);
   if (memo === undefined) {
     memo = new Map();
     parsedPaths.set(limits, memo);
   }
+  lastLimits = limits;
+  lastMemo = memo;
   const key = positional ? path : `\u0000${path}`;
   const known = memo.get(key);
   if (known !== undefined) return known;
@@ -68,6 +72,8 @@ export function parsePath(path: string, limits: DocumentLimits, positional = tru
  */
 const MEMO_SIZE = 16_384;
 const parsedPaths = new WeakMap<DocumentLimits, Map<string, ParsedPath>>();
+let lastLimits: DocumentLimits | undefined;
+let lastMemo: Map<string, ParsedPath> | undefined;
 const splitMemo = new Map<string, readonly string[]>();
 
 /** `path.split('.')`, remembered (bounded): callers must not change the array. */

@@ -1,5 +1,5 @@
 import { publishSnapshotPart } from '../diagnostics/index.js';
-import { checkParsedPatch, resolveDocumentLimits } from '../document/index.js';
+import { checkEntryPatch, resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import {
@@ -379,6 +379,8 @@ export class ClientRole {
     // One copy-on-write batch for the frame where that is exact (ReplicaCore.beginFrame). A
     // lone entry gains nothing from a batch, and on a wide document cost ~14 % more in one.
     const batched = entries.length > 1;
+    // Resolved once per frame, not per entry (a WeakMap look-up each).
+    const limits = resolveDocumentLimits(this.options.limits);
     if (batched) this.core.beginFrame();
     try {
       for (const entry of entries) {
@@ -405,7 +407,8 @@ export class ClientRole {
         // The host is a peer like any other: its input is checked at the edge too — except
         // our own pending patches coming back, which we validated when they were written.
         const own = entry.patch.peer === this.options.self.peer && this.core.outbox.has(entry.patch.seq);
-        if (!own) checkParsedPatch(entry.patch, this.options.limits);
+        // One walk checks it and recognises a lean write, which the apply below takes.
+        if (!own) checkEntryPatch(entry.patch, limits);
         this.core.applyOrdered(entry, false);
         last = entry.version;
       }
