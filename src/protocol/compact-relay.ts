@@ -12,6 +12,7 @@
  */
 import type { Patch } from '../types.js';
 import { SUBMIT_HEADER, SUBMIT_RECORD } from './compact-layout.js';
+import { BACKSLASH, CLOSE_BRACKET, COMMA, CR, LF, OPEN_BRACKET, QUOTE, SPACE, TAB } from '../transport/json-bytes.js';
 
 /** A submit's bodies as received: the JSON texts of `patches`' bodies, comma-separated. */
 export interface RelayedBodies {
@@ -21,15 +22,6 @@ export interface RelayedBodies {
   readonly bytes: Buffer;
 }
 
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN = 0x5b;
-const CLOSE = 0x5d;
 
 function isSpace(byte: number | undefined): boolean {
   return byte === SPACE || byte === LF || byte === CR || byte === TAB;
@@ -44,7 +36,7 @@ export function relayedBodies(body: Buffer, patches: readonly Patch[]): RelayedB
   let at = SUBMIT_HEADER + patches.length * SUBMIT_RECORD;
   let end = body.length;
   while (isSpace(body[at])) at++;
-  if (body[at++] !== OPEN) return undefined;
+  if (body[at++] !== OPEN_BRACKET) return undefined;
   while (isSpace(body[at])) at++;
   if (body[at++] !== QUOTE) return undefined;
   // The peer id: a JSON string, where a quote or a backslash inside is escaped by a backslash.
@@ -57,10 +49,10 @@ export function relayedBodies(body: Buffer, patches: readonly Patch[]): RelayedB
   while (isSpace(body[at])) at++;
   if (body[at++] !== COMMA) return undefined;
   while (isSpace(body[at])) at++;
-  if (body[at++] !== OPEN) return undefined;
+  if (body[at++] !== OPEN_BRACKET) return undefined;
   while (isSpace(body[end - 1])) end--;
-  if (body[--end] !== CLOSE) return undefined;
+  if (body[--end] !== CLOSE_BRACKET) return undefined;
   while (isSpace(body[end - 1])) end--;
-  if (body[--end] !== CLOSE || end <= at) return undefined;
+  if (body[--end] !== CLOSE_BRACKET || end <= at) return undefined;
   return { patches, bytes: body.subarray(at, end) };
 }

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import { BinaryFrame, isBinaryBody } from './binary-frame.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-bytes.js';
 
 /** Bytes of the length prefix. */
 export const FRAME_HEADER_BYTES = 4;
@@ -235,12 +236,6 @@ function parseBody(
   }
 }
 
-const OPEN_BRACKET = 0x5b;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACKET = 0x5d;
-const CLOSE_BRACE = 0x7d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /**
  * Whether JSON text nests arrays and objects deeper than `maxDepth`, found by one pass over

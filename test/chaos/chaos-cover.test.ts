@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeUncounted, holderWithout, MemberState } from './chaos-cover.js';
+import { describeUncounted, type Holding, holderWithout, MemberState } from './chaos-cover.js';
 
 /** The chaos run's kill rule (chaos-cover.ts): who counts as still holding an acknowledged write. */
-interface P {
-  id: string;
-  alive: boolean;
-  ackedVersion: number;
-  version: number;
-  member: boolean;
-  role: string;
-  frozenUntil: number;
-}
+type P = Holding & { id: string };
 
 const NOW = 1_000_000;
 const proc = (id: string, fields: Partial<P>): P => ({
