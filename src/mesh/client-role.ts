@@ -477,8 +477,16 @@ export class ClientRole {
     this.onClose(error);
   }
 
+  /**
+   * Set once the connection to the host is gone, to why. A join can end after `whenSynced`
+   * resolved and before whoever awaits it runs (a later frame of the same read failed):
+   * the joiner checks this, or it would carry on as a client of nothing.
+   */
+  lostWith: MemSyncError | undefined;
+
   private onClose(error?: MemSyncError): void {
     if (this.closed) return;
+    this.lostWith = error ?? new MemSyncError('ERR_CONNECTION', 'connection to the host closed');
     this.messagingLost();
     this.closed = true;
     this.core.openGate(false);

@@ -113,6 +113,9 @@ function exactCopy(body: Buffer): Buffer {
   return copy;
 }
 
+/** Where a member's entries go: its connection, or what holds them while it is sent a snapshot. */
+export type EntrySink = Pick<Connection, 'send'>;
+
 /** What a host adds to {@link sendEntries} beyond the message. */
 export interface SendOptions {
   /** Called with each frame before it is sent (the host's store keeps its bytes, host-storage.ts). */
@@ -133,7 +136,7 @@ export interface SendOptions {
 export function sendEntries(
   entries: OrderedPatch[],
   epoch: number,
-  members: readonly Connection[],
+  members: readonly EntrySink[],
   ack: boolean,
   maxFrameBytes: number,
   options: SendOptions = {},

@@ -2,14 +2,13 @@ import { publishOrdered } from '../diagnostics/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import type { BinaryFrame } from '../transport/binary-frame.js';
-import type { Connection } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { BackplaneFeed } from '../backplane/feed.js';
 import type { Backplane } from '../sequencer.js';
 import { type RelayedBodies, relayedBodies } from '../protocol/compact-relay.js';
 import { admitPatches } from './admission.js';
 import { FrameArena } from './frame-arena.js';
-import { EntryBroadcast, sealSent, sendEntries } from './entry-broadcast.js';
+import { EntryBroadcast, type EntrySink, sealSent, sendEntries } from './entry-broadcast.js';
 import type { HostPeer as Peer } from './host-peers.js';
 import type { HostStorage } from './host-storage.js';
 import type { ReplicaCore } from './replica-core.js';
@@ -188,10 +187,11 @@ export class HostOrdering {
       return this.unapplied.applied(toApply.length);
     }
     const { storage } = this.host;
-    const members: Connection[] = [];
+    const members: EntrySink[] = [];
     let only: string | undefined;
     for (const peer of this.host.welcomed()) {
-      members.push(peer.conn);
+      // A member being sent a snapshot gets its entries once the stream is done (snapshot-queue.ts).
+      members.push(peer.snapshots?.holding ? peer.snapshots : peer.conn);
       only = peer.member?.peer;
     }
     // Stored before anything is sent: with members, frame by frame as each is encoded (the

@@ -1,6 +1,7 @@
 import type { Member, MessageOf } from '../protocol/messages.js';
 import type { Connection } from '../transport/types.js';
 import type { ClaimTrust } from './history-claims.js';
+import type { SnapshotQueue } from './snapshot-queue.js';
 import type { SnapshotAssembler } from './snapshot-stream.js';
 
 /** One connection to the host, from accept to close. */
@@ -30,6 +31,8 @@ export interface HostPeer {
   /** We asked this peer for the history it holds beyond ours (or will, once welcomed). */
   awaitingHistory: boolean;
   upload?: SnapshotAssembler;
+  /** The snapshots it is sent, one at a time, and its entries held meanwhile (snapshot-queue.ts). */
+  snapshots?: SnapshotQueue;
   /** Its patches waiting to be ordered, as it last reported them (pending-report.ts). */
   pending: number;
   /** How far its claim to hold history beyond ours is believed (history-claims.ts). */

@@ -22,6 +22,7 @@ import { type HostPeer as Peer, newHostPeer } from './host-peers.js';
 import { JoinQueue, ListHolders } from './join-queue.js';
 import { MemberAnnouncer } from './member-announcer.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
+import { SnapshotQueue } from './snapshot-queue.js';
 import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
 import { BinaryFrame } from '../transport/binary-frame.js';
@@ -581,12 +582,19 @@ export class HostRole {
     };
   }
 
+  /** One stream at a time per member, its entries held meanwhile (snapshot-queue.ts). */
   private sendSnapshot(peer: Peer): void {
     const { conn } = peer;
-    this.core.diagnostics.snapshotSent(peer.member?.peer, this.core.replica.version);
-    streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes).catch(
-      (error: unknown) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
+    peer.snapshots ??= new SnapshotQueue(
+      conn,
+      (superseded) => {
+        // The state as it is when the stream starts, not when it was asked for.
+        this.core.diagnostics.snapshotSent(peer.member?.peer, this.core.replica.version);
+        return streamSnapshotTo(conn, this.core.snapshot(), this.epoch, this.options.limits.maxFrameBytes, superseded);
+      },
+      (error) => this.drop(peer, new MemSyncError('ERR_CONNECTION', 'snapshot failed', { cause: error })),
     );
+    peer.snapshots.request();
   }
 
   private checkGather(): void {

@@ -383,6 +383,9 @@ export class MeshNode {
     });
     try {
       await Promise.race([client.whenSynced, timeout]);
+      // Synced, then lost in the same turn (onHostLost left it to us, as we were still
+      // joining): elect again, or nothing ever would and we would stay a client of nothing.
+      if (client.lostWith) throw client.lostWith;
     } catch (error) {
       if (this.client === client) this.client = undefined;
       this.deposedTarget = client.deposed;

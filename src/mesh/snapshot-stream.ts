@@ -216,15 +216,22 @@ export class SnapshotAssembler {
   }
 }
 
-/** Streams `snapshot` to `conn` in frames that fit its limit; stops if the connection closes. */
+/**
+ * Streams `snapshot` to `conn` in frames that fit its limit; stops if the connection closes,
+ * or before its first part if `superseded()` says a newer snapshot is due (once a part has
+ * gone it runs to the end: the receiver cannot tell a new stream from a broken one).
+ */
 export function streamSnapshotTo(
   conn: Connection,
   snapshot: ReplicaSnapshot,
   epoch: number,
   maxFrameBytes: number,
+  superseded: () => boolean = () => false,
 ): Promise<void> {
+  let started = false;
   const send = (message: RawJson): boolean => {
-    if (conn.closed) return false;
+    if (conn.closed || (!started && superseded())) return false;
+    started = true;
     conn.send(message);
     return true;
   };
