@@ -157,7 +157,15 @@ describe('log record format', () => {
         } catch (error) {
           flip = error;
         }
-        if (flip instanceof WalDamage) expect(unwrittenAt(flipped, flip.offset)).toBe(false);
+        // Except where the flipped byte lies just past a sector boundary and every byte from the
+        // damaged record's start up to that boundary is a zero of its own (a length's high
+        // bytes): that file is also what a torn write leaves (unwritten zeros up to a boundary,
+        // written bytes after it), and no scan of the bytes alone can tell which it was (seed
+        // 807522967: a record at 509 whose length's low byte, at 512, was flipped).
+        const boundary = Math.floor(from / SECTOR_BYTES) * SECTOR_BYTES;
+        const looksTorn =
+          flip instanceof WalDamage && boundary > flip.offset && flipped.subarray(flip.offset, boundary).every((b) => b === 0);
+        if (flip instanceof WalDamage && !looksTorn) expect(unwrittenAt(flipped, flip.offset)).toBe(false);
       }),
       { numRuns: 300 },
     );
