@@ -1,17 +1,18 @@
-import type { ReplicaSnapshot } from '../document/index.js';
-import { resolveDocumentLimits } from '../document/index.js';
 import { MemSyncError, ProtocolError } from '../errors.js';
 import type { MemSyncLimits } from '../options.js';
 import { type Member, type Message, type MessageOf, parseMessage } from '../protocol/messages.js';
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
-import { MAX_CLOCK_STEP_MS } from './admission.js';
 import { GatherWindow } from './gather-window.js';
-import { type Adoption, adoptHistory, adoptSnapshot } from './history-adoption.js';
+import { BindingTable } from './identity.js';
+import { trustClaim } from './history-claims.js';
+import { planCatchUp, sendCatchUp } from './hello-check.js';
+import { admitHello } from './hello-admission.js';
+import { hostMessagingLink } from './host-messaging.js';
+import { receiveHistory, receiveSnapshotPart, type UploadContext } from './host-uploads.js';
+import { streamSnapshotTo } from './snapshot-stream.js';
+import type { HostHooks, MessagingMessage, MessagingPort } from '../messaging/link.js';
 import { newNonce } from './auth.js';
-import { BindingTable, bindingRefusal, idKey } from './identity.js';
-import { entriesWithinClaim, snapshotWithinClaim, trustClaim } from './history-claims.js';
-import { checkHello, planCatchUp, sendCatchUp } from './hello-check.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
 import type { MembersChange } from './member-map.js';
 import type { ReplicaCore } from './replica-core.js';
@@ -21,9 +22,7 @@ import type { Backplane } from '../sequencer.js';
 import { type HostPeer as Peer, newHostPeer } from './host-peers.js';
 import { JoinQueue, ListHolders } from './join-queue.js';
 import { MemberAnnouncer } from './member-announcer.js';
-import { MAX_SNAPSHOT_KEYS, SnapshotAssembler, streamSnapshotTo } from './snapshot-stream.js';
 import { SnapshotQueue } from './snapshot-queue.js';
-import { type HostHooks, type HostLink, MESSAGING_WRITER, type MessagingMessage, type MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
 import { BinaryFrame } from '../transport/binary-frame.js';
 import { RawJson, stringifyMessage } from '../transport/framing.js';
@@ -99,7 +98,8 @@ export class HostRole {
   private readonly gather: GatherWindow;
   /** Admits, orders, broadcasts and applies (host-ordering.ts). */
   private readonly ordering: HostOrdering;
-  private readonly adoption: Adoption;
+  /** History and snapshots members upload while we gather (host-uploads.ts). */
+  private readonly uploads: UploadContext;
   private stopped = false;
   private listener: Listener | undefined;
   /** Tells the welcomed members who joined and who left, in rounds (member-announcer.ts). */
@@ -157,7 +157,18 @@ export class HostRole {
     this.beatTimer = setInterval(() => this.beat(), beatInterval(options.hostTimeout));
     this.beatTimer.unref();
     // With a backplane messaging is refused (backplane/one-machine.ts): a member sending it anyway is dropped.
-    this.messaging = options.backplane ? undefined : options.messaging?.host(this.messagingLink());
+    this.messaging = options.backplane
+      ? undefined
+      : options.messaging?.host(
+          hostMessagingLink({
+            self: options.self.peer,
+            ordering: this.ordering,
+            clock: core.clock,
+            deposed: () => this.fence.deposed(),
+            peers: this.peers,
+            byId: (id) => this.byId.get(id),
+          }),
+        );
     this.bindings.learn(options.previous.values());
     this.announcer = new MemberAnnouncer({
       epoch: options.epoch,
@@ -173,11 +184,18 @@ export class HostRole {
         }
       },
     });
-    this.adoption = {
-      core,
+    this.uploads = {
+      adoption: {
+        core,
+        limits: options.limits,
+        gathering: () => this.gather.gathering,
+        ordered: (entry) => this.ordering.broadcast.add(entry),
+      },
+      epoch: options.epoch,
       limits: options.limits,
-      gathering: () => this.gather.gathering,
-      ordered: (entry) => this.ordering.broadcast.add(entry),
+      peers: this.peers,
+      storeSnapshot: () => this.options.storage?.storeSnapshot(),
+      sendSnapshot: (peer) => this.sendSnapshot(peer),
     };
     // Nobody to wait for ends the gather at once, but not before the owner holds us.
     queueMicrotask(() => this.checkGather());
@@ -320,44 +338,29 @@ export class HostRole {
 
   private onHello(peer: Peer, hello: MessageOf<'hello'>): void {
     if (peer.member) throw new ProtocolError('ERR_PROTOCOL', 'second hello');
-    // Messaging's entries are written under a reserved id: nobody may join as it.
-    if (hello.peer === MESSAGING_WRITER) throw new ProtocolError('ERR_PROTOCOL', `peer id '${MESSAGING_WRITER}' is reserved`);
-    let verdict = checkHello(hello, {
+    const decision = admitHello(hello, {
       mesh: this.options.mesh,
       hostPeer: this.options.self.peer,
       secret: this.options.secret,
       nonce: peer.nonce,
       storage: this.options.storage?.id,
       isConnected: (id) => this.byId.has(id),
+      bindings: this.bindings,
+      isAlive: this.options.isAlive,
+      held: (id) => this.byId.has(id) || (this.gather.gathering && this.options.expected.has(id)),
+      epoch: this.epoch,
+      stampCeiling: () => this.core.stampCeiling(),
     });
-    const key = hello.token === undefined ? undefined : idKey(hello.peer, hello.token);
-    // Past every other check (a peer that has not proved the secret learns nothing of ids):
-    // an id bound to another process that may be running is not taken, connected or not.
-    if (verdict.ok || verdict.code === 'ERR_CONNECTION') {
-      const refusal = bindingRefusal(hello.peer, key, this.bindings.get(hello.peer), {
-        isAlive: this.options.isAlive,
-        held: (id) => this.byId.has(id) || (this.gather.gathering && this.options.expected.has(id)),
-      });
-      if (refusal !== undefined) verdict = { ok: false, code: 'ERR_ID_TAKEN', message: refusal };
+    if (decision.kind === 'refuse') {
+      peer.conn.send({ type: 'refused', code: decision.code, message: decision.message });
+      return this.drop(peer, decision.error);
     }
-    if (verdict.ok && hello.knownEpoch > this.core.stampCeiling() + MAX_CLOCK_STEP_MS * 1000) {
-      // Epochs come from clocks: one this far past real time was made up, and stepping down
-      // above it would hand every later term an epoch no host could exceed.
-      const message = `epoch ${hello.knownEpoch} is past any clock`;
-      peer.conn.send({ type: 'refused', code: 'ERR_PROTOCOL', message });
-      return this.drop(peer, new ProtocolError('ERR_PROTOCOL', `peer '${hello.peer}' refused: ${message}`));
-    }
-    if (verdict.ok && hello.knownEpoch > this.epoch) {
-      // It followed a host newer than us (our clock is behind, say): we cannot lead it, and
-      // refusing it forever would split the mesh in two. Step down; the next term is newer.
+    if (decision.kind === 'behind') {
       peer.conn.send({ type: 'refused', code: 'ERR_CONNECTION', message: 'host epoch behind yours: re-electing' });
       this.drop(peer, new MemSyncError('ERR_CONNECTION', `peer '${hello.peer}' followed a newer epoch`));
-      return this.options.onBehind(hello.knownEpoch);
+      return this.options.onBehind(decision.epoch);
     }
-    if (!verdict.ok) {
-      peer.conn.send({ type: 'refused', code: verdict.code, message: verdict.message });
-      return this.drop(peer, new MemSyncError(verdict.code, `peer '${hello.peer}' refused: ${verdict.message}`));
-    }
+    const { key } = decision;
     clearTimeout(peer.helloTimer);
     peer.conn.authenticated();
     peer.member = { peer: hello.peer, clientOnly: hello.clientOnly };
@@ -365,7 +368,7 @@ export class HostRole {
     if (key !== undefined) peer.member.key = key;
     this.bindings.set(hello.peer, { key, pid: hello.pid });
     peer.hello = hello;
-    peer.accepted = { protocol: verdict.protocol, proof: verdict.proof };
+    peer.accepted = { protocol: decision.protocol, proof: decision.proof };
     this.byId.set(hello.peer, peer);
     // History it holds beyond ours is asked for once it is welcomed, as far as what it could
     // have seen bounds it (history-claims.ts); the gather waits for it.
@@ -500,86 +503,18 @@ export class HostRole {
   }
 
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
-    if (!peer.awaitingHistory)
-      throw new ProtocolError('ERR_PROTOCOL', 'history that was not asked for');
-    peer.awaitingHistory = false;
-    if (!entriesWithinClaim(entries, peer.hello!)) throw new ProtocolError('ERR_PROTOCOL', 'history beyond what its hello claimed');
-    adoptHistory(this.adoption, entries);
+    receiveHistory(peer, entries, this.uploads);
     this.checkGather();
   }
 
   private onSnapshotPart(peer: Peer, part: MessageOf<'snapshot'>): void {
-    if (!peer.awaitingHistory)
-      throw new ProtocolError('ERR_PROTOCOL', 'snapshot that was not asked for');
-    // Only a proved member of the previous epoch may replace our whole state (history-claims.ts).
-    if (peer.trust !== 'any') throw new ProtocolError('ERR_PROTOCOL', 'a snapshot from a peer that was not a member of the previous epoch');
-    peer.upload ??= new SnapshotAssembler(MAX_SNAPSHOT_KEYS, resolveDocumentLimits(this.options.limits));
-    const snapshot: ReplicaSnapshot | undefined = peer.upload.add(part);
-    if (!snapshot) return;
-    peer.upload = undefined;
-    peer.awaitingHistory = false;
-    if (!snapshotWithinClaim(snapshot, peer.hello!, this.epoch)) {
-      throw new ProtocolError('ERR_PROTOCOL', `snapshot at version ${snapshot.version}, epoch ${snapshot.epoch}: not what its hello claimed`);
-    }
-    if (adoptSnapshot(this.adoption, snapshot, peer.member?.peer ?? '?')) {
-      this.options.storage?.storeSnapshot();
-      // Its own writes in what it uploaded were held for a second replica: we are it now.
-      peer.conn.send({ type: 'entries', epoch: this.epoch, entries: [], holds: snapshot.version });
-      // Everyone already welcomed holds a shorter history: bring them over wholesale. Not a
-      // member still uploading a longer one: our snapshot would replace the very history we
-      // are waiting for (it adopts ours, its own upload then finds the gather over).
-      for (const other of this.peers) {
-        if (other !== peer && other.welcomed && !claimsBeyond(other, snapshot.version)) this.sendSnapshot(other);
-      }
-    }
+    receiveSnapshotPart(peer, part, this.uploads);
     this.checkGather();
   }
 
   /** Sends and applies at once whatever is ordered and waits for the end of the tick. */
   private settle(): void {
     this.ordering.settle();
-  }
-
-  /** What messaging may do with this host (src/messaging/link.ts). */
-  private messagingLink(): HostLink {
-    const self = this.options.self.peer;
-    const welcomed = (id: string): Peer | undefined => {
-      const peer = this.byId.get(id);
-      return peer?.welcomed ? peer : undefined;
-    };
-    // A deposed host orders, sends and relays nothing for messaging either (host-fence.ts).
-    return {
-      self,
-      order: (op) =>
-        !this.fence.deposed() &&
-        this.ordering.sequence({
-          peer: MESSAGING_WRITER,
-          seq: this.ordering.unapplied.lastSeq(MESSAGING_WRITER) + 1,
-          ts: this.core.clock.next(),
-          // Changes nothing in the document: the entry only takes its place in the order.
-          update: { $set: {} },
-          msg: op,
-        }),
-      send: (id, message) => {
-        if (this.fence.deposed()) return false;
-        const peer = welcomed(id);
-        peer?.conn.send(message);
-        return peer !== undefined;
-      },
-      broadcast: (message, except) => {
-        if (this.fence.deposed()) return;
-        let text: RawJson | undefined;
-        for (const peer of this.peers) {
-          if (!peer.welcomed || peer.member?.peer === except) continue;
-          text ??= new RawJson(stringifyMessage(message));
-          peer.conn.send(text);
-        }
-      },
-      // Joined (said hello), welcomed or not yet: its locks are not freed meanwhile.
-      connected: (id) => id === self || this.byId.has(id),
-      // What we have ordered, applied here yet or not: an event relayed now follows it.
-      version: () => this.ordering.unapplied.nextVersion() - 1,
-    };
   }
 
   /** One stream at a time per member, its entries held meanwhile (snapshot-queue.ts). */
@@ -669,9 +604,4 @@ export class HostRole {
       this.messaging?.left(peer.member.peer);
     }
   }
-}
-
-/** Whether `peer` still owes us the history its hello claimed, reaching past `version`. */
-function claimsBeyond(peer: Peer, version: number): boolean {
-  return peer.awaitingHistory && peer.hello !== undefined && peer.hello.version > version;
 }
