@@ -11,6 +11,7 @@ import { admitHello } from './hello-admission.js';
 import { hostMessagingLink } from './host-messaging.js';
 import { receiveHistory, receiveSnapshotPart, type UploadContext } from './host-uploads.js';
 import { streamSnapshotTo } from './snapshot-stream.js';
+import { OwnWriteRelease } from './own-write-release.js';
 import type { HostHooks, MessagingMessage, MessagingPort } from '../messaging/link.js';
 import { newNonce } from './auth.js';
 import { answerFlush, type HostStorage } from './host-storage.js';
@@ -89,8 +90,6 @@ export class HostRole {
   private readonly joins = new JoinQueue();
   /** What the clientOnly welcomed members hold: they pace rounds when no member could host. */
   private readonly readers = new ListHolders();
-  /** The highest version some welcomed member said it holds, this epoch. */
-  private replicated = 0;
   /** The sum of the pending counts our members report (status; pending-report.ts). */
   private pendingReported = 0;
   /** Which process each id we have seen is bound to (mesh/identity.ts). */
@@ -104,7 +103,8 @@ export class HostRole {
   private listener: Listener | undefined;
   /** Tells the welcomed members who joined and who left, in rounds (member-announcer.ts). */
   private readonly announcer: MemberAnnouncer;
-  private releaseScheduled = false;
+  /** When our own writes are acknowledged (own-write-release.ts). */
+  private readonly ownWrites: OwnWriteRelease;
   private readonly fence: HostFence;
   private readonly addressWatch: { close(): void } | undefined;
   private readonly beatTimer: NodeJS.Timeout;
@@ -116,6 +116,11 @@ export class HostRole {
     private readonly core: ReplicaCore,
     private readonly options: HostRoleOptions,
   ) {
+    this.ownWrites = new OwnWriteRelease(core, {
+      members: () => this.welcomed.size,
+      halted: () => this.stopped || this.fence.deposed(),
+      deposedNow: () => this.fence.deposed(true),
+    });
     this.gather = new GatherWindow({
       expected: options.expected,
       waitFull: options.firstHost,
@@ -136,7 +141,7 @@ export class HostRole {
       deposed: () => this.fence.deposed(),
       welcomed: () => this.welcomed,
       connected: (peer) => this.peers.has(peer),
-      alone: () => this.releaseAlone(),
+      alone: () => this.ownWrites.releaseAlone(),
       refused: (peer, error) => this.drop(peer, error),
       installed: () => {
         this.options.storage?.storeSnapshot();
@@ -452,7 +457,7 @@ export class HostRole {
     const plan = planCatchUp(hello, replica, log, this.gather.gathering && peer.trust !== 'none');
     // When it holds history we lack, we adopt it before ordering anything new.
     peer.awaitingHistory = sendCatchUp(plan, peer.conn, this.epoch, replica, () => this.sendSnapshot(peer));
-    this.holdOwnWrites();
+    this.ownWrites.check();
     this.checkGather();
   }
 
@@ -476,30 +481,7 @@ export class HostRole {
 
   private countAck(peer: Peer, version: number): void {
     peer.ackedVersion = Math.max(peer.ackedVersion, version);
-    if (peer.ackedVersion > this.replicated) this.replicated = peer.ackedVersion;
-    this.core.releaseOwn(this.replicated);
-  }
-
-  /** Our own writes are acknowledged once another replica holds them, soon when alone. */
-  private holdOwnWrites(): void {
-    if (this.fence.deposed()) return;
-    if (this.welcomed.size > 0) this.core.releaseOwn(this.replicated);
-    else this.releaseAlone();
-  }
-
-  /**
-   * Alone, our own writes are acknowledged on the next turn of the event loop, not in a
-   * microtask: a writer awaiting each patch in a loop would otherwise never let the loop
-   * turn, and no client could even connect.
-   */
-  private releaseAlone(): void {
-    if (this.releaseScheduled || !this.core.holdingOwn) return;
-    this.releaseScheduled = true;
-    setImmediate(() => {
-      this.releaseScheduled = false;
-      // Alone, only our address vouches for these writes: check it now, not from the cache.
-      if (!this.stopped && this.welcomed.size === 0 && !this.fence.deposed(true)) this.core.releaseOwn(Number.POSITIVE_INFINITY);
-    });
+    this.ownWrites.held(peer.ackedVersion);
   }
 
   private onHistory(peer: Peer, entries: OrderedPatch[]): void {
@@ -600,7 +582,7 @@ export class HostRole {
       this.announcer.left(peer.member);
       this.options.onMembers({ left: [peer.member.peer] });
       this.announceReady();
-      this.holdOwnWrites();
+      this.ownWrites.check();
       this.messaging?.left(peer.member.peer);
     }
   }
