@@ -41,18 +41,25 @@ async function main(): Promise<void> {
       },
     };
     if (process.execArgv.includes('--expose-internals')) ways.handle = (socket) => handleWrite(socket, frame);
+    // WAYS=write,handle: only those (one way per process, for instruction counts of each).
+    const only = process.env.WAYS?.split(',');
+    if (only) for (const name of Object.keys(ways)) if (!only.includes(name)) delete ways[name];
     const results = new Map<string, Array<{ user: number; system: number }>>();
     for (let round = 0; round < rounds; round++) {
-      for (const [name, write] of Object.entries(ways)) {
+      // Each round in another order: a way must not pay for the drain of the one before it.
+      const order = Object.entries(ways);
+      for (let i = 0; i < round % order.length; i++) order.push(order.shift()!);
+      for (const [name, write] of order) {
         const before = process.cpuUsage();
         for (let f = 0; f < frames; f++) {
           for (const socket of sockets) write(socket);
           // One frame per turn, as a host makes one per read; let the drains keep up.
           await new Promise((resolve) => setImmediate(resolve));
         }
-        // Let the drain catch up outside the measured loop.
+        // Let the drain catch up outside the measured loop (a handle write leaves no
+        // writableLength to watch: wait long enough for the child to read everything).
         while (sockets.some((s) => s.writableLength > 0)) await new Promise((resolve) => setTimeout(resolve, 5));
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 500));
         const used = process.cpuUsage(before);
         const writes = frames * members;
         const row = { user: (used.user * 1000) / writes, system: (used.system * 1000) / writes };
