@@ -6,10 +6,12 @@
  *
  *   node --import tsx bench/fanout-cpu.ts [processes=16] [flows=5] [patches=20000]
  *
- * Prints one line per measured flow, then the medians. `PIDS=1` also prints the host's
- * pid and pauses 3 s before the measured flows (to attach `strace -c -p`).
+ * Prints each measured flow, then the medians: on-CPU us per patch of every thread (from
+ * /proc/<pid>/task/N/schedstat, precise), with the user+system split (clock ticks, coarse);
+ * `mesh` adds every process up. `PIDS=1` also prints the host's pid and pauses 3 s before
+ * the measured flows (to attach `strace -c -p` or `perf record -p`).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { bundleWorkers } from './lib/bundle.js';
 import { cleanUpEverything, type Child } from './lib/child.js';
 import { median } from './lib/stats.js';
@@ -25,6 +27,8 @@ const TICKS = 100;
 interface Times {
   user: number;
   system: number;
+  /** On-CPU time of all its threads (schedstat, ns precision), in microseconds. */
+  cpu: number;
   /** Write and read syscalls, bytes written, and context switches (voluntary, forced). */
   writes: number;
   reads: number;
@@ -40,7 +44,16 @@ function times(pid: number): Times {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const io = counters(readFileSync(`/proc/${pid}/io`, 'latin1'), ': ');
   const status = counters(readFileSync(`/proc/${pid}/status`, 'latin1'), ':\t');
+  let cpu = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      cpu += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'latin1').split(' ')[0]) / 1000;
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
   return {
+    cpu,
     user: (Number(fields[11]) * 1e6) / TICKS,
     system: (Number(fields[12]) * 1e6) / TICKS,
     writes: io.get('syscw')!,
@@ -60,7 +73,7 @@ function counters(text: string, separator: string): Map<string, number> {
   return out;
 }
 
-const KEYS = ['user', 'system', 'writes', 'reads', 'written', 'switches', 'forced'] as const;
+const KEYS = ['cpu', 'user', 'system', 'writes', 'reads', 'written', 'switches', 'forced'] as const;
 
 function perPatch(after: Times, before: Times): Times {
   const out = {} as Times;
@@ -78,6 +91,8 @@ interface Row {
   host: Times;
   writer: Times;
   reader: Times;
+  /** Every process's on-CPU time per patch, added up. */
+  mesh: number;
   rate: number;
 }
 
@@ -105,6 +120,7 @@ try {
         host: per(0),
         writer: per(1),
         reader: medianTimes(readers),
+        mesh: [per(0), per(1), ...readers].reduce((sum, t) => sum + t.cpu, 0),
         rate: Math.min(result.host ?? Infinity, ...result.clients),
       };
       rows.push(row);
@@ -119,13 +135,14 @@ console.log(
     host: medianTimes(rows.map((r) => r.host)),
     writer: medianTimes(rows.map((r) => r.writer)),
     reader: medianTimes(rows.map((r) => r.reader)),
+    mesh: median(rows.map((r) => r.mesh)),
     rate: median(rows.map((r) => r.rate)),
   })}`,
 );
 
 function format(r: Row): string {
   const t = (x: Times): string =>
-    `${x.user.toFixed(2)}u+${x.system.toFixed(2)}s [1/patch: w ${x.writes.toFixed(3)} r ${x.reads.toFixed(3)} ` +
+    `${x.cpu.toFixed(3)} (${x.user.toFixed(2)}u+${x.system.toFixed(2)}s) [1/patch: w ${x.writes.toFixed(3)} r ${x.reads.toFixed(3)} ` +
     `B ${x.written.toFixed(0)} cs ${x.switches.toFixed(3)}+${x.forced.toFixed(3)}]`;
-  return `${processes} proc ${r.rate.toFixed(0)}/s\n  host   ${t(r.host)}\n  writer ${t(r.writer)}\n  reader ${t(r.reader)} (median)`;
+  return `${processes} proc ${r.rate.toFixed(0)}/s, mesh ${r.mesh.toFixed(2)} us/patch\n  host   ${t(r.host)}\n  writer ${t(r.writer)}\n  reader ${t(r.reader)} (median)`;
 }
