@@ -265,5 +265,30 @@ export class IpcConnection implements Connection {
  */
 function readDirectly(socket: Socket, receive: (chunk: Buffer) => void): void {
   for (const listener of socket.listeners('data')) socket.removeListener('data', listener as (...args: unknown[]) => void);
+  readBytes(socket);
   socket.on('data', (chunk: Buffer | string) => receive(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk));
+}
+
+/** The part of a Readable's state that `setEncoding` sets (Node keeps both assignable). */
+interface DecodingState {
+  decoder: unknown;
+  encoding: string | null;
+}
+
+/**
+ * Undoes the `setEncoding('latin1')` node-ipc applies to every socket it opens or accepts:
+ * with it, every chunk read was decoded into a string the size of the chunk and then copied
+ * back into a Buffer by the listener above, two copies and a heap string per read on every
+ * process of a mesh. Node has no public way to clear an encoding; the stream state's
+ * `decoder` and `encoding` are what `setEncoding` assigns and what `push` reads. Only done
+ * while nothing is buffered (the socket is new: it has not read yet): a buffered string
+ * chunk would then be mixed with Buffers. Where it is not done, or a later Node ignores it,
+ * string chunks still arrive and are converted above, byte for byte (latin1 is lossless).
+ */
+export function readBytes(socket: Socket): void {
+  if (socket.readableEncoding === null || socket.readableLength > 0) return;
+  const state = (socket as unknown as { _readableState?: DecodingState })._readableState;
+  if (!state) return;
+  state.decoder = null;
+  state.encoding = null;
 }
