@@ -9,7 +9,10 @@
  * writes of the members still connected to it, which only it and each writer hold. Kill such
  * a writer and, if the new host did not wait for the old one, those writes are lost. So the
  * new host waits for a lost host while its process runs; that host steps down as soon as it
- * sees its address taken and comes back with its history, which the gather adopts. Where the
+ * sees its address taken and comes back with its history, which the gather adopts. For
+ * `hostTimeout` at most, as long as a member bears a silent host: a host that runs but makes
+ * no progress (a busy loop) would otherwise hold the mesh up as if it were frozen, and one
+ * that resumes late checks its address afresh before it acknowledges anything. Where the
  * transport cannot tell whether a process runs (TCP, other systems than Linux), it is not
  * waited for. A host that handed over (it stopped) is not either.
  */
@@ -17,10 +20,11 @@ import type { Member } from '../protocol/messages.js';
 
 export interface LostHost {
   member: Member;
-  /** Its process is alive and running now (checked each time). */
+  /** Its process is alive and running now (checked each time), and the wait is not over. */
   running(): boolean;
 }
 
-export function lostHost(member: Member, isRunning: (member: Member) => boolean | undefined): LostHost {
-  return { member, running: () => isRunning(member) === true };
+export function lostHost(member: Member, isRunning: (member: Member) => boolean | undefined, waitMs: number): LostHost {
+  const until = performance.now() + waitMs;
+  return { member, running: () => performance.now() < until && isRunning(member) === true };
 }

@@ -408,7 +408,7 @@ export class MeshNode {
   private lostHost(): LostHost | undefined {
     if (this.hostId === undefined || this.hostId === this.core.peer || this.handedOver) return undefined;
     const member = this.members.find((m) => m.peer === this.hostId);
-    return member ? lostHost(member, (m) => this.transport.isRunning?.(m, this.address)) : undefined;
+    return member ? lostHost(member, (m) => this.transport.isRunning?.(m, this.address), this.options.hostTimeout) : undefined;
   }
 
   private markBelonged(): void {
