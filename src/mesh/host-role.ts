@@ -4,6 +4,7 @@ import { type Member, type Message, type MessageOf, parseMessage } from '../prot
 import type { Connection, Listener } from '../transport/types.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import { GatherWindow } from './gather-window.js';
+import type { LostHost } from './lost-host.js';
 import { BindingTable } from './identity.js';
 import { trustClaim } from './history-claims.js';
 import { planCatchUp, sendCatchUp } from './hello-check.js';
@@ -51,6 +52,8 @@ export interface HostRoleOptions {
   gatherLimitMs: number;
   /** Whether a member's process is alive (undefined: cannot tell). */
   isAlive(member: Member): boolean | undefined;
+  /** The host the members last followed, waited for while it runs (lost-host.ts). */
+  lostHost?: LostHost | undefined;
   /** A joiner has followed a newer epoch than ours: we must not lead it; step down. */
   onBehind(epoch: number): void;
   limits: MemSyncLimits;
@@ -126,7 +129,8 @@ export class HostRole {
       waitFull: options.firstHost,
       windowMs: options.gatherMs,
       longMs: options.gatherLimitMs,
-      isAlive: options.isAlive,
+      // The lost host counts as alive only while it runs: a stopped one is not waited for.
+      isAlive: (member) => (member.peer === options.lostHost?.member.peer ? options.lostHost.running() : options.isAlive(member)),
       historyPending: () => [...this.peers].some((peer) => peer.awaitingHistory),
       onEnd: () => this.endGather(),
     });

@@ -7,6 +7,7 @@ import type { Patch } from '../types.js';
 import { ClientRole } from './client-role.js';
 import { elect } from './election.js';
 import { HostRole } from './host-role.js';
+import { type LostHost, lostHost } from './lost-host.js';
 import { HostStorage } from './host-storage.js';
 import { flushThroughHosts } from '../storage/remote-flush.js';
 import { idKey, processToken } from './identity.js';
@@ -58,6 +59,8 @@ export class MeshNode {
    * nobody replaced by then may be running again, and is joined as any other.
    */
   private depose: { target: string; at: number } | undefined;
+  /** The host we last followed left us with a handover (it stopped): no need to wait for it. */
+  private handedOver = false;
   /** What the last failed join found frozen, if that is why it failed. */
   private deposedTarget: string | undefined;
   /** The store this replica writes while it hosts (options.storage). */
@@ -209,9 +212,10 @@ export class MeshNode {
     // Who held which id in the previous epoch, the host we lost included (mesh/identity.ts).
     const previous = new Map(expected);
     for (const m of this.members) if (m.peer !== this.core.peer) previous.set(m.peer, m);
-    // Not the host we lost, though its record says it is alive: a frozen one (deposed) would
-    // hold the gather until it runs again. Everything it acknowledged a member holds too.
+    // The host we lost is waited for only while its process runs (lost-host.ts).
+    const lostHost = this.lostHost();
     if (this.hostId !== undefined) expected.delete(this.hostId);
+    if (lostHost?.running()) expected.set(lostHost.member.peer, lostHost.member);
     diag(this.options).elected(epoch, expected.size);
     return new Promise<boolean>((resolve) => {
       const host = new HostRole(this.core, {
@@ -225,6 +229,7 @@ export class MeshNode {
         gatherMs: this.options.gatherMs,
         gatherLimitMs: this.options.timeout,
         isAlive: (member) => transport.isAlive?.(member, address),
+        lostHost,
         limits: this.options.limits,
         storage: this.storage,
         hostTimeout: this.options.hostTimeout,
@@ -399,6 +404,13 @@ export class MeshNode {
     diag(this.options).joined(this.hostId, this.epoch, this.core.replica.version);
   }
 
+  /** The host we last followed, when it did not hand over (see lost-host.ts). */
+  private lostHost(): LostHost | undefined {
+    if (this.hostId === undefined || this.hostId === this.core.peer || this.handedOver) return undefined;
+    const member = this.members.find((m) => m.peer === this.hostId);
+    return member ? lostHost(member, (m) => this.transport.isRunning?.(m, this.address), this.options.hostTimeout) : undefined;
+  }
+
   private markBelonged(): void {
     this.belonged = true;
     this.unannounce ??= this.transport.announce?.(this.address, { peer: this.core.peer, pid: process.pid });
@@ -412,6 +424,7 @@ export class MeshNode {
     if (this.client !== client || this.stopping) return;
     this.client = undefined;
     if (this.role !== 'client') return; // still joining: start()'s loop handles it
+    this.handedOver = handover !== undefined;
     this.setDepose(client.deposed);
     if (error && error.code !== 'ERR_CONNECTION') this.events.error(error);
     diag(this.options).hostLost(error, handover);

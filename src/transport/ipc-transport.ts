@@ -6,7 +6,7 @@
 import { MemSyncError } from '../errors.js';
 import { connectIpc } from './ipc-client.js';
 import { announcePeer, livePeers } from './peer-registry.js';
-import { isProcessAlive } from './process-alive.js';
+import { isProcessAlive, isProcessRunning } from './process-alive.js';
 import { type IpcBindTarget, type IpcServer, startIpcServer } from './ipc-server.js';
 import { resolveTransportLimits } from './limits.js';
 import { checkSocketPath } from './path-trust.js';
@@ -89,6 +89,7 @@ export function createIpcTransport(
       return connection;
     },
     isAlive: (peer, address) => (address.kind === 'unix' ? isProcessAlive(peer.pid) : undefined),
+    isRunning: (peer, address) => (address.kind === 'unix' ? isProcessRunning(peer.pid) : undefined),
     announce: (address, self) => (address.kind === 'unix' && process.platform !== 'win32' ? announcePeer(address.path, self) : () => {}),
     announced: (address) => (address.kind === 'unix' && process.platform !== 'win32' ? livePeers(address.path) : []),
     watchAddress: (address, onChange) =>

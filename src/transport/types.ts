@@ -151,6 +151,12 @@ export interface Transport {
    */
   isAlive?(peer: { peer: string; pid?: number | undefined }, address: Address): boolean | undefined;
   /**
+   * Whether that process is also running: not stopped (SIGSTOP, a debugger) nor exiting;
+   * undefined when this transport cannot tell. A new host waits for the host its members
+   * deposed only while that one runs: it may still have acknowledged writes (mesh-node.ts).
+   */
+  isRunning?(peer: { peer: string; pid?: number | undefined }, address: Address): boolean | undefined;
+  /**
    * Records, where this transport can, that this process holds the state of the mesh at
    * `address`, so that a process that never belonged to it learns whom to wait for when it
    * finds the address free. Returns the function that removes the record.

@@ -163,12 +163,18 @@ export class SimProcess {
       listen: (address, onConnection, options) => this.listen(address, onConnection, options?.depose),
       connect: (address, options) => this.connect(address, options?.avoid),
       isAlive: (peer) => net.isAlive(peer.peer),
+      // A stalled process is this simulation's stopped one (a frozen host is stalled).
+      isRunning: (peer) => net.isRunning(peer.peer),
       announce: (_address, self) => {
         net.announced.set(self.peer, self.pid);
         return () => net.announced.delete(self.peer);
       },
       announced: () => [...net.announced].filter(([peer]) => net.isAlive(peer)).map(([peer, pid]) => ({ peer, pid })),
     };
+  }
+
+  get stalled(): boolean {
+    return this.stalledUntil > Date.now();
   }
 
   /** For `ms`, nothing this process sends leaves, and nothing sent to it arrives. */
@@ -287,6 +293,12 @@ export class SimNetwork {
   /** Whether the newest process named `peer` is alive (unknown names: dead). */
   isAlive(peer: string): boolean {
     return this.byName.get(peer)?.alive ?? false;
+  }
+
+  /** Alive and not stalled: what a real transport reads from /proc (SIGSTOP). */
+  isRunning(peer: string): boolean {
+    const proc = this.byName.get(peer);
+    return proc !== undefined && proc.alive && !proc.stalled;
   }
 
   dropListenersOf(owner: SimProcess): void {

@@ -72,12 +72,15 @@ export async function runSchedule(schedule: Schedule): Promise<SimVerdict> {
   const slots: Slot[] = [];
   /**
    * Acknowledged writes, with the processes that held them when the writer was told, and
-   * which of those was the host then. A host that is later deposed (it stops hosting without
-   * stop(): its members gave up on it) counts as gone, as the README says: its successor does
-   * not wait for it. What it held then counts through whoever else holds it at that moment.
+   * which of those was the host then. A host that is later deposed while frozen (it stops
+   * hosting without stop(), having been stalled within the last two host timeouts) counts as
+   * gone, as the README says: its successor does not wait for it. What it held then counts
+   * through whoever else holds it at that moment. One that steps down while it runs (deposed
+   * on a member's stall, say) stays a holder: a new host waits for a lost host that runs.
    */
   const acked = new Map<string, { holders: SimProcess[]; host: SimProcess | undefined }>();
   function hostDeposed(host: SimProcess): void {
+    if (host.stalledUntil === 0 || Date.now() - host.stalledUntil > 2 * SIM_HOST_TIMEOUT_MS) return;
     for (const [id, entry] of acked) {
       if (entry.host !== host) continue;
       entry.host = undefined;
