@@ -11,8 +11,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const SIM = 'test/sim/failover-sim.test.ts';
 const MUTANTS = [
   {
+    name: 'new host does not wait for a running host its members deposed',
+    file: 'src/mesh/mesh-node.ts',
+    find: 'if (lostHost?.running()) expected.set(lostHost.member.peer, lostHost.member);',
+    replace: '',
+    tests: [SIM],
+  },
+  {
     name: 'gathering host replaces a longer upload still arriving with a shorter one it adopted',
-    file: 'src/mesh/host-role.ts',
+    file: 'src/mesh/host-uploads.ts',
     find: '!claimsBeyond(other, snapshot.version)',
     replace: 'true',
     tests: ['test/unit/protocol/host-claims.test.ts'],
@@ -47,8 +54,8 @@ const MUTANTS = [
   },
   {
     name: 'host orders a resend it already ordered',
-    file: 'src/mesh/host-role.ts',
-    find: 'if (patch.seq <= this.core.replica.lastSeq(patch.peer)) return;',
+    file: 'src/mesh/host-ordering.ts',
+    find: 'if (patch.seq <= this.unapplied.lastSeq(patch.peer)) return;',
     replace: '',
     tests: [SIM, 'test/integration/mesh/failover-promise.test.ts', 'test/integration/mesh/exactly-once.test.ts'],
   },
@@ -110,9 +117,9 @@ const MUTANTS = [
   },
   {
     name: 'host behind a joiner\'s epoch does not step down',
-    file: 'src/mesh/host-role.ts',
-    find: 'if (verdict.ok && hello.knownEpoch > this.epoch) {',
-    replace: 'if (false) {',
+    file: 'src/mesh/hello-admission.ts',
+    find: 'if (hello.knownEpoch > host.epoch) return',
+    replace: 'if (false) return',
     tests: [SIM],
   },
   {
@@ -187,21 +194,21 @@ const MUTANTS = [
   },
   {
     name: 'gathering host adopts a whole state from a peer not proved a member',
-    file: 'src/mesh/host-role.ts',
+    file: 'src/mesh/host-uploads.ts',
     find: "if (peer.trust !== 'any') throw new ProtocolError",
     replace: "if (false) throw new ProtocolError",
     tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
   },
   {
     name: 'gathering host adopts a state of another epoch or version than claimed',
-    file: 'src/mesh/host-role.ts',
-    find: 'if (!snapshotWithinClaim(snapshot, peer.hello!, this.epoch)) {',
+    file: 'src/mesh/host-uploads.ts',
+    find: 'if (!snapshotWithinClaim(snapshot, peer.hello!, host.epoch)) {',
     replace: 'if (false) {',
     tests: ['test/unit/protocol/host-claims.test.ts', 'test/integration/hostile/history-claims.test.ts'],
   },
   {
     name: 'gathering host adopts entries beyond the claim',
-    file: 'src/mesh/host-role.ts',
+    file: 'src/mesh/host-uploads.ts',
     find: "if (!entriesWithinClaim(entries, peer.hello!)) throw",
     replace: "if (false) throw",
     tests: ['test/unit/protocol/host-claims.test.ts', SIM],
