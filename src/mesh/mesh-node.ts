@@ -213,7 +213,7 @@ export class MeshNode {
     const previous = new Map(expected);
     for (const m of this.members) if (m.peer !== this.core.peer) previous.set(m.peer, m);
     // The host we lost is waited for only while its process runs (lost-host.ts).
-    const lostHost = this.lostHost();
+    const lostHost = this.hostToWaitFor();
     if (this.hostId !== undefined) expected.delete(this.hostId);
     if (lostHost?.running()) expected.set(lostHost.member.peer, lostHost.member);
     diag(this.options).elected(epoch, expected.size);
@@ -405,7 +405,7 @@ export class MeshNode {
   }
 
   /** The host we last followed, when it did not hand over (see lost-host.ts). */
-  private lostHost(): LostHost | undefined {
+  private hostToWaitFor(): LostHost | undefined {
     if (this.hostId === undefined || this.hostId === this.core.peer || this.handedOver) return undefined;
     const member = this.members.find((m) => m.peer === this.hostId);
     return member ? lostHost(member, (m) => this.transport.isRunning?.(m, this.address), this.options.hostTimeout) : undefined;
