@@ -139,6 +139,11 @@ export class HostOrdering {
     this.broadcast.flush();
   }
 
+  /** A read ended: what it ordered leaves now, or with the rest of the turn (entry-broadcast.ts). */
+  readDone(): void {
+    this.broadcast.readDone();
+  }
+
   async close(): Promise<void> {
     if (this.feed) await this.feed.close();
     this.broadcast.flush();

@@ -256,8 +256,9 @@ export class HostRole {
       },
       close: (error) => this.onClose(peer, error),
       // What the read ordered goes out now, not after the rest of the read's call stack
-      // unwinds to the end of the tick: one batch per read either way.
-      read: () => this.settle(),
+      // unwinds to the end of the tick; or, after an earlier batch of this turn, with the
+      // rest of the turn's (entry-broadcast.ts).
+      read: () => this.ordering.readDone(),
     });
   }
 

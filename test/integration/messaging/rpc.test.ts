@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../support/cluster.js';
+import { Cluster, type Worker } from '../../support/cluster.js';
 
 interface CallOutcome {
   ok: boolean;
@@ -8,6 +8,25 @@ interface CallOutcome {
   message?: string;
   remoteCode?: string;
   name?: string;
+}
+
+/**
+ * The handler says it is serving; if it does not within the bound, the failure says what the
+ * call came back with and what every worker reported (roles, errors), so a rare CI failure
+ * can be read rather than guessed at.
+ */
+async function servingOrWhy(server: Worker, from: number, pending: Promise<CallOutcome>, all: Record<string, Worker>): Promise<void> {
+  let outcome = 'none yet';
+  void pending.then(
+    (o) => (outcome = JSON.stringify(o)),
+    (e: unknown) => (outcome = String(e)),
+  );
+  try {
+    await server.waitForEvent((e) => e.event === 'serving', 10_000, from);
+  } catch (error) {
+    const events = Object.entries(all).map(([name, w]) => `${name} (pid ${w.pid}): ${JSON.stringify(w.events)}`);
+    throw new Error(`${(error as Error).message}; the call's outcome: ${outcome}; events: ${events.join('; ')}`);
+  }
 }
 
 /** A call's timeout far above any answer: an outcome that came by the timeout would say ERR_TIMEOUT. */
@@ -50,7 +69,7 @@ describe('mem.call across real processes', () => {
     // The handler's process dies mid-call: the caller hears at once, not at its timeout.
     const from = server.events.length;
     const pending = caller.call<CallOutcome>('callRpc', { name: 'slow', args: 2, timeout: LONG }, LONG + 5000);
-    await server.waitForEvent((e) => e.event === 'serving', 10_000, from);
+    await servingOrWhy(server, from, pending, { host, server, caller });
     await server.kill('SIGKILL');
     expect(await pending).toMatchObject({ ok: false, code: 'ERR_HANDLER_GONE' });
     expect(await caller.call<CallOutcome>('callRpc', { name: 'echo', args: 1, timeout: LONG })).toMatchObject({ ok: false, code: 'ERR_NO_HANDLER' });
@@ -66,7 +85,7 @@ describe('mem.call across real processes', () => {
     await server.call('serve', { name: 'echo', behavior: 'echo' });
     const from = server.events.length;
     const pending = caller.call<CallOutcome>('callRpc', { name: 'slow', args: 1, timeout: LONG }, LONG + 5000);
-    await server.waitForEvent((e) => e.event === 'serving', 10_000, from);
+    await servingOrWhy(server, from, pending, { host, server, caller });
     await host.kill('SIGKILL');
     expect(await pending).toMatchObject({ ok: false, code: 'ERR_OUTCOME_UNKNOWN' });
     // Made with no host: it waits for the next one (the caller itself), which routes it as soon

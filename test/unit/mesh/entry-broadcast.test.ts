@@ -39,6 +39,72 @@ describe('EntryBroadcast', () => {
   });
 });
 
+/** The end of the current turn of the event loop (its check phase). */
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('EntryBroadcast, once per turn after its first batch', () => {
+  it('sends the turn\'s first batch at its microtask and what is ordered later in the turn at its end', async () => {
+    const { broadcast, batches } = recorded();
+    broadcast.add(entry(1));
+    await Promise.resolve();
+    expect(batches).toEqual([[1]]);
+    // An own write after an await, a read later in the same poll phase: they wait.
+    broadcast.add(entry(2));
+    await Promise.resolve();
+    broadcast.add(entry(3));
+    broadcast.readDone();
+    await Promise.resolve();
+    expect(batches).toEqual([[1]]);
+    await endOfTurn();
+    expect(batches).toEqual([[1], [2, 3]]);
+    // The next turn starts again: its first batch leaves at once.
+    broadcast.add(entry(4));
+    await Promise.resolve();
+    expect(batches).toEqual([[1], [2, 3], [4]]);
+    await endOfTurn();
+  });
+
+  it('a read ends: its entries leave at once when they are the turn\'s first, and a read that ordered nothing opens no turn', async () => {
+    const { broadcast, batches } = recorded();
+    broadcast.readDone();
+    broadcast.add(entry(1));
+    broadcast.readDone();
+    expect(batches).toEqual([[1]]);
+    broadcast.add(entry(2));
+    broadcast.readDone();
+    expect(batches).toEqual([[1]]);
+    await endOfTurn();
+    expect(batches).toEqual([[1], [2]]);
+  });
+
+  it('a flush sends at once even within an open turn (the host is about to read its own state)', async () => {
+    const { broadcast, batches } = recorded();
+    broadcast.add(entry(1));
+    broadcast.readDone();
+    broadcast.add(entry(2));
+    broadcast.flush();
+    expect(batches).toEqual([[1], [2]]);
+    await endOfTurn();
+    expect(batches).toEqual([[1], [2]]);
+  });
+
+  it('delivers every entry once, in order, whatever the turns, reads and flushes between them', async () => {
+    const { broadcast, batches } = recorded();
+    for (let v = 1; v <= 3000; v++) {
+      broadcast.add(entry(v));
+      if (v % 5 === 0) await Promise.resolve();
+      if (v % 7 === 0) broadcast.readDone();
+      if (v % 101 === 0) broadcast.flush();
+      if (v % 53 === 0) await endOfTurn();
+    }
+    await endOfTurn();
+    expect(batches.flat()).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(batches.every((b) => b.length <= 1024)).toBe(true);
+    // Far fewer batches than microtask checkpoints: the point of it.
+    expect(batches.length).toBeLessThan(3000 / 5 / 2);
+  });
+});
+
 describe('encodeEntries', () => {
   it('calls a batch longer than the longest string too large for a frame, so that it is split', () => {
     const tooLong = { toJSON: () => { throw new RangeError('Invalid string length'); } };
