@@ -26,6 +26,7 @@ import { HostWatch } from './host-watch.js';
 import { answerHistoryRequest } from './history-upload.js';
 import { RemoteFlushes } from '../storage/remote-flush.js';
 import { MAX_SNAPSHOT_KEYS, SnapshotAssembler } from './snapshot-stream.js';
+import { EventLoopTurn } from './event-loop-turn.js';
 import type { ClientHooks, MessagingMessage, MessagingPort } from '../messaging/link.js';
 import { MESSAGING_TYPES } from '../protocol/messages.js';
 
@@ -70,7 +71,10 @@ export class ClientRole {
   private closed = false;
   private outgoing: Patch[] = [];
   private submitScheduled = false;
-  private turnOpen = false;
+  private readonly turn = new EventLoopTurn(
+    () => this.flushSubmits(),
+    () => this.outgoing.length > 0,
+  );
   private ackScheduled = false;
   private isSynced = false;
   /** The host said every host-capable member knows of us: we may write (protocol `known`). */
@@ -177,7 +181,7 @@ export class ClientRole {
     if (!this.known || this.closed || patches.length === 0) return;
     for (const patch of patches) this.outgoing.push(patch);
     if (this.outgoing.length >= EARLY_SUBMIT) return this.flushSubmits();
-    if (this.submitScheduled || this.turnOpen) return;
+    if (this.submitScheduled || this.turn.open) return;
     this.submitScheduled = true;
     // Every patch() of one tick travels in one message: one encode, one frame.
     queueMicrotask(this.firstOfTurn);
@@ -191,18 +195,7 @@ export class ClientRole {
    * admission at the host (#18's mixed workload: ~1.1 patches per submit, now ~20-30). The
    * transport of a busy connection holds frames until the same check phase anyway.
    */
-  private readonly firstOfTurn = (): void => {
-    if (!this.turnOpen) {
-      this.turnOpen = true;
-      setImmediate(this.endTurn);
-    }
-    this.flushSubmits();
-  };
-
-  private readonly endTurn = (): void => {
-    this.turnOpen = false;
-    if (this.outgoing.length > 0) this.flushSubmits();
-  };
+  private readonly firstOfTurn = (): void => this.turn.first();
 
   private flushSubmits(): void {
     this.submitScheduled = false;

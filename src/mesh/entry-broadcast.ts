@@ -5,6 +5,7 @@ import type { Connection } from '../transport/types.js';
 import type { RelayedBodies } from '../protocol/compact-relay.js';
 import type { OrderedPatch, Patch } from '../types.js';
 import type { EntryLog, SealedFrame } from './entry-log.js';
+import { EventLoopTurn } from './event-loop-turn.js';
 import { sendInBatches } from './frame-batches.js';
 
 /**
@@ -20,19 +21,20 @@ const EARLY_FLUSH = 1024;
  * Collects the entries ordered in one tick and hands them out as one `entries` message: far
  * fewer frames under load, and the transport encodes the shared message once for all peers.
  *
- * Once per turn of the event loop: the turn's first batch leaves at the end of its tick (or
- * of its read), as a lone write should; entries ordered after it in the same turn (more reads
- * in the same poll phase, own writes of a loop that awaits between them) wait for the turn's
- * end and go together. Why: each frame costs every member a wake-up, a read and a decode
- * whatever its size, and the transport of a busy connection holds frames until the same
- * check phase anyway. #18's mixed workload, with the client's same rule (client-role.ts):
+ * Once per turn of the event loop (event-loop-turn.ts): the turn's first batch leaves at the
+ * end of its tick or of its read; entries ordered later in the same turn (more reads in the
+ * same poll phase, own writes of a loop that awaits between them) go together at its end.
+ * #18's mixed workload, with the client's same rule (client-role.ts), as measured with an
+ * earlier draft of this (not yet measured on this code):
  * CPU per op at 2/4/8 processes 2.78/5.07/10.00 -> 2.26/3.86/6.85 us (bench/mixed-ab.ts).
  */
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];
   private scheduled = false;
-  /** A batch left in this turn: later ones wait for its end (`endTurn`). */
-  private turnOpen = false;
+  private readonly turn = new EventLoopTurn(
+    () => this.flush(),
+    () => this.outgoing.length > 0,
+  );
   /**
    * Set while `deliver` runs. The host applies a batch to its own replica inside it, and an
    * observer writing from there orders more: those wait for the next flush, so a batch is
@@ -50,7 +52,7 @@ export class EntryBroadcast {
 
   /** A read ended: what it ordered leaves now if it is the turn's first batch, else at the turn's end. */
   readDone(): void {
-    if (!this.turnOpen) this.firstOfTurn();
+    if (!this.turn.open) this.firstOfTurn();
   }
 
   /** Sends what waits now, whatever the turn (the host is about to read its own state). */
@@ -72,21 +74,12 @@ export class EntryBroadcast {
     if (this.scheduled) return;
     this.scheduled = true;
     // Within an open turn the turn's end sends it.
-    if (!this.turnOpen) queueMicrotask(this.firstOfTurn);
+    if (!this.turn.open) queueMicrotask(this.firstOfTurn);
   }
 
+  /** A turn is opened only by a batch that has entries: a read that ordered nothing opens none. */
   private readonly firstOfTurn = (): void => {
-    if (this.outgoing.length === 0) return;
-    if (!this.turnOpen) {
-      this.turnOpen = true;
-      setImmediate(this.endTurn);
-    }
-    this.flush();
-  };
-
-  private readonly endTurn = (): void => {
-    this.turnOpen = false;
-    if (this.outgoing.length > 0) this.flush();
+    if (this.outgoing.length > 0) this.turn.first();
   };
 }
 
