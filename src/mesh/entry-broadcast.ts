@@ -24,9 +24,9 @@ const EARLY_FLUSH = 1024;
  * Once per turn of the event loop (event-loop-turn.ts): the turn's first batch leaves at the
  * end of its tick or of its read; entries ordered later in the same turn (more reads in the
  * same poll phase, own writes of a loop that awaits between them) go together at its end.
- * #18's mixed workload, with the client's same rule (client-role.ts), as measured with an
- * earlier draft of this (not yet measured on this code):
- * CPU per op at 2/4/8 processes 2.78/5.07/10.00 -> 2.26/3.86/6.85 us (bench/mixed-ab.ts).
+ * #18's mixed workload, writes not awaited, A/B against the host's old rule (BENCHMARKS.md,
+ * 2026-12-04): CPU per op at 2/4/8 processes 2.02/3.07/6.99 -> 1.49/2.96/4.45 us; awaited
+ * writes and the round trip unchanged, since the turn's first batch still leaves at once.
  */
 export class EntryBroadcast {
   private outgoing: OrderedPatch[] = [];
