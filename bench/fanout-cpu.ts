@@ -9,7 +9,8 @@
  * Prints each measured flow, then the medians: on-CPU us per patch of every thread (from
  * /proc/<pid>/task/N/schedstat, precise), with the user+system split (clock ticks, coarse);
  * `mesh` adds every process up. `PIDS=1` also prints the host's pid and pauses 3 s before
- * the measured flows (to attach `strace -c -p` or `perf record -p`).
+ * the measured flows (to attach `strace -c -p` or `perf record -p`). `PROFILE=DIR` writes every
+ * process's CPU profile there (bench/profile-summary.ts reads them).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { bundleWorkers } from './lib/bundle.js';
@@ -97,7 +98,7 @@ interface Row {
 }
 
 const workers = await bundleWorkers();
-const context = { quick: true, runs: flows, redis: false, workers, spawn: {}, log: (m: string) => console.error(m) };
+const context = { quick: true, runs: flows, redis: false, workers, spawn: { profileDir: process.env.PROFILE }, log: (m: string) => console.error(m) };
 const rows: Row[] = [];
 try {
   await withFlowMesh(context, 'memsync', async (mesh) => {
