@@ -6,7 +6,7 @@ import { RESERVED_KEYS } from './json.js';
 import { applyPlanTo, type UpdateResult } from './apply-update.js';
 import type { ConditionCache } from './conditions.js';
 import type { UpdatePlan } from './plan.js';
-import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS, withOwnValue } from './wide-root.js';
+import { isDraft, isWideRoot, openDraft, ownValue, sealDraft, WIDE_ROOT_KEYS, withOwnValue, writeDraft } from './wide-root.js';
 
 /**
  * The lean path: a patch that is one `$set`, `$inc` or `$unset` of one plain path (no `$`
@@ -214,7 +214,7 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   }
   // A new top-level key (only $set and $inc create one): the root may reach the chunking bound.
   const grows = first === undefined;
-  const wide = isWideRoot(root) || isDraft(root);
+  const wide = isDraft(root) || isWideRoot(root);
   const newRoot = inPlace ? root : wide ? openDraft(root) : { ...root };
   if (owned !== undefined && !inPlace) owned.add(newRoot);
   let holder = newRoot;
@@ -243,8 +243,11 @@ export function applyLean(root: JsonObject, write: LeanWrite, wideKeys: number, 
   const found = last === 0 ? first : own(holder, key);
   const present = found !== undefined;
   if (!changes(write, found, present)) return { root, changedPaths: [] }; // only in place
-  if (write.op === '$unset') delete holder[key];
-  else holder[key] = nextValue(write, found)!;
+  const next = write.op === '$unset' ? undefined : nextValue(write, found)!;
+  if (!(last === 0 && wide && writeDraft(holder, key, next))) {
+    if (next === undefined) delete holder[key];
+    else holder[key] = next;
+  }
   if (batch !== undefined) {
     if (grows) batch.rootGrows = true;
   } else if (wide) {

@@ -100,6 +100,7 @@ export function isWideRoot(value: unknown): boolean {
  * the Proxy runs its `getOwnPropertyDescriptor` trap, which makes a descriptor per call.
  */
 export function ownValue(root: JsonObject, key: string): JsonValue | undefined {
+  if (root === lastDraft.proxy) return lastDraft.draft!.get(key);
   const data = (root as unknown as Record<symbol, RootData | undefined>)[DATA];
   if (data !== undefined) return data.get(key);
   const draft = (root as unknown as Record<symbol, RootDraft | undefined>)[DRAFT];
@@ -230,16 +231,52 @@ const WRITE: ProxyHandler<{ draft: RootDraft }> = {
  */
 export function openDraft(root: JsonObject): JsonObject {
   const data = (root as unknown as Record<symbol, RootData>)[DATA]!;
-  return new Proxy({ draft: new RootDraft(data) }, WRITE) as unknown as JsonObject;
+  const draft = new RootDraft(data);
+  const proxy = new Proxy({ draft }, WRITE) as unknown as JsonObject;
+  lastDraft.proxy = proxy;
+  lastDraft.draft = draft;
+  return proxy;
+}
+
+/**
+ * The draft opened last and its Proxy, until sealed. A batch (batch.ts) writes one draft for
+ * many patches, and each look at it through the Proxy (its draft, a key's value) runs a trap:
+ * known here, the look is a comparison.
+ */
+const lastDraft: { proxy: object | undefined; draft: RootDraft | undefined } = { proxy: undefined, draft: undefined };
+
+function draftOf(value: unknown): RootDraft | undefined {
+  if (value === lastDraft.proxy) return lastDraft.draft;
+  return typeof value === 'object' && value !== null ? (value as Record<symbol, RootDraft | undefined>)[DRAFT] : undefined;
 }
 
 export function isDraft(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DRAFT] !== undefined;
+  return draftOf(value) !== undefined;
+}
+
+/**
+ * Writes the top-level `key` of `root` when it is a draft (openDraft), as assigning through
+ * the draft would (undefined: deletes it); false, changing nothing, when it is not one. For a
+ * batch's lean writes (lean.ts): a Proxy `set` whose key differs from call to call is a
+ * runtime call each time, and made a batch of one-key writes to a chunked root slower than
+ * the same writes applied one by one.
+ */
+export function writeDraft(root: JsonObject, key: string, value: JsonValue | undefined): boolean {
+  const draft = draftOf(root);
+  if (draft === undefined) return false;
+  if (value === undefined) draft.delete(key);
+  else draft.set(key, value);
+  return true;
 }
 
 /** The new root a draft wrote: its written values frozen, the draft unusable after. */
 export function sealDraft(draft: JsonObject): JsonObject {
-  return rootOf((draft as unknown as Record<symbol, RootDraft>)[DRAFT]!.seal());
+  const sealed = draftOf(draft)!.seal();
+  if (draft === lastDraft.proxy) {
+    lastDraft.proxy = undefined;
+    lastDraft.draft = undefined;
+  }
+  return rootOf(sealed);
 }
 
 /**
