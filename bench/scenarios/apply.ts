@@ -1,5 +1,5 @@
 import { type Figure, makeFigure, valueGoal } from '../lib/figures.js';
-import type { ApplyKind, FreezeKind } from '../workers/micro-commands.js';
+import { type ApplyKind, entriesPerRun, type FreezeKind } from '../workers/micro-commands.js';
 import { median } from '../lib/stats.js';
 import { measureKinds, measureMicro } from './micro.js';
 import type { Scenario } from './types.js';
@@ -17,13 +17,6 @@ const KINDS: { kind: ApplyKind; label: string }[] = [
 /** Kinds also measured applied a frame at a time (Replica.applyBatch), and the frame's size. */
 const BATCHED: ApplyKind[] = ['inc', 'set2', 'pushEach', 'incWide'];
 const FRAME = 64;
-
-/** Entries per run of the kinds that cost milliseconds each (micro-worker.ts caps them so). */
-function entriesPerRun(kind: ApplyKind, count: number): number {
-  if (kind === 'incWide') return Math.min(count, 300);
-  if (kind === 'setNested100k' || kind === 'setNested500k') return Math.min(count, 20);
-  return count;
-}
 
 /** The document layer alone: `Replica.apply` of ordered entries, patches/s. */
 export const apply: Scenario = {

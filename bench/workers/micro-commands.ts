@@ -1,6 +1,19 @@
-/** The in-process measurements a micro worker runs, and what each answers. Types only. */
+/** The in-process measurements a micro worker runs, what each answers, and how many entries each apply kind times. */
 
 /** Patches applied by `Replica.apply`, one kind per measurement. */
+/**
+ * Entries per run of the apply kinds that cost more than the rest (micro-worker.ts applies no
+ * more; scenarios/apply.ts says so). `incWide` costs about a microsecond per entry: enough
+ * entries that the JIT has compiled its path before the timed part (300, when it cost
+ * milliseconds, left it unoptimised: the figure moved between 54k and 306k/s).
+ */
+export function entriesPerRun(kind: ApplyKind, requested: number): number {
+  if (kind === 'incWide') return Math.min(requested, 50_000);
+  // Up to a second per entry before structural sharing: a few suffice.
+  if (kind === 'setNested100k' || kind === 'setNested500k') return Math.min(requested, 20);
+  return requested;
+}
+
 export type ApplyKind = FreezeKind | 'setNested100k' | 'setNested500k';
 /** The kinds whose freezing freeze-cost.ts measures (the nested rows copy chunks instead). */
 export type FreezeKind = 'inc' | 'set2' | 'conditionalInc' | 'pushEach' | 'incWide';

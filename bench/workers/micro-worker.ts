@@ -6,7 +6,7 @@
 import { Replica, validatePatchInput } from '../../src/document/index.js';
 import type { JsonObject, OrderedPatch, Patch, Update } from '../../src/index.js';
 import { parseMessage } from '../../src/protocol/messages.js';
-import type { ApplyKind, MicroCommand, MicroResults, ValidationKind } from './micro-commands.js';
+import { type ApplyKind, entriesPerRun, type MicroCommand, type MicroResults, type ValidationKind } from './micro-commands.js';
 import { freezeCost } from './freeze-cost.js';
 import { CHUNK_BYTES, recordsChunk } from './records.js';
 import { measureReader } from './reader-pipeline.js';
@@ -28,8 +28,6 @@ const PATCHES: Record<ApplyKind, (i: number) => Pick<Patch, 'update' | 'if'>> = 
 
 /** Paths of each `setNested*` patch, spread over the nested object (issue #11, large documents). */
 const NESTED_PATHS = 1000;
-/** `setNested*` may cost up to a second per entry before structural sharing: a few suffice. */
-const NESTED_COUNT = 20;
 
 function nestedSet(i: number, keys: number): Pick<Patch, 'update'> {
   const step = Math.floor(keys / NESTED_PATHS);
@@ -44,8 +42,6 @@ function nestedKeys(kind: ApplyKind): number | undefined {
 
 /** The top-level keys of the `incWide` document: the mixed scenario's document. */
 const WIDE_KEYS = 10_000;
-/** `incWide` costs milliseconds per entry: this many entries are enough to time it. */
-const WIDE_COUNT = 300;
 
 function entries(kind: ApplyKind, count: number): OrderedPatch[] {
   return Array.from({ length: count }, (_, k) => {
@@ -57,7 +53,7 @@ function entries(kind: ApplyKind, count: number): OrderedPatch[] {
 function apply(kind: ApplyKind, requested: number, batch: number | undefined): number {
   const initial: JsonObject = { n: 0, a: { x: 0 }, b: { y: 0 }, list: [] };
   const nested = nestedKeys(kind);
-  const count = kind === 'incWide' ? Math.min(requested, WIDE_COUNT) : nested !== undefined ? Math.min(requested, NESTED_COUNT) : requested;
+  const count = entriesPerRun(kind, requested);
   if (kind === 'incWide') for (let k = 0; k < WIDE_KEYS; k++) initial[`k${k}`] = 0;
   if (nested !== undefined) {
     const users: JsonObject = {};
