@@ -13,6 +13,7 @@ import { checkQuery } from './condition-check.js';
 import { type DocumentLimits, resolveDocumentLimits } from './limits.js';
 import { copyOperatorValue } from './operator-args.js';
 import { DisjointPaths, parsePath } from './paths.js';
+import { pathsObject } from './paths-object.js';
 
 /** The operators a patch may use. */
 export const UPDATE_OPERATORS: ReadonlySet<UpdateOperator> = new Set<UpdateOperator>([
@@ -163,39 +164,6 @@ function copyUpdate(update: unknown, budget: PatchBudget, identifiers: string[])
   // The copy was built key by key from checked parts, so it has the shape Update describes
   // (in place: the update itself, every part of it checked).
   return (copy ?? update) as unknown as Update;
-}
-
-/**
- * Paths whose copies were made as `{}` (at most {@link SHARED_SHAPE_PATHS}): V8 gives the
- * objects made with each of them a hidden class shared by all. Past about 1,500 keys added to
- * `{}` (V8's cap on the transitions of one map, measured here: 1,501), every object given
- * another key gets a hidden class of its own, and creating it and every later look at it
- * (Object.keys, for-in, a keyed read, here, in the view and in the encoder) misses every
- * cache: checking and copying an `$inc` of a random key of a 10,000-key document took 2.7 us,
- * against 0.45 us for keys drawn from ten.
- */
-const sharedShapePaths = new Set<string>();
-const SHARED_SHAPE_PATHS = 1024;
-
-/**
- * An empty plain object (Object.prototype) for a copy's paths, `first` the first of them: `{}`
- * for the first paths met (fast objects with shared hidden classes: a small document's few
- * keys), else one kept in dictionary mode, which has no hidden class per key. Dictionary mode
- * for every patch was measured ~0.4 us slower per write on a three-key document (creating,
- * enumerating and encoding it), hence the split.
- */
-function pathsObject(first: string | undefined): Record<string, JsonValue> {
-  if (first === undefined || sharedShapePaths.has(first)) return {};
-  if (sharedShapePaths.size < SHARED_SHAPE_PATHS) {
-    sharedShapePaths.add(first);
-    return {};
-  }
-  // Deleting a property that is not the last one added puts an object in dictionary mode
-  // (Object.prototype kept): Object.create(null) then setPrototypeOf cost ~0.4 us more.
-  const paths: Record<string, JsonValue> = { d0: 0, d1: 0 };
-  delete paths.d0;
-  delete paths.d1;
-  return paths;
 }
 
 function copyPath(

@@ -8,6 +8,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { pathsObject, setOwn } from '../document/paths-object.js';
 import { ProtocolError } from '../errors.js';
 import type { OrderedPatch, Patch, Update } from '../types.js';
 import {
@@ -103,8 +104,14 @@ function peerId(value: unknown, type: string, where: string): string {
  */
 function patchOf(peer: string, seq: number, ts: number, body: unknown, type: string, index: number): Patch {
   if (isObject(body)) return { peer, seq, ts, update: body as Update };
+  if (Array.isArray(body) && typeof body[0] === 'string') {
+    if (body.length !== 3 || typeof body[1] !== 'string') {
+      fail(type, `/json/1/${index}`, 'expected [operator, path, value]');
+    }
+    return { peer, seq, ts, update: leanUpdate(body[0], body[1], body[2] as unknown) };
+  }
   if (!Array.isArray(body) || body.length !== 2 || !isObject(body[0])) {
-    fail(type, `/json/1/${index}`, 'expected an update object or [update, extras]');
+    fail(type, `/json/1/${index}`, 'expected an update object, [update, extras] or [operator, path, value]');
   }
   const extras: unknown = body[1];
   if (!extrasCheck.Check(extras)) {
@@ -117,6 +124,18 @@ function patchOf(peer: string, seq: number, ts: number, body: unknown, type: str
   if (arrayFilters !== undefined) patch.arrayFilters = arrayFilters;
   if (msg !== undefined) patch.msg = msg;
   return patch;
+}
+
+/**
+ * The update a lean body `[op, path, value]` stands for, with own keys as JSON.parse would give
+ * (`__proto__` included, for the validator to refuse) and the paths object's shape shared.
+ */
+function leanUpdate(op: string, path: string, value: unknown): Update {
+  const paths = pathsObject(path);
+  setOwn(paths, path, value);
+  const update: Record<string, unknown> = {};
+  setOwn(update, op, paths);
+  return update as Update;
 }
 
 /**

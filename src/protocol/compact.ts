@@ -1,5 +1,5 @@
 /**
- * The compact form of the two messages every write travels in (protocol 9): `entries` (host
+ * The compact form of the two messages every write travels in (protocols 9 and 10): `entries` (host
  * to members) and `submit` (member to host), as binary frames (transport/binary-frame.ts).
  *
  * Why: in the JSON form each entry repeats its keys and carries three 16-digit integers
@@ -19,13 +19,18 @@
  *              JSON [peer id, bodies]
  *
  * A body is a patch's update object, or `[update, extras]` when it has any of `if`,
- * `arrayFilters`, `msg` (extras holds exactly those). Entry i has version first + i and was
+ * `arrayFilters`, `msg` (extras holds exactly those). Since protocol 10 an update of one
+ * operator with one path and no extras, the commonest write, is `[operator, path, value]`:
+ * JSON.parse gives every object it makes a hidden class by its keys, and past ~1,500 keys of
+ * a wide document each `{"$inc":{"k123":1}}` got one of its own (decoding a frame of them
+ * took ~2.5x as long as of a small document's); the decoder builds that update itself, with
+ * shapes shared across paths (document/paths-object.ts). Entry i has version first + i and was
  * ordered in entryEpoch. Decoding checks everything the JSON schema checks (compact-decode.ts).
  */
 import { MemSyncError } from '../errors.js';
 import { BinaryFrame } from '../transport/binary-frame.js';
 import { FRAME_HEADER_BYTES } from '../transport/framing.js';
-import type { OrderedPatch, Patch } from '../types.js';
+import type { OrderedPatch, Patch, Update } from '../types.js';
 import { decodeCompact } from './compact-decode.js';
 import type { RelayedBodies } from './compact-relay.js';
 import {
@@ -40,12 +45,38 @@ import {
 } from './compact-layout.js';
 
 function bodyOf(patch: Patch): unknown {
-  if (patch.if === undefined && patch.arrayFilters === undefined && patch.msg === undefined) return patch.update;
+  if (patch.if === undefined && patch.arrayFilters === undefined && patch.msg === undefined) {
+    return leanBody(patch.update) ?? patch.update;
+  }
   const extras: BodyExtras = {};
   if (patch.if !== undefined) extras.if = patch.if;
   if (patch.arrayFilters !== undefined) extras.arrayFilters = patch.arrayFilters;
   if (patch.msg !== undefined) extras.msg = patch.msg;
   return [patch.update, extras];
+}
+
+/**
+ * `[operator, path, value]` for an update of one operator with one path, else undefined.
+ * Keys as JSON.stringify sees them: own and enumerable.
+ */
+function leanBody(update: Update): [string, string, unknown] | undefined {
+  let op: string | undefined;
+  for (const key in update) {
+    if (!Object.hasOwn(update, key)) continue;
+    if (op !== undefined) return undefined;
+    op = key;
+  }
+  if (op === undefined) return undefined;
+  const args: unknown = update[op as keyof Update];
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
+  let path: string | undefined;
+  for (const key in args) {
+    if (!Object.hasOwn(args, key)) continue;
+    if (path !== undefined) return undefined;
+    path = key;
+  }
+  if (path === undefined) return undefined;
+  return [op, path, (args as Record<string, unknown>)[path]];
 }
 
 function jsonOf(value: unknown): string {

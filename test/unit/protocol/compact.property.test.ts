@@ -1,5 +1,5 @@
 /**
- * Protocol 9's compact `entries` and `submit` frames (src/protocol/compact.ts): every valid
+ * Protocol 10's compact `entries` and `submit` frames (src/protocol/compact.ts): every valid
  * message round-trips exactly (as the JSON form would carry it), and a frame that is not one
  * is refused with a ProtocolError, never accepted as anything the JSON schema would refuse.
  */
@@ -25,12 +25,15 @@ const lockOp = fc.oneof(
   fc.record({ op: fc.constant('release' as const), name: fc.string({ minLength: 1, maxLength: 20 }), peer: peerId, rid: fc.integer({ min: 0, max: MAX }) }),
   fc.record({ op: fc.constant('left' as const), peer: peerId }),
 );
+const key = fc.oneof(fc.constantFrom('$inc', '$set', 'n', 'a.b', '__proto__', 'constructor', ''), fc.string({ maxLength: 8 }));
+/** One operator with one path: what travels as `[operator, path, value]`. Own keys, `__proto__` too. */
+const onePath = fc.tuple(key, key, json).map(([op, path, value]) => ({ [op]: { [path]: value } }));
 /** A patch's fields but its writer: what a body and a record carry. */
 const patchFields = fc.record(
   {
     seq: fc.integer({ min: 1, max: MAX }),
     ts: fc.integer({ min: 0, max: MAX }),
-    update: object,
+    update: fc.oneof(object, onePath),
     if: object,
     arrayFilters: fc.array(object, { maxLength: 3 }),
     msg: lockOp,
@@ -135,6 +138,32 @@ describe('compact frames round-trip', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('an update of one operator with one path travels as [operator, path, value], with its own keys as JSON gives them', () => {
+    const patches: Patch[] = [
+      { peer: 'w', seq: 1, ts: 1, update: { $inc: { n: 1 } } },
+      { peer: 'w', seq: 2, ts: 2, update: { $set: { a: 1, b: 2 } } },
+      { peer: 'w', seq: 3, ts: 3, update: { $set: { a: 1 }, $inc: { n: 1 } } },
+      { peer: 'w', seq: 4, ts: 4, update: { $set: { a: 1 } }, if: { a: 0 } },
+      { peer: 'w', seq: 5, ts: 5, update: JSON.parse('{"$set":{"__proto__":{"polluted":1}}}') as Patch['update'] },
+      { peer: 'w', seq: 6, ts: 6, update: JSON.parse('{"__proto__":{"x":1}}') as Patch['update'] },
+      { peer: 'w', seq: 7, ts: 7, update: { $set: { a: { b: [1, null] } } } },
+    ];
+    const frame = encodeSubmit(1, patches, FRAME)!;
+    const text = frame.body.subarray(frame.body.indexOf('["w"')).toString();
+    expect(text).toBe(
+      '["w",[["$inc","n",1],{"$set":{"a":1,"b":2}},{"$set":{"a":1},"$inc":{"n":1}},[{"$set":{"a":1}},{"if":{"a":0}}],' +
+        '["$set","__proto__",{"polluted":1}],["__proto__","x",1],["$set","a",{"b":[1,null]}]]]',
+    );
+    const decoded = (received(frame) as { patches: Patch[] }).patches;
+    expect(decoded).toEqual(patches);
+    const proto = decoded[4]!.update.$set as Record<string, unknown>;
+    expect(Object.hasOwn(proto, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(decoded[5]!.update)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(decoded[5]!.update)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('a log keeps a compact frame, received or sent, and gives back exactly its entries', () => {
@@ -253,13 +282,17 @@ describe('malformed compact frames are refused', () => {
       [`[["a",7],${body(3)}]`, /peer id/],
       [`[["a","${'x'.repeat(129)}"],${body(3)}]`, /peer id/],
       [`[["a",""],${body(3)}]`, /peer id/],
-      [`[["a","b"],[{"$inc":{"n":1}},[1,2],{}]]`, /update object or \[update, extras\]/],
-      [`[["a","b"],[{"$inc":{"n":1}},null,{}]]`, /update object or \[update, extras\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},[1,2],{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},null,{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"__proto__":{"x":1}}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"extra":1}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"if":[1]}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"msg":{"op":"left"}}],{}]]`, /json\/1\/1\/1/],
-      [`[["a","b"],[{"$inc":{"n":1}},[{},{},{}],{}]]`, /update object or \[update, extras\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},[{},{},{}],{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},["$inc","n"],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},["$inc","n",1,2],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},["$inc",7,1],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},["$inc"],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
       [`[["a","b"],${body(3)}`, /not valid JSON/],
     ];
     const [valid, ...invalid] = cases;

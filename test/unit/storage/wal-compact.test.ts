@@ -41,7 +41,7 @@ const headerVersion = async (): Promise<unknown> => {
 };
 const frameOf = (entries: OrderedPatch[], ack = false): SentFrame => encodeEntries(entries[0]!.epoch, entries, ack, 1 << 20);
 
-describe('format 5: the log keeps a batch as its compact frame bytes', () => {
+describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', () => {
   it('a record is the sent frame itself when it holds exactly the batch; otherwise the store encodes one', async () => {
     const s = store();
     await s.load({ mesh: 'm', epoch: 1 });
@@ -61,7 +61,7 @@ describe('format 5: the log keeps a batch as its compact frame bytes', () => {
     expect(state?.entries).toEqual([1, 2, 3, 4, 5].map((v) => incEntry(v)));
   });
 
-  it('a format 4 store (JSON batches) is read, and written as format 5 from then on', async () => {
+  it('a format 4 store (JSON batches) is read, and written as format 6 from then on', async () => {
     const s = store();
     await s.load({ mesh: 'm', epoch: 1 });
     await s.snapshot(emptySnapshot());
@@ -81,11 +81,37 @@ describe('format 5: the log keeps a batch as its compact frame bytes', () => {
     expect(state?.entries).toEqual([1, 2, 3].map((v) => incEntry(v)));
     await next.append([incEntry(4, epoch), incEntry(5, epoch)]);
     await next.close();
-    expect(await headerVersion()).toBe(5);
+    expect(await headerVersion()).toBe(6);
     expect(batchesOf(name).map((p) => p[0])).toEqual([0x5b, 0x5b]);
     expect(batchesOf(segments().at(-1)!).map((p) => p[0])).toEqual([COMPACT_BATCH]);
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => [e.version, e.epoch])).toEqual([[1, 1], [2, 1], [3, 1], [4, epoch], [5, epoch]]);
+  });
+
+  it('a format 5 store (updates as objects in its frames) is read, and written as format 6 from then on', async () => {
+    const s = store();
+    await s.load({ mesh: 'm', epoch: 1 });
+    await s.snapshot(emptySnapshot());
+    await s.close();
+    // Protocol 9's frames as a format 5 host kept them: the same numbers, each body an object.
+    const name = segments().at(-1)!;
+    const lean = compactBatchPayload(frameOf([incEntry(1), incEntry(2)]).body);
+    const jsonAt = lean.indexOf(0x5b);
+    expect(lean.subarray(jsonAt).toString()).toBe('[["w"],[["$inc","n",1],["$inc","n",1]]]');
+    const old = Buffer.concat([lean.subarray(0, jsonAt), Buffer.from('[["w"],[{"$inc":{"n":1}},{"$inc":{"n":1}}]]')]);
+    writeFileSync(join(dir, name), encodeWalRecord(old));
+    const { open: openLmdb } = await import('lmdb');
+    const env = openLmdb({ path: dir, maxDbs: 4 });
+    await env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).put('header', { format: 'memsync-store', version: 5, mesh: 'm' });
+    await env.close();
+    const next = store();
+    const { epoch, state } = await next.load({ mesh: 'm', epoch: 1 });
+    expect(state?.entries).toEqual([1, 2].map((v) => incEntry(v)));
+    await next.append([incEntry(3, epoch)]);
+    await next.close();
+    expect(await headerVersion()).toBe(6);
+    const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
+    expect(again?.entries.map((e) => [e.version, e.patch.update])).toEqual([1, 2, 3].map((v) => [v, { $inc: { n: 1 } }]));
   });
 
   it('a hostile compact record (checksums right, content not a batch) is refused, naming the file', async () => {
