@@ -60,23 +60,23 @@ function bodyOf(patch: Patch): unknown {
  * Keys as JSON.stringify sees them: own and enumerable.
  */
 function leanBody(update: Update): [string, string, unknown] | undefined {
-  let op: string | undefined;
-  for (const key in update) {
-    if (!Object.hasOwn(update, key)) continue;
-    if (op !== undefined) return undefined;
-    op = key;
-  }
+  const op = soleKey(update);
   if (op === undefined) return undefined;
   const args: unknown = update[op as keyof Update];
   if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
-  let path: string | undefined;
-  for (const key in args) {
-    if (!Object.hasOwn(args, key)) continue;
-    if (path !== undefined) return undefined;
-    path = key;
+  const path = soleKey(args);
+  return path === undefined ? undefined : [op, path, (args as Record<string, unknown>)[path]];
+}
+
+/** The one own enumerable key of `value`, or undefined when it has none or more than one. */
+function soleKey(value: object): string | undefined {
+  let sole: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (sole !== undefined) return undefined;
+    sole = key;
   }
-  if (path === undefined) return undefined;
-  return [op, path, (args as Record<string, unknown>)[path]];
+  return sole;
 }
 
 function jsonOf(value: unknown): string {
