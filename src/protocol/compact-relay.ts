@@ -7,8 +7,8 @@
  * Why the bytes say what the objects say: the host admits a submit's patches as they lie
  * (mesh/admission.ts: the validator checks in place, only a stamp may be lowered, and stamps
  * travel in the binary records, not in the JSON), and JSON.parse of the same text gives every
- * reader the same values the host's own replica applies. A body is an update or
- * `[update, extras]` in both messages; the readers check it as any other frame.
+ * reader the same values the host's own replica applies. A body is an update, `[update,
+ * extras]` or `[operator, path, value]` in both messages; the readers check it as any other frame.
  */
 import type { Patch } from '../types.js';
 import { SUBMIT_HEADER, SUBMIT_RECORD } from './compact-layout.js';

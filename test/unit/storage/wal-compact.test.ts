@@ -39,6 +39,21 @@ const headerVersion = async (): Promise<unknown> => {
   await env.close();
   return header.version;
 };
+/** A store with a snapshot and nothing logged, closed: the name of its live segment. */
+const emptyStore = async (): Promise<string> => {
+  const s = store();
+  await s.load({ mesh: 'm', epoch: 1 });
+  await s.snapshot(emptySnapshot());
+  await s.close();
+  return segments().at(-1)!;
+};
+/** Rewrites the store's header as an older build of `version` wrote it. */
+const setHeaderVersion = async (version: number): Promise<void> => {
+  const { open: openLmdb } = await import('lmdb');
+  const env = openLmdb({ path: dir, maxDbs: 4 });
+  await env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).put('header', { format: 'memsync-store', version, mesh: 'm' });
+  await env.close();
+};
 const frameOf = (entries: OrderedPatch[], ack = false): SentFrame => encodeEntries(entries[0]!.epoch, entries, ack, 1 << 20);
 
 describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', () => {
@@ -62,20 +77,13 @@ describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', ()
   });
 
   it('a format 4 store (JSON batches) is read, and written as format 6 from then on', async () => {
-    const s = store();
-    await s.load({ mesh: 'm', epoch: 1 });
-    await s.snapshot(emptySnapshot());
-    await s.close();
+    const name = await emptyStore();
     // What a format 4 host left: JSON batch records and a sync mark in its live segment.
-    const name = segments().at(-1)!;
     const batches = [[incEntry(1), incEntry(2)], [incEntry(3)]];
     const records = batches.map((b) => encodeWalRecord(Buffer.from(JSON.stringify(b))));
     const bytes = Buffer.concat(records);
     writeFileSync(join(dir, name), Buffer.concat([bytes, encodeSyncMark(bytes.length)]));
-    const { open: openLmdb } = await import('lmdb');
-    const env = openLmdb({ path: dir, maxDbs: 4 });
-    await env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).put('header', { format: 'memsync-store', version: 4, mesh: 'm' });
-    await env.close();
+    await setHeaderVersion(4);
     const next = store('always');
     const { epoch, state } = await next.load({ mesh: 'm', epoch: 1 });
     expect(state?.entries).toEqual([1, 2, 3].map((v) => incEntry(v)));
@@ -89,21 +97,14 @@ describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', ()
   });
 
   it('a format 5 store (updates as objects in its frames) is read, and written as format 6 from then on', async () => {
-    const s = store();
-    await s.load({ mesh: 'm', epoch: 1 });
-    await s.snapshot(emptySnapshot());
-    await s.close();
+    const name = await emptyStore();
     // Protocol 9's frames as a format 5 host kept them: the same numbers, each body an object.
-    const name = segments().at(-1)!;
     const lean = compactBatchPayload(frameOf([incEntry(1), incEntry(2)]).body);
     const jsonAt = lean.indexOf(0x5b);
     expect(lean.subarray(jsonAt).toString()).toBe('[["w"],[["$inc","n",1],["$inc","n",1]]]');
     const old = Buffer.concat([lean.subarray(0, jsonAt), Buffer.from('[["w"],[{"$inc":{"n":1}},{"$inc":{"n":1}}]]')]);
     writeFileSync(join(dir, name), encodeWalRecord(old));
-    const { open: openLmdb } = await import('lmdb');
-    const env = openLmdb({ path: dir, maxDbs: 4 });
-    await env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).put('header', { format: 'memsync-store', version: 5, mesh: 'm' });
-    await env.close();
+    await setHeaderVersion(5);
     const next = store();
     const { epoch, state } = await next.load({ mesh: 'm', epoch: 1 });
     expect(state?.entries).toEqual([1, 2].map((v) => incEntry(v)));
