@@ -15,6 +15,7 @@ import {
   type UntypedConditionShape,
   type UntypedUpdate,
 } from './typed-update.js';
+import { segmentEncoder } from './mesh/entry-broadcast.js';
 import { MeshNode, type Role } from './mesh/mesh-node.js';
 import { ReplicaCore } from './mesh/replica-core.js';
 import { VersionWaiters } from './mesh/version-waiters.js';
@@ -189,6 +190,7 @@ export class MemSync<T extends object = JsonObject, E extends EventMap = EventMa
         now: this.options.now,
         diagnostics: diag(this.options),
         limits: { limits: this.options.limits },
+        encodeLog: segmentEncoder(this.options.limits.maxFrameBytes),
       },
       {
         viewChanged: (change, meta) => {

@@ -4,7 +4,8 @@ import type { BinaryFrame } from '../transport/binary-frame.js';
 import type { Connection } from '../transport/types.js';
 import type { RelayedBodies } from '../protocol/compact-relay.js';
 import type { OrderedPatch, Patch } from '../types.js';
-import type { EntryLog, SealedFrame } from './entry-log.js';
+import { MemSyncError } from '../errors.js';
+import type { EntryLog, SealedFrame, SegmentEncoder } from './entry-log.js';
 import { EventLoopTurn } from './event-loop-turn.js';
 import { sendInBatches } from './frame-batches.js';
 
@@ -123,6 +124,22 @@ class SealedCompact implements SealedFrame {
     const message = decodeCompact(this.#body);
     return message.type === 'entries' ? message.entries : [];
   }
+}
+
+/**
+ * What the log makes of a closing segment of entries it was sent in no frame (a host alone's,
+ * entry-log.ts): the frame a host would send of them. Undefined past `maxFrameBytes`: the log
+ * keeps the entries then.
+ */
+export function segmentEncoder(maxFrameBytes: number): SegmentEncoder {
+  return (entries, epoch) => {
+    try {
+      return sealable(encodeEntries(epoch, entries, false, maxFrameBytes));
+    } catch (error) {
+      if (error instanceof MemSyncError && error.code === 'ERR_LIMIT_EXCEEDED') return undefined;
+      throw error;
+    }
+  };
 }
 
 /**

@@ -9,6 +9,9 @@ export interface SealedFrame {
   entries(): readonly OrderedPatch[];
 }
 
+/** A frame of `entries`, all ordered in `epoch`, or undefined when they do not fit in one. */
+export type SegmentEncoder = (entries: readonly OrderedPatch[], epoch: number) => SealedFrame | undefined;
+
 /**
  * A run of consecutive versions. Either the entries themselves, or — once sealed — the JSON
  * text of the `entries` frame they travelled in, parsed again only if a peer ever asks for
@@ -48,8 +51,9 @@ export const DEFAULT_LOG_BYTES = 64 * 1024 * 1024;
  * It holds at least `capacity` entries (when that many were appended since the last gap)
  * unless they take more than `maxBytes` of JSON, and at most one segment more (up to 256
  * entries, or the entries of one frame): old entries are dropped a segment at a time. A
- * segment's bytes are the length of the frame text it keeps, or of its entries' JSON when
- * nobody was sent them (a host alone), counted when it stops taking appends.
+ * segment's bytes are the length of the frame it keeps, counted when it stops taking appends:
+ * a segment of entries that came in no frame (a host alone's) is made one then, by the
+ * encoder the log is given, else measured by its entries' JSON.
  */
 export class EntryLog {
   private segments: Segment[] = [];
@@ -57,9 +61,15 @@ export class EntryLog {
   private heldBytes = 0;
   private readonly segmentCap: number;
 
+  /**
+   * `encode`: makes a closing segment of entries (one epoch) into a frame the log keeps in
+   * their place, as it keeps the frames a replica is sent; undefined when it cannot (too
+   * large for one frame): the entries are kept and measured by their JSON then.
+   */
   constructor(
     private readonly capacity: number,
     private readonly maxBytes: number = DEFAULT_LOG_BYTES,
+    private readonly encode?: SegmentEncoder,
   ) {
     this.segmentCap = Math.max(1, Math.min(SEGMENT_ENTRIES, capacity));
   }
@@ -184,6 +194,15 @@ export class EntryLog {
   private close(segment: Segment): void {
     if (!segment.open) return;
     segment.open = false;
+    if (segment.text === undefined && segment.epoch !== undefined && this.encode !== undefined) {
+      // A host alone is sent nothing, so nothing seals its segments: measuring them as JSON
+      // cost a solo writer ~11 % of its CPU, and their entries' objects lived on in the heap.
+      const frame = this.encode(segment.entries!, segment.epoch);
+      if (frame !== undefined) {
+        segment.text = frame;
+        segment.entries = undefined;
+      }
+    }
     segment.bytes = segment.text?.length ?? JSON.stringify(segment.entries).length;
     this.heldBytes += segment.bytes;
   }

@@ -12,7 +12,7 @@ import { applyStarted, Diagnostics, publishOutcome } from '../diagnostics/index.
 import { MemSyncError } from '../errors.js';
 import type { JsonObject, OrderedPatch, Patch, PatchResult, RefusedPatch } from '../types.js';
 import { MAX_CLOCK_LEAD_MS } from './admission.js';
-import { EntryLog } from './entry-log.js';
+import { EntryLog, type SegmentEncoder } from './entry-log.js';
 import { Outbox } from './outbox.js';
 
 /**
@@ -68,6 +68,8 @@ export interface ReplicaCoreOptions {
   /** Where this replica's log lines go (diagnostics/log.ts); default NODE_DEBUG only. */
   diagnostics?: Diagnostics;
   limits: ConstructorParameters<typeof Replica>[1] extends infer O ? O : never;
+  /** How the log keeps a segment of entries that came in no frame (entry-log.ts). */
+  encodeLog?: SegmentEncoder;
 }
 
 /**
@@ -121,7 +123,7 @@ export class ReplicaCore {
   ) {
     this.replica = new Replica(options.defaults, options.limits);
     this.view = new OptimisticView(this.replica, options.peer);
-    this.log = new EntryLog(options.logSize, options.logBytes);
+    this.log = new EntryLog(options.logSize, options.logBytes, options.encodeLog);
     this.clock = new HybridClock(options.now);
     this.seq = firstSeqBase(options.now());
     this.outbox = new Outbox((patch) => this.rollBack(patch));

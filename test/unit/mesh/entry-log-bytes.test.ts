@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { segmentEncoder } from '../../../src/mesh/entry-broadcast.js';
 import { DEFAULT_LOG_BYTES, EntryLog } from '../../../src/mesh/entry-log.js';
+import { encodeEntries } from '../../../src/protocol/compact.js';
 import type { OrderedPatch } from '../../../src/types.js';
 
 /**
@@ -41,13 +43,35 @@ describe('EntryLog byte bound', () => {
     expect(log.after(log.firstVersion! - 1, 2000)).toHaveLength(log.size);
   });
 
+  it('makes a segment nobody sealed (a host alone) into a frame as it closes: counted at its length, read back the same', () => {
+    const maxFrameBytes = 1 << 20;
+    const log = new EntryLog(10_000, DEFAULT_LOG_BYTES, segmentEncoder(maxFrameBytes));
+    const all = Array.from({ length: 600 }, (_, i) => entry(i + 1, 20));
+    for (const e of all) log.append(e);
+    // Two closed segments of 256 (the third, open, is not counted yet).
+    const frames = [all.slice(0, 256), all.slice(256, 512)].map((part) => encodeEntries(1, part, false, maxFrameBytes).body.length);
+    expect(log.bytes).toBe(frames[0]! + frames[1]!);
+    expect(log.bytes).toBeLessThan(JSON.stringify(all.slice(0, 512)).length);
+    expect(log.after(0, 600)).toEqual(all);
+    expect(log.after(300, 600)).toEqual(all.slice(300));
+  });
+
+  it('keeps a segment too large for one frame as entries, measured by their JSON', () => {
+    const log = new EntryLog(10_000, DEFAULT_LOG_BYTES, segmentEncoder(64 * 1024));
+    const all = Array.from({ length: 300 }, (_, i) => entry(i + 1, 1000));
+    for (const e of all) log.append(e);
+    expect(log.bytes).toBe(JSON.stringify(all.slice(0, 256)).length);
+    expect(log.after(0, 300)).toEqual(all);
+  });
+
   it('within any byte bound, answers catch-up like the list of everything appended', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1_000, max: 50_000 }),
         fc.array(fc.record({ count: fc.integer({ min: 1, max: 30 }), bytes: fc.integer({ min: 0, max: 3000 }), seal: fc.boolean() }), { maxLength: 30 }),
-        (maxBytes, frames) => {
-          const log = new EntryLog(10_000, maxBytes);
+        fc.boolean(),
+        (maxBytes, frames, encoded) => {
+          const log = new EntryLog(10_000, maxBytes, encoded ? segmentEncoder(1 << 20) : undefined);
           const all: OrderedPatch[] = [];
           let version = 0;
           for (const f of frames) {
