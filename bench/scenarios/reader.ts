@@ -28,7 +28,7 @@ export const reader: Scenario = {
       figures: [figure],
       reading:
         'The baseline is all a relay reader does with an entry: find the frame and JSON.parse ' +
-        'it (the relay\'s JSON frames). The memsync row takes the frames a host sends (protocol 9: ' +
+        'it (the relay\'s JSON frames). The memsync row takes the frames a host sends (the compact frames: ' +
         'binary numbers, version and epoch once per frame, every update of the frame in one JSON ' +
         'text) through everything a replica does: the decoder\'s checks (the schema\'s bounds), ' +
         'the patch check against the allow-list, the apply (a one-path $set/$inc/$unset takes the ' +

@@ -51,7 +51,7 @@ export const throughput: Scenario = {
       reading:
         'CPU per patch. The rows below measure it per process in this run (user + system time ' +
         'over the flow, divided by the patches), and three processes share two cores. A reader ' +
-        'decodes (protocol 9\'s compact frames: binary numbers, one JSON text for the frame\'s ' +
+        'decodes (the compact frames: binary numbers, one JSON text for the frame\'s ' +
         'updates), validates, applies (the lean path for one-path patches; timestamp and ' +
         'exactly-once tables) and observes every entry; the relay reader only parses. The writer ' +
         'is the costliest stage: it validates the caller\'s update, applies it optimistically, ' +

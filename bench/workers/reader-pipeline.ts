@@ -2,7 +2,7 @@
  * A replica's work per entry it receives, measured in one process with no socket: frames of
  * 32 `$inc` entries each, decoded and parsed, then either dropped (what a relay reader does,
  * with the relay's JSON frames) or taken through everything a memsync reader does with the
- * frames a host sends (protocol 9's compact frames) — the decoder's checks, the patch check,
+ * frames a host sends (the compact frames of protocols 9 and later) — the decoder's checks, the patch check,
  * the apply, the catch-up log and one observer.
  */
 import { checkParsedPatch } from '../../src/document/index.js';

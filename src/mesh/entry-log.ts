@@ -1,7 +1,7 @@
 import type { OrderedPatch } from '../types.js';
 
 /**
- * A frame kept in place of its entries when it is not JSON text (protocol 9's compact
+ * A frame kept in place of its entries when it is not JSON text (the compact
  * entries, protocol/compact.ts): its size in bytes, and its entries, decoded again when asked.
  */
 export interface SealedFrame {

@@ -48,7 +48,7 @@ export interface Connection {
   setHandlers(h: ConnectionHandlers): void;
   /**
    * JSON-serialisable; queued and flushed once per tick as one write; no-op after close. A
-   * BinaryFrame (transport/binary-frame.ts: protocol 9's compact entries and submits) should cross as its bytes
+   * BinaryFrame (transport/binary-frame.ts: the compact entries and submits) should cross as its bytes
    * and arrive as a BinaryFrame; a transport that carries only JSON may send its JSON form
    * (`JSON.stringify` gives it), which receivers accept as well.
    */
