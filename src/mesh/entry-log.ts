@@ -60,6 +60,8 @@ export class EntryLog {
   private count = 0;
   private heldBytes = 0;
   private readonly segmentCap: number;
+  /** See {@link holdForSeal}. */
+  private holding = false;
 
   /**
    * `encode`: makes a closing segment of entries (one epoch) into a frame the log keeps in
@@ -103,7 +105,7 @@ export class EntryLog {
     // A gap (after a snapshot) makes the old tail useless for catch-up: start afresh.
     if (last !== undefined && entry.version !== last + 1) this.clear();
     let tail = this.segments[this.segments.length - 1];
-    if (tail === undefined || !tail.open || tail.entries!.length >= this.segmentCap) {
+    if (tail === undefined || !tail.open || (!this.holding && tail.entries!.length >= this.segmentCap)) {
       if (tail) this.close(tail);
       tail = {
         first: entry.version,
@@ -121,6 +123,21 @@ export class EntryLog {
     if (tail.epoch !== entry.epoch) tail.epoch = undefined;
     this.count++;
     this.trim();
+  }
+
+  /**
+   * Until {@link releaseHold}, a full tail takes more appends instead of closing: a host
+   * appends the entries of a batch it has just sent and then seals them with the frame sent
+   * (seal), and a segment closed in between was measured (encoded or stringified) only to be
+   * replaced, or, once closed, could not be replaced at all. Held for one batch at most, so the
+   * entries not yet counted against the byte bound are at most one frame's.
+   */
+  holdForSeal(): void {
+    this.holding = true;
+  }
+
+  releaseHold(): void {
+    this.holding = false;
   }
 
   /**

@@ -206,26 +206,34 @@ export class HostOrdering {
     const self = this.host.self;
     const ack = this.core.holdingOwn || toApply.some((entry) => entry.patch.peer === self);
     let next = 0;
+    const log = this.core.log;
     const applyUpTo = (version: number): void => {
       while (next < toApply.length && toApply[next]!.version <= version) {
         this.core.applyOrdered(toApply[next++]!);
         this.unapplied.applied();
       }
     };
-    // One member, the writer of the whole batch: what it is sent only acknowledges its writes,
-    // and our own replica (this process's observers) is the one reader of news: apply first.
-    if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
-      applyUpTo(Number.POSITIVE_INFINITY);
-    }
-    const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, {
-      beforeSend: storage && this.store,
-      relayed: this.relayed,
-      keep: this.frames.keep,
-    });
-    this.relayed.clear();
-    for (const batch of sent) {
-      applyUpTo(batch.batch[batch.batch.length - 1]!.version);
-      sealSent(this.core.log, batch);
+    // The log takes each frame sent in place of its entries (sealSent): no segment closes
+    // between the entries' appends and that.
+    if (members.length > 0) log.holdForSeal();
+    try {
+      // One member, the writer of the whole batch: what it is sent only acknowledges its
+      // writes, and our own replica (this process's observers) is the one reader of news: apply first.
+      if (members.length === 1 && toApply.length === entries.length && entries.every((entry) => entry.patch.peer === only)) {
+        applyUpTo(Number.POSITIVE_INFINITY);
+      }
+      const sent = sendEntries(entries, this.host.epoch, members, ack, this.host.limits.maxFrameBytes, {
+        beforeSend: storage && this.store,
+        relayed: this.relayed,
+        keep: this.frames.keep,
+      });
+      this.relayed.clear();
+      for (const batch of sent) {
+        applyUpTo(batch.batch[batch.batch.length - 1]!.version);
+        sealSent(log, batch);
+      }
+    } finally {
+      log.releaseHold();
     }
     applyUpTo(Number.POSITIVE_INFINITY);
     storage?.applied();

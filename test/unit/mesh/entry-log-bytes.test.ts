@@ -56,6 +56,33 @@ describe('EntryLog byte bound', () => {
     expect(log.after(300, 600)).toEqual(all.slice(300));
   });
 
+  it('held for a seal, takes a batch past the segment size whole: the frame sent replaces it, nothing else is measured', () => {
+    let encoded = 0;
+    const encoder = segmentEncoder(1 << 20);
+    const log = new EntryLog(10_000, DEFAULT_LOG_BYTES, (entries, epoch) => {
+      encoded += entries.length;
+      return encoder(entries, epoch);
+    });
+    const batch = Array.from({ length: 700 }, (_, i) => entry(i + 1, 20));
+    log.holdForSeal();
+    for (const e of batch) log.append(e);
+    const text = JSON.stringify({ type: 'entries', epoch: 1, entries: batch });
+    log.seal(1, 700, text);
+    log.releaseHold();
+    expect(encoded).toBe(0);
+    expect(log.bytes).toBe(text.length);
+    expect(log.after(0, 700)).toEqual(batch);
+    // Not held: the same batch closes a segment every 256 entries, and those cannot be sealed.
+    const unheld = new EntryLog(10_000, DEFAULT_LOG_BYTES, encoder);
+    for (const e of batch) unheld.append(e);
+    unheld.seal(1, 700, text);
+    expect(unheld.bytes).not.toBe(text.length);
+    expect(unheld.after(0, 700)).toEqual(batch);
+    // After the release, a full tail closes again at the next append.
+    for (let v = 701; v <= 1000; v++) log.append(entry(v, 20));
+    expect(encoded).toBe(256);
+  });
+
   it('keeps a segment too large for one frame as entries, measured by their JSON', () => {
     const log = new EntryLog(10_000, DEFAULT_LOG_BYTES, segmentEncoder(64 * 1024));
     const all = Array.from({ length: 300 }, (_, i) => entry(i + 1, 1000));
