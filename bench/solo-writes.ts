@@ -9,8 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { BUILD_DIR } from './lib/bundle.js';
+import { bundleProgram } from './lib/bundle.js';
 import { median } from './lib/stats.js';
 
 const flag = (name: string, fallback: number): number =>
@@ -25,17 +24,7 @@ const CASES = [
   { label: '10,000 keys, not awaited', keys: 10_000, await: false },
 ];
 
-const worker = join(BUILD_DIR, 'solo-writes-worker.mjs');
-await build({
-  entryPoints: [join(import.meta.dirname, 'workers', 'solo-writes-worker.ts')],
-  outfile: worker,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-});
+const worker = await bundleProgram(join(import.meta.dirname, 'workers', 'solo-writes-worker.ts'), 'solo-writes-worker.mjs');
 console.log(`node --import tsx bench/solo-writes.ts --rounds=${rounds} --seconds=${seconds}: medians of ${rounds} rounds`);
 for (const c of CASES) {
   const out = execFileSync(process.execPath, [worker], {

@@ -25,21 +25,27 @@ const ENTRY_POINTS: Record<WorkerKind, string> = {
  * dependencies stay external, loaded from node_modules as an installed package would.
  */
 export async function bundleWorkers(): Promise<Record<WorkerKind, string>> {
-  mkdirSync(BUILD_DIR, { recursive: true });
   const out = {} as Record<WorkerKind, string>;
   for (const [kind, entry] of Object.entries(ENTRY_POINTS) as [WorkerKind, string][]) {
-    out[kind] = join(BUILD_DIR, `${kind}-worker.mjs`);
-    await build({
-      entryPoints: [entry],
-      outfile: out[kind],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      sourcemap: 'linked',
-      logLevel: 'error',
-    });
+    out[kind] = await bundleProgram(entry, `${kind}-worker.mjs`);
   }
   return out;
+}
+
+/** Bundles one program as the workers are, into BUILD_DIR/`name`; returns its path. */
+export async function bundleProgram(entry: string, name: string): Promise<string> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const outfile = join(BUILD_DIR, name);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'error',
+  });
+  return outfile;
 }
