@@ -53,12 +53,16 @@ function isInteger(value: number, min: number): boolean {
   return Number.isInteger(value) && value >= min && value <= Number.MAX_SAFE_INTEGER;
 }
 
-/** An integer `min`..MAX_SAFE_INTEGER, or the message's error (NaN and fractions included). */
+/**
+ * An integer `min`..MAX_SAFE_INTEGER, or the message's error (NaN and fractions included).
+ * A -0 (a double can hold one; it passes `>= 0`) comes back as 0, as its JSON text reads:
+ * `+ 0` does that, and changes no other number.
+ */
 function integer(value: number, min: number, type: string, where: string): number {
   if (!isInteger(value, min)) {
     fail(type, where, `expected an integer from ${min} to ${Number.MAX_SAFE_INTEGER}, got ${value}`);
   }
-  return value;
+  return value + 0;
 }
 
 /** The record count, checked against the limit and against the bytes that must hold them. */
@@ -169,7 +173,7 @@ function decodeEntries(body: Buffer): MessageOf<'entries'> {
     if (index >= peers.length) fail(type, `/entries/${i}/peer`, `peer index ${index} is not in the table`);
     const seq = view.getFloat64(at + 4, true);
     if (!isInteger(seq, 1)) integer(seq, 1, type, `/entries/${i}/patch/seq`);
-    const ts = view.getFloat64(at + 12, true);
+    const ts = view.getFloat64(at + 12, true) + 0; // -0 as 0 (see integer)
     if (!isInteger(ts, 0)) integer(ts, 0, type, `/entries/${i}/patch/ts`);
     at += ENTRY_RECORD;
     const patch = patchOf(peers[index] as string, seq, ts, bodies[i], type, i);
@@ -191,7 +195,7 @@ function decodeSubmit(body: Buffer): MessageOf<'submit'> {
   for (let i = 0; i < count; i++) {
     const seq = view.getFloat64(at, true);
     if (!isInteger(seq, 1)) integer(seq, 1, type, `/patches/${i}/seq`);
-    const ts = view.getFloat64(at + 8, true);
+    const ts = view.getFloat64(at + 8, true) + 0; // -0 as 0 (see integer)
     if (!isInteger(ts, 0)) integer(ts, 0, type, `/patches/${i}/ts`);
     at += SUBMIT_RECORD;
     patches[i] = patchOf(peer, seq, ts, bodies[i], type, i);

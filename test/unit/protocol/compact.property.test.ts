@@ -269,6 +269,28 @@ describe('malformed compact frames are refused', () => {
     }
   });
 
+  it('a -0 in a field that may be 0 (epoch, entry epoch, ts) decodes as 0, as its JSON form does', () => {
+    // Found by the byte-changing property above: -0 passed the integer check, and a message
+    // with -0 is not the one its JSON text (0) decodes to.
+    const read = (body: Buffer): Record<string, unknown> => outcome(body).message as Record<string, unknown>;
+    for (const at of [6, 14, 30 + 12]) {
+      const body = Buffer.from(sampleEntries().body);
+      body.writeDoubleLE(-0, at);
+      const message = read(body);
+      const entry = (message.entries as { epoch: number; patch: { ts: number } }[])[0]!;
+      for (const value of [message.epoch, entry.epoch, entry.patch.ts]) expect(Object.is(value, -0)).toBe(false);
+      expect(viaJson(message)).toEqual(message);
+    }
+    for (const at of [6, 22]) {
+      const body = Buffer.from(encodeSubmit(3, [{ peer: 'a', seq: 1, ts: 2, update: {} }], FRAME)!.body);
+      body.writeDoubleLE(-0, at);
+      const message = read(body);
+      const patch = (message.patches as { ts: number }[])[0]!;
+      for (const value of [message.epoch, patch.ts]) expect(Object.is(value, -0)).toBe(false);
+      expect(viaJson(message)).toEqual(message);
+    }
+  });
+
   it('a JSON part of the wrong shape, a forged key, or a count that does not match', () => {
     const header = Buffer.from(sampleEntries().body.subarray(0, 30 + 3 * 20));
     const withJson = (text: string): Buffer => Buffer.concat([header, Buffer.from(text)]);
