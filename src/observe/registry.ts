@@ -190,13 +190,14 @@ export class ObserverRegistry {
     if (this.#trie.size === 0) return undefined;
     const observers = paths.length === 1 ? this.#overlappingOne(paths[0]!) : this.#overlapping(paths);
     if (observers === null || observers.length === 0) return observers === null ? null : undefined;
-    const previous: Array<JsonValue | undefined> = [];
-    for (const observer of observers) {
-      const value = getAt(root, observer.segments);
+    // Sized up front: a push onto [] reserves room for 16 values, per entry of a frame.
+    const previous = new Array<JsonValue | undefined>(observers.length);
+    for (let i = 0; i < observers.length; i++) {
+      const value = getAt(root, observers[i]!.segments);
       if (!isScalar(value)) return null;
-      previous.push(value);
+      previous[i] = value;
     }
-    return { observers, previous, values: [] };
+    return { observers, previous, values: new Array<JsonValue | undefined>(observers.length) };
   }
 
   /**
@@ -206,14 +207,16 @@ export class ObserverRegistry {
   settle(prepared: PreparedTransition, root: JsonObject, stable: () => JsonObject): void {
     let from = root;
     let sealed = false;
-    for (const observer of prepared.observers) {
-      let value = getAt(from, observer.segments);
+    const { observers, values } = prepared;
+    for (let i = 0; i < observers.length; i++) {
+      const segments = observers[i]!.segments;
+      let value = getAt(from, segments);
       if (!sealed && !isScalar(value)) {
         from = stable();
         sealed = true;
-        value = getAt(from, observer.segments);
+        value = getAt(from, segments);
       }
-      prepared.values.push(value);
+      values[i] = value;
     }
   }
 
