@@ -25,6 +25,7 @@ import type { Socket } from 'node:net';
 import { MemSync } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/options.js';
 import { encodeSubmit } from '../src/protocol/compact.js';
+import { PROTOCOL_VERSIONS } from '../src/protocol/messages.js';
 import { BinaryFrame } from '../src/transport/binary-frame.js';
 import { encodeFrame, FrameDecoder } from '../src/transport/framing.js';
 import { IpcConnection } from '../src/transport/ipc-connection.js';
@@ -111,7 +112,7 @@ function play(id: string, accept: (conn: Connection) => void): Played {
   accept(played.conn);
   reply({
     type: 'hello',
-    protocols: [9],
+    protocols: [...PROTOCOL_VERSIONS],
     mesh: 'host-harness',
     peer: id,
     clientOnly: false,
@@ -145,7 +146,15 @@ const host = new MemSync('host-harness', { n: 0 }, { transport, id: 'host-1', ga
 await host.start();
 const played = Array.from({ length: members }, (_, i) => play(`m${i}`, onConnection!));
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
-while (!played.every((p) => p.known)) await settle();
+// Bounded: a member the host refuses (a hello it no longer takes) would never be known.
+const joinDeadline = Date.now() + 10_000;
+while (!played.every((p) => p.known)) {
+  if (Date.now() > joinDeadline) {
+    console.error('the played members were not all admitted within 10 s');
+    process.exit(1);
+  }
+  await settle();
+}
 const writer = played[0]!;
 
 /** The writer's submits: `perFrame` patches a frame, `framesPerChunk` frames a read. */
