@@ -208,9 +208,19 @@ export class HostOrdering {
     let next = 0;
     const log = this.core.log;
     const applyUpTo = (version: number): void => {
-      while (next < toApply.length && toApply[next]!.version <= version) {
-        this.core.applyOrdered(toApply[next++]!);
-        this.unapplied.applied();
+      let end = next;
+      while (end < toApply.length && toApply[end]!.version <= version) end++;
+      // A run of entries as one copy-on-write batch, as a client applies a frame
+      // (ReplicaCore.beginFrame): exact, and our observers are told without whole states.
+      const batched = end - next > 1;
+      if (batched) this.core.beginFrame();
+      try {
+        while (next < end) {
+          this.core.applyOrdered(toApply[next++]!);
+          this.unapplied.applied();
+        }
+      } finally {
+        if (batched) this.core.endFrame();
       }
     };
     // The log takes each frame sent in place of its entries (sealSent): no segment closes
