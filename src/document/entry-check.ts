@@ -23,7 +23,12 @@ import { checkParsedPatch, type PatchInput } from './validate.js';
  */
 export function checkEntryPatch(input: PatchInput, limits: DocumentLimits): void {
   const update = input.update;
-  if (input.if !== undefined || input.arrayFilters !== undefined || !isPlainObject(update)) return general(input, limits);
+  if (input.if !== undefined || input.arrayFilters !== undefined) return general(input, limits);
+  if (update === passed.update && limits === passed.limits && leanPath.enabled === passed.enabled) {
+    handLean(update, passed.lean);
+    return;
+  }
+  if (!isPlainObject(update)) return general(input, limits);
   const op = onlyKey(update);
   if (op !== '$set' && op !== '$inc' && op !== '$unset') return general(input, limits);
   const args = update[op];
@@ -42,8 +47,26 @@ export function checkEntryPatch(input: PatchInput, limits: DocumentLimits): void
   copyOperatorValue(op as UpdateOperator, path, value, parsed.segments.length, budget);
   // Checked. A lean write when every segment is plain (no `$[]`): what leanWrite would say.
   const plain = leanPath.enabled ? plainPath(path) : null;
-  handLean(update, plain === null ? undefined : leanOf(op, path, plain, value as JsonValue));
+  const lean = plain === null ? undefined : leanOf(op, path, plain, value as JsonValue);
+  handLean(update, lean);
+  passed.update = update;
+  passed.limits = limits;
+  passed.enabled = leanPath.enabled;
+  passed.lean = lean;
 }
+
+/**
+ * The last update this check passed, under which limits, and its verdict. The decoder gives a
+ * run of the same lean write one shared update object (protocol/compact-decode.ts), which
+ * nothing changes: the same object under the same limits passes again, with the same lean
+ * write, without a walk. A weak hold would cost more than the one update it keeps alive.
+ */
+const passed: { update: unknown; limits: DocumentLimits | undefined; enabled: boolean; lean: LeanWrite | undefined } = {
+  update: undefined,
+  limits: undefined,
+  enabled: true,
+  lean: undefined,
+};
 
 /**
  * The last lean write made, given again for the same write: a fan-out's entries are mostly the

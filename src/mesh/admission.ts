@@ -44,6 +44,9 @@ export function admitPatches(raw: Patch[], context: AdmissionContext): Patch[] {
   const nowMs = tsToMillis(context.ceiling);
   const highestSeq = (last: number): number =>
     highestAcceptableSeq(last, nowMs, MAX_CLOCK_STEP_MS, context.limits.maxPendingPerPeer);
+  // The update of the last patch checked with no condition and no array filters: a run of one
+  // write decodes to one shared update (protocol/compact-decode.ts), judged once.
+  let passed: unknown;
   for (const candidate of raw) {
     if (candidate.peer !== context.sender) {
       throw new ProtocolError('ERR_PROTOCOL', 'a patch must carry its sender as peer');
@@ -54,7 +57,11 @@ export function admitPatches(raw: Patch[], context: AdmissionContext): Patch[] {
     if (candidate.ts > latest + MAX_CLOCK_STEP_MS * 1000) {
       throw new ProtocolError('ERR_PROTOCOL', `patch ${candidate.seq} is stamped too far in the future`);
     }
-    checkParsedPatch(candidate, context.limits);
+    const plain = candidate.if === undefined && candidate.arrayFilters === undefined;
+    if (!plain || candidate.update !== passed) {
+      checkParsedPatch(candidate, context.limits);
+      if (plain) passed = candidate.update;
+    }
     if (candidate.seq > lastSeq) lastSeq = candidate.seq;
   }
   // Lowered only once all are admitted: a refused message changes nothing.

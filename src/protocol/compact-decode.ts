@@ -106,13 +106,13 @@ function peerId(value: unknown, type: string, where: string): string {
  * place is written only when there is an error: a string per record was most of the
  * decoder's own work per entry.)
  */
-function patchOf(peer: string, seq: number, ts: number, body: unknown, type: string, index: number): Patch {
+function patchOf(peer: string, seq: number, ts: number, body: unknown, type: string, index: number, lean: LeanMemo): Patch {
   if (isObject(body)) return { peer, seq, ts, update: body as Update };
   if (Array.isArray(body) && typeof body[0] === 'string') {
     if (body.length !== 3 || typeof body[1] !== 'string') {
       fail(type, `/json/1/${index}`, 'expected [operator, path, value]');
     }
-    return { peer, seq, ts, update: leanUpdate(body[0], body[1], body[2] as unknown) };
+    return { peer, seq, ts, update: leanUpdateOf(lean, body[0], body[1], body[2] as unknown) };
   }
   if (!Array.isArray(body) || body.length !== 2 || !isObject(body[0])) {
     fail(type, `/json/1/${index}`, 'expected an update object, [update, extras] or [operator, path, value]');
@@ -128,6 +128,36 @@ function patchOf(peer: string, seq: number, ts: number, body: unknown, type: str
   if (arrayFilters !== undefined) patch.arrayFilters = arrayFilters;
   if (msg !== undefined) patch.msg = msg;
   return patch;
+}
+
+/**
+ * The frame's last lean body and the update made for it. A run of the same write (a counter's
+ * `$inc {n: 1}` from one writer, a fan-out's every entry) shares one update object: patches
+ * never change their update (the validator checks in place, stamps travel outside it), and
+ * the entry check knows an update it has just passed (document/entry-check.ts), so each
+ * repeat costs no objects and no walk. Only for a value that is no object: a `$set` of an
+ * object puts that object in the state, and two places must not hold one.
+ */
+interface LeanMemo {
+  op: string;
+  path: string;
+  value: unknown;
+  update: Update | undefined;
+}
+
+function leanMemo(): LeanMemo {
+  return { op: '', path: '', value: undefined, update: undefined };
+}
+
+function leanUpdateOf(memo: LeanMemo, op: string, path: string, value: unknown): Update {
+  if (memo.update !== undefined && memo.op === op && memo.path === path && Object.is(memo.value, value)) return memo.update;
+  const update = leanUpdate(op, path, value);
+  const shareable = typeof value !== 'object' || value === null;
+  memo.op = op;
+  memo.path = path;
+  memo.value = value;
+  memo.update = shareable ? update : undefined;
+  return update;
 }
 
 /**
@@ -167,6 +197,7 @@ function decodeEntries(body: Buffer): MessageOf<'entries'> {
   for (let i = 0; i < peers.length; i++) peerId(peers[i], type, `/json/0/${i}`);
   const entries = new Array<OrderedPatch>(count);
   const view = viewOf(body);
+  const lean = leanMemo();
   let at = ENTRIES_HEADER;
   for (let i = 0; i < count; i++) {
     const index = view.getUint32(at, true);
@@ -176,7 +207,7 @@ function decodeEntries(body: Buffer): MessageOf<'entries'> {
     const ts = view.getFloat64(at + 12, true) + 0; // -0 as 0 (see integer)
     if (!isInteger(ts, 0)) integer(ts, 0, type, `/entries/${i}/patch/ts`);
     at += ENTRY_RECORD;
-    const patch = patchOf(peers[index] as string, seq, ts, bodies[i], type, i);
+    const patch = patchOf(peers[index] as string, seq, ts, bodies[i], type, i, lean);
     entries[i] = { version: first + i, epoch: entryEpoch, patch };
   }
   return (flags & FLAG_ACK) !== 0 ? { type, epoch, entries, ack: true } : { type, epoch, entries };
@@ -191,6 +222,7 @@ function decodeSubmit(body: Buffer): MessageOf<'submit'> {
   const peer = peerId(head, type, '/json/0');
   const patches = new Array<Patch>(count);
   const view = viewOf(body);
+  const lean = leanMemo();
   let at = SUBMIT_HEADER;
   for (let i = 0; i < count; i++) {
     const seq = view.getFloat64(at, true);
@@ -198,7 +230,7 @@ function decodeSubmit(body: Buffer): MessageOf<'submit'> {
     const ts = view.getFloat64(at + 8, true) + 0; // -0 as 0 (see integer)
     if (!isInteger(ts, 0)) integer(ts, 0, type, `/patches/${i}/ts`);
     at += SUBMIT_RECORD;
-    patches[i] = patchOf(peer, seq, ts, bodies[i], type, i);
+    patches[i] = patchOf(peer, seq, ts, bodies[i], type, i, lean);
   }
   return { type, epoch, patches };
 }

@@ -4,6 +4,9 @@ import { checkEntryPatch, checkParsedPatch, DEFAULT_DOCUMENT_LIMITS, type Docume
 import { handLean, leanWrite } from '../../../src/document/lean.js';
 import { PatchValidationError } from '../../../src/errors.js';
 import type { PatchInput } from '../../../src/document/validate.js';
+import { encodeEntries } from '../../../src/protocol/compact.js';
+import { parseMessage } from '../../../src/protocol/messages.js';
+import type { OrderedPatch, Patch } from '../../../src/types.js';
 import { jsonValue } from './arbitraries.js';
 
 /**
@@ -73,6 +76,56 @@ describe('checkEntryPatch', () => {
         expect(handed).toEqual(leanWrite(again as Parameters<typeof leanWrite>[0]));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('passes the update it passed last again with the same verdict, but walks it under other limits', () => {
+    const patch = JSON.parse('{"update":{"$set":{"name":"abcdefgh"}}}') as PatchInput;
+    checkEntryPatch(patch, DEFAULT_DOCUMENT_LIMITS);
+    const first = leanWrite(patch as Parameters<typeof leanWrite>[0]);
+    checkEntryPatch(patch, DEFAULT_DOCUMENT_LIMITS);
+    expect(leanWrite(patch as Parameters<typeof leanWrite>[0])).toBe(first);
+    const tight: DocumentLimits = { ...DEFAULT_DOCUMENT_LIMITS, maxPatchBytes: 8 };
+    expect(verdict(() => checkEntryPatch(patch, tight))).toBe(verdict(() => checkParsedPatch(patch, tight)));
+    expect(verdict(() => checkEntryPatch(patch, tight))).not.toBe('ok');
+    // With a condition it is another patch, whatever its update: the general check judges it.
+    const conditioned = { update: patch.update, if: { $where: 'x' } } as unknown as PatchInput;
+    expect(verdict(() => checkEntryPatch(conditioned, DEFAULT_DOCUMENT_LIMITS))).toBe(verdict(() => checkParsedPatch(conditioned, DEFAULT_DOCUMENT_LIMITS)));
+    expect(verdict(() => checkEntryPatch(conditioned, DEFAULT_DOCUMENT_LIMITS))).not.toBe('ok');
+    handLean(undefined, undefined);
+  });
+
+  it('a decoded frame with runs of one write (one shared update) checks and applies as fresh copies do', () => {
+    const write = fc.constantFrom<Patch['update']>(
+      { $inc: { n: 1 } },
+      { $inc: { n: 2 } },
+      { $set: { n: 'x' } },
+      { $set: { 'a.b': 1 } },
+      { $set: { a: { b: [1] } } },
+      { $unset: { n: '' } },
+      { $inc: { 'a.b': 1 } },
+    );
+    fc.assert(
+      fc.property(fc.array(write, { minLength: 1, maxLength: 24 }), limits, (updates, lim) => {
+        const entries: OrderedPatch[] = updates.map((u, i) => ({ version: i + 1, epoch: 1, patch: { peer: 'w', seq: i + 1, ts: i, update: u } }));
+        const frame = encodeEntries(1, entries, false, 1 << 20);
+        const decoded = (parseMessage(frame) as { entries: OrderedPatch[] }).entries;
+        const shared = new Replica({});
+        const fresh = new Replica({});
+        for (let i = 0; i < decoded.length; i++) {
+          const copy = JSON.parse(JSON.stringify(entries[i])) as OrderedPatch;
+          const got = verdict(() => checkEntryPatch(decoded[i]!.patch, lim));
+          expect(got).toBe(verdict(() => checkParsedPatch(copy.patch, lim)));
+          // A client refuses the frame from the first entry that fails (and rejoins).
+          if (got !== 'ok') break;
+          shared.apply(decoded[i]!);
+          fresh.apply(copy);
+        }
+        handLean(undefined, undefined);
+        expect(shared.state).toEqual(fresh.state);
+        expect(decoded.map((e) => e.patch)).toEqual(entries.map((e) => e.patch));
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -28,4 +28,21 @@ describe('admission of patches parsed from a frame', () => {
     expect(() => admitPatches(raw, context)).toThrow(expect.objectContaining({ code: 'ERR_UNKNOWN_OPERATOR' }));
     expect(JSON.stringify(raw)).toBe(before);
   });
+
+  it('judges a shared update once, but a patch with a condition or array filters whatever its update', () => {
+    const update = { $inc: { n: 1 } };
+    const run: Patch[] = [1, 2, 3].map((seq) => ({ peer: 'w', seq, ts: ceiling, update }));
+    expect(admitPatches(run, context)).toHaveLength(3);
+    // The same update under a condition the validator refuses: refused, not waved through.
+    const conditioned: Patch[] = [
+      { peer: 'w', seq: 1, ts: ceiling, update },
+      { peer: 'w', seq: 2, ts: ceiling, update, if: { $where: 'x' } as unknown as Patch['if'] },
+    ];
+    expect(() => admitPatches(conditioned, context)).toThrow(expect.objectContaining({ name: 'PatchValidationError' }));
+    const filtered: Patch[] = [
+      { peer: 'w', seq: 1, ts: ceiling, update },
+      { peer: 'w', seq: 2, ts: ceiling, update, arrayFilters: 'x' as unknown as Patch['arrayFilters'] },
+    ];
+    expect(() => admitPatches(filtered, context)).toThrow();
+  });
 });

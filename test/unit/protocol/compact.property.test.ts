@@ -166,6 +166,37 @@ describe('compact frames round-trip', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('a run of the same lean write shares one update object, and nothing else does', () => {
+    const updates: Array<Patch['update']> = [
+      { $inc: { n: 1 } },
+      { $inc: { n: 1 } },
+      { $inc: { n: 1 } },
+      { $inc: { n: 2 } },
+      { $inc: { m: 2 } },
+      { $set: { m: 2 } },
+      { $set: { m: 'x' } },
+      { $set: { m: 'x' } },
+      { $set: { m: { deep: 1 } } },
+      { $set: { m: { deep: 1 } } },
+      { $set: { m: null } },
+      { $set: { m: null } },
+      { $set: { m: 0 } },
+      { $set: { m: 0 } },
+      { $set: { m: false } },
+      { $inc: { n: 1 } },
+    ];
+    const patches: Patch[] = updates.map((update, i) => ({ peer: 'w', seq: i + 1, ts: i, update }));
+    const entries: OrderedPatch[] = patches.map((patch, i) => ({ version: i + 1, epoch: 1, patch }));
+    const sameAsBefore = [false, true, true, false, false, false, false, true, false, false, false, true, false, true, false, false];
+    for (const decoded of [
+      (received(encodeSubmit(1, patches, FRAME)!) as { patches: Patch[] }).patches,
+      (received(encodeEntries(1, entries, false, FRAME)) as { entries: OrderedPatch[] }).entries.map((entry) => entry.patch),
+    ]) {
+      expect(decoded).toEqual(patches);
+      expect(decoded.map((patch, i) => i > 0 && patch.update === decoded[i - 1]!.update)).toEqual(sameAsBefore);
+    }
+  });
+
   it('a log keeps a compact frame, received or sent, and gives back exactly its entries', () => {
     fc.assert(
       fc.property(entriesCase, fc.boolean(), (c, viaSocket) => {
