@@ -18,6 +18,7 @@ import {
   FLAG_ACK,
   KIND_ENTRIES,
   KIND_SUBMIT,
+  REPEAT_BODY,
   SUBMIT_HEADER,
   SUBMIT_RECORD,
 } from './compact-layout.js';
@@ -107,15 +108,21 @@ function peerId(value: unknown, type: string, where: string): string {
  * decoder's own work per entry.)
  */
 function patchOf(peer: string, seq: number, ts: number, body: unknown, type: string, index: number, lean: LeanMemo): Patch {
-  if (isObject(body)) return { peer, seq, ts, update: body as Update };
+  if (body === REPEAT_BODY) {
+    if (lean.update === undefined) fail(type, `/json/1/${index}`, 'a repeat (0) must follow a one-path body of a value that is no object');
+    return { peer, seq, ts, update: lean.update };
+  }
   if (Array.isArray(body) && typeof body[0] === 'string') {
     if (body.length !== 3 || typeof body[1] !== 'string') {
       fail(type, `/json/1/${index}`, 'expected [operator, path, value]');
     }
     return { peer, seq, ts, update: leanUpdateOf(lean, body[0], body[1], body[2] as unknown) };
   }
+  // Any other body ends a run: a repeat names the body just before it.
+  lean.update = undefined;
+  if (isObject(body)) return { peer, seq, ts, update: body as Update };
   if (!Array.isArray(body) || body.length !== 2 || !isObject(body[0])) {
-    fail(type, `/json/1/${index}`, 'expected an update object, [update, extras] or [operator, path, value]');
+    fail(type, `/json/1/${index}`, 'expected an update object, [update, extras], [operator, path, value] or a repeat (0)');
   }
   const extras: unknown = body[1];
   if (!extrasCheck.Check(extras)) {
@@ -131,12 +138,13 @@ function patchOf(peer: string, seq: number, ts: number, body: unknown, type: str
 }
 
 /**
- * The frame's last lean body and the update made for it. A run of the same write (a counter's
- * `$inc {n: 1}` from one writer, a fan-out's every entry) shares one update object: patches
- * never change their update (the validator checks in place, stamps travel outside it), and
- * the entry check knows an update it has just passed (document/entry-check.ts), so each
- * repeat costs no objects and no walk. Only for a value that is no object: a `$set` of an
- * object puts that object in the state, and two places must not hold one.
+ * The body just before, when it was a lean one of a value that is no object, and the update
+ * made for it. A run of the same write (a counter's `$inc {n: 1}` from one writer, a
+ * fan-out's every entry; sent as repeats, REPEAT_BODY, or written out again) shares one
+ * update object: patches never change their update (the validator checks in place, stamps
+ * travel outside it), and the entry check knows an update it has just passed
+ * (document/entry-check.ts), so each repeat costs no objects and no walk. Not for an object
+ * value: a `$set` of an object puts that object in the state, and two places must not hold one.
  */
 interface LeanMemo {
   op: string;

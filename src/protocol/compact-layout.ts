@@ -13,6 +13,12 @@ export const SUBMIT_HEADER = 14;
 export const ENTRY_RECORD = 20;
 export const SUBMIT_RECORD = 16;
 
+/**
+ * A body that is this number stands for the body just before it, which must be a one-path
+ * body `[operator, path, value]` of a value that is no object (protocol 11, compact.ts).
+ */
+export const REPEAT_BODY = 0;
+
 /** What a body holds beyond the update, when anything. */
 export interface BodyExtras {
   if?: Patch['if'];

@@ -1,5 +1,5 @@
 /**
- * The compact form of the two messages every write travels in (protocols 9 and 10): `entries` (host
+ * The compact form of the two messages every write travels in (protocols 9 to 11): `entries` (host
  * to members) and `submit` (member to host), as binary frames (transport/binary-frame.ts).
  *
  * Why: in the JSON form each entry repeats its keys and carries three 16-digit integers
@@ -24,7 +24,9 @@
  * JSON.parse gives every object it makes a hidden class by its keys, and past ~1,500 keys of
  * a wide document each `{"$inc":{"k123":1}}` got one of its own (decoding a frame of them
  * took ~2.5x as long as of a small document's); the decoder builds that update itself, with
- * shapes shared across paths (document/paths-object.ts). Entry i has version first + i and was
+ * shapes shared across paths (document/paths-object.ts). Since protocol 11 a body may be the
+ * number 0: the same one-path write, of a value that is no object, as the body just before
+ * (see bodiesOf). Entry i has version first + i and was
  * ordered in entryEpoch. Decoding checks everything the JSON schema checks (compact-decode.ts).
  */
 import { MemSyncError } from '../errors.js';
@@ -40,9 +42,35 @@ import {
   FLAG_ACK,
   KIND_ENTRIES,
   KIND_SUBMIT,
+  REPEAT_BODY,
   SUBMIT_HEADER,
   SUBMIT_RECORD,
 } from './compact-layout.js';
+
+/**
+ * The bodies of `patches` in order, a repeat of the body just before as {@link REPEAT_BODY}:
+ * where a one-path write of a value that is no object follows the very same write (a
+ * counter's `$inc {n: 1}`, again and again), its JSON is one digit. Parsing a frame's text
+ * was the largest single share of a reader's CPU in a fan-out, and the decoder gives a repeat
+ * the update object it made for the first (compact-decode.ts) where a parsed body cost an
+ * array and two strings.
+ */
+function bodiesOf(patches: readonly Patch[]): unknown[] {
+  const bodies = new Array<unknown>(patches.length);
+  let previous: [string, string, unknown] | undefined;
+  for (let i = 0; i < patches.length; i++) {
+    const body = bodyOf(patches[i]!);
+    const lean = isLeanBody(body) && (typeof body[2] !== 'object' || body[2] === null) ? body : undefined;
+    const repeat = lean !== undefined && previous !== undefined && lean[0] === previous[0] && lean[1] === previous[1] && Object.is(lean[2], previous[2]);
+    bodies[i] = repeat ? REPEAT_BODY : body;
+    previous = lean;
+  }
+  return bodies;
+}
+
+function isLeanBody(body: unknown): body is [string, string, unknown] {
+  return Array.isArray(body) && body.length === 3 && typeof body[0] === 'string';
+}
 
 function bodyOf(patch: Patch): unknown {
   if (patch.if === undefined && patch.arrayFilters === undefined && patch.msg === undefined) {
@@ -174,7 +202,7 @@ export function encodeEntries(
   // too large that way is encoded from the objects, which a single entry always fits in.
   if (jsonAt + jsonBytes > maxFrameBytes) parts = [];
   // Nothing relayed (the host's own writes, messaging, a client's catch-up, a store): one text.
-  const json = parts.length === 0 ? jsonOf([peers, entries.map((entry) => bodyOf(entry.patch))]) : undefined;
+  const json = parts.length === 0 ? jsonOf([peers, bodiesOf(entries.map((entry) => entry.patch))]) : undefined;
   if (json !== undefined) jsonBytes = Buffer.byteLength(json, 'utf8');
   const frame = allocate(jsonAt + jsonBytes, maxFrameBytes);
   const base = FRAME_HEADER_BYTES;
@@ -218,10 +246,11 @@ const CLOSE_BRACKET = 0x5d;
  */
 function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch, RelayedBodies>): Array<string | Buffer> {
   const parts: Array<string | Buffer> = [];
-  let encoded: unknown[] = [];
+  // A stretch's first body is never a repeat: what comes before it may be relayed bytes.
+  let encoded: Patch[] = [];
   const flush = (): void => {
     if (encoded.length === 0) return;
-    parts.push(jsonOf(encoded).slice(1, -1));
+    parts.push(jsonOf(bodiesOf(encoded)).slice(1, -1));
     encoded = [];
   };
   for (let i = 0; i < entries.length; ) {
@@ -232,7 +261,7 @@ function bodyParts(entries: readonly OrderedPatch[], relayed: ReadonlyMap<Patch,
       i += bodies.patches.length;
       continue;
     }
-    encoded.push(bodyOf(entries[i++]!.patch));
+    encoded.push(entries[i++]!.patch);
   }
   flush();
   return parts;
@@ -254,13 +283,8 @@ export function encodeSubmit(epoch: number, patches: readonly Patch[], maxFrameB
   const count = patches.length;
   const peer = patches[0]?.peer;
   if (peer === undefined) return undefined;
-  const bodies = new Array<unknown>(count);
-  for (let i = 0; i < count; i++) {
-    const patch = patches[i]!;
-    if (patch.peer !== peer) return undefined;
-    bodies[i] = bodyOf(patch);
-  }
-  const json = jsonOf([peer, bodies]);
+  for (let i = 0; i < count; i++) if (patches[i]!.peer !== peer) return undefined;
+  const json = jsonOf([peer, bodiesOf(patches)]);
   const jsonAt = SUBMIT_HEADER + count * SUBMIT_RECORD;
   const frame = allocate(jsonAt + Buffer.byteLength(json, 'utf8'), maxFrameBytes);
   const base = FRAME_HEADER_BYTES;

@@ -12,7 +12,7 @@ import { decodeCompact } from './compact-decode.js';
 import { Count, Epoch, LockOpSchema, MessagingName, PatchSchema, PeerId } from './patch-schema.js';
 
 /** Protocol versions this build speaks, newest first. `hello` carries them; the host picks one. */
-export const PROTOCOL_VERSIONS = [10] as const;
+export const PROTOCOL_VERSIONS = [11] as const;
 
 const EntrySchema = Type.Object(
   { version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), epoch: Epoch, patch: PatchSchema },

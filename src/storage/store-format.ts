@@ -6,15 +6,16 @@ import { StorageError } from '../errors.js';
  * build refuses a store of a version it does not know rather than guess at it.
  */
 export const FORMAT_NAME = 'memsync-store';
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 /**
  * Versions this build reads (1: one log key per entry; 2: one per batch; 3: the log in segment
  * files; 4: with sync marks in the segments, which a version 3 reader would take for damage;
  * 5: batches as compact frame bytes (compact-record.ts), which a version 4 reader cannot parse;
  * 6: with protocol 10's one-path bodies `[operator, path, value]` in them, which a version 5
+ * reader would refuse; 7: with protocol 11's repeats (a body 0, compact.ts), which a version 6
  * reader would refuse).
  */
-const READABLE = new Set([1, 2, 3, 4, 5, 6]);
+const READABLE = new Set([1, 2, 3, 4, 5, 6, 7]);
 
 export interface StoreHeader {
   format: string;

@@ -14,7 +14,7 @@ function entry(version: number, valueBytes: number): OrderedPatch {
   return {
     version,
     epoch: 1,
-    patch: { peer: 'p', seq: version, ts: version, update: { $set: { big: 'x'.repeat(valueBytes) } } },
+    patch: { peer: 'p', seq: version, ts: version, update: { $set: { big: String(version).padStart(valueBytes, 'x') } } },
   };
 }
 

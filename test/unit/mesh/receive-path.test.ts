@@ -125,8 +125,8 @@ describe('compact decoder: where a malformed record is', () => {
   });
 
   it('names the body that is not an update, and the submit record whose seq is wrong', () => {
-    const bad = Buffer.from(body().toString('latin1').replace('[["$inc","n",1],["$inc","n",1]]', '[["$inc","n",1],[1,{"if":{}}]]'), 'latin1');
-    expect(refusal(bad)).toBe(`invalid 'entries' message at /json/1/1: expected an update object, [update, extras] or [operator, path, value]`);
+    const bad = Buffer.from(body().toString('latin1').replace('[["$inc","n",1],0]', '[["$inc","n",1],[1,{"if":{}}]]'), 'latin1');
+    expect(refusal(bad)).toBe(`invalid 'entries' message at /json/1/1: expected an update object, [update, extras], [operator, path, value] or a repeat (0)`);
     const submit = Buffer.from(encodeSubmit(1, [{ peer: 'a', seq: 1, ts: 0, update: {} }], 1 << 20)!.body);
     submit.writeDoubleLE(Number.NaN, 14);
     expect(refusal(submit)).toBe(`invalid 'submit' message at /patches/0/seq: expected an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got NaN`);

@@ -64,6 +64,23 @@ describe('relayed submit bodies', () => {
     );
   });
 
+  it('keep their repeats (a body 0) meaning the same write, after and before entries encoded around them', () => {
+    const write = fc.constantFrom<Patch['update']>({ $inc: { n: 1 } }, { $inc: { n: 2 } }, { $set: { s: 'x' } }, { $set: { o: { a: 1 } } }, { $inc: { n: 1 }, $set: { s: 'x' } });
+    const writes = fc.array(write, { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(writes, writes, writes, (fromSubmit, before, after) => {
+        const submit = received(encodeSubmit(2, fromSubmit.map((update, i) => ({ peer: 'w', seq: i + 1, ts: 9, update })), FRAME)!.body);
+        const relayed = relayedBodies(submit.body, submit.patches)!;
+        const own = (updates: Array<Patch['update']>, from: number): Patch[] => updates.map((update, i) => ({ peer: 'host', seq: from + i, ts: 1, update }));
+        const entries = ordered([...own(before, 1), ...submit.patches, ...own(after, before.length + 1)], 10);
+        const { relayed: out, encoded } = bothWays(entries, relayed);
+        expect(out).toEqual(encoded);
+        expect((out as { entries: OrderedPatch[] }).entries.map((e) => e.patch.update)).toEqual([...before, ...fromSubmit, ...after]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('carry text spaced and escaped as any client may send it', () => {
     const peer = 'a"b]\\,[';
     const patches: Patch[] = [

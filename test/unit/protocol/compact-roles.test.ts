@@ -93,16 +93,16 @@ describe('compact frames between the roles', () => {
     client.role.close();
   });
 
-  it('turns away a hello of protocol 9 (no common version: its readers cannot parse a one-path body) and welcomes one of 10', async () => {
-    expect(PROTOCOL_VERSIONS).toEqual([10]);
+  it('turns away a hello of protocol 10 (no common version: its readers cannot parse a repeated body) and welcomes one of 11', async () => {
+    expect(PROTOCOL_VERSIONS).toEqual([11]);
     const { host } = await hostWith();
     const old = host.connect();
-    old.deliver(helloFrom('old', { protocols: [9, 8] }));
+    old.deliver(helloFrom('old', { protocols: [10, 9] }));
     await settle();
     expect(old.sentOf('refused')[0]).toMatchObject({ message: expect.stringMatching(/no common protocol version/) });
     expect(old.sentOf('welcome')).toHaveLength(0);
     const current = host.connect();
-    current.deliver(helloFrom('current', { protocols: [10] }));
+    current.deliver(helloFrom('current', { protocols: [11] }));
     expect(current.sentOf('welcome')).toHaveLength(1);
   });
 });

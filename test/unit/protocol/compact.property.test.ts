@@ -187,6 +187,7 @@ describe('compact frames round-trip', () => {
     ];
     const patches: Patch[] = updates.map((update, i) => ({ peer: 'w', seq: i + 1, ts: i, update }));
     const entries: OrderedPatch[] = patches.map((patch, i) => ({ version: i + 1, epoch: 1, patch }));
+    expect(encodeSubmit(1, patches.slice(0, 4), FRAME)!.body.toString('latin1')).toContain('[["$inc","n",1],0,0,["$inc","n",2]]');
     const sameAsBefore = [false, true, true, false, false, false, false, true, false, false, false, true, false, true, false, false];
     for (const decoded of [
       (received(encodeSubmit(1, patches, FRAME)!) as { patches: Patch[] }).patches,
@@ -335,18 +336,26 @@ describe('malformed compact frames are refused', () => {
       [`[["a",7],${body(3)}]`, /peer id/],
       [`[["a","${'x'.repeat(129)}"],${body(3)}]`, /peer id/],
       [`[["a",""],${body(3)}]`, /peer id/],
-      [`[["a","b"],[{"$inc":{"n":1}},[1,2],{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
-      [`[["a","b"],[{"$inc":{"n":1}},null,{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},[1,2],{}]]`, /update object, \[update, extras\], \[operator, path, value\] or a repeat \(0\)/],
+      [`[["a","b"],[{"$inc":{"n":1}},null,{}]]`, /update object, \[update, extras\], \[operator, path, value\] or a repeat \(0\)/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"__proto__":{"x":1}}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"extra":1}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"if":[1]}],{}]]`, /json\/1\/1\/1/],
       [`[["a","b"],[{"$inc":{"n":1}},[{},{"msg":{"op":"left"}}],{}]]`, /json\/1\/1\/1/],
-      [`[["a","b"],[{"$inc":{"n":1}},[{},{},{}],{}]]`, /update object, \[update, extras\] or \[operator, path, value\]/],
+      [`[["a","b"],[{"$inc":{"n":1}},[{},{},{}],{}]]`, /update object, \[update, extras\], \[operator, path, value\] or a repeat \(0\)/],
       [`[["a","b"],[{"$inc":{"n":1}},["$inc","n"],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
       [`[["a","b"],[{"$inc":{"n":1}},["$inc","n",1,2],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
       [`[["a","b"],[{"$inc":{"n":1}},["$inc",7,1],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
       [`[["a","b"],[{"$inc":{"n":1}},["$inc"],{}]]`, /json\/1\/1: expected \[operator, path, value\]/],
       [`[["a","b"],${body(3)}`, /not valid JSON/],
+      // A repeat names the one-path body of a value that is no object just before it.
+      [`[["a","b"],[0,["$inc","n",1],0]]`, /json\/1\/0: a repeat \(0\) must follow/],
+      [`[["a","b"],[{"$inc":{"n":1}},0,{}]]`, /json\/1\/1: a repeat \(0\) must follow/],
+      [`[["a","b"],[["$set","n",{"a":1}],0,{}]]`, /json\/1\/1: a repeat \(0\) must follow/],
+      [`[["a","b"],[["$set","n",[1]],0,{}]]`, /json\/1\/1: a repeat \(0\) must follow/],
+      [`[["a","b"],[["$inc","n",1],[{"$inc":{"n":1}},{"if":{"n":1}}],0]]`, /json\/1\/2: a repeat \(0\) must follow/],
+      [`[["a","b"],[["$inc","n",1],{"$inc":{"n":1}},0]]`, /json\/1\/2: a repeat \(0\) must follow/],
+      [`[["a","b"],[["$inc","n",1],1,{}]]`, /update object, \[update, extras\], \[operator, path, value\] or a repeat \(0\)/],
     ];
     const [valid, ...invalid] = cases;
     expect(outcome(withJson(valid![0])).message).toMatchObject({ type: 'entries' });

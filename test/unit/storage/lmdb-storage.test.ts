@@ -137,7 +137,7 @@ describe('LmdbStorage', () => {
     expect(state?.entries.map((e) => e.version)).toEqual([51]);
   });
 
-  it('reads a format 1 store (one key per entry) and writes it as format 6 from then on', async () => {
+  it('reads a format 1 store (one key per entry) and writes it as format 7 from then on', async () => {
     const { open: openLmdb } = await import('lmdb');
     const { encodeRecord } = await import('../../../src/storage/record-codec.js');
     const env = openLmdb({ path: dir, maxDbs: 4 });
@@ -157,7 +157,7 @@ describe('LmdbStorage', () => {
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => e.version)).toEqual([3, 4, 5, 6]);
     const check = openLmdb({ path: dir, maxDbs: 4 });
-    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 6 });
+    expect(check.openDB({ name: 'meta', encoding: 'json', useVersions: true }).get('header')).toMatchObject({ version: 7 });
     await check.close();
   });
 
@@ -236,11 +236,11 @@ describe('LmdbStorage', () => {
     await seeded(1);
     const { open: openLmdb } = await import('lmdb');
     const env = openLmdb({ path: dir, maxDbs: 4 });
-    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 7, mesh: 'm' });
+    env.openDB({ name: 'meta', encoding: 'json', useVersions: true }).putSync('header', { format: 'memsync-store', version: 8, mesh: 'm' });
     await env.close();
     const error = await refusal(store());
     expect(error.code).toBe('ERR_STORAGE_FORMAT');
-    expect(error.message).toMatch(/format version 7/);
+    expect(error.message).toMatch(/format version 8/);
   });
 
   it('refuses a truncated data file instead of crashing on it', async () => {

@@ -76,7 +76,7 @@ describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', ()
     expect(state?.entries).toEqual([1, 2, 3, 4, 5].map((v) => incEntry(v)));
   });
 
-  it('a format 4 store (JSON batches) is read, and written as format 6 from then on', async () => {
+  it('a format 4 store (JSON batches) is read, and written as format 7 from then on', async () => {
     const name = await emptyStore();
     // What a format 4 host left: JSON batch records and a sync mark in its live segment.
     const batches = [[incEntry(1), incEntry(2)], [incEntry(3)]];
@@ -89,19 +89,19 @@ describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', ()
     expect(state?.entries).toEqual([1, 2, 3].map((v) => incEntry(v)));
     await next.append([incEntry(4, epoch), incEntry(5, epoch)]);
     await next.close();
-    expect(await headerVersion()).toBe(6);
+    expect(await headerVersion()).toBe(7);
     expect(batchesOf(name).map((p) => p[0])).toEqual([0x5b, 0x5b]);
     expect(batchesOf(segments().at(-1)!).map((p) => p[0])).toEqual([COMPACT_BATCH]);
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => [e.version, e.epoch])).toEqual([[1, 1], [2, 1], [3, 1], [4, epoch], [5, epoch]]);
   });
 
-  it('a format 5 store (updates as objects in its frames) is read, and written as format 6 from then on', async () => {
+  it('a format 5 store (updates as objects in its frames) is read, and written as format 7 from then on', async () => {
     const name = await emptyStore();
     // Protocol 9's frames as a format 5 host kept them: the same numbers, each body an object.
     const lean = compactBatchPayload(frameOf([incEntry(1), incEntry(2)]).body);
     const jsonAt = lean.indexOf(0x5b);
-    expect(lean.subarray(jsonAt).toString()).toBe('[["w"],[["$inc","n",1],["$inc","n",1]]]');
+    expect(lean.subarray(jsonAt).toString()).toBe('[["w"],[["$inc","n",1],0]]');
     const old = Buffer.concat([lean.subarray(0, jsonAt), Buffer.from('[["w"],[{"$inc":{"n":1}},{"$inc":{"n":1}}]]')]);
     writeFileSync(join(dir, name), encodeWalRecord(old));
     await setHeaderVersion(5);
@@ -110,9 +110,27 @@ describe('formats 5 and 6: the log keeps a batch as its compact frame bytes', ()
     expect(state?.entries).toEqual([1, 2].map((v) => incEntry(v)));
     await next.append([incEntry(3, epoch)]);
     await next.close();
-    expect(await headerVersion()).toBe(6);
+    expect(await headerVersion()).toBe(7);
     const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
     expect(again?.entries.map((e) => [e.version, e.patch.update])).toEqual([1, 2, 3].map((v) => [v, { $inc: { n: 1 } }]));
+  });
+
+  it('a format 6 store (each one-path body written out, no repeats) is read, and written as format 7 from then on', async () => {
+    const name = await emptyStore();
+    const lean = compactBatchPayload(frameOf([incEntry(1), incEntry(2)]).body);
+    const jsonAt = lean.indexOf(0x5b);
+    const old = Buffer.concat([lean.subarray(0, jsonAt), Buffer.from('[["w"],[["$inc","n",1],["$inc","n",1]]]')]);
+    writeFileSync(join(dir, name), encodeWalRecord(old));
+    await setHeaderVersion(6);
+    const next = store();
+    const { epoch, state } = await next.load({ mesh: 'm', epoch: 1 });
+    expect(state?.entries).toEqual([1, 2].map((v) => incEntry(v)));
+    await next.append([incEntry(3, epoch), incEntry(4, epoch)]);
+    await next.close();
+    expect(await headerVersion()).toBe(7);
+    expect(batchesOf(segments().at(-1)!).map((p) => p.subarray(p.indexOf(0x5b)).toString())).toContain('[["w"],[["$inc","n",1],0]]');
+    const { state: again } = await store().load({ mesh: 'm', epoch: 1 });
+    expect(again?.entries.map((e) => [e.version, e.patch.update])).toEqual([1, 2, 3, 4].map((v) => [v, { $inc: { n: 1 } }]));
   });
 
   it('a hostile compact record (checksums right, content not a batch) is refused, naming the file', async () => {
