@@ -19,6 +19,7 @@ import {
   KIND_ENTRIES,
   KIND_SUBMIT,
   REPEAT_BODY,
+  repeatable,
   SUBMIT_HEADER,
   SUBMIT_RECORD,
 } from './compact-layout.js';
@@ -160,11 +161,10 @@ function leanMemo(): LeanMemo {
 function leanUpdateOf(memo: LeanMemo, op: string, path: string, value: unknown): Update {
   if (memo.update !== undefined && memo.op === op && memo.path === path && Object.is(memo.value, value)) return memo.update;
   const update = leanUpdate(op, path, value);
-  const shareable = typeof value !== 'object' || value === null;
   memo.op = op;
   memo.path = path;
   memo.value = value;
-  memo.update = shareable ? update : undefined;
+  memo.update = repeatable(value) ? update : undefined;
   return update;
 }
 

@@ -19,6 +19,11 @@ export const SUBMIT_RECORD = 16;
  */
 export const REPEAT_BODY = 0;
 
+/** Whether a one-path write of `value` may be repeated: not an object, which only one place may hold. */
+export function repeatable(value: unknown): boolean {
+  return typeof value !== 'object' || value === null;
+}
+
 /** What a body holds beyond the update, when anything. */
 export interface BodyExtras {
   if?: Patch['if'];

@@ -43,6 +43,7 @@ import {
   KIND_ENTRIES,
   KIND_SUBMIT,
   REPEAT_BODY,
+  repeatable,
   SUBMIT_HEADER,
   SUBMIT_RECORD,
 } from './compact-layout.js';
@@ -60,7 +61,7 @@ function bodiesOf(patches: readonly Patch[]): unknown[] {
   let previous: [string, string, unknown] | undefined;
   for (let i = 0; i < patches.length; i++) {
     const body = bodyOf(patches[i]!);
-    const lean = isLeanBody(body) && (typeof body[2] !== 'object' || body[2] === null) ? body : undefined;
+    const lean = isLeanBody(body) && repeatable(body[2]) ? body : undefined;
     const repeat = lean !== undefined && previous !== undefined && lean[0] === previous[0] && lean[1] === previous[1] && Object.is(lean[2], previous[2]);
     bodies[i] = repeat ? REPEAT_BODY : body;
     previous = lean;
