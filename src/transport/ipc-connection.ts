@@ -32,9 +32,11 @@ export class IpcConnection implements Connection {
   #queuedBytes = 0;
   /** A batch window is open: the frames sent meanwhile are written when the windows close. */
   #windowOpen = false;
-  /** The window's first frame waits in the queue (0: it was written at once). */
-  #opener = 0;
-  /** The last batch window collected more than the frame that opened it: batch the next too. */
+  /** The window opened idle: its first frame was written at once, the rest of its first tick at that tick's end. */
+  #writesAtTickEnd = false;
+  /** Frames the window's first tick queued (counted at its end); more after them mean load. */
+  #tickFrames = 0;
+  /** The last batch window collected frames after its first tick: batch the next whole too. */
   #busy = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -118,18 +120,39 @@ export class IpcConnection implements Connection {
       return this.#flush();
     }
     if (this.#windowOpen) return;
-    // An idle connection (its last window held one frame at most, nothing waits in the
-    // socket): this frame goes out now, and the tick's later sends wait for one write at its
-    // end. A lone message then does not wait for the check phase (a round trip is four hops
-    // of it); under load every window collects several frames and they batch as before.
-    let opener = 1;
-    if (!this.#busy && this.#socket.writableLength === 0) {
-      this.#flush();
-      opener = 0;
-    }
+    // An idle connection (its last window got nothing after its first tick, nothing waits in
+    // the socket): this frame goes out now, the rest of this tick's frames at the tick's end,
+    // and later ticks' frames wait for one write at the turn's end. A lone message then does
+    // not wait for the check phase (a round trip is four hops of it), nor does what one read
+    // makes a process send (a replica's submit and its ack of the frame that prompted it,
+    // which kept every window at two frames and so held each for the check phase). Under
+    // load every window collects frames after its first tick and they batch as before.
     this.#windowOpen = true;
-    this.#opener = opener;
+    this.#writesAtTickEnd = !this.#busy && this.#socket.writableLength === 0;
+    this.#tickFrames = 0;
+    if (this.#writesAtTickEnd) this.#write();
+    IpcConnection.#endTickSoon(this);
     IpcConnection.#closeWindowsSoon(this);
+  }
+
+  /** Connections whose window opened in this tick: their first tick ends in one microtask. */
+  static #ticking: IpcConnection[] = [];
+
+  static #endTickSoon(connection: IpcConnection): void {
+    if (IpcConnection.#ticking.push(connection) === 1) queueMicrotask(IpcConnection.#endTicks);
+  }
+
+  static #endTicks(this: void): void {
+    const ticking = IpcConnection.#ticking;
+    IpcConnection.#ticking = [];
+    for (const connection of ticking) connection.#endTick();
+  }
+
+  #endTick(): void {
+    // Closed already: flushed early (a large batch), failed or closed since it opened.
+    if (!this.#windowOpen) return;
+    if (this.#writesAtTickEnd) this.#write();
+    else this.#tickFrames = this.#queue.length;
   }
 
   /**
@@ -157,7 +180,7 @@ export class IpcConnection implements Connection {
   #closeWindow(): void {
     // Closed already: flushed early (a large batch), failed or closed since it opened.
     if (!this.#windowOpen) return;
-    this.#busy = this.#queue.length > this.#opener;
+    this.#busy = this.#queue.length > (this.#writesAtTickEnd ? 0 : this.#tickFrames);
     this.#flush();
   }
 
@@ -209,6 +232,11 @@ export class IpcConnection implements Connection {
 
   #flush(): void {
     this.#windowOpen = false;
+    this.#write();
+  }
+
+  /** Writes what is queued, as one buffer; an open window stays open. */
+  #write(): void {
     if (this.#queue.length === 0) return;
     const data =
       this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queuedBytes);

@@ -1,7 +1,7 @@
 /**
  * When a connection writes: a lone frame on an idle connection goes to the socket at once
- * (a round trip is four hops of it), frames sent in a busy stretch are batched into one
- * write per tick. Real Unix sockets; what is measured is what the connection holds back,
+ * (a round trip is four hops of it) and the rest of its tick at the tick's end; frames sent
+ * in a busy stretch are batched into one write per turn of the event loop. Real Unix sockets; what is measured is what the connection holds back,
  * never a time.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,7 +42,7 @@ describe('ipc connection: write at once when idle, batch when busy', () => {
     return { client, server: await within(10_000, accepted, 'accept') };
   }
 
-  it('writes a lone frame at once, and queues the rest of that tick for one write', async () => {
+  it('writes a lone frame at once, and the rest of that tick in one write at its end', async () => {
     const { client, server } = await pair();
     const inbox = record(server);
     client.send({ n: 1, pad: 'x'.repeat(500) });
@@ -50,19 +50,42 @@ describe('ipc connection: write at once when idle, batch when busy', () => {
     expect(client.bufferedBytes).toBe(0);
     client.send({ n: 2, pad: 'x'.repeat(500) });
     client.send({ n: 3, pad: 'x'.repeat(500) });
-    // The tick's later frames wait for its batch.
+    // The tick's later frames wait for its end, not for the check phase.
     expect(client.bufferedBytes).toBeGreaterThan(1000);
+    await Promise.resolve();
+    expect(client.bufferedBytes).toBe(0);
     await inbox.received(3);
     expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3]);
   });
 
-  it('batches the first frame too after a busy tick, and writes at once again once idle', async () => {
+  it('stays idle after a window whose frames all came in its first tick (a submit and an ack)', async () => {
     const { client, server } = await pair();
     const inbox = record(server);
-    for (let n = 1; n <= 3; n++) client.send({ n });
+    for (let round = 0; round < 3; round++) {
+      // What one read makes a replica send: every window holds two frames, in one tick.
+      client.send({ n: 2 * round + 1 });
+      expect(client.bufferedBytes).toBe(0);
+      client.send({ n: 2 * round + 2 });
+      await nextTurn();
+    }
+    await inbox.received(6);
+    expect(inbox.messages.map((m) => (m as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('batches the first frame too after a busy window, and writes at once again once idle', async () => {
+    const { client, server } = await pair();
+    const inbox = record(server);
+    client.send({ n: 1 });
+    // Ticks after the window's first: that is load.
+    await Promise.resolve();
+    await Promise.resolve();
+    client.send({ n: 2 });
+    client.send({ n: 3 });
+    expect(client.bufferedBytes).toBeGreaterThan(0);
     await nextTurn();
-    // The last window held more than its opener: the next tick's first frame is batched.
+    // The last window got frames after its first tick: the next one's first frame is batched.
     client.send({ n: 4 });
+    await Promise.resolve();
     expect(client.bufferedBytes).toBeGreaterThan(0);
     await nextTurn();
     await nextTurn();
