@@ -6,6 +6,16 @@
  * the same FrameDecoder and Inbox an IpcConnection uses, one chunk per event-loop turn.
  *
  *   node --import tsx bench/reader-harness.ts [entries=200000] [perFrame=32] [framesPerChunk=4]
+ *
+ * WIDE=K: the document holds keys k0 .. k(K-1) and each entry is an `$inc` of a random one,
+ * as in the mixed workload (#18), instead of `$inc {n: 1}` again and again. PENDING=P (with
+ * WIDE): the reader has P writes of its own in flight the whole time (never confirmed: the
+ * played host does not order them), so its optimistic view rebases on every entry.
+ * OWN=K (with WIDE): the reader also writes, K random `$inc`s per frame, and the played host
+ * orders each LAG=L frames after it was submitted (default 4), among the other writer's
+ * entries: the mixed workload's writer, its pending writes confirmed as they are there.
+ * Only the receive of each chunk is timed then (frames are encoded between, untimed).
+ * READS=R (with OWN): R reads of random keys (`mem.data[key]`) between two frames, untimed.
  */
 import { MemSync } from '../src/index.js';
 import { encodeEntries } from '../src/protocol/compact.js';
@@ -27,6 +37,22 @@ const WRITER = 'writer-4f1c2a9e';
 /** STAGE=decode: frames only decoded and checked (the decoder's share), not delivered. */
 const DECODE_ONLY = process.env.STAGE === 'decode';
 let decoded = 0;
+const WIDE = Number(process.env.WIDE ?? 0);
+const PENDING = Number(process.env.PENDING ?? 0);
+const OWN = Number(process.env.OWN ?? 0);
+const LAG = Number(process.env.LAG ?? 4);
+const READS = Number(process.env.READS ?? 0);
+/** The reader's own patches as it submitted them, oldest first (OWN). */
+const submitted: OrderedPatch['patch'][] = [];
+const defaults = { n: 0 };
+/** A small deterministic generator (xorshift32): the same keys in every run. */
+let seed = 2463534242;
+function nextKey(): string {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return `k${(seed >>> 0) % WIDE}`;
+}
 
 /** What a real host sends a joiner up to `known`, recorded over the loopback. */
 async function recordHandshake(): Promise<{ messages: unknown[]; epoch: number; version: number }> {
@@ -48,9 +74,15 @@ async function recordHandshake(): Promise<{ messages: unknown[]; epoch: number; 
       return conn;
     },
   };
-  const host = new MemSync('reader-harness', { n: 0 }, { transport: loopback, id: 'host-1' });
+  const host = new MemSync('reader-harness', defaults, { transport: loopback, id: 'host-1' });
   await host.start();
-  const client = new MemSync('reader-harness', { n: 0 }, { transport: recording, id: 'reader-1', clientOnly: true });
+  // A thousand keys a patch keeps each under maxPathsPerPatch (as bench/workers' fillKeys).
+  for (let first = 0; first < WIDE; first += 1000) {
+    const fields: Record<string, number> = {};
+    for (let i = first; i < Math.min(WIDE, first + 1000); i++) fields[`k${i}`] = 0;
+    await host.patch({ $set: fields });
+  }
+  const client = new MemSync('reader-harness', defaults, { transport: recording, id: 'reader-1', clientOnly: true });
   await client.start();
   await new Promise((resolve) => setTimeout(resolve, 50));
   const version = client.version;
@@ -76,6 +108,10 @@ class PlayedConnection implements Connection {
   }
   send(message: unknown): void {
     this.sent++;
+    if (message instanceof BinaryFrame) {
+      const parsed = parseMessage(message);
+      if (parsed.type === 'submit') submitted.push(...parsed.patches);
+    }
     if ((message as { type?: string }).type === 'hello') {
       setImmediate(() => {
         for (const m of this.handshake) this.#inbox.deliver(m);
@@ -120,7 +156,7 @@ function chunks(epoch: number, after: number, entries: number): Buffer[] {
   for (let first = after + 1; first <= after + entries; first += perFrame) {
     const batch: OrderedPatch[] = [];
     for (let v = first; v < first + perFrame && v <= after + entries; v++) {
-      batch.push({ version: v, epoch, patch: { peer: WRITER, seq: v, ts: 1_763_900_000_000_000 + v, update: { $inc: { n: 1 } } } });
+      batch.push({ version: v, epoch, patch: { peer: WRITER, seq: v, ts: 1_763_900_000_000_000 + v, update: { $inc: { [WIDE > 0 ? nextKey() : 'n']: 1 } } } });
     }
     frames.push(encodeFrame(encodeEntries(epoch, batch, false, MAX_FRAME) as BinaryFrame, MAX_FRAME));
     if (frames.length === framesPerChunk) {
@@ -132,6 +168,56 @@ function chunks(epoch: number, after: number, entries: number): Buffer[] {
   return out;
 }
 
+/**
+ * OWN: frames of `perFrame` entries, OWN of them the reader's own writes submitted LAG frames
+ * before; the receive of each timed alone. Prints its figures and exits.
+ */
+async function ownWrites(): Promise<never> {
+  let v = version;
+  let foreignSeq = 0;
+  let cpuMicros = 0;
+  let wallNs = 0n;
+  let received = 0;
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const issue = () => {
+    for (let i = 0; i < OWN; i++) void reader.patch({ $inc: { [nextKey()]: 1 } }).catch(() => undefined);
+  };
+  for (let i = 0; i < LAG; i++) {
+    issue();
+    await turn();
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  while (received < entries) {
+    issue();
+    await turn();
+    const batch: OrderedPatch[] = [];
+    const own = submitted.splice(0, OWN);
+    for (let i = 0; i < perFrame; i++) {
+      const patch = i % Math.max(1, Math.floor(perFrame / OWN)) === 0 && own.length > 0 ? own.shift()! : { peer: WRITER, seq: ++foreignSeq, ts: 1_763_900_000_000_000 + v, update: { $inc: { [nextKey()]: 1 } } };
+      batch.push({ version: ++v, epoch, patch });
+    }
+    const chunk = encodeFrame(encodeEntries(epoch, batch, false, MAX_FRAME) as BinaryFrame, MAX_FRAME);
+    const cpu = process.cpuUsage();
+    const began = process.hrtime.bigint();
+    played!.receive(chunk);
+    wallNs += process.hrtime.bigint() - began;
+    const used = process.cpuUsage(cpu);
+    cpuMicros += used.user + used.system;
+    received += batch.length;
+    let sum = 0;
+    for (let i = 0; i < READS; i++) sum += (reader.data as Record<string, number>)[nextKey()]!;
+    if (Number.isNaN(sum)) throw new Error('a key was missing');
+    await turn();
+  }
+  if (reader.version - version !== received) throw new Error(`applied ${reader.version - version} of ${received}`);
+  console.log(
+    `${received} entries, ${perFrame}/frame, ${OWN} own a frame (lag ${LAG}): receive ${(Number(wallNs) / received).toFixed(0)} ns/entry wall, ` +
+      `${((cpuMicros * 1000) / received).toFixed(0)} ns/entry CPU`,
+  );
+  await reader.stop();
+  process.exit(0);
+}
+
 const { messages, epoch, version } = await recordHandshake();
 let played: PlayedConnection | undefined;
 const transport: Transport = {
@@ -141,16 +227,20 @@ const transport: Transport = {
     return played;
   },
 };
-const reader = new MemSync('reader-harness', { n: 0 }, { transport, id: 'reader-1', clientOnly: true });
+const reader = new MemSync('reader-harness', defaults, { transport, id: 'reader-1', clientOnly: true });
 await reader.start();
 let seen = 0;
 reader.observe('n', (value) => {
   if (typeof value === 'number') seen = value;
 });
+const own: Promise<unknown>[] = [];
+// Refused at stop (never ordered): expected, and not what is measured.
+for (let i = 0; i < PENDING; i++) own.push(reader.patch({ $inc: { [nextKey()]: 1 } }).catch(() => undefined));
 // One cycle of frames, replayed with its versions and seqs moved on (so that generating the
 // input costs the same whatever `entries`: instruction counts of two sizes subtract cleanly).
 const cycle = CYCLE;
 const input = chunks(epoch, version, cycle);
+if (OWN > 0) await ownWrites();
 (globalThis as { gc?: () => void }).gc?.();
 const cpu = process.cpuUsage();
 const began = process.hrtime.bigint();
@@ -163,7 +253,7 @@ for (let done = 0; done < entries; done += cycle) {
 }
 const ns = Number(process.hrtime.bigint() - began);
 const used = process.cpuUsage(cpu);
-if ((DECODE_ONLY ? decoded : seen) !== entries) throw new Error(`observer saw ${seen} of ${entries}`);
+if ((DECODE_ONLY ? decoded : WIDE > 0 ? reader.version - version : seen) !== entries) throw new Error(`observer saw ${seen} of ${entries}`);
 console.log(
   `${entries} entries, ${perFrame}/frame, ${framesPerChunk} frames/chunk: ${(ns / entries).toFixed(0)} ns/entry wall, ` +
     `${(((used.user + used.system) * 1000) / entries).toFixed(0)} ns/entry CPU; sent ${played!.sent}`,
