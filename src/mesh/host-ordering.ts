@@ -194,11 +194,17 @@ export class HostOrdering {
     const { storage } = this.host;
     const members: EntrySink[] = [];
     let only: string | undefined;
+    // A lone entry's writer: its frame goes last (loneWriter).
+    const writer = loneWriter(entries);
+    let writerSink: EntrySink | undefined;
     for (const peer of this.host.welcomed()) {
       // A member being sent a snapshot gets its entries once the stream is done (snapshot-queue.ts).
-      members.push(peer.snapshots?.holding ? peer.snapshots : peer.conn);
+      const sink = peer.snapshots?.holding ? peer.snapshots : peer.conn;
+      if (writer !== undefined && peer.member?.peer === writer && writerSink === undefined) writerSink = sink;
+      else members.push(sink);
       only = peer.member?.peer;
     }
+    if (writerSink !== undefined) members.push(writerSink);
     // Stored before anything is sent: with members, frame by frame as each is encoded (the
     // store keeps the frame's bytes as its record); with none, the batch here.
     if (members.length === 0) storage?.append(entries);
@@ -272,4 +278,18 @@ export class HostOrdering {
       error: (error) => this.host.onBackplaneError(error),
     });
   }
+}
+
+/**
+ * The writer of a batch of one entry, whose frame is then written after the other members'.
+ * A lone entry is what a host orders while idle, as in a round trip: each write to a peer
+ * that sleeps costs the host ~5-20 us here (the kernel wakes the peer), and the others learn
+ * news in it while the writer only learns that its own write was ordered (Redis does the
+ * same with a PUBLISH: the subscribers' messages are queued before the publisher's reply).
+ * Round trip A -> host -> B -> host -> A p50, alternated bench runs: 1.74-2.08x -> 1.62-1.70x
+ * Redis. A larger batch is load: its writer keeps its place, and its acknowledgements keep
+ * its pipeline full (writer last in every batch cost fan-out 16 ~10 % in alternated runs).
+ */
+function loneWriter(entries: readonly OrderedPatch[]): string | undefined {
+  return entries.length === 1 ? entries[0]!.patch.peer : undefined;
 }
