@@ -10,9 +10,10 @@
  *
  * Per round and tree, every size in turn over one growing group of processes (as the bench
  * does): a warm-up run of 2 s, then `runs` runs; the round's figure is the median of the runs.
+ * `--awaited`: writes awaited one by one (the `mixed.P` rows) instead of kept in flight.
  * `--profile=DIR`: CPU profiles of every process (bench/profile-summary.ts reads them).
  * Printed per round: CPU us per operation of every process, and of the host alone (its share
- * of the same operations). At the end, per tree and size, the median over rounds.
+ * of the same operations), and operations/s. At the end, per tree and size, the median over rounds.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +41,8 @@ interface LoopResult {
 }
 
 const WARM_UP_SECONDS = 2;
+/** `--awaited`: every write awaited before the next operation (the mixed.P rows), not kept in flight. */
+const AWAIT_WRITES = process.argv.includes('--awaited');
 const KEYS = 10_000;
 
 function option(name: string, fallback: string): string {
@@ -70,20 +73,29 @@ async function load(dir: string): Promise<Tree> {
 }
 
 /** One tree, every size: per size the runs' CPU us per op (all processes, and the host's). */
-function measure(tree: Tree, sizes: number[], runs: number, seconds: number, profileDir: string | undefined): Promise<{ all: number[]; host: number[] }[]> {
+/** Per size: CPU us per operation of every process and of the host, and operations/s (thousands), per run. */
+interface Measured {
+  all: number[];
+  host: number[];
+  kops: number[];
+}
+
+function measure(tree: Tree, sizes: number[], runs: number, seconds: number, profileDir: string | undefined): Promise<Measured[]> {
   return tree.child.withGroup('mixed-ab', profileDir === undefined ? {} : { profileDir }, async (group) => {
     const loops: ((args: Record<string, unknown>) => Promise<LoopResult>)[] = [];
     const pids: number[] = [];
     const cpu = (): number[] => pids.map((pid) => tree.server.cpuOf(pid));
-    const out: { all: number[]; host: number[] }[] = [];
-    const once = async (runSeconds: number): Promise<{ all: number; host: number }> => {
-      const args = { cmd: 'mixed', seconds: runSeconds, keys: KEYS, writeShare: 0.05, awaitWrites: false };
+    const out: Measured[] = [];
+    const once = async (runSeconds: number): Promise<{ all: number; host: number; kops: number }> => {
+      const args = { cmd: 'mixed', seconds: runSeconds, keys: KEYS, writeShare: 0.05, awaitWrites: AWAIT_WRITES };
       const before = cpu();
+      const began = performance.now();
       const results = await Promise.all(loops.map((loop) => loop(args)));
       const after = cpu();
+      const ms = performance.now() - began;
       const ops = results.reduce((sum, r) => sum + r.ops, 0);
       const used = after.map((value, i) => value - before[i]!);
-      return { all: used.reduce((a, b) => a + b, 0) / ops, host: used[0]! / ops };
+      return { all: used.reduce((a, b) => a + b, 0) / ops, host: used[0]! / ops, kops: ops / ms };
     };
     for (const processes of sizes) {
       while (loops.length < processes) {
@@ -95,9 +107,9 @@ function measure(tree: Tree, sizes: number[], runs: number, seconds: number, pro
         loops.push((args) => call(args, 60_000) as Promise<LoopResult>);
       }
       await once(Math.max(WARM_UP_SECONDS, seconds));
-      const measured: { all: number; host: number }[] = [];
+      const measured: { all: number; host: number; kops: number }[] = [];
       for (let run = 0; run < runs; run++) measured.push(await once(seconds));
-      out.push({ all: measured.map((m) => m.all), host: measured.map((m) => m.host) });
+      out.push({ all: measured.map((m) => m.all), host: measured.map((m) => m.host), kops: measured.map((m) => m.kops) });
     }
     return out;
   });
@@ -116,6 +128,7 @@ async function main(): Promise<void> {
   /** tree -> size -> round medians. */
   const all = trees.map(() => sizes.map((): number[] => []));
   const host = trees.map(() => sizes.map((): number[] => []));
+  const kops = trees.map(() => sizes.map((): number[] => []));
   try {
     for (let round = 0; round < rounds; round++) {
       // Alternate which tree goes first, so neither always follows the other.
@@ -126,17 +139,18 @@ async function main(): Promise<void> {
         result.forEach((r, s) => {
           all[t]![s]!.push(median(r.all));
           host[t]![s]!.push(median(r.host));
+          kops[t]![s]!.push(median(r.kops));
         });
-        const cells = result.map((r, s) => `${sizes[s]}: ${median(r.all).toFixed(2)} (host ${median(r.host).toFixed(2)}) [${r.all.map((v) => v.toFixed(2)).join(' ')}]`);
+        const cells = result.map((r, s) => `${sizes[s]}: ${median(r.all).toFixed(2)} (host ${median(r.host).toFixed(2)}, ${median(r.kops).toFixed(0)}k ops/s) [${r.all.map((v) => v.toFixed(2)).join(' ')}]`);
         console.log(`round ${round + 1} ${trees[t]!.dir}  ${cells.join('  ')}`);
       }
     }
   } finally {
     for (const tree of trees) tree.child.cleanUpEverything();
   }
-  console.log('median over rounds, CPU us per operation (all processes / host):');
+  console.log('median over rounds, CPU us per operation (all processes / host), thousands of operations/s:');
   trees.forEach((tree, t) => {
-    const cells = sizes.map((size, s) => `${size}: ${median(all[t]![s]!).toFixed(2)} / ${median(host[t]![s]!).toFixed(2)}`);
+    const cells = sizes.map((size, s) => `${size}: ${median(all[t]![s]!).toFixed(2)} / ${median(host[t]![s]!).toFixed(2)}, ${median(kops[t]![s]!).toFixed(0)}k`);
     console.log(`  ${tree.dir}  ${cells.join('  ')}`);
   });
 }
