@@ -19,6 +19,26 @@ let nextConnectionNumber = 1;
 /** Bytes queued after which a send writes at once instead of at the end of the tick. */
 const EARLY_FLUSH_BYTES = 4 * 1024;
 
+/** Connections visited together, once each time, at the next `schedule` (a microtask, an immediate). */
+class Visits {
+  #due: IpcConnection[] = [];
+
+  constructor(
+    private readonly schedule: (run: () => void) => unknown,
+    private readonly visit: (connection: IpcConnection) => void,
+  ) {}
+
+  add(connection: IpcConnection): void {
+    if (this.#due.push(connection) === 1) this.schedule(this.#run);
+  }
+
+  readonly #run = (): void => {
+    const due = this.#due;
+    this.#due = [];
+    for (const connection of due) this.visit(connection);
+  };
+}
+
 export class IpcConnection implements Connection {
   readonly id: string;
   /** See Connection.target: set by the transport that dialed it. */
@@ -131,22 +151,18 @@ export class IpcConnection implements Connection {
     this.#writesAtTickEnd = !this.#busy && this.#socket.writableLength === 0;
     this.#tickFrames = 0;
     if (this.#writesAtTickEnd) this.#write();
-    IpcConnection.#endTickSoon(this);
-    IpcConnection.#closeWindowsSoon(this);
+    IpcConnection.#tickEnds.add(this);
+    IpcConnection.#windowCloses.add(this);
   }
 
-  /** Connections whose window opened in this tick: their first tick ends in one microtask. */
-  static #ticking: IpcConnection[] = [];
-
-  static #endTickSoon(connection: IpcConnection): void {
-    if (IpcConnection.#ticking.push(connection) === 1) queueMicrotask(IpcConnection.#endTicks);
-  }
-
-  static #endTicks(this: void): void {
-    const ticking = IpcConnection.#ticking;
-    IpcConnection.#ticking = [];
-    for (const connection of ticking) connection.#endTick();
-  }
+  /**
+   * Connections whose window opened in this tick: their first tick ends in one microtask.
+   * Those whose window is open are closed together by one setImmediate: a host sends every
+   * entries frame to every member, and one immediate per member per frame was a share of its
+   * CPU per member (what each would do alone runs in the same check phase).
+   */
+  static readonly #tickEnds = new Visits(queueMicrotask, (connection) => connection.#endTick());
+  static readonly #windowCloses = new Visits(setImmediate, (connection) => connection.#closeWindow());
 
   #endTick(): void {
     // Closed already: flushed early (a large batch), failed or closed since it opened.
@@ -155,32 +171,11 @@ export class IpcConnection implements Connection {
     else this.#tickFrames = this.#queue.length;
   }
 
-  /**
-   * Connections whose batch window is open, closed together by one setImmediate: a host
-   * sends every entries frame to every member, and one immediate per member per frame was
-   * a share of its CPU per member (what each would do alone runs in the same check phase).
-   */
-  static #open: IpcConnection[] = [];
-  static #closing = false;
-
-  static #closeWindowsSoon(connection: IpcConnection): void {
-    IpcConnection.#open.push(connection);
-    if (IpcConnection.#closing) return;
-    IpcConnection.#closing = true;
-    setImmediate(IpcConnection.#closeWindows);
-  }
-
-  static #closeWindows(this: void): void {
-    const open = IpcConnection.#open;
-    IpcConnection.#open = [];
-    IpcConnection.#closing = false;
-    for (const connection of open) connection.#closeWindow();
-  }
-
   #closeWindow(): void {
     // Closed already: flushed early (a large batch), failed or closed since it opened.
     if (!this.#windowOpen) return;
-    this.#busy = this.#queue.length > (this.#writesAtTickEnd ? 0 : this.#tickFrames);
+    // Written at its tick's end, the window holds only what came after; held, #tickFrames more.
+    this.#busy = this.#queue.length > this.#tickFrames;
     this.#flush();
   }
 
